@@ -1,0 +1,32 @@
+# The two things a newcomer types: `make demo` and `make test`. CMake does the building.
+BUILD_DIR ?= build
+SANITIZE_DIR ?= build-sanitize
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all build demo test deps deps-test clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh build
+
+deps-test:
+	@sh scripts/install-deps.sh test
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Collect the bundled OpenAI and Anthropic examples with the embedded default exporter
+# (OTLP/JSON lines in ./batchtrace-spans.jsonl).
+demo: build
+	@sh scripts/demo.sh $(BUILD_DIR)/batchtrace
+
+# Unit tests, the header test and the end-to-end CLI tests with the OTLP oracle.
+test: deps-test
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@cd $(BUILD_DIR) && ctest --output-on-failure
+
+clean:
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

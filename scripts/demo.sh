@@ -1,0 +1,27 @@
+#!/bin/sh
+# make demo: collect the bundled OpenAI and Anthropic examples with the embedded default
+# exporter (no endpoint configured: OTLP/JSON lines in ./batchtrace-spans.jsonl).
+set -eu
+batchtrace=${1:-build/batchtrace}
+cd "$(dirname "$0")/.."
+
+echo "== OpenAI: examples/openai (input, output and error files, batch object)"
+"$batchtrace" collect \
+    --input examples/openai/input.jsonl \
+    --results examples/openai/output.jsonl \
+    --results examples/openai/errors.jsonl \
+    --batch examples/openai/batch.json \
+    --output batchtrace-spans.jsonl
+
+echo
+echo "== Anthropic: examples/anthropic (create body, results, batch object)"
+"$batchtrace" collect \
+    --input examples/anthropic/requests.json \
+    --results examples/anthropic/results.jsonl \
+    --batch examples/anthropic/batch.json \
+    --output batchtrace-anthropic-spans.jsonl
+
+echo
+echo "The spans are in ./batchtrace-spans.jsonl and ./batchtrace-anthropic-spans.jsonl"
+echo "(one OTLP/JSON ExportTraceServiceRequest per line). To send them to a collector or"
+echo "a backend instead: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 $batchtrace collect ..."

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Installs the Debian packages batchtrace needs that are missing on this machine.
+#   scripts/install-deps.sh build   what building needs (make demo)
+#   scripts/install-deps.sh test    that, plus what the tests need (make test)
+# Runs apt-get only when something is missing; uses sudo when not root.
+set -eu
+
+profile=${1:-build}
+
+build_packages="cmake make gcc pkg-config libjsmn-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev"
+test_packages="clang nodejs npm"
+
+wanted=$build_packages
+if [ "$profile" = test ]; then
+    wanted="$wanted $test_packages"
+fi
+
+missing=""
+for package in $wanted; do
+    case $package in
+        # node may come from another source than Debian's package; accept any working one
+        nodejs) command -v node >/dev/null 2>&1 && continue ;;
+        npm) command -v npm >/dev/null 2>&1 && continue ;;
+    esac
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $package"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "batchtrace: installing missing Debian packages:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+else
+    echo "batchtrace: need root (or sudo) to install:$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,282 @@
+/* The public API of include/batchtrace.h: options in, a validated collect_config, the
+ * engine run, a summary out. Everything a C caller gets the CLI gets, and no more. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch/collect.h"
+#include "batch/diag.h"
+#include "batchtrace.h"
+#include "export/select.h"
+#include "json/writer.h"
+#include "span/resource.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/hash.h"
+#include "util/timeutil.h"
+
+static _Thread_local char last_error[REASON_MAX + 64];
+
+/* Remember why the current call failed and return code. */
+static int set_error(int code, const char *reason) {
+    snprintf(last_error, sizeof last_error, "%s", reason);
+    return code;
+}
+
+const char *batchtrace_version(void) { return BATCHTRACE_VERSION; }
+
+const char *batchtrace_last_error(void) { return last_error; }
+
+/* The summary handed to callers, with the storage its pointers borrow from. */
+typedef struct summary_owner {
+    batchtrace_summary public;       /* first: callers hold a pointer to this */
+    collect_outcome outcome;         /* owns provider, batch id, status, outcome strings */
+    diag_sink diags;                 /* owns the kept diagnostics */
+    batchtrace_diagnostic *rejected; /* views of diags.rejected */
+    batchtrace_diagnostic *warnings; /* views of diags.warnings */
+    char *destination;               /* owned */
+} summary_owner;
+
+/* Views of a diagnostic list in the public shape. */
+static batchtrace_diagnostic *diagnostic_views(const diag_list *list) {
+    batchtrace_diagnostic *views = xcalloc(list->kept ? list->kept : 1, sizeof *views);
+    for (size_t i = 0; i < list->kept; i++) {
+        views[i].file = list->entries[i].file;
+        views[i].line = list->entries[i].line;
+        views[i].reason = list->entries[i].reason;
+    }
+    return views;
+}
+
+/* Fill the public summary from the outcome and the diagnostics. */
+static void publish(summary_owner *owner) {
+    batchtrace_summary *s = &owner->public;
+    collect_outcome *o = &owner->outcome;
+    s->exit_code = o->exit_code;
+    s->provider = o->provider ? o->provider : "";
+    s->batch_id = o->batch_id ? o->batch_id : "";
+    s->batch_status = o->batch_status ? o->batch_status : "";
+    memcpy(s->trace_id, o->trace_id, sizeof s->trace_id);
+    memcpy(s->task_span_id, o->task_span_id, sizeof s->task_span_id);
+    s->spans_exported = o->spans_exported;
+    s->spans_failed = o->spans_failed;
+    s->items.total = o->total;
+    s->items.succeeded = o->succeeded;
+    s->items.errored = o->errored;
+    s->items.canceled = o->canceled;
+    s->items.expired = o->expired;
+    s->items.missing = o->missing;
+    s->tokens.input = o->tokens_input;
+    s->tokens.output = o->tokens_output;
+    s->tokens.cache_read = o->tokens_cache_read;
+    s->tokens.cache_creation = o->tokens_cache_creation;
+    s->tokens.reasoning = o->tokens_reasoning;
+    owner->rejected = diagnostic_views(&owner->diags.rejected);
+    owner->warnings = diagnostic_views(&owner->diags.warnings);
+    s->rejected = owner->rejected;
+    s->rejected_kept = owner->diags.rejected.kept;
+    s->rejected_count = owner->diags.rejected.total;
+    s->warnings = owner->warnings;
+    s->warnings_kept = owner->diags.warnings.kept;
+    s->warnings_count = owner->diags.warnings.total;
+    s->destination = owner->destination ? owner->destination : "";
+    s->outcome = o->outcome ? o->outcome : "";
+}
+
+/* The collection time: BATCHTRACE_NOW (RFC 3339) when set, else the clock. */
+static int collection_time(int64_t *now_ns, char *reason) {
+    const char *pinned = getenv("BATCHTRACE_NOW");
+    if (!pinned || !*pinned) {
+        *now_ns = time_now_ns();
+        return 0;
+    }
+    if (time_parse_rfc3339(pinned, strlen(pinned), now_ns) != 0)
+        return fail(reason, "BATCHTRACE_NOW is not an RFC 3339 timestamp: \"%.40s\"", pinned);
+    return 0;
+}
+
+/* Turn the public options into an engine configuration. -1 with reason on a usage error. */
+static int configure(const batchtrace_collect_options *options, collect_config *config,
+                     char *reason) {
+    if (!options || options->version != BATCHTRACE_COLLECT_OPTIONS_VERSION)
+        return fail(reason, "options version mismatch: initialize with "
+                            "BATCHTRACE_COLLECT_OPTIONS_INIT");
+    if (options->results_count == 0 || !options->results_paths)
+        return fail(reason, "no results file: give at least one --results FILE");
+    config->results_paths = options->results_paths;
+    config->results_count = options->results_count;
+    config->batch_path = options->batch_path;
+    config->input_path = options->input_path;
+    if (options->provider) {
+        config->provider = provider_by_name(options->provider);
+        if (!config->provider)
+            return fail(reason, "unknown provider \"%s\" (use openai or anthropic)",
+                        options->provider);
+    }
+    const char *parent = options->parent;
+    if (parent && options->trace_id)
+        return fail(reason, "give either --parent or --trace-id, not both");
+    if (!parent && !options->trace_id) {
+        const char *ambient = getenv("TRACEPARENT");
+        if (ambient && *ambient) parent = ambient;
+    }
+    if (parent) {
+        if (!identity_parse_traceparent(parent, &config->parent))
+            return fail(reason, "%s is not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>): "
+                                "\"%.60s\"", options->parent ? "--parent" : "TRACEPARENT",
+                        parent);
+        config->has_parent = true;
+    } else if (options->trace_id) {
+        size_t len = strlen(options->trace_id);
+        if (!hex_decode(options->trace_id, len, config->trace_id, 16) ||
+            bytes_all_zero(config->trace_id, 16))
+            return fail(reason, "--trace-id must be 32 hex digits, not all zero: \"%.40s\"",
+                        options->trace_id);
+        config->has_trace_id = true;
+    }
+    config->no_content = options->no_content != 0;
+    config->on_progress = options->on_progress;
+    config->callback_ctx = options->callback_ctx;
+    return collection_time(&config->now_ns, reason);
+}
+
+int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_options *options) {
+    summary_owner *owner = xcalloc(1, sizeof *owner);
+    *out = &owner->public;
+    owner->public.exit_code = BATCHTRACE_EXIT_FATAL;
+    owner->diags.callback = options ? options->on_diagnostic : NULL;
+    owner->diags.callback_ctx = options ? options->callback_ctx : NULL;
+    char reason[REASON_MAX];
+    collect_config config;
+    memset(&config, 0, sizeof config);
+    span_resource resource;
+    memset(&resource, 0, sizeof resource);
+    exporter_t *exporter = NULL;
+    int rc;
+
+    if (configure(options, &config, reason) != 0) {
+        owner->public.exit_code = BATCHTRACE_EXIT_USAGE;
+        rc = set_error(BATCHTRACE_EUSAGE, reason);
+        goto done;
+    }
+    if (resource_from_env(&resource, reason) != 0) {
+        owner->public.exit_code = BATCHTRACE_EXIT_USAGE;
+        rc = set_error(BATCHTRACE_EUSAGE, reason);
+        goto done;
+    }
+    export_request request = {options->exporter, options->output_path, options->endpoint,
+                              options->protocol};
+    int usage_error = 0;
+    exporter = export_select(&request, &resource, &owner->destination, &usage_error, reason);
+    if (!exporter) {
+        owner->public.exit_code = usage_error ? BATCHTRACE_EXIT_USAGE : BATCHTRACE_EXIT_FATAL;
+        rc = set_error(usage_error ? BATCHTRACE_EUSAGE : BATCHTRACE_EFATAL, reason);
+        goto done;
+    }
+    static const convention *const always_on[] = {&convention_linkage, &convention_genai};
+    config.conventions = always_on;
+    config.convention_count = sizeof always_on / sizeof always_on[0];
+    config.exporter = exporter;
+    config.diags = &owner->diags;
+    if (collect_run(&config, &owner->outcome, reason) != 0) {
+        rc = set_error(BATCHTRACE_EFATAL, reason);
+        collect_outcome_free(&owner->outcome);
+        owner->outcome.exit_code = BATCHTRACE_EXIT_FATAL;
+        goto done;
+    }
+    rc = BATCHTRACE_OK;
+done:
+    exporter_free(exporter);
+    resource_free(&resource);
+    if (rc != BATCHTRACE_OK) owner->outcome.exit_code = owner->public.exit_code;
+    publish(owner);
+    return rc;
+}
+
+/* Write a diagnostic list as [{file, line, reason}]. */
+static void write_diagnostics(jw_t *w, const batchtrace_diagnostic *list, size_t count) {
+    jw_array_open(w);
+    for (size_t i = 0; i < count; i++) {
+        jw_object_open(w);
+        jw_key(w, "file");
+        jw_cstring(w, list[i].file);
+        jw_key(w, "line");
+        jw_uint(w, list[i].line);
+        jw_key(w, "reason");
+        jw_cstring(w, list[i].reason);
+        jw_object_close(w);
+    }
+    jw_array_close(w);
+}
+
+char *batchtrace_summary_json(const batchtrace_summary *s) {
+    buf_t out = BUF_INIT;
+    jw_t w;
+    jw_init(&w, &out);
+    jw_object_open(&w);
+    jw_key(&w, "trace_id");
+    jw_cstring(&w, s->trace_id);
+    jw_key(&w, "task_span_id");
+    jw_cstring(&w, s->task_span_id);
+    jw_key(&w, "spans_exported");
+    jw_uint(&w, s->spans_exported);
+    jw_key(&w, "items");
+    jw_object_open(&w);
+    jw_key(&w, "total");
+    jw_uint(&w, s->items.total);
+    jw_key(&w, "succeeded");
+    jw_uint(&w, s->items.succeeded);
+    jw_key(&w, "errored");
+    jw_uint(&w, s->items.errored);
+    jw_key(&w, "canceled");
+    jw_uint(&w, s->items.canceled);
+    jw_key(&w, "expired");
+    jw_uint(&w, s->items.expired);
+    jw_key(&w, "missing");
+    jw_uint(&w, s->items.missing);
+    jw_object_close(&w);
+    jw_key(&w, "tokens");
+    jw_object_open(&w);
+    jw_key(&w, "input");
+    jw_int(&w, s->tokens.input);
+    jw_key(&w, "output");
+    jw_int(&w, s->tokens.output);
+    jw_key(&w, "cache_read");
+    jw_int(&w, s->tokens.cache_read);
+    jw_key(&w, "cache_creation");
+    jw_int(&w, s->tokens.cache_creation);
+    jw_key(&w, "reasoning");
+    jw_int(&w, s->tokens.reasoning);
+    jw_object_close(&w);
+    jw_key(&w, "rejected");
+    write_diagnostics(&w, s->rejected, s->rejected_kept);
+    jw_key(&w, "rejected_count");
+    jw_uint(&w, s->rejected_count);
+    jw_key(&w, "warnings");
+    write_diagnostics(&w, s->warnings, s->warnings_kept);
+    jw_key(&w, "warnings_count");
+    jw_uint(&w, s->warnings_count);
+    jw_key(&w, "provider");
+    jw_cstring(&w, s->provider);
+    jw_key(&w, "batch_id");
+    jw_cstring(&w, s->batch_id);
+    jw_key(&w, "batch_status");
+    jw_cstring(&w, s->batch_status);
+    jw_key(&w, "destination");
+    jw_cstring(&w, s->destination);
+    jw_key(&w, "exit_code");
+    jw_int(&w, s->exit_code);
+    jw_object_close(&w);
+    return buf_detach(&out);
+}
+
+void batchtrace_summary_free(batchtrace_summary *summary) {
+    if (!summary) return;
+    summary_owner *owner = (summary_owner *)summary;
+    collect_outcome_free(&owner->outcome);
+    diag_sink_free(&owner->diags);
+    free(owner->rejected);
+    free(owner->warnings);
+    free(owner->destination);
+    free(owner);
+}

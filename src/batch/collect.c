@@ -1,0 +1,660 @@
+#include "batch/collect.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch/index.h"
+#include "batch/inputs.h"
+#include "json/json.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/hash.h"
+#include "util/lines.h"
+
+enum {
+    BATCH_OBJECT_MAX = 64 << 20,  /* a batch object is a few KiB; refuse absurd ones */
+    MISSING_LISTED = 20,          /* custom_ids named in the "no result" diagnostic */
+    PROGRESS_EVERY = 4096,        /* items between progress callbacks */
+};
+
+/* Everything one collection works with. */
+typedef struct collector {
+    const collect_config *config;
+    const provider_ops *provider;     /* forced, or detected from the first record */
+    bool has_batch;
+    batch_info batch;                 /* strings in batch_arena */
+    arena_t batch_arena;
+    buf_t batch_text;                 /* the batch object's JSON, which batch borrows */
+    bool has_input;
+    input_file input;
+    custom_id_index index;            /* inputs and results by custom_id */
+    line_reader *readers;             /* one per results file, opened up front */
+    uint64_t results_bytes;           /* total size of the results files */
+    uint64_t results_bytes_before;    /* bytes of the results files already read */
+
+    uint8_t nonce[NONCE_LEN];
+    uint8_t trace_id[16];
+    uint8_t task_span_id[8];
+    uint32_t trace_flags;
+    int64_t task_start_ns;
+    int64_t latest_item_end_ns;
+
+    arena_t item_arena;               /* one item and its span at a time */
+    json_doc result_doc;
+    json_doc request_doc;
+    buf_t request_text;
+
+    uint64_t item_spans;              /* item spans handed to the exporter */
+    uint64_t succeeded, errored, canceled, expired, missing, pending;
+    bool has_valid_record;            /* at least one record was usable */
+    token_totals tokens;
+    char **models;                    /* distinct models, sorted, owned */
+    size_t model_count;
+    bool export_failed;
+    char export_reason[REASON_MAX];
+} collector;
+
+/* ---- reading the batch object ------------------------------------------------------ */
+
+/* Read and parse the batch object at path. -1 with reason: the run cannot go on without it
+ * being understood (its status decides every item's outcome). */
+static int read_batch(collector *c, const char *path, char *reason) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail(reason, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        close(fd);
+        return fail(reason, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+    }
+    char block[65536];
+    ssize_t n;
+    while ((n = read(fd, block, sizeof block)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int err = errno;
+            close(fd);
+            return fail(reason, "%s: read failed: %s", path, strerror(err));
+        }
+        buf_append(&c->batch_text, block, (size_t)n);
+        if (c->batch_text.len > BATCH_OBJECT_MAX) {
+            close(fd);
+            return fail(reason, "%s: over %d MiB: not a batch object", path, BATCH_OBJECT_MAX >> 20);
+        }
+    }
+    close(fd);
+    const char *text = buf_cstr(&c->batch_text);
+    size_t len = c->batch_text.len;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) text += 3, len -= 3;
+    json_doc doc = JSON_DOC_INIT;
+    char detail[REASON_MAX];
+    int rc = -1;
+    if (json_parse(&doc, text, len, detail) != 0) {
+        fail(reason, "%s: %s", path, detail);
+        goto done;
+    }
+    const provider_ops *provider = c->provider ? c->provider : provider_detect_batch(&doc, 0);
+    if (!provider) {
+        fail(reason, "%s: not an OpenAI or Anthropic batch object", path);
+        goto done;
+    }
+    if (provider->parse_batch(&doc, 0, &c->batch_arena, &c->batch, detail) != 0) {
+        fail(reason, "%s: %s", path, detail);
+        goto done;
+    }
+    c->provider = provider;
+    c->has_batch = true;
+    rc = 0;
+done:
+    json_doc_free(&doc);
+    return rc;
+}
+
+/* ---- identities ----------------------------------------------------------------------- */
+
+/* Read the result lines ahead of the main pass, silently (the main pass reports bad lines):
+ * detect the provider from the first usable line and, with index_ids (collect-only without
+ * inputs), index every custom_id so the identities can derive from their digest. */
+static int prescan_results(collector *c, bool index_ids, char *reason) {
+    arena_t arena = ARENA_INIT;
+    json_doc doc = JSON_DOC_INIT;
+    int rc = 0;
+    for (size_t f = 0; f < c->config->results_count && rc == 0; f++) {
+        if (!index_ids && c->provider) break;
+        line_reader reader;
+        if (lines_open(&reader, c->config->results_paths[f], 0, reason) != 0) {
+            rc = -1;
+            break;
+        }
+        line ln;
+        char detail[REASON_MAX];
+        int got;
+        while ((got = lines_next(&reader, &ln, detail)) == 1) {
+            if (ln.too_long || json_parse(&doc, ln.ptr, ln.len, detail) != 0) continue;
+            if (!c->provider) c->provider = provider_detect_result(&doc, 0);
+            if (!c->provider) continue;
+            if (!index_ids) break;
+            bt_item item;
+            memset(&item, 0, sizeof item);
+            arena_reset(&arena);
+            if (c->provider->parse_result(&doc, 0, &arena, &item, detail) != 0) continue;
+            if (item.custom_id.len == 0 || item.custom_id.len > UINT16_MAX) continue;
+            bool existed;
+            index_insert(&c->index, item.custom_id, &existed);
+        }
+        if (got < 0) {
+            fail(reason, "%s: %s", c->config->results_paths[f], detail);
+            rc = -1;
+        }
+        lines_close(&reader);
+    }
+    json_doc_free(&doc);
+    arena_free(&arena);
+    return rc;
+}
+
+/* Pick the nonce, trace id and task span id (docs/design.md "Identities"). */
+static void choose_identities(collector *c) {
+    const char *provider = c->provider ? c->provider->name : "unknown";
+    if (c->has_batch && c->batch.id.len) {
+        identity_nonce_from_batch(provider, c->batch.id, c->nonce);
+    } else {
+        uint8_t digest[SHA256_LEN];
+        index_digest(&c->index, digest);
+        identity_nonce_from_digest(provider, digest, c->nonce);
+    }
+    c->trace_flags = 1; /* sampled */
+    if (c->config->has_parent) {
+        memcpy(c->trace_id, c->config->parent.trace_id, 16);
+        c->trace_flags = c->config->parent.flags;
+    } else if (c->config->has_trace_id) {
+        memcpy(c->trace_id, c->config->trace_id, 16);
+    } else {
+        identity_trace_id(c->nonce, c->trace_id);
+    }
+    identity_span_id(c->nonce, "task", STR_NULL, c->task_span_id);
+}
+
+/* ---- building and exporting spans ------------------------------------------------------ */
+
+/* Remember model as one of the batch's models (sorted, distinct). */
+static void note_model(collector *c, bt_str model) {
+    if (!model.len) return;
+    size_t lo = 0, hi = c->model_count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *m = c->models[mid];
+        size_t mlen = strlen(m);
+        int cmp = memcmp(m, model.ptr, mlen < model.len ? mlen : model.len);
+        if (cmp == 0) cmp = (mlen > model.len) - (mlen < model.len);
+        if (cmp == 0) return;
+        if (cmp < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    c->models = xreallocarray(c->models, c->model_count + 1, sizeof *c->models);
+    memmove(c->models + lo + 1, c->models + lo, (c->model_count - lo) * sizeof *c->models);
+    c->models[lo] = xstrndup(model.ptr, model.len);
+    c->model_count++;
+}
+
+/* Add an optional token count to a total. */
+static void add_tokens(int64_t *total, bool *has, opt_i64 value) {
+    if (!value.has) return;
+    *has = true;
+    if ((value.value > 0 && *total > INT64_MAX - value.value) ||
+        (value.value < 0 && *total < INT64_MIN - value.value))
+        *total = value.value > 0 ? INT64_MAX : INT64_MIN; /* saturate: cannot happen for real */
+    else
+        *total += value.value;
+}
+
+/* Hand a finished span to the exporter, remembering a failure (the run then exits 5). */
+static void export_span(collector *c, const span_t *span) {
+    char reason[REASON_MAX];
+    if (exporter_add(c->config->exporter, span, reason) != 0 && !c->export_failed) {
+        c->export_failed = true;
+        memcpy(c->export_reason, reason, REASON_MAX);
+    }
+}
+
+/* The end of an item's span: its own timestamp, else the batch's end, else now; never
+ * before start (SPEC section 5, Timestamps). */
+static int64_t item_end_ns(const collector *c, const bt_item *item) {
+    int64_t end = item->end_time_ns;
+    if (end <= 0) end = c->has_batch && c->batch.terminal_ns > 0 ? c->batch.terminal_ns
+                                                                  : c->config->now_ns;
+    return end < c->task_start_ns ? c->task_start_ns : end;
+}
+
+/* Build the LLM span of one item, export it and count it. */
+static void emit_item(collector *c, const bt_item *item) {
+    span_t span;
+    span_init(&span, &c->item_arena);
+    memcpy(span.trace_id, c->trace_id, 16);
+    identity_span_id(c->nonce, "item", item->custom_id, span.span_id);
+    memcpy(span.parent_span_id, c->task_span_id, 8);
+    span.has_parent = true;
+    span.flags = c->trace_flags;
+    bt_str model = item->request_model.len ? item->request_model : item->response_model;
+    const char *operation = item->operation ? item->operation : "chat";
+    buf_t name = BUF_INIT;
+    buf_puts(&name, operation);
+    if (model.len) {
+        buf_putc(&name, ' ');
+        buf_append(&name, model.ptr, model.len);
+    }
+    span.name = arena_strndup(&c->item_arena, name.data, name.len);
+    buf_free(&name);
+    span.kind = SPAN_KIND_CLIENT;
+    span.start_ns = (uint64_t)c->task_start_ns;
+    int64_t end = item_end_ns(c, item);
+    span.end_ns = (uint64_t)end;
+    if (item->result != RESULT_SUCCEEDED) {
+        span.status = SPAN_STATUS_ERROR;
+        span.status_message = item->error_message.len ? item->error_message : item->error_type;
+    }
+    convention_ctx ctx = {c->has_batch ? c->batch.id : STR_NULL, c->config->no_content};
+    for (size_t i = 0; i < c->config->convention_count; i++)
+        c->config->conventions[i]->item(&span, item, &ctx);
+    export_span(c, &span);
+
+    c->item_spans++;
+    switch (item->result) {
+    case RESULT_SUCCEEDED: c->succeeded++; break;
+    case RESULT_ERRORED: c->errored++; break;
+    case RESULT_CANCELED: c->canceled++; break;
+    case RESULT_EXPIRED: c->expired++; break;
+    case RESULT_MISSING: c->missing++; break;
+    }
+    if (end > c->latest_item_end_ns) c->latest_item_end_ns = end;
+    token_totals *t = &c->tokens;
+    add_tokens(&t->input, &t->has_input, item->input_tokens);
+    add_tokens(&t->output, &t->has_output, item->output_tokens);
+    add_tokens(&t->cache_read, &t->has_cache_read, item->cache_read_tokens);
+    add_tokens(&t->cache_creation, &t->has_cache_creation, item->cache_creation_tokens);
+    add_tokens(&t->reasoning, &t->has_reasoning, item->reasoning_tokens);
+    note_model(c, model);
+}
+
+/* Fill the request side of item from the input record of entry. -1 with reason. */
+static int load_request(collector *c, const index_entry *entry, bt_item *item, char *reason) {
+    if (inputs_read(&c->input, entry, &c->request_text, reason) != 0) return -1;
+    char detail[REASON_MAX];
+    if (json_parse(&c->request_doc, c->request_text.data, c->request_text.len, detail) != 0 ||
+        c->input.provider->parse_request(&c->request_doc, 0, &c->item_arena, item, detail) != 0)
+        return fail(reason, "%s:%u: %s", c->input.path, entry->record_line, detail);
+    return 0;
+}
+
+/* Report progress now and then. */
+static void report_progress(collector *c, const line_reader *reader, bool force) {
+    if (!c->config->on_progress) return;
+    if (!force && c->item_spans % PROGRESS_EVERY != 0) return;
+    c->config->on_progress(c->config->callback_ctx, c->results_bytes_before + reader->bytes_read,
+                           c->results_bytes, c->item_spans);
+}
+
+/* Correlate and export one result line. Bad lines are rejected through the diagnostics. */
+static void process_result_line(collector *c, size_t file_index, const line *ln) {
+    const char *path = c->config->results_paths[file_index];
+    diag_sink *diags = c->config->diags;
+    char reason[REASON_MAX];
+    if (ln->too_long) {
+        diag_reject(diags, path, ln->number, "line of %zu bytes exceeds the line-length limit",
+                    ln->len);
+        return;
+    }
+    size_t start = 0;
+    while (start < ln->len && (ln->ptr[start] == ' ' || ln->ptr[start] == '\t')) start++;
+    if (start == ln->len) return; /* blank */
+    if (json_parse(&c->result_doc, ln->ptr, ln->len, reason) != 0) {
+        diag_reject(diags, path, ln->number, "%s", reason);
+        return;
+    }
+    if (json_type_of(&c->result_doc, 0) != JSON_OBJECT) {
+        diag_reject(diags, path, ln->number, "a result record must be a JSON object");
+        return;
+    }
+    if (!c->provider) c->provider = provider_detect_result(&c->result_doc, 0);
+    if (!c->provider) {
+        diag_reject(diags, path, ln->number,
+                    "not an OpenAI or Anthropic result record (use --provider to say which)");
+        return;
+    }
+    arena_reset(&c->item_arena);
+    bt_item item;
+    memset(&item, 0, sizeof item);
+    if (c->provider->parse_result(&c->result_doc, 0, &c->item_arena, &item, reason) != 0) {
+        diag_reject(diags, path, ln->number, "%s", reason);
+        return;
+    }
+    if (item.custom_id.len == 0 || item.custom_id.len > UINT16_MAX) {
+        diag_reject(diags, path, ln->number, "custom_id must be 1 to 65535 bytes long");
+        return;
+    }
+    int shown = item.custom_id.len > 80 ? 80 : (int)item.custom_id.len;
+    bool existed;
+    index_entry *entry = index_insert(&c->index, item.custom_id, &existed);
+    if (entry->flags & INDEX_HAS_RESULT) {
+        diag_reject(diags, path, ln->number,
+                    "second result for custom_id \"%.*s\" (first at %s:%u); this line is skipped",
+                    shown, item.custom_id.ptr, c->config->results_paths[entry->result_file],
+                    entry->result_line);
+        return;
+    }
+    entry->flags |= INDEX_HAS_RESULT;
+    entry->result_file = (uint8_t)(file_index > UINT8_MAX ? UINT8_MAX : file_index);
+    entry->result_line = ln->number > UINT32_MAX ? UINT32_MAX : (uint32_t)ln->number;
+    c->has_valid_record = true;
+    if (entry->flags & INDEX_HAS_INPUT) {
+        if (load_request(c, entry, &item, reason) != 0) {
+            diag_warn(diags, path, ln->number, "the input could not be read back: %s", reason);
+            item.input_missing = true;
+        }
+    } else {
+        item.input_missing = true;
+        if (c->has_input)
+            diag_warn(diags, path, ln->number,
+                      "custom_id \"%.*s\" has no input; exported without its request", shown,
+                      item.custom_id.ptr);
+    }
+    emit_item(c, &item);
+}
+
+/* Stream every results file through process_result_line. -1 with reason on a read error. */
+static int stream_results(collector *c, char *reason) {
+    for (size_t f = 0; f < c->config->results_count; f++) {
+        line_reader *reader = &c->readers[f];
+        line ln;
+        int got;
+        char detail[REASON_MAX];
+        while ((got = lines_next(reader, &ln, detail)) == 1) {
+            process_result_line(c, f, &ln);
+            report_progress(c, reader, false);
+        }
+        if (got < 0) return fail(reason, "%s: %s", c->config->results_paths[f], detail);
+        report_progress(c, reader, true);
+        c->results_bytes_before += reader->bytes_read;
+    }
+    return 0;
+}
+
+/* What an item with no result becomes when the batch is over and did not complete. */
+static void close_unresolved(collector *c, const index_entry *entry, item_result result,
+                             const char *error_type, const char *message) {
+    arena_reset(&c->item_arena);
+    bt_item item;
+    memset(&item, 0, sizeof item);
+    char reason[REASON_MAX];
+    if (load_request(c, entry, &item, reason) != 0) {
+        diag_warn(c->config->diags, "", 0, "%s", reason);
+        item.custom_id = index_custom_id(&c->index, entry);
+        item.provider = c->provider->name;
+    }
+    item.result = result;
+    item.error_type = str_c(error_type);
+    item.error_message = str_c(message);
+    emit_item(c, &item);
+}
+
+/* Items that have inputs but no result: end them (batch over but not completed) or leave
+ * them pending and say which (SPEC section 3, Terminal outcomes). */
+static void resolve_unmatched(collector *c) {
+    if (!c->has_input) return;
+    index_entry **sorted = index_sorted(&c->index);
+    batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
+    buf_t listed = BUF_INIT;
+    char message[128];
+    snprintf(message, sizeof message, "batch %.*s", (int)c->batch.status.len,
+             c->batch.status.ptr ? c->batch.status.ptr : "");
+    for (size_t i = 0; i < c->index.count; i++) {
+        const index_entry *entry = sorted[i];
+        if (!(entry->flags & INDEX_HAS_INPUT) || (entry->flags & INDEX_HAS_RESULT)) continue;
+        if (state == BATCH_EXPIRED) {
+            close_unresolved(c, entry, RESULT_EXPIRED, "expired", message);
+        } else if (state == BATCH_CANCELLED) {
+            close_unresolved(c, entry, RESULT_CANCELED, "canceled", message);
+        } else if (state == BATCH_FAILED) {
+            close_unresolved(c, entry, RESULT_MISSING, "missing", message);
+        } else {
+            if (c->pending < MISSING_LISTED) {
+                bt_str id = index_custom_id(&c->index, entry);
+                buf_printf(&listed, "%s%.*s", c->pending ? ", " : "", (int)id.len, id.ptr);
+            }
+            c->pending++;
+        }
+    }
+    if (c->pending && state != BATCH_RUNNING) {
+        diag_warn(c->config->diags, c->input.path, 0,
+                  "%llu item%s no result: %s%s; the batch stays incomplete (collect again "
+                  "with the complete results)",
+                  (unsigned long long)c->pending, c->pending == 1 ? " has" : "s have",
+                  buf_cstr(&listed), c->pending > MISSING_LISTED ? ", ..." : "");
+    }
+    buf_free(&listed);
+    free(sorted);
+}
+
+/* Compare the batch object's request_counts with what the records hold. */
+static void check_request_counts(collector *c) {
+    if (!c->has_batch || c->batch.state == BATCH_RUNNING) return;
+    uint64_t total = c->item_spans + c->pending;
+    const char *path = c->config->batch_path;
+    if (c->batch.count_total.has && (uint64_t)c->batch.count_total.value != total)
+        diag_warn(c->config->diags, path, 0,
+                  "request_counts.total is %lld but the records hold %llu items",
+                  (long long)c->batch.count_total.value, (unsigned long long)total);
+    if (c->batch.count_succeeded.has && (uint64_t)c->batch.count_succeeded.value != c->succeeded)
+        diag_warn(c->config->diags, path, 0,
+                  "request_counts say %lld succeeded but the results hold %llu",
+                  (long long)c->batch.count_succeeded.value, (unsigned long long)c->succeeded);
+}
+
+/* Build and export the task span, once the batch is settled. */
+static void emit_task(collector *c) {
+    arena_reset(&c->item_arena);
+    span_t span;
+    span_init(&span, &c->item_arena);
+    memcpy(span.trace_id, c->trace_id, 16);
+    memcpy(span.span_id, c->task_span_id, 8);
+    if (c->config->has_parent) {
+        memcpy(span.parent_span_id, c->config->parent.span_id, 8);
+        span.has_parent = true;
+    }
+    span.flags = c->trace_flags;
+    buf_t name = BUF_INIT;
+    buf_printf(&name, "%s.batch", c->provider->name);
+    span.name = arena_strndup(&c->item_arena, name.data, name.len);
+    buf_free(&name);
+    span.kind = SPAN_KIND_INTERNAL;
+    span.start_ns = (uint64_t)c->task_start_ns;
+    int64_t end = c->has_batch && c->batch.terminal_ns > 0 ? c->batch.terminal_ns
+                  : c->latest_item_end_ns > 0               ? c->latest_item_end_ns
+                                                            : c->config->now_ns;
+    span.end_ns = (uint64_t)(end < c->task_start_ns ? c->task_start_ns : end);
+    batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
+    if (state == BATCH_FAILED || state == BATCH_EXPIRED || state == BATCH_CANCELLED) {
+        span.status = SPAN_STATUS_ERROR;
+        char message[128];
+        int n = snprintf(message, sizeof message, "batch %.*s", (int)c->batch.status.len,
+                         c->batch.status.ptr);
+        span.status_message = arena_strndup(&c->item_arena, message, (size_t)n);
+    }
+    bt_str *models = arena_calloc(&c->item_arena, c->model_count, sizeof *models);
+    for (size_t i = 0; i < c->model_count; i++) models[i] = str_c(c->models[i]);
+    bt_str endpoint = c->has_batch ? c->batch.endpoint : STR_NULL;
+    task_totals totals = {
+        .provider = c->provider->name,
+        .batch_id = c->has_batch ? c->batch.id : STR_NULL,
+        .endpoint = endpoint,
+        .batch_status = c->has_batch ? c->batch.status : STR_NULL,
+        .total = c->item_spans + c->pending,
+        .succeeded = c->succeeded,
+        .errored = c->errored,
+        .canceled = c->canceled,
+        .expired = c->expired,
+        .missing = c->missing + c->pending,
+        .models = models,
+        .model_count = c->model_count,
+        .tokens = c->tokens,
+    };
+    convention_ctx ctx = {totals.batch_id, c->config->no_content};
+    for (size_t i = 0; i < c->config->convention_count; i++)
+        c->config->conventions[i]->task(&span, &totals, &ctx);
+    export_span(c, &span);
+}
+
+/* ---- the run ---------------------------------------------------------------------------- */
+
+/* Open every results file up front, so that an unreadable one stops the run before any
+ * span is exported. */
+static int open_results(collector *c, char *reason) {
+    c->readers = xcalloc(c->config->results_count ? c->config->results_count : 1,
+                         sizeof *c->readers);
+    for (size_t f = 0; f < c->config->results_count; f++) {
+        char detail[REASON_MAX];
+        if (lines_open(&c->readers[f], c->config->results_paths[f], 0, detail) != 0) {
+            for (size_t g = 0; g < f; g++) lines_close(&c->readers[g]);
+            free(c->readers);
+            c->readers = NULL;
+            return fail(reason, "%s: %s", c->config->results_paths[f], detail);
+        }
+        c->results_bytes += c->readers[f].file_size;
+    }
+    return 0;
+}
+
+/* One sentence on how the batch stands, for the human summary. */
+static char *describe_outcome(const collector *c, bool task_exported) {
+    buf_t text = BUF_INIT;
+    batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
+    if (state == BATCH_RUNNING)
+        buf_printf(&text, "batch %.*s: %llu item%s pending; collect again when it ends",
+                   (int)c->batch.status.len, c->batch.status.ptr,
+                   (unsigned long long)c->pending, c->pending == 1 ? "" : "s");
+    else if (c->pending)
+        buf_printf(&text, "incomplete: %llu item%s without a result; collect again with the "
+                          "complete results",
+                   (unsigned long long)c->pending, c->pending == 1 ? "" : "s");
+    else if (task_exported && c->has_batch)
+        buf_printf(&text, "batch %.*s", (int)c->batch.status.len, c->batch.status.ptr);
+    else if (task_exported)
+        buf_puts(&text, "complete");
+    else
+        buf_puts(&text, "no records: nothing to export");
+    return buf_detach(&text);
+}
+
+int collect_run(const collect_config *config, collect_outcome *outcome, char *reason) {
+    collector *c = xcalloc(1, sizeof *c);
+    c->config = config;
+    c->provider = config->provider;
+    int rc = -1;
+    memset(outcome, 0, sizeof *outcome);
+
+    if (config->batch_path && read_batch(c, config->batch_path, reason) != 0) goto done;
+    if (open_results(c, reason) != 0) goto done;
+    if (config->input_path) {
+        if (inputs_index(&c->input, config->input_path, c->provider, &c->index, config->diags,
+                         reason) != 0) {
+            char detail[REASON_MAX];
+            memcpy(detail, reason, REASON_MAX);
+            fail(reason, "%s: %s", config->input_path, detail);
+            goto done;
+        }
+        c->has_input = true;
+        if (!c->provider) c->provider = c->input.provider;
+        if (c->input.record_count) c->has_valid_record = true;
+    } else if (prescan_results(c, true, reason) != 0) {
+        goto done;
+    }
+    if (!c->provider && prescan_results(c, false, reason) != 0) goto done;
+    choose_identities(c);
+    c->task_start_ns = c->has_batch && c->batch.created_ns > 0 ? c->batch.created_ns
+                                                                : config->now_ns;
+
+    if (stream_results(c, reason) != 0) goto done;
+    bool task_exported = false;
+    if (c->provider) {
+        resolve_unmatched(c);
+        check_request_counts(c);
+        batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
+        if (state != BATCH_RUNNING && c->pending == 0) {
+            emit_task(c);
+            task_exported = true;
+        }
+    } else {
+        diag_warn(config->diags, "", 0,
+                  "no usable records: could not tell the provider (use --provider)");
+    }
+
+    export_report report = {0, 0};
+    char export_reason[REASON_MAX] = "";
+    if (exporter_finish(config->exporter, &report, export_reason) != 0 && !c->export_failed) {
+        c->export_failed = true;
+        memcpy(c->export_reason, export_reason, REASON_MAX);
+    }
+    if (c->export_failed) diag_warn(config->diags, "", 0, "export failed: %s", c->export_reason);
+
+    outcome->provider = xstrdup(c->provider ? c->provider->name : "");
+    outcome->batch_id = c->has_batch ? xstrndup(c->batch.id.ptr, c->batch.id.len) : xstrdup("");
+    outcome->batch_status =
+        c->has_batch ? xstrndup(c->batch.status.ptr, c->batch.status.len) : xstrdup("");
+    outcome->outcome = describe_outcome(c, task_exported);
+    hex_encode(c->trace_id, 16, outcome->trace_id);
+    if (task_exported) hex_encode(c->task_span_id, 8, outcome->task_span_id);
+    outcome->spans_exported = report.spans_exported;
+    outcome->spans_failed = report.spans_failed;
+    outcome->total = c->item_spans + c->pending;
+    outcome->succeeded = c->succeeded;
+    outcome->errored = c->errored;
+    outcome->canceled = c->canceled;
+    outcome->expired = c->expired;
+    outcome->missing = c->missing + c->pending;
+    outcome->tokens_input = c->tokens.input;
+    outcome->tokens_output = c->tokens.output;
+    outcome->tokens_cache_read = c->tokens.cache_read;
+    outcome->tokens_cache_creation = c->tokens.cache_creation;
+    outcome->tokens_reasoning = c->tokens.reasoning;
+
+    batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
+    if (!c->has_valid_record && config->diags->rejected.total > 0)
+        outcome->exit_code = BATCHTRACE_EXIT_FATAL;
+    else if (c->export_failed)
+        outcome->exit_code = BATCHTRACE_EXIT_EXPORT_FAILED;
+    else if (state == BATCH_RUNNING || c->pending)
+        outcome->exit_code = BATCHTRACE_EXIT_INCOMPLETE;
+    else if (config->diags->rejected.total > 0)
+        outcome->exit_code = BATCHTRACE_EXIT_REJECTED;
+    else
+        outcome->exit_code = BATCHTRACE_EXIT_OK;
+    rc = 0;
+done:
+    if (c->readers) {
+        for (size_t f = 0; f < config->results_count; f++) lines_close(&c->readers[f]);
+        free(c->readers);
+    }
+    if (c->has_input || c->input.fd > 0) inputs_close(&c->input);
+    index_free(&c->index);
+    arena_free(&c->batch_arena);
+    arena_free(&c->item_arena);
+    buf_free(&c->batch_text);
+    buf_free(&c->request_text);
+    json_doc_free(&c->result_doc);
+    json_doc_free(&c->request_doc);
+    for (size_t i = 0; i < c->model_count; i++) free(c->models[i]);
+    free(c->models);
+    free(c);
+    return rc;
+}
+
+void collect_outcome_free(collect_outcome *outcome) {
+    free(outcome->provider);
+    free(outcome->batch_id);
+    free(outcome->batch_status);
+    free(outcome->outcome);
+    memset(outcome, 0, sizeof *outcome);
+}

@@ -1,0 +1,59 @@
+/* The custom_id index: maps each custom_id to where its request record sits in the input
+ * file (offset and length, not a parsed copy) and what has been seen of it since. It costs
+ * one 32-byte slot per item in a hash table kept at most 3/4 full (so about 43 bytes per
+ * item) plus the custom_id bytes in one pool. The index owns its table and pool. */
+#ifndef BT_BATCH_INDEX_H
+#define BT_BATCH_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/hash.h"
+#include "util/str.h"
+
+/* What the index knows about one custom_id. */
+typedef struct index_entry {
+    uint64_t record_offset;  /* byte offset of the request record in the input file */
+    uint32_t record_len;     /* its length; 0 when there is no input record */
+    uint32_t record_line;    /* its 1-based line in the input file (0 when none) */
+    uint32_t id_offset;      /* where the custom_id starts in the pool */
+    uint16_t id_len;         /* custom_id length (custom_ids are at most 64 KiB) */
+    uint8_t flags;           /* INDEX_* bits below */
+    uint8_t result_file;     /* which results file held the first result */
+    uint32_t result_line;    /* the line of the first result (0: none yet) */
+    uint32_t hash;           /* the custom_id's hash, to skip most comparisons */
+} index_entry;
+
+enum {
+    INDEX_HAS_INPUT = 1,     /* an input record was indexed */
+    INDEX_HAS_RESULT = 2,    /* a result was exported for it */
+};
+
+typedef struct custom_id_index {
+    index_entry *slots;      /* open addressing, linear probing; id_len 0 = empty */
+    size_t slot_count;       /* a power of two */
+    size_t count;            /* entries in use */
+    char *pool;              /* custom_id bytes, back to back */
+    size_t pool_len;
+    size_t pool_cap;
+} custom_id_index;
+
+#define CUSTOM_ID_INDEX_INIT {NULL, 0, 0, NULL, 0, 0}
+
+/* The entry for custom_id, or NULL. Borrowed: valid until the next index_insert. */
+index_entry *index_find(const custom_id_index *index, bt_str custom_id);
+/* Insert custom_id (which must not be empty nor over 65535 bytes) and return its entry,
+ * zeroed but for the id; *existed says whether it was already there (then the entry is
+ * the existing one, untouched). */
+index_entry *index_insert(custom_id_index *index, bt_str custom_id, bool *existed);
+/* The custom_id of an entry. */
+bt_str index_custom_id(const custom_id_index *index, const index_entry *entry);
+/* SHA-256 over the sorted custom_ids, each followed by '\n' (docs/design.md). */
+void index_digest(const custom_id_index *index, uint8_t out[SHA256_LEN]);
+/* Entries in custom_id order (a new array of borrowed pointers; the caller frees it). */
+index_entry **index_sorted(const custom_id_index *index);
+/* Release everything. */
+void index_free(custom_id_index *index);
+
+#endif

@@ -1,0 +1,314 @@
+#include "batch/inputs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+#include "util/arena.h"
+#include "util/lines.h"
+
+/* State shared by the record handlers of one indexing pass. */
+typedef struct index_pass {
+    input_file *input;
+    custom_id_index *index;
+    diag_sink *diags;
+    json_doc doc;
+    arena_t arena;
+} index_pass;
+
+/* Index one request record found at offset/line. Bad records are rejected, not fatal. */
+static void index_record(index_pass *pass, const char *text, size_t len, uint64_t offset,
+                         uint64_t line_number) {
+    char reason[REASON_MAX];
+    const char *path = pass->input->path;
+    if (json_parse(&pass->doc, text, len, reason) != 0) {
+        diag_reject(pass->diags, path, line_number, "%s", reason);
+        return;
+    }
+    if (json_type_of(&pass->doc, 0) != JSON_OBJECT) {
+        diag_reject(pass->diags, path, line_number, "a request record must be a JSON object");
+        return;
+    }
+    if (!pass->input->provider) {
+        pass->input->provider = provider_detect_request(&pass->doc, 0);
+        if (!pass->input->provider) {
+            diag_reject(pass->diags, path, line_number,
+                        "not an OpenAI or Anthropic request record (use --provider to say which)");
+            return;
+        }
+    }
+    arena_reset(&pass->arena);
+    bt_str custom_id;
+    if (pass->input->provider->request_custom_id(&pass->doc, 0, &pass->arena, &custom_id,
+                                                 reason) != 0) {
+        diag_reject(pass->diags, path, line_number, "%s", reason);
+        return;
+    }
+    if (custom_id.len == 0 || custom_id.len > UINT16_MAX) {
+        diag_reject(pass->diags, path, line_number, "custom_id must be 1 to 65535 bytes long");
+        return;
+    }
+    if (len > UINT32_MAX) {
+        diag_reject(pass->diags, path, line_number, "request record over 4 GiB");
+        return;
+    }
+    bool existed;
+    index_entry *entry = index_insert(pass->index, custom_id, &existed);
+    if (existed) {
+        diag_reject(pass->diags, path, line_number,
+                    "duplicate custom_id \"%.*s\" (first at line %u); this record is skipped",
+                    (int)(custom_id.len > 80 ? 80 : custom_id.len), custom_id.ptr,
+                    entry->record_line);
+        return;
+    }
+    entry->record_offset = offset;
+    entry->record_len = (uint32_t)len;
+    entry->record_line = line_number > UINT32_MAX ? UINT32_MAX : (uint32_t)line_number;
+    entry->flags |= INDEX_HAS_INPUT;
+    pass->input->record_count++;
+}
+
+/* Index a JSONL file: one record per non-blank line. */
+static int index_jsonl(index_pass *pass, line_reader *reader, char *reason) {
+    line ln;
+    int rc;
+    while ((rc = lines_next(reader, &ln, reason)) == 1) {
+        if (ln.too_long) {
+            diag_reject(pass->diags, pass->input->path, ln.number,
+                        "line of %zu bytes exceeds the line-length limit", ln.len);
+            continue;
+        }
+        size_t start = 0;
+        while (start < ln.len && (ln.ptr[start] == ' ' || ln.ptr[start] == '\t')) start++;
+        if (start == ln.len) continue; /* blank lines are fine */
+        index_record(pass, ln.ptr, ln.len, ln.offset, ln.number);
+    }
+    return rc;
+}
+
+/* A byte source for the create-body scanner: a block buffer over the file. */
+typedef struct scanner {
+    int fd;
+    char block[1 << 16];
+    size_t pos, end;
+    uint64_t offset;     /* file offset of block[pos] */
+    uint64_t line;       /* current 1-based line */
+    bool eof;
+} scanner;
+
+/* The next byte, or -1 at end of file (-2 on a read error, reason set). */
+static int next_byte(scanner *s, char *reason) {
+    if (s->pos == s->end) {
+        if (s->eof) return -1;
+        ssize_t n;
+        do n = read(s->fd, s->block, sizeof s->block);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) return fail(reason, "read failed: %s", strerror(errno)), -2;
+        if (n == 0) {
+            s->eof = true;
+            return -1;
+        }
+        s->pos = 0;
+        s->end = (size_t)n;
+    }
+    unsigned char c = (unsigned char)s->block[s->pos++];
+    s->offset++;
+    if (c == '\n') s->line++;
+    return c;
+}
+
+/* The next byte that is not JSON whitespace. */
+static int next_token_byte(scanner *s, char *reason) {
+    int c;
+    do c = next_byte(s, reason);
+    while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+    return c;
+}
+
+/* Copy one JSON value that starts with first into out, tracking strings and nesting so that
+ * brackets inside strings do not count. Returns 0, or -1 with reason at a premature end. */
+static int scan_value(scanner *s, int first, buf_t *out, size_t max_len, char *reason) {
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    int c = first;
+    for (;;) {
+        if (out->len >= max_len) return fail(reason, "request record exceeds the size limit");
+        buf_putc(out, (char)c);
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+        if (depth == 0 && !in_string) {
+            if (first == '{' || first == '[' || first == '"') return 0;
+        }
+        c = next_byte(s, reason);
+        if (c == -2) return -1;
+        if (c == -1) return fail(reason, "unexpected end of file inside a request");
+        if (depth == 0 && !in_string && first != '"' &&
+            (c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
+            /* a primitive ended: push the delimiter back */
+            s->pos--;
+            s->offset--;
+            if (c == '\n') s->line--;
+            return 0;
+        }
+    }
+}
+
+/* Index a create body {"requests": [...]}: find the "requests" array and index each of its
+ * elements as a record. Other top-level members are skipped. */
+static int index_create_body(index_pass *pass, char *reason) {
+    scanner *s = xcalloc(1, sizeof *s);
+    s->fd = pass->input->fd;
+    s->line = 1;
+    buf_t value = BUF_INIT;
+    int rc = -1;
+    if (lseek(s->fd, 0, SEEK_SET) < 0) {
+        fail(reason, "cannot seek: %s", strerror(errno));
+        goto done;
+    }
+    int c = next_token_byte(s, reason);
+    if (c == 0xEF) { /* UTF-8 BOM */
+        next_byte(s, reason);
+        next_byte(s, reason);
+        c = next_token_byte(s, reason);
+    }
+    if (c != '{') {
+        fail(reason, "line %llu: expected '{' at the start of the create body",
+             (unsigned long long)s->line);
+        goto done;
+    }
+    bool found_requests = false;
+    for (;;) {
+        c = next_token_byte(s, reason);
+        if (c == '}') break;
+        if (c == ',') continue;
+        if (c != '"') {
+            fail(reason, "line %llu: expected a member name in the create body",
+                 (unsigned long long)s->line);
+            goto done;
+        }
+        buf_clear(&value);
+        if (scan_value(s, c, &value, 1 << 16, reason) != 0) goto done;
+        bool is_requests = strcmp(buf_cstr(&value), "\"requests\"") == 0;
+        if (next_token_byte(s, reason) != ':') {
+            fail(reason, "line %llu: expected ':' in the create body", (unsigned long long)s->line);
+            goto done;
+        }
+        c = next_token_byte(s, reason);
+        if (!is_requests || c != '[') {
+            if (c < 0) break;
+            buf_clear(&value);
+            if (scan_value(s, c, &value, LINES_DEFAULT_MAX, reason) != 0) goto done;
+            continue;
+        }
+        found_requests = true;
+        for (;;) {
+            c = next_token_byte(s, reason);
+            if (c == ']') break;
+            if (c == ',') continue;
+            if (c < 0) {
+                fail(reason, "unexpected end of file inside \"requests\"");
+                goto done;
+            }
+            uint64_t offset = s->offset - 1, line_number = s->line;
+            buf_clear(&value);
+            if (scan_value(s, c, &value, LINES_DEFAULT_MAX, reason) != 0) {
+                char detail[REASON_MAX];
+                memcpy(detail, reason, REASON_MAX);
+                fail(reason, "line %llu: %s", (unsigned long long)line_number, detail);
+                goto done;
+            }
+            index_record(pass, value.data, value.len, offset, line_number);
+        }
+    }
+    if (!found_requests) {
+        fail(reason, "the create body has no \"requests\" array");
+        goto done;
+    }
+    rc = 0;
+done:
+    buf_free(&value);
+    free(s);
+    return rc;
+}
+
+/* True when the first JSON object in the file starts with the member "requests": the
+ * create-body shape. Reads the first 4 KiB. */
+static bool looks_like_create_body(int fd) {
+    char head[4096];
+    ssize_t n = pread(fd, head, sizeof head - 1, 0);
+    if (n <= 0) return false;
+    head[n] = '\0';
+    const char *p = head;
+    if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+        p += 3;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    if (*p != '{') return false;
+    p++;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    return strncmp(p, "\"requests\"", 10) == 0;
+}
+
+int inputs_index(input_file *input, const char *path, const provider_ops *provider,
+                 custom_id_index *index, diag_sink *diags, char *reason) {
+    memset(input, 0, sizeof *input);
+    input->path = path;
+    input->provider = provider;
+    line_reader reader;
+    if (lines_open(&reader, path, 0, reason) != 0) {
+        input->fd = -1;
+        return -1;
+    }
+    /* The reader's descriptor doubles as the one records are read back through. */
+    input->fd = dup(reader.fd);
+    if (input->fd < 0) {
+        lines_close(&reader);
+        return fail(reason, "%s", strerror(errno));
+    }
+    index_pass pass = {input, index, diags, JSON_DOC_INIT, ARENA_INIT};
+    int rc;
+    if (looks_like_create_body(input->fd)) {
+        input->create_body = true;
+        if (!input->provider) input->provider = &provider_anthropic;
+        rc = index_create_body(&pass, reason);
+    } else {
+        rc = index_jsonl(&pass, &reader, reason);
+    }
+    lines_close(&reader);
+    json_doc_free(&pass.doc);
+    arena_free(&pass.arena);
+    return rc;
+}
+
+int inputs_read(input_file *input, const index_entry *entry, buf_t *out, char *reason) {
+    buf_clear(out);
+    buf_grow(out, entry->record_len);
+    size_t done = 0;
+    while (done < entry->record_len) {
+        ssize_t n = pread(input->fd, out->data + done, entry->record_len - done,
+                          (off_t)(entry->record_offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(reason, "%s: read failed: %s", input->path, strerror(errno));
+        if (n == 0) return fail(reason, "%s: the file shrank while being read", input->path);
+        done += (size_t)n;
+    }
+    out->len = done;
+    out->data[done] = '\0';
+    return 0;
+}
+
+void inputs_close(input_file *input) {
+    if (input->fd >= 0) close(input->fd);
+    input->fd = -1;
+}

@@ -1,0 +1,35 @@
+/* The batch's request records: indexing them by custom_id (offsets only) and reading one
+ * back when its result arrives. Two shapes, told apart by content: JSONL (one record per
+ * line: OpenAI input files, Anthropic {custom_id, params} lines) and Anthropic's create body
+ * {"requests": [...]} (one JSON document, scanned element by element, never loaded whole). */
+#ifndef BT_BATCH_INPUTS_H
+#define BT_BATCH_INPUTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "batch/diag.h"
+#include "batch/index.h"
+#include "json/json.h"
+#include "providers/provider.h"
+#include "util/buf.h"
+
+typedef struct input_file {
+    const char *path;                /* borrowed */
+    int fd;                          /* owned; -1 when closed */
+    bool create_body;                /* the {"requests": [...]} shape */
+    const provider_ops *provider;    /* forced, or detected from the first good record */
+    uint64_t record_count;           /* records indexed */
+} input_file;
+
+/* Index every record of path into index. Bad records are rejected through diags (and
+ * skipped); a duplicate custom_id is rejected and the first record kept. -1 with reason
+ * when the file cannot be read at all. provider may be NULL (detect). */
+int inputs_index(input_file *input, const char *path, const provider_ops *provider,
+                 custom_id_index *index, diag_sink *diags, char *reason);
+/* Read the record of entry back into out (replacing its contents). -1 with reason. */
+int inputs_read(input_file *input, const index_entry *entry, buf_t *out, char *reason);
+/* Close the file. */
+void inputs_close(input_file *input);
+
+#endif

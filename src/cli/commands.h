@@ -1,0 +1,8 @@
+/* The commands of the batchtrace tool; each takes the arguments after its name and returns
+ * the process exit code. */
+#ifndef BT_CLI_COMMANDS_H
+#define BT_CLI_COMMANDS_H
+
+int cmd_collect(int argc, char **argv);
+
+#endif

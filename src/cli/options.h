@@ -1,0 +1,44 @@
+/* The one list of every command-line option with its help text, so that --help and the
+ * README cannot drift, and the parser that fills a cli_config from argv. */
+#ifndef BT_CLI_OPTIONS_H
+#define BT_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Commands, as bits so an option can belong to several. */
+enum {
+    CMD_COLLECT = 1,
+};
+
+/* Everything the user asked for; strings borrow from argv. */
+typedef struct cli_config {
+    int command;                   /* CMD_* */
+    const char **results_paths;    /* --results, repeatable (owned array) */
+    size_t results_count;
+    const char *batch_path;        /* --batch */
+    const char *input_path;        /* --input */
+    const char *provider;          /* --provider */
+    const char *parent;            /* --parent */
+    const char *trace_id;          /* --trace-id */
+    const char *exporter;          /* --exporter */
+    const char *output_path;       /* --output */
+    const char *endpoint;          /* --endpoint */
+    const char *protocol;          /* --protocol */
+    bool no_content;               /* --no-content */
+    bool json;                     /* --json */
+    bool quiet;                    /* --quiet */
+    bool help;                     /* --help */
+    bool version;                  /* --version */
+} cli_config;
+
+/* Parse the arguments after the command name. Returns 0, or -1 after printing what is wrong
+ * (the caller exits 2). */
+int cli_parse(int command, int argc, char **argv, cli_config *config);
+/* Print the help of a command (every option it takes, from the table). */
+void cli_print_help(FILE *out, int command);
+/* Free what cli_parse allocated. */
+void cli_config_free(cli_config *config);
+
+#endif

@@ -1,0 +1,49 @@
+/* A convention maps one normalized item (or the batch totals) to span attributes in one
+ * backend's dialect. `linkage` (batchtrace.*) and `genai` (gen_ai.*, error.type) are always
+ * on; others are chosen with --convention. Conventions only add attributes: the collector
+ * sets names, kinds, ids, timestamps and status. Strings they create go into span->arena. */
+#ifndef BT_CONVENTIONS_CONVENTION_H
+#define BT_CONVENTIONS_CONVENTION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "providers/item.h"
+#include "span/span.h"
+
+/* What every convention may read besides the item. */
+typedef struct convention_ctx {
+    bt_str batch_id;         /* the provider's batch id, empty when unknown */
+    bool no_content;         /* --no-content: drop message, tool and output content */
+} convention_ctx;
+
+/* Summed token usage; has_* says whether any item reported the field. */
+typedef struct token_totals {
+    int64_t input, output, cache_read, cache_creation, reasoning;
+    bool has_input, has_output, has_cache_read, has_cache_creation, has_reasoning;
+} token_totals;
+
+/* What the task span describes: the batch as a whole. Never item content. */
+typedef struct task_totals {
+    const char *provider;    /* static */
+    bt_str batch_id;         /* empty when unknown */
+    bt_str endpoint;         /* empty when unknown */
+    bt_str batch_status;     /* provider's raw status; empty when no batch object */
+    uint64_t total, succeeded, errored, canceled, expired, missing; /* item counts */
+    const bt_str *models;    /* distinct request (else response) models, sorted */
+    size_t model_count;
+    token_totals tokens;
+} task_totals;
+
+typedef struct convention {
+    const char *name;        /* as given to --convention */
+    /* Attributes of one item's LLM span. */
+    void (*item)(span_t *span, const bt_item *item, const convention_ctx *ctx);
+    /* Attributes of the task span. */
+    void (*task)(span_t *span, const task_totals *totals, const convention_ctx *ctx);
+} convention;
+
+extern const convention convention_linkage;  /* batchtrace.*: always on */
+extern const convention convention_genai;    /* gen_ai.*: always on */
+
+#endif

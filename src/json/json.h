@@ -1,0 +1,84 @@
+/* The JSON reader: jsmn tokenizes one document (one JSONL line, one batch object), then this
+ * module validates it strictly (RFC 8259 grammar, UTF-8) and answers lookups over the tokens.
+ * A json_doc borrows the text it parsed: the text must outlive every lookup. Token indexes
+ * are ints: 0 is the root, -1 means "absent". */
+#ifndef BT_JSON_JSON_H
+#define BT_JSON_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+typedef enum json_type {
+    JSON_NONE = 0,  /* absent token (index -1) */
+    JSON_OBJECT,
+    JSON_ARRAY,
+    JSON_STRING,
+    JSON_NUMBER,
+    JSON_TRUE,
+    JSON_FALSE,
+    JSON_NULL,
+} json_type;
+
+struct json_token; /* private */
+
+typedef struct json_doc {
+    const char *text;          /* borrowed document text */
+    size_t len;                /* its length */
+    struct json_token *toks;   /* tokens in document order; owned, reused across parses */
+    int tok_count;             /* tokens in use */
+    unsigned tok_cap;          /* tokens allocated */
+} json_doc;
+
+#define JSON_DOC_INIT {NULL, 0, NULL, 0, 0}
+
+/* Parse text[0..len) as one JSON value (surrounding whitespace allowed). On failure returns -1
+ * and writes a short reason ("invalid JSON at byte 17: ...", "invalid UTF-8 at byte 4").
+ * Strict: grammar per RFC 8259, valid UTF-8, no trailing data. The doc keeps its token
+ * buffer between calls, so parsing many lines allocates only when a line is larger. */
+int json_parse(json_doc *doc, const char *text, size_t len, char *reason);
+/* Release the token buffer. */
+void json_doc_free(json_doc *doc);
+
+/* Type of token tok (JSON_NONE for -1). */
+json_type json_type_of(const json_doc *doc, int tok);
+/* Value of key in object obj, or -1 (absent, or obj is not an object). With duplicate keys,
+ * the last one wins (as JavaScript's JSON.parse does). */
+int json_get(const json_doc *doc, int obj, const char *key);
+/* Number of elements of an array / members of an object; 0 for anything else. */
+int json_count(const json_doc *doc, int tok);
+/* The first element of an array (or the first key of an object), -1 if empty. */
+int json_first(const json_doc *doc, int tok);
+/* The token after tok and all its descendants: the next sibling inside a container
+ * (for an object member, call it on the key to get the value, on the value to get the
+ * next key). May return tok_count when tok was last. */
+int json_next(const json_doc *doc, int tok);
+/* The raw text of a value: for a string, including its quotes. */
+bt_str json_raw(const json_doc *doc, int tok);
+/* Unescape a string token into the arena (NUL-terminated). A lone surrogate escape becomes
+ * U+FFFD. Returns -1 when tok is not a string. Strings with no escapes are copied as is. */
+int json_string(const json_doc *doc, int tok, arena_t *a, bt_str *out);
+/* True when tok is a string equal (after unescaping) to s. */
+bool json_string_eq(const json_doc *doc, int tok, const char *s);
+/* Strict integer: JSON integer syntax only (no fraction, no exponent), in int64 range.
+ * Returns -1 for non-numbers, fractions and overflow (never clamps). */
+int json_int64(const json_doc *doc, int tok, int64_t *out);
+/* Any JSON number as a double. Returns -1 for non-numbers. */
+int json_double(const json_doc *doc, int tok, double *out);
+/* true/false. Returns -1 for anything else. */
+int json_bool(const json_doc *doc, int tok, bool *out);
+
+/* Convenience: json_get then json_string; -1 when absent or not a string. */
+int json_get_string(const json_doc *doc, int obj, const char *key, arena_t *a, bt_str *out);
+/* Convenience: json_get then json_int64; -1 when absent or not an integer. */
+int json_get_int64(const json_doc *doc, int obj, const char *key, int64_t *out);
+
+/* True when bytes[0..len) are valid UTF-8 (no overlongs, no surrogates, max U+10FFFF).
+ * On failure *bad_offset is the offset of the first invalid byte. */
+bool utf8_valid(const char *bytes, size_t len, size_t *bad_offset);
+
+#endif

@@ -1,0 +1,49 @@
+/* The JSON writer: appends compact JSON to a buf_t, placing commas itself. Strings are
+ * escaped per RFC 8259 (control characters as \u00XX, '"' and '\\' escaped; valid UTF-8
+ * passes through; invalid UTF-8 bytes become U+FFFD so the output is always valid JSON).
+ * Nesting deeper than JW_MAX_DEPTH aborts (the writer only writes our own structures). */
+#ifndef BT_JSON_WRITER_H
+#define BT_JSON_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/str.h"
+
+#define JW_MAX_DEPTH 64
+
+typedef struct jw {
+    buf_t *out;                     /* borrowed output buffer */
+    int depth;                      /* open containers */
+    bool first[JW_MAX_DEPTH + 1];   /* no element written yet at this depth */
+    bool after_key;                 /* a key was written; the value follows without comma */
+} jw_t;
+
+/* Start writing into out (appends; does not clear it). */
+void jw_init(jw_t *w, buf_t *out);
+void jw_object_open(jw_t *w);
+void jw_object_close(jw_t *w);
+void jw_array_open(jw_t *w);
+void jw_array_close(jw_t *w);
+/* An object key (escaped). */
+void jw_key(jw_t *w, const char *key);
+void jw_key_str(jw_t *w, bt_str key);
+/* Values. */
+void jw_string(jw_t *w, bt_str s);
+void jw_cstring(jw_t *w, const char *s);
+void jw_int(jw_t *w, int64_t v);
+void jw_uint(jw_t *w, uint64_t v);
+/* A double in the shortest form that reads back to the same value ("%.17g" at worst);
+ * non-finite values are written as null. */
+void jw_double(jw_t *w, double v);
+void jw_bool(jw_t *w, bool v);
+void jw_null(jw_t *w);
+/* Already-valid JSON text, written as one value. */
+void jw_raw(jw_t *w, bt_str json);
+
+/* Append s as a quoted, escaped JSON string to out (no comma logic). */
+void json_escape_string(buf_t *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,145 @@
+/* The normalized batch item: what every provider parser produces and every convention and
+ * exporter-facing module reads. Provider-neutral: roles, typed message parts, usage and
+ * outcome. Every bt_str and array in an item lives in the arena the parser was given;
+ * the item dies with that arena (one item at a time: the collector resets it per item). */
+#ifndef BT_PROVIDERS_ITEM_H
+#define BT_PROVIDERS_ITEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/str.h"
+
+/* An optional integer / double: has says whether the provider gave it. */
+typedef struct opt_i64 { bool has; int64_t value; } opt_i64;
+typedef struct opt_f64 { bool has; double value; } opt_f64;
+
+/* The kinds of message part of the GenAI semantic conventions' message schema. */
+typedef enum part_type {
+    PART_TEXT,               /* content: the text */
+    PART_TOOL_CALL,          /* id, name, arguments */
+    PART_TOOL_CALL_RESPONSE, /* id, content (the tool's result) */
+    PART_REASONING,          /* content: thinking / reasoning text */
+    PART_URI,                /* modality, mime_type, uri (e.g. an image by URL) */
+    PART_BLOB,               /* modality, mime_type, content: base64 data */
+} part_type;
+
+typedef struct msg_part {
+    part_type type;
+    bt_str content;          /* text, reasoning, tool result, or base64 data */
+    bool content_is_json;    /* content is raw JSON (written as a value, not a string) */
+    bt_str id;               /* tool call id */
+    bt_str name;             /* tool (function) name */
+    bt_str arguments;        /* tool call arguments */
+    bool arguments_is_json;  /* arguments is raw JSON text (else a plain string) */
+    bt_str modality;         /* "image", "audio", ... for uri/blob */
+    bt_str mime_type;        /* for uri/blob, when known */
+    bt_str uri;              /* for uri */
+} msg_part;
+
+typedef struct msg {
+    bt_str role;             /* "system", "user", "assistant", "tool", ... */
+    msg_part *parts;         /* the parts, in order */
+    size_t part_count;
+    bt_str finish_reason;    /* output messages: the provider's raw stop/finish reason */
+} msg;
+
+/* A tool the model was offered (GenAI `gen_ai.tool.definitions`). */
+typedef struct tool_def {
+    bt_str type;             /* "function" (or the provider's type, e.g. "web_search") */
+    bt_str name;
+    bt_str description;
+    bt_str parameters;       /* raw JSON schema, or empty */
+} tool_def;
+
+/* How an item ended (SPEC section 5, `batchtrace.result`). */
+typedef enum item_result {
+    RESULT_SUCCEEDED,
+    RESULT_ERRORED,
+    RESULT_CANCELED,
+    RESULT_EXPIRED,
+    RESULT_MISSING,
+} item_result;
+
+typedef struct bt_item {
+    const char *provider;    /* static: "openai", "anthropic" */
+    bt_str custom_id;
+    bt_str endpoint;         /* "/v1/chat/completions", ..., "/v1/messages" */
+    const char *operation;   /* static: "chat", "embeddings", "text_completion" */
+
+    /* The request, when the input is known (has_request). */
+    bool has_request;
+    bt_str request_model;
+    opt_i64 max_tokens;      /* max_tokens, max_completion_tokens, max_output_tokens */
+    opt_f64 temperature;
+    opt_f64 top_p;
+    opt_i64 top_k;
+    opt_i64 seed;
+    opt_f64 frequency_penalty;
+    opt_f64 presence_penalty;
+    opt_i64 choice_count;    /* OpenAI n */
+    bt_str *stop_sequences;  /* stop / stop_sequences, as strings */
+    size_t stop_sequence_count;
+    msg *input_messages;     /* chat history without the system prompt of Anthropic */
+    size_t input_message_count;
+    msg_part *system_instructions; /* Anthropic system, OpenAI Responses instructions */
+    size_t system_instruction_count;
+    tool_def *tools;
+    size_t tool_count;
+    bt_str request_body;     /* raw provider-native request body JSON (for other conventions) */
+
+    /* The response, when a result line was seen (has_response, even for errors). */
+    bool has_response;
+    bt_str response_id;
+    bt_str response_model;
+    bt_str *finish_reasons;  /* raw provider values, one per choice/message */
+    size_t finish_reason_count;
+    msg *output_messages;
+    size_t output_message_count;
+    bt_str response_body;    /* raw provider-native response body JSON, or empty */
+    opt_i64 input_tokens;    /* SPEC 5: Anthropic includes cache read + creation */
+    opt_i64 output_tokens;
+    opt_i64 cache_read_tokens;
+    opt_i64 cache_creation_tokens;
+    opt_i64 reasoning_tokens;
+    int64_t end_time_ns;     /* the provider's own timestamp for this item, 0 if none */
+
+    item_result result;
+    bt_str error_type;       /* provider error code or result type; empty on success */
+    bt_str error_message;    /* provider message; empty on success */
+    bool input_missing;      /* a result whose custom_id had no input */
+} bt_item;
+
+/* The lifecycle state of a batch, normalized across providers. */
+typedef enum batch_state {
+    BATCH_UNKNOWN,           /* no batch object */
+    BATCH_RUNNING,           /* OpenAI validating|in_progress|finalizing|cancelling; Anthropic in_progress|canceling */
+    BATCH_COMPLETED,         /* OpenAI completed; Anthropic ended */
+    BATCH_FAILED,
+    BATCH_EXPIRED,
+    BATCH_CANCELLED,
+} batch_state;
+
+/* What a provider's batch object says. Strings live in the parser's arena. */
+typedef struct batch_info {
+    const char *provider;    /* static */
+    bt_str id;
+    bt_str status;           /* the provider's raw status string */
+    batch_state state;
+    bt_str endpoint;         /* OpenAI endpoint; Anthropic "/v1/messages" */
+    int64_t created_ns;      /* 0 if absent */
+    int64_t terminal_ns;     /* completed/failed/expired/cancelled/ended time, 0 if absent */
+    opt_i64 count_total;     /* OpenAI total; Anthropic sum of all counts */
+    opt_i64 count_succeeded; /* OpenAI completed; Anthropic succeeded */
+    opt_i64 count_errored;   /* OpenAI failed; Anthropic errored */
+    opt_i64 count_canceled;  /* Anthropic canceled */
+    opt_i64 count_expired;   /* Anthropic expired */
+    opt_i64 count_processing;/* Anthropic processing */
+    bt_str context_token;    /* OpenAI metadata.batchtrace_ctx, if present */
+} batch_info;
+
+/* Name of a result ("succeeded", ...). */
+const char *item_result_name(item_result r);
+
+#endif

@@ -1,0 +1,135 @@
+#include "util/lines.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+
+enum { LINES_BLOCK = 1 << 20 };
+
+int lines_open(line_reader *reader, const char *path, size_t max_line, char *reason) {
+    memset(reader, 0, sizeof *reader);
+    reader->fd = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail(reason, "%s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int err = errno;
+        close(fd);
+        return fail(reason, "%s", strerror(err));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return fail(reason, "is a directory");
+    }
+#ifdef POSIX_FADV_SEQUENTIAL
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    reader->fd = fd;
+    reader->cap = LINES_BLOCK;
+    reader->buf = xmalloc(reader->cap + 1);
+    reader->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    reader->max_line = max_line ? max_line : LINES_DEFAULT_MAX;
+    reader->at_start = true;
+    return 0;
+}
+
+/* Read more bytes after end, first moving the unread tail to the front (growing the buffer
+ * when the tail fills it). Returns bytes read, 0 at EOF, -1 with reason. */
+static ssize_t fill(line_reader *r, char *reason) {
+    if (r->start > 0) {
+        size_t tail = r->end - r->start;
+        memmove(r->buf, r->buf + r->start, tail);
+        r->buf_offset += r->start;
+        r->start = 0;
+        r->end = tail;
+    }
+    if (r->end == r->cap) {
+        r->cap *= 2;
+        r->buf = xreallocarray(r->buf, r->cap + 1, 1);
+    }
+    for (;;) {
+        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(reason, "read failed: %s", strerror(errno));
+        if (n == 0) r->eof = true;
+        r->end += (size_t)n;
+        r->bytes_read += (uint64_t)n;
+        return n;
+    }
+}
+
+/* Skip the rest of an over-long line: discard bytes up to and including the next LF. */
+static int skip_to_newline(line_reader *r, char *reason) {
+    for (;;) {
+        char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+        if (nl) {
+            r->start = (size_t)(nl - r->buf) + 1;
+            return 0;
+        }
+        r->buf_offset += r->end;
+        r->start = r->end = 0;
+        if (r->eof) return 0;
+        if (fill(r, reason) < 0) return -1;
+    }
+}
+
+int lines_next(line_reader *r, line *out, char *reason) {
+    size_t scanned = 0; /* bytes after start already known to hold no LF */
+    for (;;) {
+        if (r->at_start && r->end - r->start >= 3) {
+            if (memcmp(r->buf + r->start, "\xEF\xBB\xBF", 3) == 0) r->start += 3;
+            r->at_start = false;
+        }
+        char *nl = memchr(r->buf + r->start + scanned, '\n', r->end - r->start - scanned);
+        size_t avail = r->end - r->start;
+        if (nl || (r->eof && avail > 0)) {
+            if (r->at_start) r->at_start = false;
+            size_t len = nl ? (size_t)(nl - (r->buf + r->start)) : avail;
+            char *ptr = r->buf + r->start;
+            out->number = ++r->line_number;
+            out->offset = r->buf_offset + r->start;
+            r->start += len + (nl ? 1 : 0);
+            if (len > 0 && ptr[len - 1] == '\r') len--;
+            if (len > r->max_line) {
+                out->ptr = NULL;
+                out->len = len;
+                out->too_long = true;
+                return 1;
+            }
+            ptr[len] = '\0'; /* the LF, CR or the spare byte after end */
+            out->ptr = ptr;
+            out->len = len;
+            out->too_long = false;
+            return 1;
+        }
+        if (r->eof) {
+            /* A file holding only a BOM (or nothing) ends here. */
+            return 0;
+        }
+        if (avail > r->max_line + 1) {
+            /* An over-long line: report it once and drop it without keeping it in memory. */
+            out->number = ++r->line_number;
+            out->offset = r->buf_offset + r->start;
+            out->ptr = NULL;
+            out->len = avail;
+            out->too_long = true;
+            r->at_start = false;
+            if (skip_to_newline(r, reason) < 0) return -1;
+            return 1;
+        }
+        scanned = avail;
+        if (fill(r, reason) < 0) return -1;
+    }
+}
+
+void lines_close(line_reader *reader) {
+    if (reader->fd >= 0) close(reader->fd);
+    free(reader->buf);
+    reader->fd = -1;
+    reader->buf = NULL;
+}
