@@ -338,6 +338,10 @@ static void process_result_line(collector *c, size_t file_index, const line *ln)
     int shown = item.custom_id.len > 80 ? 80 : (int)item.custom_id.len;
     bool existed;
     index_entry *entry = index_insert(&c->index, item.custom_id, &existed);
+    if (!entry) {
+        diag_reject(diags, path, ln->number, "too many custom_ids for one run (over 2^32)");
+        return;
+    }
     if (entry->flags & INDEX_HAS_RESULT) {
         diag_reject(diags, path, ln->number,
                     "second result for custom_id \"%.*s\" (first at %s:%u); this line is skipped",
@@ -382,6 +386,17 @@ static int stream_results(collector *c, char *reason) {
     return 0;
 }
 
+/* The error description of a batch that ended without completing ("batch expired"); the
+ * normalized state, not the raw status (Anthropic says "ended" for all of them). */
+static const char *unfinished_message(batch_state state) {
+    switch (state) {
+    case BATCH_FAILED: return "batch failed";
+    case BATCH_EXPIRED: return "batch expired";
+    case BATCH_CANCELLED: return "batch cancelled";
+    default: return "";
+    }
+}
+
 /* What an item with no result becomes when the batch is over and did not complete. */
 static void close_unresolved(collector *c, const index_entry *entry, item_result result,
                              const char *error_type, const char *message) {
@@ -407,9 +422,7 @@ static void resolve_unmatched(collector *c) {
     index_entry **sorted = index_sorted(&c->index);
     batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
     buf_t listed = BUF_INIT;
-    char message[128];
-    snprintf(message, sizeof message, "batch %.*s", (int)c->batch.status.len,
-             c->batch.status.ptr ? c->batch.status.ptr : "");
+    const char *message = unfinished_message(state);
     for (size_t i = 0; i < c->index.count; i++) {
         const index_entry *entry = sorted[i];
         if (!(entry->flags & INDEX_HAS_INPUT) || (entry->flags & INDEX_HAS_RESULT)) continue;
@@ -478,10 +491,7 @@ static void emit_task(collector *c) {
     batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
     if (state == BATCH_FAILED || state == BATCH_EXPIRED || state == BATCH_CANCELLED) {
         span.status = SPAN_STATUS_ERROR;
-        char message[128];
-        int n = snprintf(message, sizeof message, "batch %.*s", (int)c->batch.status.len,
-                         c->batch.status.ptr);
-        span.status_message = arena_strndup(&c->item_arena, message, (size_t)n);
+        span.status_message = str_c(unfinished_message(state));
     }
     bt_str *models = arena_calloc(&c->item_arena, c->model_count, sizeof *models);
     for (size_t i = 0; i < c->model_count; i++) models[i] = str_c(c->models[i]);

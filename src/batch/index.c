@@ -5,14 +5,14 @@
 
 #include "util/alloc.h"
 
-/* FNV-1a, 32 bits: custom_ids are short, and this keeps the slot small. Never 0. */
+/* FNV-1a, 32 bits: custom_ids are short, and this keeps the entry small. */
 static uint32_t hash_id(bt_str id) {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < id.len; i++) {
         h ^= (unsigned char)id.ptr[i];
         h *= 16777619u;
     }
-    return h ? h : 1;
+    return h;
 }
 
 bt_str index_custom_id(const custom_id_index *index, const index_entry *entry) {
@@ -20,48 +20,52 @@ bt_str index_custom_id(const custom_id_index *index, const index_entry *entry) {
 }
 
 /* The slot holding id, or the empty slot where it would go. */
-static index_entry *probe(const custom_id_index *index, bt_str id, uint32_t hash) {
+static uint32_t *probe(const custom_id_index *index, bt_str id, uint32_t hash) {
     size_t mask = index->slot_count - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
-        index_entry *slot = &index->slots[i];
-        if (slot->id_len == 0) return slot;
-        if (slot->hash == hash && slot->id_len == id.len &&
-            memcmp(index->pool + slot->id_offset, id.ptr, id.len) == 0)
+        uint32_t *slot = &index->slots[i];
+        if (*slot == 0) return slot;
+        const index_entry *e = &index->entries[*slot - 1];
+        if (e->hash == hash && e->id_len == id.len &&
+            memcmp(index->pool + e->id_offset, id.ptr, id.len) == 0)
             return slot;
     }
 }
 
 index_entry *index_find(const custom_id_index *index, bt_str custom_id) {
     if (!index->slot_count || custom_id.len == 0 || custom_id.len > UINT16_MAX) return NULL;
-    index_entry *slot = probe(index, custom_id, hash_id(custom_id));
-    return slot->id_len ? slot : NULL;
+    uint32_t *slot = probe(index, custom_id, hash_id(custom_id));
+    return *slot ? &index->entries[*slot - 1] : NULL;
 }
 
 /* Double the table and re-place every entry. */
 static void grow_table(custom_id_index *index) {
-    size_t old_count = index->slot_count;
-    index_entry *old = index->slots;
-    index->slot_count = old_count ? old_count * 2 : 1024;
+    free(index->slots);
+    index->slot_count = index->slot_count ? index->slot_count * 2 : 1024;
     index->slots = xcalloc(index->slot_count, sizeof *index->slots);
-    for (size_t i = 0; i < old_count; i++) {
-        if (old[i].id_len == 0) continue;
-        size_t mask = index->slot_count - 1;
-        size_t j = old[i].hash & mask;
-        while (index->slots[j].id_len) j = (j + 1) & mask;
-        index->slots[j] = old[i];
+    size_t mask = index->slot_count - 1;
+    for (size_t n = 0; n < index->count; n++) {
+        size_t j = index->entries[n].hash & mask;
+        while (index->slots[j]) j = (j + 1) & mask;
+        index->slots[j] = (uint32_t)(n + 1);
     }
-    free(old);
 }
 
 index_entry *index_insert(custom_id_index *index, bt_str custom_id, bool *existed) {
+    *existed = false;
+    if (index->count >= UINT32_MAX - 1 || index->pool_len + custom_id.len > UINT32_MAX)
+        return NULL;
     if ((index->count + 1) * 4 > index->slot_count * 3) grow_table(index);
     uint32_t hash = hash_id(custom_id);
-    index_entry *slot = probe(index, custom_id, hash);
-    if (slot->id_len) {
+    uint32_t *slot = probe(index, custom_id, hash);
+    if (*slot) {
         *existed = true;
-        return slot;
+        return &index->entries[*slot - 1];
     }
-    *existed = false;
+    if (index->count == index->capacity) {
+        index->capacity = index->capacity ? index->capacity + index->capacity / 2 : 1024;
+        index->entries = xreallocarray(index->entries, index->capacity, sizeof *index->entries);
+    }
     if (index->pool_len + custom_id.len > index->pool_cap) {
         size_t cap = index->pool_cap ? index->pool_cap : 16384;
         while (cap < index->pool_len + custom_id.len) cap *= 2;
@@ -69,13 +73,14 @@ index_entry *index_insert(custom_id_index *index, bt_str custom_id, bool *existe
         index->pool_cap = cap;
     }
     memcpy(index->pool + index->pool_len, custom_id.ptr, custom_id.len);
-    memset(slot, 0, sizeof *slot);
-    slot->id_offset = (uint32_t)index->pool_len;
-    slot->id_len = (uint16_t)custom_id.len;
-    slot->hash = hash;
+    index_entry *entry = &index->entries[index->count];
+    memset(entry, 0, sizeof *entry);
+    entry->id_offset = (uint32_t)index->pool_len;
+    entry->id_len = (uint16_t)custom_id.len;
+    entry->hash = hash;
     index->pool_len += custom_id.len;
-    index->count++;
-    return slot;
+    *slot = (uint32_t)(++index->count);
+    return entry;
 }
 
 /* qsort comparator: bytewise custom_id order. The pool is passed through a file-scope
@@ -91,11 +96,9 @@ static int compare_entries(const void *a, const void *b) {
 
 index_entry **index_sorted(const custom_id_index *index) {
     index_entry **sorted = xcalloc(index->count ? index->count : 1, sizeof *sorted);
-    size_t n = 0;
-    for (size_t i = 0; i < index->slot_count; i++)
-        if (index->slots[i].id_len) sorted[n++] = &index->slots[i];
+    for (size_t n = 0; n < index->count; n++) sorted[n] = &index->entries[n];
     sort_pool = index->pool;
-    qsort(sorted, n, sizeof *sorted, compare_entries);
+    qsort(sorted, index->count, sizeof *sorted, compare_entries);
     sort_pool = NULL;
     return sorted;
 }
@@ -113,6 +116,7 @@ void index_digest(const custom_id_index *index, uint8_t out[SHA256_LEN]) {
 }
 
 void index_free(custom_id_index *index) {
+    free(index->entries);
     free(index->slots);
     free(index->pool);
     memset(index, 0, sizeof *index);

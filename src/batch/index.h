@@ -1,7 +1,9 @@
 /* The custom_id index: maps each custom_id to where its request record sits in the input
- * file (offset and length, not a parsed copy) and what has been seen of it since. It costs
- * one 32-byte slot per item in a hash table kept at most 3/4 full (so about 43 bytes per
- * item) plus the custom_id bytes in one pool. The index owns its table and pool. */
+ * file (offset and length, not a parsed copy) and what has been seen of it since. Entries
+ * are 32 bytes in a dense array grown by half (at most 48 bytes per item), found through a
+ * hash table of 4-byte entry numbers kept between 3/8 and 3/4 full (at most 11 bytes per
+ * item), plus the custom_id bytes in one pool: under 64 bytes per item plus the custom_id.
+ * The index owns its arrays and pool. */
 #ifndef BT_BATCH_INDEX_H
 #define BT_BATCH_INDEX_H
 
@@ -31,21 +33,24 @@ enum {
 };
 
 typedef struct custom_id_index {
-    index_entry *slots;      /* open addressing, linear probing; id_len 0 = empty */
-    size_t slot_count;       /* a power of two */
+    index_entry *entries;    /* dense, in insertion order */
     size_t count;            /* entries in use */
+    size_t capacity;         /* entries allocated */
+    uint32_t *slots;         /* open addressing, linear probing: entry number + 1, 0 = empty */
+    size_t slot_count;       /* a power of two */
     char *pool;              /* custom_id bytes, back to back */
     size_t pool_len;
     size_t pool_cap;
 } custom_id_index;
 
-#define CUSTOM_ID_INDEX_INIT {NULL, 0, 0, NULL, 0, 0}
+#define CUSTOM_ID_INDEX_INIT {NULL, 0, 0, NULL, 0, NULL, 0, 0}
 
 /* The entry for custom_id, or NULL. Borrowed: valid until the next index_insert. */
 index_entry *index_find(const custom_id_index *index, bt_str custom_id);
 /* Insert custom_id (which must not be empty nor over 65535 bytes) and return its entry,
  * zeroed but for the id; *existed says whether it was already there (then the entry is
- * the existing one, untouched). */
+ * the existing one, untouched). NULL when the index is full (4 GiB of custom_ids or 2^32
+ * entries). Borrowed: valid until the next index_insert. */
 index_entry *index_insert(custom_id_index *index, bt_str custom_id, bool *existed);
 /* The custom_id of an entry. */
 bt_str index_custom_id(const custom_id_index *index, const index_entry *entry);

@@ -57,6 +57,10 @@ static void index_record(index_pass *pass, const char *text, size_t len, uint64_
     }
     bool existed;
     index_entry *entry = index_insert(pass->index, custom_id, &existed);
+    if (!entry) {
+        diag_reject(pass->diags, path, line_number, "too many custom_ids for one run (over 2^32)");
+        return;
+    }
     if (existed) {
         diag_reject(pass->diags, path, line_number,
                     "duplicate custom_id \"%.*s\" (first at line %u); this record is skipped",

@@ -1,0 +1,870 @@
+/* The OpenAI Batch API provider (also Azure OpenAI and OpenAI-compatible servers): input
+ * lines {custom_id, method, url, body}, output/error lines {id, custom_id, response, error}
+ * and the batch object, turned into the normalized item of providers/item.h.
+ *
+ * Every string and array written into an item or batch_info is allocated in the arena the
+ * caller passes (static strings excepted); nothing keeps a pointer into the JSON text. The
+ * only heap allocation outside the arena is the short-lived document that checks whether a
+ * tool call's arguments string is itself JSON.
+ *
+ * Field rules: a required field (custom_id, body, url, the response/error shape) that is
+ * missing or of the wrong type rejects the record; an optional field that is null or of the
+ * wrong type is ignored, except an integer that fails strict parsing (fraction, exponent,
+ * out of int64 range), which rejects the record since clamping it would lie. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "providers/provider.h"
+#include "util/timeutil.h"
+
+/* The longest piece of a raw value quoted in a reason. */
+#define OA_QUOTE_MAX 40
+
+/* What every helper needs while reading one record. */
+typedef struct oa_ctx {
+    const json_doc *doc;  /* the parsed record (borrowed) */
+    arena_t *arena;       /* where every string and array of the item goes */
+    char *reason;         /* REASON_MAX bytes, filled when the record is rejected */
+} oa_ctx;
+
+/* The request formats an OpenAI batch can hold. */
+typedef enum oa_endpoint {
+    OA_CHAT,         /* /v1/chat/completions */
+    OA_RESPONSES,    /* /v1/responses */
+    OA_EMBEDDINGS,   /* /v1/embeddings */
+    OA_COMPLETIONS,  /* /v1/completions */
+} oa_endpoint;
+
+/* A message being built: parts are appended into an arena array that grows as needed. */
+typedef struct oa_msg_builder {
+    msg m;           /* the message; parts live in the arena */
+    size_t part_cap; /* parts allocated in m.parts */
+} oa_msg_builder;
+
+/* ---- small readers over the document ---- */
+
+/* True when tok exists and is not JSON null (null counts as absent everywhere). */
+static bool present(const oa_ctx *c, int tok) {
+    json_type type = json_type_of(c->doc, tok);
+    return type != JSON_NONE && type != JSON_NULL;
+}
+
+/* True when tok is of the given type. */
+static bool is_type(const oa_ctx *c, int tok, json_type type) {
+    return json_type_of(c->doc, tok) == type;
+}
+
+/* The unescaped string at tok, in the arena; empty when tok is not a string. */
+static bt_str str_at(const oa_ctx *c, int tok) {
+    bt_str s = STR_NULL;
+    if (json_string(c->doc, tok, c->arena, &s) < 0) return STR_NULL;
+    return s;
+}
+
+/* The string member key of obj, in the arena; empty when absent or not a string. */
+static bt_str str_field(const oa_ctx *c, int obj, const char *key) {
+    return str_at(c, json_get(c->doc, obj, key));
+}
+
+/* The member key of obj when it is of the given type, else -1. */
+static int typed_field(const oa_ctx *c, int obj, const char *key, json_type type) {
+    int tok = json_get(c->doc, obj, key);
+    return is_type(c, tok, type) ? tok : -1;
+}
+
+/* A copy in the arena of the raw JSON text of tok. */
+static bt_str raw_at(const oa_ctx *c, int tok) {
+    bt_str raw = json_raw(c->doc, tok);
+    return arena_strndup(c->arena, raw.ptr, raw.len);
+}
+
+/* True when tok is a string equal to s. */
+static bool str_is(const oa_ctx *c, int tok, const char *s) {
+    return json_string_eq(c->doc, tok, s);
+}
+
+/* Read the optional integer member key of obj into out. Absent, null or not a number:
+ * out is left alone. A number that is not a strict int64 rejects the record; label names
+ * the field in the reason. */
+static int int_field(const oa_ctx *c, int obj, const char *key, const char *label,
+                     opt_i64 *out) {
+    int tok = json_get(c->doc, obj, key);
+    if (!is_type(c, tok, JSON_NUMBER)) return 0;
+    int64_t value;
+    if (json_int64(c->doc, tok, &value) < 0) {
+        bt_str raw = json_raw(c->doc, tok);
+        int quoted = raw.len > OA_QUOTE_MAX ? OA_QUOTE_MAX : (int)raw.len;
+        return fail(c->reason, "\"%s\" is not an integer in int64 range: %.*s%s", label,
+                    quoted, raw.ptr, raw.len > OA_QUOTE_MAX ? "..." : "");
+    }
+    out->has = true;
+    out->value = value;
+    return 0;
+}
+
+/* Read the optional unix-seconds member key of obj into *out_ns (left alone when absent).
+ * Rejects non-integers and times that do not fit in int64 nanoseconds. */
+static int time_field(const oa_ctx *c, int obj, const char *key, const char *label,
+                      int64_t *out_ns) {
+    opt_i64 seconds = {false, 0};
+    if (int_field(c, obj, key, label, &seconds) < 0) return -1;
+    if (!seconds.has) return 0;
+    if (time_from_unix_seconds(seconds.value, out_ns) < 0)
+        return fail(c->reason, "\"%s\" is out of range: %" PRId64, label, seconds.value);
+    return 0;
+}
+
+/* Read the optional number member key of obj into out; anything but a number is ignored. */
+static void double_field(const oa_ctx *c, int obj, const char *key, opt_f64 *out) {
+    int tok = json_get(c->doc, obj, key);
+    double value;
+    if (!is_type(c, tok, JSON_NUMBER) || json_double(c->doc, tok, &value) < 0) return;
+    out->has = true;
+    out->value = value;
+}
+
+/* prefix followed by s, NUL-terminated in the arena. */
+static bt_str concat(const oa_ctx *c, const char *prefix, bt_str s) {
+    size_t prefix_len = strlen(prefix);
+    char *joined = arena_alloc(c->arena, prefix_len + s.len + 1);
+    memcpy(joined, prefix, prefix_len);
+    if (s.len) memcpy(joined + prefix_len, s.ptr, s.len);
+    joined[prefix_len + s.len] = '\0';
+    return (bt_str){joined, prefix_len + s.len};
+}
+
+/* ---- messages and parts ---- */
+
+/* Start a message with the given role and room for about part_hint parts. */
+static void builder_init(const oa_ctx *c, oa_msg_builder *b, bt_str role, size_t part_hint) {
+    memset(b, 0, sizeof *b);
+    b->m.role = role;
+    if (part_hint) {
+        b->m.parts = arena_calloc(c->arena, part_hint, sizeof(msg_part));
+        b->part_cap = part_hint;
+    }
+}
+
+/* Append a zeroed part of the given type to b and return it. */
+static msg_part *part_new(const oa_ctx *c, oa_msg_builder *b, part_type type) {
+    if (b->m.part_count == b->part_cap) {
+        size_t new_cap = b->part_cap ? b->part_cap * 2 : 4;
+        b->m.parts = arena_grow(c->arena, b->m.parts, b->m.part_count, new_cap,
+                                sizeof(msg_part));
+        b->part_cap = new_cap;
+    }
+    msg_part *part = &b->m.parts[b->m.part_count++];
+    memset(part, 0, sizeof *part);
+    part->type = type;
+    return part;
+}
+
+/* Append a part of the given type whose content is text. */
+static void add_text(const oa_ctx *c, oa_msg_builder *b, part_type type, bt_str text) {
+    part_new(c, b, type)->content = text;
+}
+
+/* True when text is exactly one valid JSON value. Uses a short-lived document (one heap
+ * allocation, released before returning). */
+static bool text_is_json(bt_str text) {
+    if (!text.len) return false;
+    json_doc scratch = JSON_DOC_INIT;
+    char scratch_reason[REASON_MAX];
+    bool valid = json_parse(&scratch, text.ptr, text.len, scratch_reason) == 0;
+    json_doc_free(&scratch);
+    return valid;
+}
+
+/* Set a tool call's arguments from tok: a string is unescaped and flagged as JSON when it
+ * parses as JSON; an object or array (as some OpenAI-compatible servers send) is kept raw. */
+static void set_arguments(const oa_ctx *c, msg_part *part, int tok) {
+    if (is_type(c, tok, JSON_OBJECT) || is_type(c, tok, JSON_ARRAY)) {
+        part->arguments = raw_at(c, tok);
+        part->arguments_is_json = true;
+        return;
+    }
+    part->arguments = str_at(c, tok);
+    part->arguments_is_json = text_is_json(part->arguments);
+}
+
+/* Fill an image or audio part from a URL: a `data:MIME;base64,DATA` URL becomes a blob
+ * (mime type and data are slices of url, which lives in the arena), anything else a uri. */
+static void set_media(msg_part *part, bt_str url, const char *modality) {
+    part->modality = str_c(modality);
+    static const char data_prefix[] = "data:";
+    static const char base64_suffix[] = ";base64";
+    size_t prefix_len = sizeof data_prefix - 1, suffix_len = sizeof base64_suffix - 1;
+    const char *comma = url.len > prefix_len && memcmp(url.ptr, data_prefix, prefix_len) == 0
+                            ? memchr(url.ptr, ',', url.len)
+                            : NULL;
+    if (comma) {
+        bt_str meta = {url.ptr + prefix_len, (size_t)(comma - url.ptr) - prefix_len};
+        if (meta.len >= suffix_len &&
+            memcmp(meta.ptr + meta.len - suffix_len, base64_suffix, suffix_len) == 0) {
+            const char *semicolon = memchr(meta.ptr, ';', meta.len);
+            part->type = PART_BLOB;
+            part->mime_type = (bt_str){meta.ptr, (size_t)(semicolon - meta.ptr)};
+            part->content = (bt_str){comma + 1, url.len - (size_t)(comma + 1 - url.ptr)};
+            return;
+        }
+    }
+    part->type = PART_URI;
+    part->uri = url;
+}
+
+/* Append an audio blob from an {data, format} object (Chat input_audio). */
+static void add_audio(const oa_ctx *c, oa_msg_builder *b, int audio) {
+    if (!is_type(c, audio, JSON_OBJECT)) return;
+    msg_part *part = part_new(c, b, PART_BLOB);
+    part->modality = STR_LIT("audio");
+    part->content = str_field(c, audio, "data");
+    bt_str format = str_field(c, audio, "format");
+    if (format.len) part->mime_type = concat(c, "audio/", format);
+}
+
+/* Append one typed content part of either API: text / input_text / output_text, refusal,
+ * image_url (Chat: {url}) / input_image (Responses: a URL string), input_audio. Other types
+ * (files, image ids) carry nothing the item can hold and are skipped. */
+static void add_content_part(const oa_ctx *c, oa_msg_builder *b, int part) {
+    if (!is_type(c, part, JSON_OBJECT)) return;
+    int type = json_get(c->doc, part, "type");
+    if (str_is(c, type, "text") || str_is(c, type, "input_text") ||
+        str_is(c, type, "output_text")) {
+        int text = json_get(c->doc, part, "text");
+        if (is_type(c, text, JSON_STRING)) add_text(c, b, PART_TEXT, str_at(c, text));
+    } else if (str_is(c, type, "refusal")) {
+        int refusal = json_get(c->doc, part, "refusal");
+        if (is_type(c, refusal, JSON_STRING)) add_text(c, b, PART_TEXT, str_at(c, refusal));
+    } else if (str_is(c, type, "image_url") || str_is(c, type, "input_image")) {
+        int image = json_get(c->doc, part, "image_url");
+        bt_str url = is_type(c, image, JSON_OBJECT) ? str_field(c, image, "url") : str_at(c, image);
+        if (url.len) set_media(part_new(c, b, PART_URI), url, "image");
+    } else if (str_is(c, type, "input_audio")) {
+        add_audio(c, b, json_get(c->doc, part, "input_audio"));
+    }
+}
+
+/* Append the parts of a content value: a string is one text part, an array holds typed
+ * parts, anything else (null) adds nothing. */
+static void add_content(const oa_ctx *c, oa_msg_builder *b, int content) {
+    if (is_type(c, content, JSON_STRING)) {
+        add_text(c, b, PART_TEXT, str_at(c, content));
+    } else if (is_type(c, content, JSON_ARRAY)) {
+        for (int part = json_first(c->doc, content), i = 0; i < json_count(c->doc, content);
+             part = json_next(c->doc, part), i++)
+            add_content_part(c, b, part);
+    }
+}
+
+/* The text of a content value: a string as is, an array as the concatenation of its text
+ * parts (in the arena); empty otherwise. */
+static bt_str content_text(const oa_ctx *c, int content) {
+    if (is_type(c, content, JSON_STRING)) return str_at(c, content);
+    if (!is_type(c, content, JSON_ARRAY)) return STR_NULL;
+    int count = json_count(c->doc, content);
+    bt_str *pieces = arena_calloc(c->arena, (size_t)count, sizeof(bt_str));
+    size_t total = 0;
+    for (int part = json_first(c->doc, content), i = 0; i < count;
+         part = json_next(c->doc, part), i++) {
+        pieces[i] = str_field(c, part, "text");
+        total += pieces[i].len;
+    }
+    char *joined = arena_alloc(c->arena, total + 1);
+    size_t used = 0;
+    for (int i = 0; i < count; i++) {
+        if (pieces[i].len) memcpy(joined + used, pieces[i].ptr, pieces[i].len);
+        used += pieces[i].len;
+    }
+    joined[used] = '\0';
+    return (bt_str){joined, total};
+}
+
+/* Append a tool call from a Chat tool_calls element: {id, function:{name, arguments}} or
+ * {id, type:"custom", custom:{name, input}}. */
+static void add_chat_tool_call(const oa_ctx *c, oa_msg_builder *b, int call) {
+    if (!is_type(c, call, JSON_OBJECT)) return;
+    msg_part *part = part_new(c, b, PART_TOOL_CALL);
+    part->id = str_field(c, call, "id");
+    int function = typed_field(c, call, "function", JSON_OBJECT);
+    int custom = typed_field(c, call, "custom", JSON_OBJECT);
+    if (function >= 0) {
+        part->name = str_field(c, function, "name");
+        set_arguments(c, part, json_get(c->doc, function, "arguments"));
+    } else if (custom >= 0) {
+        part->name = str_field(c, custom, "name");
+        set_arguments(c, part, json_get(c->doc, custom, "input"));
+    }
+}
+
+/* Build one Chat Completions message (request history or a response choice's message):
+ * role "tool" gives a tool_call_response part; others give reasoning_content (or an
+ * OpenAI-compatible server's reasoning string), content, refusal and tool calls, in that
+ * order. default_role is used when the message has no role. */
+static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
+    oa_msg_builder b;
+    bt_str role = str_field(c, obj, "role");
+    int content = json_get(c->doc, obj, "content");
+    int tool_calls = typed_field(c, obj, "tool_calls", JSON_ARRAY);
+    size_t hint = 2 + (size_t)json_count(c->doc, content) + (size_t)json_count(c->doc, tool_calls);
+    builder_init(c, &b, role.len ? role : default_role, hint);
+    if (str_eq_c(role, "tool")) {
+        msg_part *part = part_new(c, &b, PART_TOOL_CALL_RESPONSE);
+        part->id = str_field(c, obj, "tool_call_id");
+        part->content = content_text(c, content);
+        return b.m;
+    }
+    int reasoning = json_get(c->doc, obj, "reasoning_content");
+    if (!is_type(c, reasoning, JSON_STRING)) reasoning = json_get(c->doc, obj, "reasoning");
+    if (is_type(c, reasoning, JSON_STRING)) add_text(c, &b, PART_REASONING, str_at(c, reasoning));
+    add_content(c, &b, content);
+    int refusal = json_get(c->doc, obj, "refusal");
+    if (is_type(c, refusal, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, refusal));
+    for (int call = json_first(c->doc, tool_calls), i = 0; i < json_count(c->doc, tool_calls);
+         call = json_next(c->doc, call), i++)
+        add_chat_tool_call(c, &b, call);
+    return b.m;
+}
+
+/* Append the reasoning texts of a Responses reasoning item: summary[].text, then
+ * content[].text (reasoning_text parts of open-weight models). */
+static void add_reasoning_item(const oa_ctx *c, oa_msg_builder *b, int item) {
+    static const char *const lists[] = {"summary", "content"};
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        int list = typed_field(c, item, lists[l], JSON_ARRAY);
+        for (int entry = json_first(c->doc, list), i = 0; i < json_count(c->doc, list);
+             entry = json_next(c->doc, entry), i++) {
+            int text = json_get(c->doc, entry, "text");
+            if (is_type(c, text, JSON_STRING)) add_text(c, b, PART_REASONING, str_at(c, text));
+        }
+    }
+}
+
+/* Append the parts of one Responses API item to b and set *role to the role it speaks
+ * with: a message (type "message" or none), function_call, function_call_output or
+ * reasoning. Returns false for kinds that carry no message content (item_reference,
+ * built-in tool calls, ...), adding nothing. */
+static bool add_responses_item(const oa_ctx *c, oa_msg_builder *b, int item, bt_str *role) {
+    if (!is_type(c, item, JSON_OBJECT)) return false;
+    int type = json_get(c->doc, item, "type");
+    if (!present(c, type) || str_is(c, type, "message")) {
+        *role = str_field(c, item, "role");
+        add_content(c, b, json_get(c->doc, item, "content"));
+    } else if (str_is(c, type, "function_call")) {
+        *role = STR_LIT("assistant");
+        msg_part *part = part_new(c, b, PART_TOOL_CALL);
+        part->id = str_field(c, item, "call_id");
+        part->name = str_field(c, item, "name");
+        set_arguments(c, part, json_get(c->doc, item, "arguments"));
+    } else if (str_is(c, type, "function_call_output")) {
+        *role = STR_LIT("tool");
+        msg_part *part = part_new(c, b, PART_TOOL_CALL_RESPONSE);
+        part->id = str_field(c, item, "call_id");
+        int output = json_get(c->doc, item, "output");
+        if (is_type(c, output, JSON_STRING)) {
+            part->content = str_at(c, output);
+        } else if (present(c, output)) {
+            part->content = raw_at(c, output);
+            part->content_is_json = true;
+        }
+    } else if (str_is(c, type, "reasoning")) {
+        *role = STR_LIT("assistant");
+        add_reasoning_item(c, b, item);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* ---- requests ---- */
+
+/* Read the required, non-empty custom_id of a record. */
+static int read_custom_id(const oa_ctx *c, int root, bt_str *custom_id) {
+    int tok = json_get(c->doc, root, "custom_id");
+    if (!present(c, tok)) return fail(c->reason, "missing \"custom_id\"");
+    if (!is_type(c, tok, JSON_STRING)) return fail(c->reason, "\"custom_id\" is not a string");
+    *custom_id = str_at(c, tok);
+    if (!custom_id->len) return fail(c->reason, "\"custom_id\" is empty");
+    return 0;
+}
+
+/* Tell the endpoint of a request url: "/v1/chat/completions" and friends; the same paths
+ * without "/v1" (Azure OpenAI's batch form) and with a query string are accepted too.
+ * Returns -1 for any other url. */
+static int classify_url(bt_str url, oa_endpoint *out) {
+    static const struct { const char *path; oa_endpoint endpoint; } paths[] = {
+        {"/chat/completions", OA_CHAT},
+        {"/responses", OA_RESPONSES},
+        {"/embeddings", OA_EMBEDDINGS},
+        {"/completions", OA_COMPLETIONS},
+    };
+    const char *query = memchr(url.ptr ? url.ptr : "", '?', url.len);
+    bt_str path = {url.ptr, query ? (size_t)(query - url.ptr) : url.len};
+    if (path.len > 3 && memcmp(path.ptr, "/v1/", 4) == 0) {
+        path.ptr += 3;
+        path.len -= 3;
+    }
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        if (str_eq_c(path, paths[i].path)) {
+            *out = paths[i].endpoint;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The GenAI operation name of an endpoint (static). */
+static const char *operation_of(oa_endpoint endpoint) {
+    switch (endpoint) {
+    case OA_CHAT:
+    case OA_RESPONSES: return "chat";
+    case OA_EMBEDDINGS: return "embeddings";
+    case OA_COMPLETIONS: return "text_completion";
+    }
+    return "chat";
+}
+
+/* Read the request parameters shared by the endpoints. The max-token field is the first of
+ * max_completion_tokens, max_output_tokens, max_tokens that is set; all are checked. */
+static int read_parameters(const oa_ctx *c, int body, bt_item *item) {
+    static const char *const max_keys[] = {"max_completion_tokens", "max_output_tokens",
+                                           "max_tokens"};
+    for (size_t i = 0; i < sizeof max_keys / sizeof max_keys[0]; i++) {
+        opt_i64 value = {false, 0};
+        if (int_field(c, body, max_keys[i], max_keys[i], &value) < 0) return -1;
+        if (value.has && !item->max_tokens.has) item->max_tokens = value;
+    }
+    if (int_field(c, body, "seed", "seed", &item->seed) < 0) return -1;
+    if (int_field(c, body, "n", "n", &item->choice_count) < 0) return -1;
+    double_field(c, body, "temperature", &item->temperature);
+    double_field(c, body, "top_p", &item->top_p);
+    double_field(c, body, "frequency_penalty", &item->frequency_penalty);
+    double_field(c, body, "presence_penalty", &item->presence_penalty);
+
+    int stop = json_get(c->doc, body, "stop");
+    if (is_type(c, stop, JSON_STRING)) {
+        item->stop_sequences = arena_alloc(c->arena, sizeof(bt_str));
+        item->stop_sequences[0] = str_at(c, stop);
+        item->stop_sequence_count = 1;
+    } else if (is_type(c, stop, JSON_ARRAY) && json_count(c->doc, stop) > 0) {
+        int count = json_count(c->doc, stop);
+        item->stop_sequences = arena_calloc(c->arena, (size_t)count, sizeof(bt_str));
+        for (int entry = json_first(c->doc, stop), i = 0; i < count;
+             entry = json_next(c->doc, entry), i++) {
+            if (is_type(c, entry, JSON_STRING))
+                item->stop_sequences[item->stop_sequence_count++] = str_at(c, entry);
+        }
+    }
+    return 0;
+}
+
+/* Read the tools offered: Chat {type, function:{name, description, parameters}} (or
+ * another type's object under its type name), Responses {type, name, description,
+ * parameters}; other tool types keep their type and name. */
+static void read_tools(const oa_ctx *c, int body, bt_item *item) {
+    int tools = typed_field(c, body, "tools", JSON_ARRAY);
+    int count = json_count(c->doc, tools);
+    if (count <= 0) return;
+    item->tools = arena_calloc(c->arena, (size_t)count, sizeof(tool_def));
+    for (int tool = json_first(c->doc, tools), i = 0; i < count;
+         tool = json_next(c->doc, tool), i++) {
+        if (!is_type(c, tool, JSON_OBJECT)) continue;
+        tool_def *def = &item->tools[item->tool_count++];
+        def->type = str_field(c, tool, "type");
+        /* Chat nests the definition under the type's name: {"type":"function","function":{}} */
+        int inner = def->type.len ? json_get(c->doc, tool, arena_cstr(c->arena, def->type)) : -1;
+        int source = is_type(c, inner, JSON_OBJECT) ? inner : tool;
+        def->name = str_field(c, source, "name");
+        def->description = str_field(c, source, "description");
+        int parameters = json_get(c->doc, source, "parameters");
+        if (present(c, parameters)) def->parameters = raw_at(c, parameters);
+    }
+}
+
+/* Read Chat messages into input_messages (system and developer messages included). */
+static void read_chat_messages(const oa_ctx *c, int body, bt_item *item) {
+    int messages = typed_field(c, body, "messages", JSON_ARRAY);
+    int count = json_count(c->doc, messages);
+    if (count <= 0) return;
+    item->input_messages = arena_calloc(c->arena, (size_t)count, sizeof(msg));
+    for (int message = json_first(c->doc, messages), i = 0; i < count;
+         message = json_next(c->doc, message), i++) {
+        if (!is_type(c, message, JSON_OBJECT)) continue;
+        item->input_messages[item->input_message_count++] = chat_message(c, message, STR_NULL);
+    }
+}
+
+/* Read a Responses request: `input` (a string is one user message; an array holds
+ * messages and items) and `instructions` (the system instructions). */
+static void read_responses_input(const oa_ctx *c, int body, bt_item *item) {
+    int instructions = json_get(c->doc, body, "instructions");
+    if (is_type(c, instructions, JSON_STRING)) {
+        item->system_instructions = arena_calloc(c->arena, 1, sizeof(msg_part));
+        item->system_instructions[0].type = PART_TEXT;
+        item->system_instructions[0].content = str_at(c, instructions);
+        item->system_instruction_count = 1;
+    }
+    int input = json_get(c->doc, body, "input");
+    oa_msg_builder b;
+    if (is_type(c, input, JSON_STRING)) {
+        builder_init(c, &b, STR_LIT("user"), 1);
+        add_text(c, &b, PART_TEXT, str_at(c, input));
+        item->input_messages = arena_calloc(c->arena, 1, sizeof(msg));
+        item->input_messages[0] = b.m;
+        item->input_message_count = 1;
+        return;
+    }
+    int count = json_count(c->doc, input);
+    if (!is_type(c, input, JSON_ARRAY) || count <= 0) return;
+    item->input_messages = arena_calloc(c->arena, (size_t)count, sizeof(msg));
+    for (int entry = json_first(c->doc, input), i = 0; i < count;
+         entry = json_next(c->doc, entry), i++) {
+        bt_str role = STR_NULL;
+        int content = json_get(c->doc, entry, "content");
+        builder_init(c, &b, STR_NULL, 1 + (size_t)json_count(c->doc, content));
+        if (!add_responses_item(c, &b, entry, &role)) continue;
+        b.m.role = role;
+        item->input_messages[item->input_message_count++] = b.m;
+    }
+}
+
+/* Read a Completions prompt: a string, or an array whose strings each become a user
+ * message (token-id prompts carry no text and are skipped). */
+static void read_prompt(const oa_ctx *c, int body, bt_item *item) {
+    int prompt = json_get(c->doc, body, "prompt");
+    bool single = is_type(c, prompt, JSON_STRING);
+    int count = single ? 1 : json_count(c->doc, prompt);
+    if (count <= 0 || (!single && !is_type(c, prompt, JSON_ARRAY))) return;
+    item->input_messages = arena_calloc(c->arena, (size_t)count, sizeof(msg));
+    int entry = single ? prompt : json_first(c->doc, prompt);
+    for (int i = 0; i < count; entry = json_next(c->doc, entry), i++) {
+        if (!is_type(c, entry, JSON_STRING)) continue;
+        oa_msg_builder b;
+        builder_init(c, &b, STR_LIT("user"), 1);
+        add_text(c, &b, PART_TEXT, str_at(c, entry));
+        item->input_messages[item->input_message_count++] = b.m;
+    }
+}
+
+/* provider_ops.request_custom_id: the custom_id of an input line. */
+static int openai_request_custom_id(const json_doc *doc, int root, arena_t *a,
+                                    bt_str *custom_id, char *reason) {
+    oa_ctx c = {doc, a, reason};
+    if (!is_type(&c, root, JSON_OBJECT)) return fail(reason, "record is not a JSON object");
+    return read_custom_id(&c, root, custom_id);
+}
+
+/* provider_ops.parse_request: fill the request side of item (expected zeroed on that side)
+ * from an input line {custom_id, method, url, body}. */
+static int openai_parse_request(const json_doc *doc, int root, arena_t *a, bt_item *item,
+                                char *reason) {
+    oa_ctx c = {doc, a, reason};
+    if (!is_type(&c, root, JSON_OBJECT)) return fail(reason, "record is not a JSON object");
+    bt_str custom_id;
+    if (read_custom_id(&c, root, &custom_id) < 0) return -1;
+    int url = json_get(doc, root, "url");
+    if (!present(&c, url)) return fail(reason, "missing \"url\"");
+    if (!is_type(&c, url, JSON_STRING)) return fail(reason, "\"url\" is not a string");
+    bt_str endpoint = str_at(&c, url);
+    oa_endpoint kind;
+    if (classify_url(endpoint, &kind) < 0) {
+        int quoted = endpoint.len > OA_QUOTE_MAX ? OA_QUOTE_MAX : (int)endpoint.len;
+        return fail(reason, "unsupported endpoint \"%.*s%s\"", quoted, endpoint.ptr,
+                    endpoint.len > OA_QUOTE_MAX ? "..." : "");
+    }
+    int body = json_get(doc, root, "body");
+    if (!present(&c, body)) return fail(reason, "missing \"body\"");
+    if (!is_type(&c, body, JSON_OBJECT)) return fail(reason, "\"body\" is not an object");
+    if (read_parameters(&c, body, item) < 0) return -1;
+
+    item->provider = "openai";
+    item->custom_id = custom_id;
+    item->endpoint = endpoint;
+    item->operation = operation_of(kind);
+    item->request_model = str_field(&c, body, "model");
+    switch (kind) {
+    case OA_CHAT: read_chat_messages(&c, body, item); break;
+    case OA_RESPONSES: read_responses_input(&c, body, item); break;
+    case OA_COMPLETIONS: read_prompt(&c, body, item); break;
+    case OA_EMBEDDINGS: break;
+    }
+    read_tools(&c, body, item);
+    item->request_body = raw_at(&c, body);
+    item->has_request = true;
+    return 0;
+}
+
+/* ---- results ---- */
+
+/* When the request did not tell the endpoint, learn it from the response body's object
+ * type. An endpoint already set is kept. */
+static void infer_endpoint(const oa_ctx *c, int body, bt_item *item) {
+    if (item->endpoint.len) return;
+    int object = json_get(c->doc, body, "object");
+    if (str_is(c, object, "chat.completion")) {
+        item->endpoint = STR_LIT("/v1/chat/completions");
+        item->operation = "chat";
+    } else if (str_is(c, object, "response")) {
+        item->endpoint = STR_LIT("/v1/responses");
+        item->operation = "chat";
+    } else if (str_is(c, object, "text_completion")) {
+        item->endpoint = STR_LIT("/v1/completions");
+        item->operation = "text_completion";
+    } else if (str_is(c, object, "list")) {
+        int data = typed_field(c, body, "data", JSON_ARRAY);
+        if (str_is(c, json_get(c->doc, json_first(c->doc, data), "object"), "embedding")) {
+            item->endpoint = STR_LIT("/v1/embeddings");
+            item->operation = "embeddings";
+        }
+    }
+}
+
+/* Read usage: Chat/Completions/Embeddings names (prompt_tokens, completion_tokens,
+ * *_tokens_details) or the Responses ones (input_tokens, output_tokens, ...). */
+static int read_usage(const oa_ctx *c, int body, bt_item *item) {
+    int usage = typed_field(c, body, "usage", JSON_OBJECT);
+    if (usage < 0) return 0;
+    int prompt_details = typed_field(c, usage, "prompt_tokens_details", JSON_OBJECT);
+    int input_details = typed_field(c, usage, "input_tokens_details", JSON_OBJECT);
+    int completion_details = typed_field(c, usage, "completion_tokens_details", JSON_OBJECT);
+    int output_details = typed_field(c, usage, "output_tokens_details", JSON_OBJECT);
+    if (int_field(c, usage, "prompt_tokens", "usage.prompt_tokens", &item->input_tokens) < 0 ||
+        (!item->input_tokens.has &&
+         int_field(c, usage, "input_tokens", "usage.input_tokens", &item->input_tokens) < 0) ||
+        int_field(c, usage, "completion_tokens", "usage.completion_tokens",
+                  &item->output_tokens) < 0 ||
+        (!item->output_tokens.has &&
+         int_field(c, usage, "output_tokens", "usage.output_tokens", &item->output_tokens) < 0) ||
+        int_field(c, prompt_details, "cached_tokens", "usage.prompt_tokens_details.cached_tokens",
+                  &item->cache_read_tokens) < 0 ||
+        (!item->cache_read_tokens.has &&
+         int_field(c, input_details, "cached_tokens", "usage.input_tokens_details.cached_tokens",
+                   &item->cache_read_tokens) < 0) ||
+        int_field(c, completion_details, "reasoning_tokens",
+                  "usage.completion_tokens_details.reasoning_tokens",
+                  &item->reasoning_tokens) < 0 ||
+        (!item->reasoning_tokens.has &&
+         int_field(c, output_details, "reasoning_tokens",
+                   "usage.output_tokens_details.reasoning_tokens", &item->reasoning_tokens) < 0))
+        return -1;
+    return 0;
+}
+
+/* Read Chat / Completions choices: one output message per choice (a message object, or a
+ * completion's text) with its finish_reason; finish_reasons lists the non-null ones. */
+static void read_choices(const oa_ctx *c, int choices, bt_item *item) {
+    int count = json_count(c->doc, choices);
+    if (count <= 0) return;
+    item->output_messages = arena_calloc(c->arena, (size_t)count, sizeof(msg));
+    item->finish_reasons = arena_calloc(c->arena, (size_t)count, sizeof(bt_str));
+    for (int choice = json_first(c->doc, choices), i = 0; i < count;
+         choice = json_next(c->doc, choice), i++) {
+        if (!is_type(c, choice, JSON_OBJECT)) continue;
+        int message = typed_field(c, choice, "message", JSON_OBJECT);
+        msg out;
+        if (message >= 0) {
+            out = chat_message(c, message, STR_LIT("assistant"));
+        } else {
+            oa_msg_builder b;
+            builder_init(c, &b, STR_LIT("assistant"), 1);
+            int text = json_get(c->doc, choice, "text");
+            if (is_type(c, text, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, text));
+            out = b.m;
+        }
+        out.finish_reason = str_field(c, choice, "finish_reason");
+        if (out.finish_reason.len)
+            item->finish_reasons[item->finish_reason_count++] = out.finish_reason;
+        item->output_messages[item->output_message_count++] = out;
+    }
+}
+
+/* Read a Responses `output`: one assistant message holding every item's parts (text,
+ * refusals, function calls, reasoning summaries); its finish reason is body.status. */
+static void read_responses_output(const oa_ctx *c, int body, int output, bt_item *item) {
+    oa_msg_builder b;
+    builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, output) + 1);
+    for (int entry = json_first(c->doc, output), i = 0; i < json_count(c->doc, output);
+         entry = json_next(c->doc, entry), i++) {
+        bt_str role_unused = STR_NULL;
+        add_responses_item(c, &b, entry, &role_unused);
+    }
+    b.m.finish_reason = str_field(c, body, "status");
+    item->output_messages = arena_calloc(c->arena, 1, sizeof(msg));
+    item->output_messages[0] = b.m;
+    item->output_message_count = 1;
+    if (b.m.finish_reason.len) {
+        item->finish_reasons = arena_calloc(c->arena, 1, sizeof(bt_str));
+        item->finish_reasons[0] = b.m.finish_reason;
+        item->finish_reason_count = 1;
+    }
+}
+
+/* Fill the response side of a successful (2xx) result from its body. */
+static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
+    item->result = RESULT_SUCCEEDED;
+    item->response_body = raw_at(c, body);
+    item->response_id = str_field(c, body, "id");
+    item->response_model = str_field(c, body, "model");
+    infer_endpoint(c, body, item);
+    if (time_field(c, body, "created", "response.body.created", &item->end_time_ns) < 0 ||
+        time_field(c, body, "created_at", "response.body.created_at", &item->end_time_ns) < 0)
+        return -1;
+    if (read_usage(c, body, item) < 0) return -1;
+    int choices = typed_field(c, body, "choices", JSON_ARRAY);
+    int output = typed_field(c, body, "output", JSON_ARRAY);
+    if (choices >= 0) read_choices(c, choices, item);
+    else if (output >= 0) read_responses_output(c, body, output, item);
+    /* A Responses body can report its own failure: status "failed" with error{code, message}. */
+    if (output >= 0 && str_is(c, json_get(c->doc, body, "status"), "failed")) {
+        int error = typed_field(c, body, "error", JSON_OBJECT);
+        item->result = RESULT_ERRORED;
+        item->error_type = str_field(c, error, "code");
+        if (!item->error_type.len) item->error_type = STR_LIT("failed");
+        item->error_message = str_field(c, error, "message");
+    }
+    return 0;
+}
+
+/* Fill an errored result from a non-2xx response: error.code (a string), else error.type,
+ * else "http_<status>"; the message is error.message. */
+static void read_http_error(const oa_ctx *c, int body, int64_t status, bt_item *item) {
+    item->result = RESULT_ERRORED;
+    if (is_type(c, body, JSON_OBJECT)) {
+        item->response_body = raw_at(c, body);
+        int error = typed_field(c, body, "error", JSON_OBJECT);
+        item->error_type = str_field(c, error, "code");
+        if (!item->error_type.len) item->error_type = str_field(c, error, "type");
+        item->error_message = str_field(c, error, "message");
+    }
+    if (!item->error_type.len) {
+        char code[32];
+        int len = snprintf(code, sizeof code, "http_%" PRId64, status);
+        item->error_type = arena_strndup(c->arena, code, (size_t)len);
+    }
+}
+
+/* Fill the item from a response object {status_code, request_id, body}. */
+static int read_response(const oa_ctx *c, int response, bt_item *item) {
+    int status_tok = json_get(c->doc, response, "status_code");
+    int64_t status;
+    if (!present(c, status_tok)) return fail(c->reason, "missing \"response.status_code\"");
+    if (!is_type(c, status_tok, JSON_NUMBER) || json_int64(c->doc, status_tok, &status) < 0)
+        return fail(c->reason, "\"response.status_code\" is not an integer");
+    int body = json_get(c->doc, response, "body");
+    if (status < 200 || status > 299) {
+        read_http_error(c, body, status, item);
+        return 0;
+    }
+    if (!present(c, body)) return fail(c->reason, "missing \"response.body\"");
+    if (!is_type(c, body, JSON_OBJECT))
+        return fail(c->reason, "\"response.body\" is not an object");
+    return read_success_body(c, body, item);
+}
+
+/* Fill the item from a top-level error {code, message} (response null): batch_expired and
+ * batch_cancelled end the item as expired / canceled, anything else as errored. */
+static void read_line_error(const oa_ctx *c, int error, bt_item *item) {
+    int code = json_get(c->doc, error, "code");
+    if (str_is(c, code, "batch_expired")) item->result = RESULT_EXPIRED;
+    else if (str_is(c, code, "batch_cancelled")) item->result = RESULT_CANCELED;
+    else item->result = RESULT_ERRORED;
+    item->error_type = str_at(c, code);
+    item->error_message = str_field(c, error, "message");
+}
+
+/* provider_ops.parse_result: fill the response side of item from an output or error line
+ * {id, custom_id, response, error}. */
+static int openai_parse_result(const json_doc *doc, int root, arena_t *a, bt_item *item,
+                               char *reason) {
+    oa_ctx c = {doc, a, reason};
+    if (!is_type(&c, root, JSON_OBJECT)) return fail(reason, "record is not a JSON object");
+    bt_str custom_id;
+    if (read_custom_id(&c, root, &custom_id) < 0) return -1;
+    item->provider = "openai";
+    item->custom_id = custom_id;
+    item->has_response = true;
+    int response = json_get(doc, root, "response");
+    int error = json_get(doc, root, "error");
+    if (present(&c, response)) {
+        if (!is_type(&c, response, JSON_OBJECT))
+            return fail(reason, "\"response\" is not an object");
+        return read_response(&c, response, item);
+    }
+    if (present(&c, error)) {
+        if (!is_type(&c, error, JSON_OBJECT)) return fail(reason, "\"error\" is not an object");
+        read_line_error(&c, error, item);
+        return 0;
+    }
+    return fail(reason, "neither \"response\" nor \"error\" is set");
+}
+
+/* ---- the batch object ---- */
+
+/* Map an OpenAI batch status to a batch_state and the timestamp field that ends it
+ * (NULL while running). Returns -1 for an unknown status. */
+static int classify_status(bt_str status, batch_state *state, const char **terminal_key) {
+    static const struct { const char *status; batch_state state; const char *terminal_key; }
+        statuses[] = {
+            {"validating", BATCH_RUNNING, NULL},    {"in_progress", BATCH_RUNNING, NULL},
+            {"finalizing", BATCH_RUNNING, NULL},    {"cancelling", BATCH_RUNNING, NULL},
+            {"completed", BATCH_COMPLETED, "completed_at"},
+            {"failed", BATCH_FAILED, "failed_at"},  {"expired", BATCH_EXPIRED, "expired_at"},
+            {"cancelled", BATCH_CANCELLED, "cancelled_at"},
+        };
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+        if (str_eq_c(status, statuses[i].status)) {
+            *state = statuses[i].state;
+            *terminal_key = statuses[i].terminal_key;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* provider_ops.parse_batch: read a batch object {id, object:"batch", endpoint, status,
+ * *_at timestamps, request_counts, metadata}. */
+static int openai_parse_batch(const json_doc *doc, int root, arena_t *a, batch_info *batch,
+                              char *reason) {
+    oa_ctx c = {doc, a, reason};
+    if (!is_type(&c, root, JSON_OBJECT)) return fail(reason, "record is not a JSON object");
+    int object = json_get(doc, root, "object");
+    if (is_type(&c, object, JSON_STRING) && !str_is(&c, object, "batch"))
+        return fail(reason, "\"object\" is not \"batch\"");
+    int id = json_get(doc, root, "id");
+    if (!present(&c, id)) return fail(reason, "missing \"id\"");
+    if (!is_type(&c, id, JSON_STRING)) return fail(reason, "\"id\" is not a string");
+    int status = json_get(doc, root, "status");
+    if (!present(&c, status)) return fail(reason, "missing \"status\"");
+    if (!is_type(&c, status, JSON_STRING)) return fail(reason, "\"status\" is not a string");
+
+    batch->provider = "openai";
+    batch->id = str_at(&c, id);
+    batch->status = str_at(&c, status);
+    const char *terminal_key = NULL;
+    if (classify_status(batch->status, &batch->state, &terminal_key) < 0) {
+        int quoted = batch->status.len > OA_QUOTE_MAX ? OA_QUOTE_MAX : (int)batch->status.len;
+        return fail(reason, "unknown batch status \"%.*s\"", quoted, batch->status.ptr);
+    }
+    batch->endpoint = str_field(&c, root, "endpoint");
+    if (time_field(&c, root, "created_at", "created_at", &batch->created_ns) < 0) return -1;
+    if (terminal_key &&
+        time_field(&c, root, terminal_key, terminal_key, &batch->terminal_ns) < 0)
+        return -1;
+    int counts = typed_field(&c, root, "request_counts", JSON_OBJECT);
+    if (int_field(&c, counts, "total", "request_counts.total", &batch->count_total) < 0 ||
+        int_field(&c, counts, "completed", "request_counts.completed",
+                  &batch->count_succeeded) < 0 ||
+        int_field(&c, counts, "failed", "request_counts.failed", &batch->count_errored) < 0)
+        return -1;
+    int metadata = typed_field(&c, root, "metadata", JSON_OBJECT);
+    batch->context_token = str_field(&c, metadata, "batchtrace_ctx");
+    return 0;
+}
+
+const provider_ops provider_openai = {
+    .name = "openai",
+    .request_custom_id = openai_request_custom_id,
+    .parse_request = openai_parse_request,
+    .parse_result = openai_parse_result,
+    .parse_batch = openai_parse_batch,
+};

@@ -1,0 +1,119 @@
+/* The line reader: endings, BOM, blank lines, missing final newline, long lines, offsets. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "util/lines.h"
+
+/* Write bytes to a fresh temporary file; returns its path (static buffer). */
+static const char *temp_file(const char *bytes, size_t len) {
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/bt-lines-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0 || write(fd, bytes, len) != (ssize_t)len) abort();
+    close(fd);
+    return path;
+}
+
+TEST(crlf_bom_blank_lines_and_no_final_newline) {
+    static const char bytes[] = "\xEF\xBB\xBF{\"a\":1}\r\n\r\n{\"b\":2}\n{\"c\":3}";
+    const char *path = temp_file(bytes, sizeof bytes - 1);
+    line_reader reader;
+    char reason[REASON_MAX];
+    CHECK_INT(lines_open(&reader, path, 0, reason), 0);
+    line ln;
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK_STRN(ln.ptr, ln.len, "{\"a\":1}");
+    CHECK_INT(ln.number, 1);
+    CHECK_INT(ln.offset, 3); /* after the BOM */
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK_INT(ln.len, 0);
+    CHECK_INT(ln.number, 2);
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK_STRN(ln.ptr, ln.len, "{\"b\":2}");
+    CHECK_INT(ln.number, 3);
+    CHECK_INT(ln.offset, 14);
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK_STRN(ln.ptr, ln.len, "{\"c\":3}");
+    CHECK_INT(ln.number, 4);
+    CHECK_INT(lines_next(&reader, &ln, reason), 0);
+    lines_close(&reader);
+    unlink(path);
+}
+
+TEST(empty_file_has_no_lines) {
+    const char *path = temp_file("", 0);
+    line_reader reader;
+    char reason[REASON_MAX];
+    CHECK_INT(lines_open(&reader, path, 0, reason), 0);
+    line ln;
+    CHECK_INT(lines_next(&reader, &ln, reason), 0);
+    lines_close(&reader);
+    unlink(path);
+}
+
+TEST(line_longer_than_a_block_is_returned_whole) {
+    size_t big = 3u << 20; /* three read blocks */
+    char *bytes = malloc(big + 8);
+    memset(bytes, 'x', big);
+    memcpy(bytes + big, "\nshort\n", 7);
+    const char *path = temp_file(bytes, big + 7);
+    line_reader reader;
+    char reason[REASON_MAX];
+    CHECK_INT(lines_open(&reader, path, 0, reason), 0);
+    line ln;
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK_INT(ln.len, big);
+    CHECK(!ln.too_long);
+    CHECK(ln.ptr && ln.ptr[0] == 'x' && ln.ptr[big - 1] == 'x' && ln.ptr[big] == '\0');
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK_STRN(ln.ptr, ln.len, "short");
+    CHECK_INT(ln.number, 2);
+    CHECK_INT(ln.offset, big + 1);
+    lines_close(&reader);
+    unlink(path);
+    free(bytes);
+}
+
+TEST(line_over_the_limit_is_reported_and_skipped) {
+    size_t big = 5u << 20;
+    char *bytes = malloc(big + 8);
+    memset(bytes, 'y', big);
+    memcpy(bytes + big, "\nnext\n", 6);
+    const char *path = temp_file(bytes, big + 6);
+    line_reader reader;
+    char reason[REASON_MAX];
+    CHECK_INT(lines_open(&reader, path, 1u << 20, reason), 0);
+    line ln;
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK(ln.too_long);
+    CHECK(ln.ptr == NULL);
+    CHECK_INT(ln.number, 1);
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK(!ln.too_long);
+    CHECK_STRN(ln.ptr, ln.len, "next");
+    CHECK_INT(ln.number, 2);
+    CHECK_INT(lines_next(&reader, &ln, reason), 0);
+    lines_close(&reader);
+    unlink(path);
+    free(bytes);
+}
+
+TEST(directory_and_missing_file_are_errors) {
+    line_reader reader;
+    char reason[REASON_MAX];
+    CHECK_INT(lines_open(&reader, "/tmp", 0, reason), -1);
+    CHECK_STR(reason, "is a directory");
+    CHECK_INT(lines_open(&reader, "/nonexistent/batchtrace", 0, reason), -1);
+    CHECK_STR(reason, "No such file or directory");
+}
+
+int main(void) {
+    RUN(crlf_bom_blank_lines_and_no_final_newline);
+    RUN(empty_file_has_no_lines);
+    RUN(line_longer_than_a_block_is_returned_whole);
+    RUN(line_over_the_limit_is_reported_and_skipped);
+    RUN(directory_and_missing_file_are_errors);
+    TEST_MAIN_END();
+}
