@@ -101,8 +101,10 @@ static int configure(const batchtrace_collect_options *options, collect_config *
     if (!options || options->version != BATCHTRACE_COLLECT_OPTIONS_VERSION)
         return fail(reason, "options version mismatch: initialize with "
                             "BATCHTRACE_COLLECT_OPTIONS_INIT");
-    if (options->results_count == 0 || !options->results_paths)
-        return fail(reason, "no results file: give at least one --results FILE");
+    /* A batch that failed validation has no results file: its batch object is enough. */
+    if ((options->results_count == 0 || !options->results_paths) && !options->batch_path)
+        return fail(reason, "nothing to collect: give --results FILE (repeatable) and/or "
+                            "--batch FILE");
     config->results_paths = options->results_paths;
     config->results_count = options->results_count;
     config->batch_path = options->batch_path;
@@ -159,11 +161,8 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
         rc = set_error(BATCHTRACE_EUSAGE, reason);
         goto done;
     }
-    if (resource_from_env(&resource, reason) != 0) {
-        owner->public.exit_code = BATCHTRACE_EXIT_USAGE;
-        rc = set_error(BATCHTRACE_EUSAGE, reason);
-        goto done;
-    }
+    if (resource_from_env(&resource, reason) > 0)
+        diag_warn(&owner->diags, "", 0, "%s", reason);
     export_request request = {options->exporter, options->output_path, options->endpoint,
                               options->protocol};
     int usage_error = 0;

@@ -41,7 +41,8 @@ exporter_t *exporter_console_new(FILE *out, const span_resource *resource);
 /* An OTLP/HTTP exporter. Requests are sent as they fill (up to 512 spans or 1 MiB). */
 exporter_t *exporter_otlp_new(const otlp_config *config, const span_resource *resource,
                               char *reason);
-/* Encode and queue (or write) one span. -1 with reason on a failure that loses the span. */
+/* Encode and queue (or write) one span. -1 with reason on a failure that loses spans: a
+ * request sent during this call was not delivered (its spans count in spans_failed). */
 int exporter_add(exporter_t *exporter, const span_t *span, char *reason);
 /* Deliver everything still queued and fill report. -1 with reason when some spans could not
  * be delivered (report says how many). */

@@ -706,8 +706,11 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
     item->response_id = str_field(c, body, "id");
     item->response_model = str_field(c, body, "model");
     infer_endpoint(c, body, item);
+    /* The item's own end: chat/completions/embeddings give `created` (the response was made
+     * then); Responses gives `created_at` and, when finished, `completed_at`, which wins. */
     if (time_field(c, body, "created", "response.body.created", &item->end_time_ns) < 0 ||
-        time_field(c, body, "created_at", "response.body.created_at", &item->end_time_ns) < 0)
+        time_field(c, body, "created_at", "response.body.created_at", &item->end_time_ns) < 0 ||
+        time_field(c, body, "completed_at", "response.body.completed_at", &item->end_time_ns) < 0)
         return -1;
     if (read_usage(c, body, item) < 0) return -1;
     int choices = typed_field(c, body, "choices", JSON_ARRAY);

@@ -39,7 +39,8 @@ static size_t sequence_length(const unsigned char *p, size_t avail) {
     return length;
 }
 
-/* See json.h. ASCII is checked eight bytes at a time; bad_offset may be NULL. */
+/* See json.h. ASCII is checked eight bytes at a time; bad_offset may be NULL. The bad
+ * offset is where the first ill-formed sequence starts (the E2 of a truncated E2 82). */
 bool utf8_valid(const char *bytes, size_t len, size_t *bad_offset) {
     const unsigned char *p = (const unsigned char *)bytes;
     size_t i = 0;

@@ -1,0 +1,41 @@
+/* What the exporter's shared part (exporter.c: encoding, chunking, counting) needs from a
+ * transport (file.c, http.c, console.c). A transport only delivers finished requests, or,
+ * for the console, writes spans one by one; it never encodes OTLP itself. */
+#ifndef BT_EXPORT_EXPORTER_INTERNAL_H
+#define BT_EXPORT_EXPORTER_INTERNAL_H
+
+#include "export/exporter.h"
+#include "util/str.h"
+
+/* Most spans in one request. */
+#define EXPORT_CHUNK_MAX_SPANS 512
+/* Most bytes of encoded spans in one request (a larger single span goes alone). */
+#define EXPORT_CHUNK_MAX_BYTES (1024 * 1024)
+
+/* How spans are encoded before they reach the transport. */
+typedef enum export_encoding {
+    EXPORT_ENCODING_NONE,      /* spans go one by one to write_span (the console) */
+    EXPORT_ENCODING_PROTOBUF,  /* requests are ExportTraceServiceRequest in protobuf */
+    EXPORT_ENCODING_JSON,      /* requests are ExportTraceServiceRequest in OTLP/JSON */
+} export_encoding;
+
+/* A transport's functions; state is the transport's own data. */
+typedef struct exporter_ops {
+    /* Deliver one request of span_count spans. 0 when the destination took it; -1 with
+     * reason when it did not (the shared part counts the spans as failed). NULL for
+     * EXPORT_ENCODING_NONE. */
+    int (*deliver)(void *state, bt_str request, size_t span_count, char *reason);
+    /* Write one span (EXPORT_ENCODING_NONE only, else NULL): 0, or -1 with reason. */
+    int (*write_span)(void *state, const span_t *span, char *reason);
+    /* After the last delivery: flush and close. 0, or -1 with reason. May be NULL. */
+    int (*close)(void *state, char *reason);
+    /* Release state (also when close was never called). */
+    void (*free)(void *state);
+} exporter_ops;
+
+/* An exporter over a transport: takes ownership of state (released through ops->free,
+ * also if this fails). resource is encoded at once and not kept. Never NULL. */
+exporter_t *exporter_create(const exporter_ops *ops, void *state, export_encoding encoding,
+                            const span_resource *resource);
+
+#endif

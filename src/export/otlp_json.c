@@ -1,0 +1,209 @@
+/* The OTLP/JSON encoder, written with the JSON writer straight into the output buffer.
+ * Field order follows the protobuf field numbers, as in otlp_proto.c; proto3 defaults
+ * (kind 0, an unset status code, an empty status message, zero flags) are left out, as
+ * the protobuf JSON mapping does. */
+#include "export/otlp_json.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "json/writer.h"
+#include "util/hash.h"
+
+/* What closes a request after its last span: spans, scopeSpans[0], scopeSpans,
+ * resourceSpans[0], resourceSpans, the request object. */
+static const char request_suffix[] = "]}]}]}";
+
+/* Write v as a JSON string of decimal digits (the mapping of 64-bit integers). */
+static void write_int64_string(jw_t *w, int64_t v) {
+    char text[24];
+    char *end = text + sizeof text, *p = end;
+    uint64_t magnitude = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (v < 0) *--p = '-';
+    jw_string(w, (bt_str){p, (size_t)(end - p)});
+}
+
+/* Write an unsigned 64-bit value as a JSON string of decimal digits. */
+static void write_uint64_string(jw_t *w, uint64_t v) {
+    char text[24];
+    char *end = text + sizeof text, *p = end;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    jw_string(w, (bt_str){p, (size_t)(end - p)});
+}
+
+/* Write len id bytes as lowercase hex. */
+static void write_hex_id(jw_t *w, const uint8_t *bytes, size_t len) {
+    char hex[2 * 16 + 1];
+    hex_encode(bytes, len, hex);
+    jw_string(w, (bt_str){hex, 2 * len});
+}
+
+/* Write a double: a JSON number, or the protobuf JSON mapping's strings when not finite. */
+static void write_double(jw_t *w, double v) {
+    if (isnan(v)) jw_cstring(w, "NaN");
+    else if (isinf(v)) jw_cstring(w, v > 0 ? "Infinity" : "-Infinity");
+    else jw_double(w, v);
+}
+
+/* Write attr as a KeyValue object {"key":...,"value":{AnyValue}}. */
+static void write_key_value(jw_t *w, const span_attr *attr) {
+    jw_object_open(w);
+    jw_key(w, "key");
+    jw_cstring(w, attr->key);
+    jw_key(w, "value");
+    jw_object_open(w);
+    switch (attr->type) {
+    case ATTR_STRING:
+        jw_key(w, "stringValue");
+        jw_string(w, attr->s);
+        break;
+    case ATTR_INT:
+        jw_key(w, "intValue");
+        write_int64_string(w, attr->i);
+        break;
+    case ATTR_DOUBLE:
+        jw_key(w, "doubleValue");
+        write_double(w, attr->d);
+        break;
+    case ATTR_BOOL:
+        jw_key(w, "boolValue");
+        jw_bool(w, attr->b);
+        break;
+    case ATTR_STRING_ARRAY:
+        jw_key(w, "arrayValue");
+        jw_object_open(w);
+        jw_key(w, "values");
+        jw_array_open(w);
+        for (size_t i = 0; i < attr->array_len; i++) {
+            jw_object_open(w);
+            jw_key(w, "stringValue");
+            jw_string(w, attr->array[i]);
+            jw_object_close(w);
+        }
+        jw_array_close(w);
+        jw_object_close(w);
+        break;
+    }
+    jw_object_close(w);
+    jw_object_close(w);
+}
+
+/* Write "attributes":[KeyValue...] as the next member of the open object. */
+static void write_attributes(jw_t *w, const span_attr *attrs, size_t count) {
+    jw_key(w, "attributes");
+    jw_array_open(w);
+    for (size_t i = 0; i < count; i++) write_key_value(w, &attrs[i]);
+    jw_array_close(w);
+}
+
+/* See otlp_json.h. */
+void otlp_json_encode_span(buf_t *out, const span_t *span) {
+    jw_t w;
+    jw_init(&w, out);
+    jw_object_open(&w);
+    jw_key(&w, "traceId");
+    write_hex_id(&w, span->trace_id, sizeof span->trace_id);
+    jw_key(&w, "spanId");
+    write_hex_id(&w, span->span_id, sizeof span->span_id);
+    if (span->has_parent) {
+        jw_key(&w, "parentSpanId");
+        write_hex_id(&w, span->parent_span_id, sizeof span->parent_span_id);
+    }
+    jw_key(&w, "name");
+    jw_string(&w, span->name);
+    if (span->kind != SPAN_KIND_UNSPECIFIED) {
+        jw_key(&w, "kind");
+        jw_int(&w, span->kind);
+    }
+    jw_key(&w, "startTimeUnixNano");
+    write_uint64_string(&w, span->start_ns);
+    jw_key(&w, "endTimeUnixNano");
+    write_uint64_string(&w, span->end_ns);
+    write_attributes(&w, span->attrs, span->attr_count);
+    if (span->status != SPAN_STATUS_UNSET || span->status_message.len) {
+        jw_key(&w, "status");
+        jw_object_open(&w);
+        if (span->status_message.len) {
+            jw_key(&w, "message");
+            jw_string(&w, span->status_message);
+        }
+        if (span->status != SPAN_STATUS_UNSET) {
+            jw_key(&w, "code");
+            jw_int(&w, span->status);
+        }
+        jw_object_close(&w);
+    }
+    if (span->flags) {
+        jw_key(&w, "flags");
+        jw_uint(&w, span->flags);
+    }
+    jw_object_close(&w);
+}
+
+/* See otlp_json.h. */
+void otlp_json_request_init(otlp_json_request *req, const span_resource *resource) {
+    memset(req, 0, sizeof *req);
+    /* Everything up to the spans' opening bracket; the writer's open containers are then
+     * simply abandoned, and request_suffix closes them. */
+    jw_t w;
+    jw_init(&w, &req->data);
+    jw_object_open(&w);
+    jw_key(&w, "resourceSpans");
+    jw_array_open(&w);
+    jw_object_open(&w);
+    jw_key(&w, "resource");
+    jw_object_open(&w);
+    write_attributes(&w, resource->attrs, resource->attr_count);
+    jw_object_close(&w);
+    jw_key(&w, "scopeSpans");
+    jw_array_open(&w);
+    jw_object_open(&w);
+    jw_key(&w, "scope");
+    jw_object_open(&w);
+    jw_key(&w, "name");
+    jw_cstring(&w, resource->scope_name);
+    jw_key(&w, "version");
+    jw_cstring(&w, resource->scope_version);
+    jw_object_close(&w);
+    jw_key(&w, "spans");
+    jw_array_open(&w);
+    req->prefix_len = req->data.len;
+}
+
+/* See otlp_json.h. */
+void otlp_json_request_add(otlp_json_request *req, bt_str span_object) {
+    if (req->span_count) buf_putc(&req->data, ',');
+    buf_append(&req->data, span_object.ptr, span_object.len);
+    req->span_count++;
+}
+
+/* See otlp_json.h. */
+size_t otlp_json_request_span_bytes(const otlp_json_request *req) {
+    return req->data.len - req->prefix_len;
+}
+
+/* See otlp_json.h. */
+bt_str otlp_json_request_finish(otlp_json_request *req) {
+    buf_append(&req->data, request_suffix, sizeof request_suffix - 1);
+    return (bt_str){req->data.data, req->data.len};
+}
+
+/* See otlp_json.h. */
+void otlp_json_request_reset(otlp_json_request *req) {
+    req->data.len = req->prefix_len;
+    req->data.data[req->data.len] = '\0';
+    req->span_count = 0;
+}
+
+/* See otlp_json.h. */
+void otlp_json_request_free(otlp_json_request *req) {
+    buf_free(&req->data);
+    memset(req, 0, sizeof *req);
+}

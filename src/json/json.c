@@ -1,0 +1,593 @@
+/* The JSON reader (see json.h). json_parse runs four steps over one document:
+ *   1. utf8_valid over the whole text;
+ *   2. validate(): one strict RFC 8259 pass that also bounds the nesting depth and counts the
+ *      tokens exactly, so the token buffer is sized once and jsmn never runs out of tokens;
+ *   3. jsmn tokenizes the text, now known to be valid;
+ *   4. link_subtrees() turns each token's parent link into the index after its subtree.
+ * The grammar check runs before jsmn, not after, because jsmn finds the container a ']' or
+ * '}' closes by walking up from the last token: each bracket costs up to the nesting depth,
+ * so unbounded depth would make tokenizing quadratic. JSON_MAX_DEPTH bounds that cost.
+ * Byte offsets in reasons count from 0. */
+#include "json/json.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/reason.h"
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
+
+/* Deeper documents are rejected: no LLM request or response nests anywhere near this. */
+enum { JSON_MAX_DEPTH = 256 };
+/* The smallest token buffer allocated. */
+enum { JSON_MIN_TOKENS = 64 };
+
+/* One token, as jsmn fills it. Once json_parse has linked the tokens, jsmn.parent no longer
+ * holds the parent: it holds the index of the token after this one's subtree (see
+ * link_subtrees), which makes json_next O(1). */
+struct json_token {
+    jsmntok_t jsmn; /* type, start and end offsets (a string's exclude its quotes), size, link */
+};
+
+_Static_assert(sizeof(struct json_token) == sizeof(jsmntok_t),
+               "json_token must be laid out as a jsmn token array");
+
+/* ---- step 2: the strict grammar check ---- */
+
+/* The state of one validate() pass over text[0..len). */
+typedef struct validator {
+    const char *text;  /* the document */
+    size_t len;        /* its length */
+    size_t pos;        /* the next byte to read */
+    int token_count;   /* tokens jsmn will produce for what was read so far */
+    char *reason;      /* where a failure is described */
+} validator;
+
+/* Fail with "invalid JSON at byte OFFSET: WHAT", or "unexpected end of input" when the
+ * offset is the end of the text (the expectation matters less than the truncation). */
+static int syntax_error(const validator *v, size_t offset, const char *what) {
+    if (offset >= v->len) what = "unexpected end of input";
+    return fail(v->reason, "invalid JSON at byte %zu: %s", offset, what);
+}
+
+/* Advance past JSON whitespace (space, tab, LF, CR). */
+static void skip_whitespace(validator *v) {
+    while (v->pos < v->len) {
+        char c = v->text[v->pos];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return;
+        v->pos++;
+    }
+}
+
+/* True for '0'..'9'. */
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* True for a hexadecimal digit of either case. */
+static bool is_hex_digit(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* True when a byte that may continue a number or literal follows it (so "01", "1.",
+ * "truex" are rejected as a whole rather than split into two values). */
+static bool continues_word(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+           c == '+' || c == '-';
+}
+
+/* True when one of the 8 bytes at p is a '"', a '\\' or a control character (< 0x20):
+ * the bytes a string scan must look at one by one. */
+static inline bool word_needs_attention(const char *p) {
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    uint64_t word;
+    memcpy(&word, p, sizeof word);
+    uint64_t quotes = word ^ (ones * '"'), backslashes = word ^ (ones * '\\');
+    uint64_t below_space = (word - ones * 0x20) & ~word;
+    uint64_t quote_bytes = (quotes - ones) & ~quotes;
+    uint64_t backslash_bytes = (backslashes - ones) & ~backslashes;
+    return ((below_space | quote_bytes | backslash_bytes) & highs) != 0;
+}
+
+/* Check the string whose opening quote is at v->pos and move past its closing quote.
+ * Allowed escapes: \" \\ \/ \b \f \n \r \t \uXXXX; raw control characters are not. */
+static int scan_string(validator *v) {
+    const char *text = v->text;
+    size_t i = v->pos + 1;
+    for (;;) {
+        while (v->len - i >= 8 && !word_needs_attention(text + i)) i += 8;
+        if (i >= v->len) return syntax_error(v, v->pos, "unterminated string");
+        unsigned char c = (unsigned char)text[i];
+        if (c == '"') break;
+        if (c < 0x20) return syntax_error(v, i, "control character in string (must be escaped)");
+        if (c != '\\') {
+            i++;
+            continue;
+        }
+        if (i + 1 >= v->len) return syntax_error(v, v->pos, "unterminated string");
+        switch (text[i + 1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            i += 2;
+            break;
+        case 'u':
+            for (size_t digit = 2; digit < 6; digit++) {
+                if (i + digit >= v->len) return syntax_error(v, v->pos, "unterminated string");
+                if (!is_hex_digit(text[i + digit]))
+                    return syntax_error(v, i, "invalid \\u escape (needs 4 hex digits)");
+            }
+            i += 6;
+            break;
+        default:
+            return syntax_error(v, i, "invalid escape in string");
+        }
+    }
+    v->pos = i + 1;
+    v->token_count++;
+    return 0;
+}
+
+/* Check the number at v->pos: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int scan_number(validator *v) {
+    const char *text = v->text;
+    size_t start = v->pos, i = v->pos, len = v->len;
+    if (text[i] == '-') i++;
+    if (i < len && text[i] == '0') {
+        i++;
+    } else if (i < len && text[i] >= '1' && text[i] <= '9') {
+        while (i < len && is_digit(text[i])) i++;
+    } else {
+        return syntax_error(v, start, "invalid number");
+    }
+    if (i < len && text[i] == '.') {
+        i++;
+        if (i >= len || !is_digit(text[i])) return syntax_error(v, start, "invalid number");
+        while (i < len && is_digit(text[i])) i++;
+    }
+    if (i < len && (text[i] == 'e' || text[i] == 'E')) {
+        i++;
+        if (i < len && (text[i] == '+' || text[i] == '-')) i++;
+        if (i >= len || !is_digit(text[i])) return syntax_error(v, start, "invalid number");
+        while (i < len && is_digit(text[i])) i++;
+    }
+    if (i < len && continues_word(text[i])) return syntax_error(v, start, "invalid number");
+    v->pos = i;
+    v->token_count++;
+    return 0;
+}
+
+/* Check the literal true, false or null at v->pos. */
+static int scan_literal(validator *v) {
+    const char *word = v->text[v->pos] == 't' ? "true" : v->text[v->pos] == 'f' ? "false" : "null";
+    size_t word_len = strlen(word), end = v->pos + word_len;
+    if (end > v->len || memcmp(v->text + v->pos, word, word_len) != 0 ||
+        (end < v->len && continues_word(v->text[end])))
+        return syntax_error(v, v->pos, "invalid literal (expected true, false or null)");
+    v->pos = end;
+    v->token_count++;
+    return 0;
+}
+
+/* Check an object key and its colon at v->pos, leaving v->pos at the value. */
+static int scan_key(validator *v) {
+    if (v->pos >= v->len || v->text[v->pos] != '"')
+        return syntax_error(v, v->pos, "expected a string key");
+    if (scan_string(v) < 0) return -1;
+    skip_whitespace(v);
+    if (v->pos >= v->len || v->text[v->pos] != ':') return syntax_error(v, v->pos, "expected ':'");
+    v->pos++;
+    skip_whitespace(v);
+    return 0;
+}
+
+/* Check that text[0..len) is exactly one JSON value with optional surrounding whitespace.
+ * On success *token_count is the number of tokens jsmn will produce and the root value is
+ * text[*root_start..*root_end). Iterative, with the open containers on a bounded stack. */
+static int validate(const char *text, size_t len, int *token_count, size_t *root_start,
+                    size_t *root_end, char *reason) {
+    validator v = {text, len, 0, 0, reason};
+    bool open_is_object[JSON_MAX_DEPTH]; /* the open containers, outermost first */
+    int depth = 0;
+    skip_whitespace(&v);
+    *root_start = v.pos;
+    for (;;) {
+        /* A value starts at v.pos. */
+        if (v.pos >= len) return syntax_error(&v, v.pos, "unexpected end of input");
+        char c = text[v.pos];
+        if (c == '{' || c == '[') {
+            if (depth == JSON_MAX_DEPTH)
+                return fail(reason, "JSON nested deeper than %d levels at byte %zu", JSON_MAX_DEPTH,
+                            v.pos);
+            open_is_object[depth++] = c == '{';
+            v.token_count++;
+            v.pos++;
+            skip_whitespace(&v);
+            if (v.pos < len && text[v.pos] == (c == '{' ? '}' : ']')) {
+                depth--;
+                v.pos++;
+            } else {
+                if (c == '{' && scan_key(&v) < 0) return -1;
+                continue;
+            }
+        } else if (c == '"') {
+            if (scan_string(&v) < 0) return -1;
+        } else if (c == '-' || is_digit(c)) {
+            if (scan_number(&v) < 0) return -1;
+        } else if (c == 't' || c == 'f' || c == 'n') {
+            if (scan_literal(&v) < 0) return -1;
+        } else {
+            return syntax_error(&v, v.pos, "expected a value");
+        }
+        if (depth == 0) *root_end = v.pos;
+        /* A value ended: close containers until one continues with ','. */
+        for (;;) {
+            skip_whitespace(&v);
+            if (depth == 0) {
+                if (v.pos != len) return syntax_error(&v, v.pos, "unexpected data after the value");
+                *token_count = v.token_count;
+                return 0;
+            }
+            bool in_object = open_is_object[depth - 1];
+            if (v.pos < len && text[v.pos] == (in_object ? '}' : ']')) {
+                depth--;
+                v.pos++;
+                if (depth == 0) *root_end = v.pos;
+                continue;
+            }
+            if (v.pos >= len || text[v.pos] != ',')
+                return syntax_error(&v, v.pos,
+                                    in_object ? "expected ',' or '}'" : "expected ',' or ']'");
+            v.pos++;
+            skip_whitespace(&v);
+            if (in_object && scan_key(&v) < 0) return -1;
+            break;
+        }
+    }
+}
+
+/* ---- steps 3 and 4: tokens ---- */
+
+/* Make room for need tokens. The old tokens are not kept: they are about to be rewritten. */
+static void reserve_tokens(json_doc *doc, unsigned need) {
+    if (need <= doc->tok_cap) return;
+    unsigned cap = doc->tok_cap > JSON_MIN_TOKENS ? doc->tok_cap : JSON_MIN_TOKENS;
+    while (cap < need) cap *= 2;
+    free(doc->toks);
+    doc->toks = xreallocarray(NULL, cap, sizeof *doc->toks);
+    doc->tok_cap = cap;
+}
+
+/* Replace every token's parent link by the index of the token after its subtree. Tokens are
+ * in document order, so the parent of token i is i-1 or one of its ancestors: walking up
+ * from i-1 to that parent visits exactly the subtrees that end at i, each once. */
+static void link_subtrees(json_doc *doc) {
+    struct json_token *toks = doc->toks;
+    int open = -1; /* the deepest token whose subtree may still grow */
+    for (int i = 0; i < doc->tok_count; i++) {
+        int parent = toks[i].jsmn.parent;
+        while (open != parent && open >= 0) {
+            int up = toks[open].jsmn.parent;
+            toks[open].jsmn.parent = i;
+            open = up;
+        }
+        open = i;
+    }
+    while (open >= 0) {
+        int up = toks[open].jsmn.parent;
+        toks[open].jsmn.parent = doc->tok_count;
+        open = up;
+    }
+}
+
+/* See json.h. */
+int json_parse(json_doc *doc, const char *text, size_t len, char *reason) {
+    doc->text = text;
+    doc->len = len;
+    doc->tok_count = 0;
+    if (len >= INT_MAX) return fail(reason, "JSON document too large (%zu bytes)", len);
+    size_t bad_offset = 0;
+    if (!utf8_valid(text, len, &bad_offset))
+        return fail(reason, "invalid UTF-8 at byte %zu", bad_offset);
+    int token_count = 0;
+    size_t root_start = 0, root_end = 0;
+    if (validate(text, len, &token_count, &root_start, &root_end, reason) < 0) return -1;
+    reserve_tokens(doc, (unsigned)token_count);
+    char first = text[root_start];
+    if (first == '{' || first == '[') {
+        jsmn_parser parser;
+        jsmn_init(&parser);
+        int parsed = jsmn_parse(&parser, text, len, &doc->toks[0].jsmn, doc->tok_cap);
+        if (parsed != token_count)
+            return fail(reason, "invalid JSON: tokenizer disagrees with validator (%d)", parsed);
+    } else {
+        /* jsmn's strict mode wants a delimiter after a primitive, which a bare top-level
+         * number need not have: one scalar is one token, built here. */
+        bool is_string = first == '"';
+        jsmntok_t *tok = &doc->toks[0].jsmn;
+        tok->type = is_string ? JSMN_STRING : JSMN_PRIMITIVE;
+        tok->start = (int)root_start + is_string;
+        tok->end = (int)root_end - is_string;
+        tok->size = 0;
+        tok->parent = -1;
+    }
+    doc->tok_count = token_count;
+    link_subtrees(doc);
+    return 0;
+}
+
+/* See json.h. */
+void json_doc_free(json_doc *doc) {
+    free(doc->toks);
+    doc->toks = NULL;
+    doc->tok_count = 0;
+    doc->tok_cap = 0;
+}
+
+/* ---- lookups ---- */
+
+/* True when tok indexes a token of the last parse. */
+static bool token_exists(const json_doc *doc, int tok) { return tok >= 0 && tok < doc->tok_count; }
+
+/* See json.h. */
+json_type json_type_of(const json_doc *doc, int tok) {
+    if (!token_exists(doc, tok)) return JSON_NONE;
+    const jsmntok_t *t = &doc->toks[tok].jsmn;
+    switch (t->type) {
+    case JSMN_OBJECT: return JSON_OBJECT;
+    case JSMN_ARRAY: return JSON_ARRAY;
+    case JSMN_STRING: return JSON_STRING;
+    default: break;
+    }
+    switch (doc->text[t->start]) {
+    case 't': return JSON_TRUE;
+    case 'f': return JSON_FALSE;
+    case 'n': return JSON_NULL;
+    default: return JSON_NUMBER;
+    }
+}
+
+/* True for objects and arrays. */
+static bool is_container(const json_doc *doc, int tok) {
+    jsmntype_t type = doc->toks[tok].jsmn.type;
+    return type == JSMN_OBJECT || type == JSMN_ARRAY;
+}
+
+/* See json.h. */
+int json_count(const json_doc *doc, int tok) {
+    if (!token_exists(doc, tok) || !is_container(doc, tok)) return 0;
+    return doc->toks[tok].jsmn.size;
+}
+
+/* See json.h. */
+int json_first(const json_doc *doc, int tok) { return json_count(doc, tok) > 0 ? tok + 1 : -1; }
+
+/* See json.h. A key's subtree holds its value, but json_next on a key returns the value. */
+int json_next(const json_doc *doc, int tok) {
+    if (!token_exists(doc, tok)) return -1;
+    return is_container(doc, tok) ? doc->toks[tok].jsmn.parent : tok + 1;
+}
+
+/* The bytes between a string token's quotes (the whole text of any other token). */
+static bt_str token_text(const json_doc *doc, int tok) {
+    const jsmntok_t *t = &doc->toks[tok].jsmn;
+    return (bt_str){doc->text + t->start, (size_t)(t->end - t->start)};
+}
+
+/* See json.h. */
+bt_str json_raw(const json_doc *doc, int tok) {
+    if (!token_exists(doc, tok)) return STR_NULL;
+    bt_str text = token_text(doc, tok);
+    if (doc->toks[tok].jsmn.type == JSMN_STRING) {
+        text.ptr--;
+        text.len += 2;
+    }
+    return text;
+}
+
+/* ---- strings ---- */
+
+/* The value of the 4 hex digits at p (validated by the parse). */
+static unsigned hex4(const char *p) {
+    unsigned value = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned digit = c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+        value = value << 4 | digit;
+    }
+    return value;
+}
+
+/* Write code point cp as UTF-8 to out; returns the byte count (1..4). */
+static size_t encode_utf8(unsigned cp, char out[4]) {
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decode the escape at p (p[0] is a backslash) of a validated string ending at end. Writes
+ * its UTF-8 bytes to out and returns their count; *consumed is the escape's length. A
+ * \uXXXX high surrogate followed by a \uXXXX low one is one code point; any other
+ * surrogate becomes U+FFFD. */
+static size_t decode_escape(const char *p, const char *end, char out[4], size_t *consumed) {
+    *consumed = 2;
+    switch (p[1]) {
+    case 'b': out[0] = '\b'; return 1;
+    case 'f': out[0] = '\f'; return 1;
+    case 'n': out[0] = '\n'; return 1;
+    case 'r': out[0] = '\r'; return 1;
+    case 't': out[0] = '\t'; return 1;
+    case 'u': break;
+    default: out[0] = p[1]; return 1; /* \" \\ \/ */
+    }
+    *consumed = 6;
+    unsigned cp = hex4(p + 2);
+    if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 12 && p[6] == '\\' && p[7] == 'u') {
+        unsigned low = hex4(p + 8);
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+            *consumed = 12;
+            return encode_utf8(0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00), out);
+        }
+    }
+    if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+    return encode_utf8(cp, out);
+}
+
+/* Unescape the validated string body raw[0..len) into out (room for len bytes: unescaping
+ * never lengthens); returns the unescaped length. */
+static size_t unescape(const char *raw, size_t len, char *out) {
+    const char *p = raw, *end = raw + len;
+    size_t written = 0;
+    while (p < end) {
+        const char *backslash = memchr(p, '\\', (size_t)(end - p));
+        size_t run = (size_t)((backslash ? backslash : end) - p);
+        memcpy(out + written, p, run);
+        written += run;
+        if (!backslash) break;
+        size_t consumed;
+        written += decode_escape(backslash, end, out + written, &consumed);
+        p = backslash + consumed;
+    }
+    return written;
+}
+
+/* True when the validated string body raw[0..raw_len), unescaped, equals s[0..s_len). */
+static bool unescaped_equals(const char *raw, size_t raw_len, const char *s, size_t s_len) {
+    const char *p = raw, *end = raw + raw_len;
+    size_t matched = 0;
+    while (p < end) {
+        const char *backslash = memchr(p, '\\', (size_t)(end - p));
+        size_t run = (size_t)((backslash ? backslash : end) - p);
+        if (run > s_len - matched || memcmp(p, s + matched, run) != 0) return false;
+        matched += run;
+        if (!backslash) break;
+        char bytes[4];
+        size_t consumed, count = decode_escape(backslash, end, bytes, &consumed);
+        if (count > s_len - matched || memcmp(bytes, s + matched, count) != 0) return false;
+        matched += count;
+        p = backslash + consumed;
+    }
+    return matched == s_len;
+}
+
+/* True when string token tok, unescaped, equals s[0..s_len). Fast path: a body with no
+ * backslash is compared with memcmp. */
+static bool string_token_equals(const json_doc *doc, int tok, const char *s, size_t s_len) {
+    bt_str body = token_text(doc, tok);
+    if (body.len < s_len) return false; /* unescaping never lengthens */
+    bool has_escape = memchr(body.ptr, '\\', body.len) != NULL;
+    if (!has_escape) return body.len == s_len && memcmp(body.ptr, s, s_len) == 0;
+    return unescaped_equals(body.ptr, body.len, s, s_len);
+}
+
+/* See json.h. */
+int json_get(const json_doc *doc, int obj, const char *key) {
+    if (json_type_of(doc, obj) != JSON_OBJECT) return -1;
+    size_t key_len = strlen(key);
+    int member_count = doc->toks[obj].jsmn.size, found = -1, member_key = obj + 1;
+    for (int m = 0; m < member_count; m++) {
+        int value = member_key + 1;
+        if (string_token_equals(doc, member_key, key, key_len)) found = value;
+        member_key = json_next(doc, value);
+    }
+    return found;
+}
+
+/* See json.h. The result lives in the arena. */
+int json_string(const json_doc *doc, int tok, arena_t *a, bt_str *out) {
+    if (json_type_of(doc, tok) != JSON_STRING) return -1;
+    bt_str body = token_text(doc, tok);
+    if (!memchr(body.ptr, '\\', body.len)) {
+        *out = arena_strndup(a, body.ptr, body.len);
+        return 0;
+    }
+    char *bytes = arena_alloc(a, body.len + 1);
+    size_t len = unescape(body.ptr, body.len, bytes);
+    bytes[len] = '\0';
+    *out = (bt_str){bytes, len};
+    return 0;
+}
+
+/* See json.h. */
+bool json_string_eq(const json_doc *doc, int tok, const char *s) {
+    return json_type_of(doc, tok) == JSON_STRING && string_token_equals(doc, tok, s, strlen(s));
+}
+
+/* ---- numbers and booleans ---- */
+
+/* See json.h. The grammar was checked by the parse: only the digits remain to be read. */
+int json_int64(const json_doc *doc, int tok, int64_t *out) {
+    if (json_type_of(doc, tok) != JSON_NUMBER) return -1;
+    bt_str text = token_text(doc, tok);
+    const char *p = text.ptr, *end = text.ptr + text.len;
+    bool negative = *p == '-';
+    if (negative) p++;
+    uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    uint64_t magnitude = 0;
+    for (; p < end; p++) {
+        if (!is_digit(*p)) return -1; /* a fraction or an exponent */
+        unsigned digit = (unsigned)(*p - '0');
+        if (magnitude > (limit - digit) / 10) return -1;
+        magnitude = magnitude * 10 + digit;
+    }
+    if (!negative) *out = (int64_t)magnitude;
+    else if (magnitude == limit) *out = INT64_MIN;
+    else *out = -(int64_t)magnitude;
+    return 0;
+}
+
+/* See json.h. Numbers beyond the range of a double (1e400) are errors too. The token is
+ * copied (NUL-terminated) before strtod, which would otherwise read past it. */
+int json_double(const json_doc *doc, int tok, double *out) {
+    if (json_type_of(doc, tok) != JSON_NUMBER) return -1;
+    bt_str text = token_text(doc, tok);
+    char small[64];
+    char *copy = text.len < sizeof small ? small : xmalloc(text.len + 1);
+    memcpy(copy, text.ptr, text.len);
+    copy[text.len] = '\0';
+    errno = 0;
+    double value = strtod(copy, NULL);
+    bool overflow = errno == ERANGE && isinf(value);
+    if (copy != small) free(copy);
+    if (overflow) return -1;
+    *out = value;
+    return 0;
+}
+
+/* See json.h. */
+int json_bool(const json_doc *doc, int tok, bool *out) {
+    json_type type = json_type_of(doc, tok);
+    if (type != JSON_TRUE && type != JSON_FALSE) return -1;
+    *out = type == JSON_TRUE;
+    return 0;
+}
+
+/* See json.h. */
+int json_get_string(const json_doc *doc, int obj, const char *key, arena_t *a, bt_str *out) {
+    return json_string(doc, json_get(doc, obj, key), a, out);
+}
+
+/* See json.h. */
+int json_get_int64(const json_doc *doc, int obj, const char *key, int64_t *out) {
+    return json_int64(doc, json_get(doc, obj, key), out);
+}

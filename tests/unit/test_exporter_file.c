@@ -1,0 +1,297 @@
+/* The file exporter (chunking into OTLP/JSON lines, write errors) and the console
+ * exporter's line format. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export/exporter.h"
+#include "json/json.h"
+#include "span/resource.h"
+#include "test.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/reason.h"
+
+/* A fresh path in the temporary directory (the caller unlinks and frees it). */
+static char *temp_path(const char *name) {
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    buf_t path = BUF_INIT;
+    buf_printf(&path, "%s/batchtrace-test-%ld-%s", dir, (long)getpid(), name);
+    return buf_detach(&path);
+}
+
+/* The whole file at path (NUL-terminated; the caller frees it), *len its length. */
+static char *read_file(const char *path, size_t *len) {
+    buf_t contents = BUF_INIT;
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        char chunk[65536];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_append(&contents, chunk, n);
+        fclose(f);
+    }
+    *len = contents.len;
+    return buf_detach(&contents);
+}
+
+/* Span number i: distinct ids, one attribute; big_len > 0 adds a string of that many bytes. */
+static void make_span(span_t *span, arena_t *arena, unsigned i, const char *big,
+                      size_t big_len) {
+    span_init(span, arena);
+    span->trace_id[0] = 0xAB;
+    span->span_id[6] = (uint8_t)(i >> 8);
+    span->span_id[7] = (uint8_t)i;
+    span->name = STR_LIT("chat gpt-4o-mini");
+    span->kind = SPAN_KIND_CLIENT;
+    span->start_ns = 1767225600000000000u;
+    span->end_ns = 1767225600000000000u + i;
+    span_attr_int(span, "index", i);
+    if (big_len) span_attr_str(span, "big", (bt_str){big, big_len});
+}
+
+/* Spans in each line of the file at path, checking each line is one complete request
+ * with our resource. Returns the number of lines (at most max_lines are recorded). */
+static int count_spans_per_line(const char *path, int *spans, int max_lines) {
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    int lines = 0;
+    CHECK(len > 0 && text[len - 1] == '\n');
+    for (char *line = text; line < text + len;) {
+        char *end = memchr(line, '\n', (size_t)(text + len - line));
+        if (!end) end = text + len;
+        int ok = json_parse(&doc, line, (size_t)(end - line), reason);
+        CHECK_INT(ok, 0);
+        int count = -1;
+        if (ok == 0) {
+            int resource_spans = json_first(&doc, json_get(&doc, 0, "resourceSpans"));
+            int resource = json_get(&doc, resource_spans, "resource");
+            int service = json_first(&doc, json_get(&doc, resource, "attributes"));
+            CHECK(json_string_eq(&doc, json_get(&doc, service, "key"), "service.name"));
+            int scope_spans = json_first(&doc, json_get(&doc, resource_spans, "scopeSpans"));
+            int scope = json_get(&doc, scope_spans, "scope");
+            CHECK(json_string_eq(&doc, json_get(&doc, scope, "name"), "batchtrace"));
+            int span_array = json_get(&doc, scope_spans, "spans");
+            if (json_type_of(&doc, span_array) == JSON_ARRAY) count = json_count(&doc, span_array);
+        }
+        if (lines < max_lines) spans[lines] = count;
+        lines++;
+        line = end + 1;
+    }
+    json_doc_free(&doc);
+    free(text);
+    return lines;
+}
+
+TEST(file_of_1300_spans_has_three_requests_of_512_512_276) {
+    char *path = temp_path("1300.jsonl");
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    CHECK(exporter != NULL);
+    if (!exporter) goto done;
+    arena_t arena = ARENA_INIT;
+    for (unsigned i = 0; i < 1300; i++) {
+        span_t span;
+        make_span(&span, &arena, i, NULL, 0);
+        CHECK_INT(exporter_add(exporter, &span, reason), 0);
+        arena_reset(&arena);
+    }
+    arena_free(&arena);
+    export_report report = {99, 99};
+    CHECK_INT(exporter_finish(exporter, &report, reason), 0);
+    CHECK_INT(report.spans_exported, 1300);
+    CHECK_INT(report.spans_failed, 0);
+    exporter_free(exporter);
+
+    int spans[8] = {0};
+    CHECK_INT(count_spans_per_line(path, spans, 8), 3);
+    CHECK_INT(spans[0], 512);
+    CHECK_INT(spans[1], 512);
+    CHECK_INT(spans[2], 276);
+done:
+    resource_free(&resource);
+    unlink(path);
+    free(path);
+}
+
+TEST(requests_stay_within_one_mebibyte_of_spans_and_a_huge_span_goes_alone) {
+    char *path = temp_path("big.jsonl");
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    CHECK(exporter != NULL);
+    if (!exporter) goto done;
+    size_t big_len = 2 * 1024 * 1024;
+    char *big = xmalloc(big_len);
+    memset(big, 'z', big_len);
+    arena_t arena = ARENA_INIT;
+    /* Spans of 400 000, 400 000, 400 000, 400 000, 2 MiB and 400 000 bytes: two of
+     * 400 000 fit in 1 MiB, a third would not, so the lines hold 2, 2, then the 2 MiB span
+     * alone, then the last one. */
+    size_t sizes[5] = {400000, 400000, 400000, 400000, big_len};
+    unsigned order[6] = {0, 1, 2, 3, 4, 0};
+    for (unsigned k = 0; k < 6; k++) {
+        span_t span;
+        make_span(&span, &arena, k, big, sizes[order[k]]);
+        CHECK_INT(exporter_add(exporter, &span, reason), 0);
+        arena_reset(&arena);
+    }
+    arena_free(&arena);
+    export_report report;
+    CHECK_INT(exporter_finish(exporter, &report, reason), 0);
+    CHECK_INT(report.spans_exported, 6);
+    exporter_free(exporter);
+    free(big);
+
+    int spans[8] = {0};
+    CHECK_INT(count_spans_per_line(path, spans, 8), 4);
+    CHECK_INT(spans[0], 2);
+    CHECK_INT(spans[1], 2);
+    CHECK_INT(spans[2], 1);
+    CHECK_INT(spans[3], 1);
+done:
+    resource_free(&resource);
+    unlink(path);
+    free(path);
+}
+
+TEST(empty_run_writes_an_empty_file) {
+    char *path = temp_path("empty.jsonl");
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    CHECK(exporter != NULL);
+    if (exporter) {
+        export_report report;
+        CHECK_INT(exporter_finish(exporter, &report, reason), 0);
+        CHECK_INT(report.spans_exported, 0);
+        exporter_free(exporter);
+        size_t len = 99;
+        free(read_file(path, &len));
+        CHECK_INT(len, 0);
+    }
+    resource_free(&resource);
+    unlink(path);
+    free(path);
+}
+
+TEST(writing_to_a_full_device_fails_with_the_reason) {
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    exporter_t *exporter = exporter_file_new("/dev/full", &resource, reason);
+    CHECK(exporter != NULL);
+    if (exporter) {
+        arena_t arena = ARENA_INIT;
+        int failures = 0;
+        for (unsigned i = 0; i < 600; i++) { /* the 512th span flushes a first request */
+            span_t span;
+            make_span(&span, &arena, i, NULL, 0);
+            if (exporter_add(exporter, &span, reason) != 0) {
+                failures++;
+                CHECK_STR(reason, "write /dev/full: No space left on device");
+            }
+            arena_reset(&arena);
+        }
+        arena_free(&arena);
+        CHECK_INT(failures, 1);
+        export_report report;
+        CHECK_INT(exporter_finish(exporter, &report, reason), -1);
+        CHECK_INT(report.spans_exported, 0);
+        CHECK_INT(report.spans_failed, 600);
+        CHECK_STR(reason, "600 of 600 spans not delivered: write /dev/full: No space left on "
+                          "device");
+        exporter_free(exporter);
+    }
+    resource_free(&resource);
+}
+
+TEST(unopenable_path_fails_with_the_reason) {
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    char *path = temp_path("no-such-dir/spans.jsonl");
+    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    CHECK(exporter == NULL);
+    buf_t expected = BUF_INIT;
+    buf_printf(&expected, "cannot open %s: No such file or directory", path);
+    CHECK_STR(reason, expected.data);
+    buf_free(&expected);
+    free(path);
+    resource_free(&resource);
+}
+
+TEST(console_prints_one_readable_line_per_span) {
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    char *path = temp_path("console.txt");
+    FILE *out = fopen(path, "w");
+    CHECK(out != NULL);
+    if (!out) goto done;
+    exporter_t *exporter = exporter_console_new(out, &resource);
+    arena_t arena = ARENA_INIT;
+    span_t span;
+    span_init(&span, &arena);
+    for (int i = 0; i < 16; i++) span.trace_id[i] = (uint8_t)(0x10 + i);
+    for (int i = 0; i < 8; i++) span.span_id[i] = (uint8_t)(0xA0 + i);
+    for (int i = 0; i < 8; i++) span.parent_span_id[i] = (uint8_t)(0xB0 + i);
+    span.has_parent = true;
+    span.name = STR_LIT("chat gpt-4o-mini");
+    span.start_ns = 1767225600000000000u;
+    span.end_ns = 1767225601234567890u;
+    span.status = SPAN_STATUS_ERROR;
+    span.status_message = STR_LIT("context too \"long\"");
+    span_attr_cstr(&span, "batchtrace.custom_id", "req 7");
+    span_attr_int(&span, "gen_ai.usage.input_tokens", 12);
+    span_attr_cstr(&span, "gen_ai.request.model", "gpt-4o-mini");
+    span_attr_cstr(&span, "gen_ai.input.messages", "not shown");
+    span_attr_cstr(&span, "batchtrace.result", "errored");
+    CHECK_INT(exporter_add(exporter, &span, reason), 0);
+
+    span_t root;
+    span_init(&root, &arena);
+    root.name = STR_LIT("openai.batch");
+    root.start_ns = 1767225600000000000u;
+    root.end_ns = 1767225600000000000u;
+    CHECK_INT(exporter_add(exporter, &root, reason), 0);
+    export_report report;
+    CHECK_INT(exporter_finish(exporter, &report, reason), 0);
+    CHECK_INT(report.spans_exported, 2);
+    exporter_free(exporter);
+    arena_free(&arena);
+    fclose(out);
+
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    CHECK_STR(text,
+              "chat gpt-4o-mini  trace=101112131415161718191a1b1c1d1e1f span=a0a1a2a3a4a5a6a7"
+              " parent=b0b1b2b3b4b5b6b7 2026-01-01T00:00:00.000Z +1.234s ERROR"
+              " \"context too \\\"long\\\"\"  gen_ai.request.model=gpt-4o-mini"
+              " gen_ai.usage.input_tokens=12 batchtrace.custom_id=\"req 7\""
+              " batchtrace.result=errored\n"
+              "openai.batch  trace=00000000000000000000000000000000 span=0000000000000000"
+              " 2026-01-01T00:00:00.000Z +0.000s\n");
+    free(text);
+    unlink(path);
+done:
+    free(path);
+    resource_free(&resource);
+}
+
+int main(void) {
+    RUN(file_of_1300_spans_has_three_requests_of_512_512_276);
+    RUN(requests_stay_within_one_mebibyte_of_spans_and_a_huge_span_goes_alone);
+    RUN(empty_run_writes_an_empty_file);
+    RUN(writing_to_a_full_device_fails_with_the_reason);
+    RUN(unopenable_path_fails_with_the_reason);
+    RUN(console_prints_one_readable_line_per_span);
+    TEST_MAIN_END();
+}

@@ -1,0 +1,587 @@
+/* Tests for the JSON reader: strict validation with reasons, lookups, iteration, unescaping,
+ * numbers, and UTF-8 validation. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "json/json.h"
+#include "test.h"
+#include "util/alloc.h"
+#include "util/reason.h"
+
+/* Parse a C string; returns json_parse's result and leaves the reason in reason. */
+static int parse(json_doc *doc, const char *text, char *reason) {
+    reason[0] = '\0';
+    return json_parse(doc, text, strlen(text), reason);
+}
+
+/* Check that text[0..len) is rejected with exactly expected_reason. */
+static void check_rejected_n(const char *text, size_t len, const char *expected_reason, int line) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX] = "";
+    int rc = json_parse(&doc, text, len, reason);
+    if (rc != -1 || strcmp(reason, expected_reason) != 0) {
+        fprintf(stderr, "%s:%d: parsing \"%.*s\" gave %d \"%s\", expected -1 \"%s\"\n", __FILE__,
+                line, (int)(len > 60 ? 60 : len), text, rc, reason, expected_reason);
+        test_failures_in_current++;
+    }
+    json_doc_free(&doc);
+}
+#define CHECK_REJECTED(text, reason) check_rejected_n((text), strlen(text), (reason), __LINE__)
+#define CHECK_REJECTED_N(text, len, reason) check_rejected_n((text), (len), (reason), __LINE__)
+
+/* Check that text parses. */
+static void check_accepted(const char *text, int line) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX] = "";
+    if (parse(&doc, text, reason) != 0) {
+        fprintf(stderr, "%s:%d: \"%s\" rejected: %s\n", __FILE__, line, text, reason);
+        test_failures_in_current++;
+    }
+    json_doc_free(&doc);
+}
+#define CHECK_ACCEPTED(text) check_accepted((text), __LINE__)
+
+TEST(rejects_what_jsmn_strict_lets_through) {
+    CHECK_REJECTED("[1,]", "invalid JSON at byte 3: expected a value");
+    CHECK_REJECTED("{\"a\":1,}", "invalid JSON at byte 7: expected a string key");
+    CHECK_REJECTED("{\"a\" 1}", "invalid JSON at byte 5: expected ':'");
+    CHECK_REJECTED("[1 2]", "invalid JSON at byte 3: expected ',' or ']'");
+    CHECK_REJECTED("{\"a\":1 \"b\":2}", "invalid JSON at byte 7: expected ',' or '}'");
+    CHECK_REJECTED("01", "invalid JSON at byte 0: invalid number");
+    CHECK_REJECTED("1.", "invalid JSON at byte 0: invalid number");
+    CHECK_REJECTED(".5", "invalid JSON at byte 0: expected a value");
+    CHECK_REJECTED("tru", "invalid JSON at byte 0: invalid literal (expected true, false or null)");
+    CHECK_REJECTED("\"\\x\"", "invalid JSON at byte 1: invalid escape in string");
+    CHECK_REJECTED("{1:2}", "invalid JSON at byte 1: expected a string key");
+    CHECK_REJECTED("[]]", "invalid JSON at byte 2: unexpected data after the value");
+    CHECK_REJECTED("{}x", "invalid JSON at byte 2: unexpected data after the value");
+}
+
+TEST(rejects_malformed_numbers_and_literals) {
+    CHECK_REJECTED("-", "invalid JSON at byte 0: invalid number");
+    CHECK_REJECTED("-01", "invalid JSON at byte 0: invalid number");
+    CHECK_REJECTED("[00]", "invalid JSON at byte 1: invalid number");
+    CHECK_REJECTED("1e", "invalid JSON at byte 0: invalid number");
+    CHECK_REJECTED("1e+", "invalid JSON at byte 0: invalid number");
+    CHECK_REJECTED("1.e5", "invalid JSON at byte 0: invalid number");
+    CHECK_REJECTED("[1.5.2]", "invalid JSON at byte 1: invalid number");
+    CHECK_REJECTED("0x10", "invalid JSON at byte 0: invalid number");
+    CHECK_REJECTED("+1", "invalid JSON at byte 0: expected a value");
+    CHECK_REJECTED("NaN", "invalid JSON at byte 0: expected a value");
+    CHECK_REJECTED("[Infinity]", "invalid JSON at byte 1: expected a value");
+    CHECK_REJECTED("nulls", "invalid JSON at byte 0: invalid literal (expected true, false or null)");
+    CHECK_REJECTED("[True]", "invalid JSON at byte 1: expected a value");
+    CHECK_REJECTED("[fals]", "invalid JSON at byte 1: invalid literal (expected true, false or null)");
+    CHECK_REJECTED("[true false]", "invalid JSON at byte 6: expected ',' or ']'");
+}
+
+TEST(rejects_malformed_structure) {
+    CHECK_REJECTED("", "invalid JSON at byte 0: unexpected end of input");
+    CHECK_REJECTED(" \n\t", "invalid JSON at byte 3: unexpected end of input");
+    CHECK_REJECTED("[1,2", "invalid JSON at byte 4: unexpected end of input");
+    CHECK_REJECTED("{\"a\":", "invalid JSON at byte 5: unexpected end of input");
+    CHECK_REJECTED("{\"a\"", "invalid JSON at byte 4: unexpected end of input");
+    CHECK_REJECTED("{\"a\":}", "invalid JSON at byte 5: expected a value");
+    CHECK_REJECTED("{,}", "invalid JSON at byte 1: expected a string key");
+    CHECK_REJECTED("[,1]", "invalid JSON at byte 1: expected a value");
+    CHECK_REJECTED("]", "invalid JSON at byte 0: expected a value");
+    CHECK_REJECTED("[1}", "invalid JSON at byte 2: expected ',' or ']'");
+    CHECK_REJECTED("{\"a\":1]", "invalid JSON at byte 6: expected ',' or '}'");
+    CHECK_REJECTED("{\"a\":1}}", "invalid JSON at byte 7: unexpected data after the value");
+    CHECK_REJECTED("1 2", "invalid JSON at byte 2: unexpected data after the value");
+    CHECK_REJECTED("{} {}", "invalid JSON at byte 3: unexpected data after the value");
+    CHECK_REJECTED("{[]:1}", "invalid JSON at byte 1: expected a string key");
+    CHECK_REJECTED("['a']", "invalid JSON at byte 1: expected a value");
+    CHECK_REJECTED("[1,\f2]", "invalid JSON at byte 3: expected a value");     /* not JSON space */
+    CHECK_REJECTED("[\xC3\xA9]", "invalid JSON at byte 1: expected a value"); /* é unquoted */
+    CHECK_REJECTED_N("[1]\0", 4, "invalid JSON at byte 3: unexpected data after the value");
+    CHECK_REJECTED_N("[\0]", 3, "invalid JSON at byte 1: expected a value");
+}
+
+TEST(rejects_malformed_strings) {
+    CHECK_REJECTED("\"abc", "invalid JSON at byte 0: unterminated string");
+    CHECK_REJECTED("[\"abc\\\"]", "invalid JSON at byte 1: unterminated string");
+    CHECK_REJECTED("\"abc\\", "invalid JSON at byte 0: unterminated string");
+    CHECK_REJECTED("\"\\u12", "invalid JSON at byte 0: unterminated string");
+    CHECK_REJECTED("\"\\u12\"", "invalid JSON at byte 1: invalid \\u escape (needs 4 hex digits)");
+    CHECK_REJECTED("\"\\u12g4\"", "invalid JSON at byte 1: invalid \\u escape (needs 4 hex digits)");
+    CHECK_REJECTED("\"\\U00e9\"", "invalid JSON at byte 1: invalid escape in string");
+    CHECK_REJECTED("\"\\'\"", "invalid JSON at byte 1: invalid escape in string");
+    CHECK_REJECTED("\"a\tb\"", "invalid JSON at byte 2: control character in string (must be escaped)");
+    CHECK_REJECTED("\"a\nb\"", "invalid JSON at byte 2: control character in string (must be escaped)");
+    CHECK_REJECTED_N("\"a\0b\"", 5, "invalid JSON at byte 2: control character in string (must be escaped)");
+    /* Past the eight-bytes-at-a-time scan: the offset is still exact. */
+    CHECK_REJECTED("\"0123456789abcdef\x1f\"", "invalid JSON at byte 17: control character in string (must be escaped)");
+    CHECK_REJECTED("\"0123456789abcdef\\q\"", "invalid JSON at byte 17: invalid escape in string");
+}
+
+TEST(rejects_invalid_utf8_with_offset) {
+    CHECK_REJECTED("[\"ab\xC0\x80\"]", "invalid UTF-8 at byte 4");
+    CHECK_REJECTED("\"\xED\xA0\x80\"", "invalid UTF-8 at byte 1");
+    CHECK_REJECTED("\"\xE2\x82\"", "invalid UTF-8 at byte 1");
+    CHECK_REJECTED("\"0123456789\x80\"", "invalid UTF-8 at byte 11");
+    CHECK_REJECTED("[1,\xFF]", "invalid UTF-8 at byte 3");
+}
+
+TEST(accepts_valid_documents) {
+    CHECK_ACCEPTED("0");
+    CHECK_ACCEPTED("-0");
+    CHECK_ACCEPTED(" 12 ");
+    CHECK_ACCEPTED("1E+2");
+    CHECK_ACCEPTED("-1.5e-3");
+    CHECK_ACCEPTED("true");
+    CHECK_ACCEPTED("null");
+    CHECK_ACCEPTED("\"\"");
+    CHECK_ACCEPTED("\"x\"");
+    CHECK_ACCEPTED("[]");
+    CHECK_ACCEPTED("{}");
+    CHECK_ACCEPTED("[[],{}]");
+    CHECK_ACCEPTED(" \t\r\n{ \"a\" : [ 1 , 2.5e-3 , -0 , true , false , null , \"x\" ] ,"
+                   " \"b\" : { } } \t\r\n");
+    CHECK_ACCEPTED("{\"a\":1}\r\n");
+    CHECK_ACCEPTED("\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\uD83D\\uDE00 \\ud800\"");
+    CHECK_ACCEPTED("\"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF \x7f\"");
+    CHECK_ACCEPTED("[0,-0,0.0,1e5,1E-5,1e+5,123456789012345678901234567890]");
+}
+
+TEST(nesting_limit_is_linear_and_exact) {
+    enum { LEVELS = 200000 };
+    char *deep = xmalloc(2 * LEVELS + 1);
+    memset(deep, '[', LEVELS);
+    memset(deep + LEVELS, ']', LEVELS);
+    deep[2 * LEVELS] = '\0';
+    CHECK_REJECTED(deep, "JSON nested deeper than 256 levels at byte 256");
+    /* Objects count too. */
+    for (int i = 0; i < 2 * LEVELS / 5; i++) memcpy(deep + 5 * i, "{\"a\":", 5);
+    CHECK_REJECTED_N(deep, 2 * LEVELS, "JSON nested deeper than 256 levels at byte 1280");
+    /* 256 levels are fine, and json_next skips them all. */
+    memset(deep, '[', 256);
+    memset(deep + 256, ']', 256);
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    CHECK_INT(json_parse(&doc, deep, 512, reason), 0);
+    CHECK_INT(doc.tok_count, 256);
+    CHECK_INT(json_next(&doc, 0), 256);
+    CHECK_INT(json_next(&doc, 200), 256);
+    CHECK_INT(json_first(&doc, 254), 255);
+    CHECK_INT(json_first(&doc, 255), -1);
+    json_doc_free(&doc);
+    free(deep);
+}
+
+TEST(lookups_follow_nesting) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    arena_t arena = ARENA_INIT;
+    const char *text =
+        "{\"id\":\"batch_1\",\"response\":{\"status_code\":200,\"body\":{\"usage\":"
+        "{\"prompt_tokens\":12,\"completion_tokens\":5},\"choices\":[{\"message\":"
+        "{\"content\":\"hi\"}}]}},\"error\":null}";
+    CHECK_INT(parse(&doc, text, reason), 0);
+    CHECK_INT(json_type_of(&doc, 0), JSON_OBJECT);
+    CHECK_INT(json_count(&doc, 0), 3);
+    bt_str id;
+    CHECK_INT(json_get_string(&doc, 0, "id", &arena, &id), 0);
+    CHECK_BTSTR(id, "batch_1");
+    int response = json_get(&doc, 0, "response");
+    CHECK_INT(json_type_of(&doc, response), JSON_OBJECT);
+    int64_t status = 0;
+    CHECK_INT(json_get_int64(&doc, response, "status_code", &status), 0);
+    CHECK_INT(status, 200);
+    int body = json_get(&doc, response, "body");
+    int usage = json_get(&doc, body, "usage");
+    int64_t completion = 0;
+    CHECK_INT(json_get_int64(&doc, usage, "completion_tokens", &completion), 0);
+    CHECK_INT(completion, 5);
+    int choices = json_get(&doc, body, "choices");
+    CHECK_INT(json_type_of(&doc, choices), JSON_ARRAY);
+    CHECK_INT(json_count(&doc, choices), 1);
+    int message = json_get(&doc, json_first(&doc, choices), "message");
+    bt_str content;
+    CHECK_INT(json_get_string(&doc, message, "content", &arena, &content), 0);
+    CHECK_BTSTR(content, "hi");
+    CHECK_INT(json_type_of(&doc, json_get(&doc, 0, "error")), JSON_NULL);
+    /* Absent keys, keys of nested objects, lookups on non-objects. */
+    CHECK_INT(json_get(&doc, 0, "status_code"), -1);
+    CHECK_INT(json_get(&doc, 0, "i"), -1);
+    CHECK_INT(json_get(&doc, 0, "idx"), -1);
+    CHECK_INT(json_get(&doc, choices, "message"), -1);
+    CHECK_INT(json_get(&doc, -1, "id"), -1);
+    CHECK_INT(json_get(&doc, doc.tok_count, "id"), -1);
+    CHECK_INT(json_get_string(&doc, 0, "response", &arena, &content), -1);
+    CHECK_INT(json_get_int64(&doc, 0, "id", &status), -1);
+    CHECK_INT(json_get_int64(&doc, 0, "missing", &status), -1);
+    CHECK_INT(json_type_of(&doc, -1), JSON_NONE);
+    json_doc_free(&doc);
+    arena_free(&arena);
+}
+
+TEST(lookup_keys_are_compared_unescaped_and_last_duplicate_wins) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    int64_t v = 0;
+    CHECK_INT(parse(&doc, "{\"a\":1,\"b\":2,\"a\":3}", reason), 0);
+    CHECK_INT(json_get_int64(&doc, 0, "a", &v), 0);
+    CHECK_INT(v, 3);
+    const char *escaped_keys =
+        "{\"\\u0061\":1,\"a\\nb\":2,\"\\n\":3,\"a\\\\u0062\":4,\"\\ud83d\\ude00\":5}";
+    CHECK_INT(parse(&doc, escaped_keys, reason), 0);
+    CHECK_INT(json_get_int64(&doc, 0, "a", &v), 0);
+    CHECK_INT(v, 1);
+    CHECK_INT(json_get_int64(&doc, 0, "a\nb", &v), 0);
+    CHECK_INT(v, 2);
+    CHECK_INT(json_get_int64(&doc, 0, "\n", &v), 0);
+    CHECK_INT(v, 3);
+    CHECK_INT(json_get(&doc, 0, "\\n"), -1);    /* the raw text of a key is not its value */
+    CHECK_INT(json_get(&doc, 0, "\\u0061"), -1);
+    CHECK_INT(json_get_int64(&doc, 0, "a\\u0062", &v), 0);
+    CHECK_INT(v, 4);
+    CHECK_INT(json_get(&doc, 0, "ab"), -1);
+    CHECK_INT(json_get_int64(&doc, 0, "\xF0\x9F\x98\x80", &v), 0);
+    CHECK_INT(v, 5);
+    CHECK_INT(json_get(&doc, 0, "a\nbc"), -1);
+    CHECK_INT(json_get(&doc, 0, ""), -1);
+    CHECK(json_string_eq(&doc, 1, "a"));
+    CHECK(!json_string_eq(&doc, 1, "\\u0061"));
+    CHECK(!json_string_eq(&doc, 2, "a"));      /* a number */
+    json_doc_free(&doc);
+}
+
+TEST(next_and_first_walk_mixed_depth) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    const char *text = "[1,[2,[3]],{\"a\":[4,5],\"b\":{}},\"s\",[]]";
+    CHECK_INT(parse(&doc, text, reason), 0);
+    /* tokens: 0 [ 1 1 2 [ 3 2 4 [ 5 3 6 { 7 "a" 8 [ 9 4 10 5 11 "b" 12 {} 13 "s" 14 [] */
+    CHECK_INT(doc.tok_count, 15);
+    CHECK_INT(json_count(&doc, 0), 5);
+    int elements[5], count = 0;
+    for (int e = json_first(&doc, 0); count < json_count(&doc, 0); e = json_next(&doc, e))
+        elements[count++] = e;
+    CHECK_INT(elements[0], 1);
+    CHECK_INT(elements[1], 2);
+    CHECK_INT(elements[2], 6);
+    CHECK_INT(elements[3], 13);
+    CHECK_INT(elements[4], 14);
+    CHECK_INT(json_next(&doc, 14), 15);
+    CHECK_INT(json_next(&doc, 0), 15);
+    CHECK_INT(json_next(&doc, 2), 6);
+    CHECK_INT(json_next(&doc, 4), 6);
+    CHECK_INT(json_next(&doc, 5), 6);
+    /* Object members: the key's next is its value, the value's next is the next key. */
+    CHECK_INT(json_count(&doc, 6), 2);
+    CHECK_INT(json_first(&doc, 6), 7);
+    CHECK_INT(json_next(&doc, 7), 8);
+    CHECK_INT(json_next(&doc, 8), 11);
+    CHECK_INT(json_next(&doc, 11), 12);
+    CHECK_INT(json_next(&doc, 12), 13);
+    CHECK_INT(json_get(&doc, 6, "b"), 12);
+    CHECK_INT(json_first(&doc, 12), -1);
+    CHECK_INT(json_first(&doc, 14), -1);
+    CHECK_INT(json_first(&doc, 1), -1);
+    CHECK_INT(json_count(&doc, 1), 0);
+    CHECK_INT(json_count(&doc, 13), 0);
+    CHECK_INT(json_next(&doc, -1), -1);
+    CHECK_INT(json_next(&doc, 15), -1);
+    /* Types and raw text. */
+    CHECK_INT(json_type_of(&doc, 7), JSON_STRING);
+    CHECK_INT(json_type_of(&doc, 9), JSON_NUMBER);
+    CHECK_BTSTR(json_raw(&doc, 6), "{\"a\":[4,5],\"b\":{}}");
+    CHECK_BTSTR(json_raw(&doc, 13), "\"s\"");
+    CHECK_BTSTR(json_raw(&doc, 10), "5");
+    CHECK_BTSTR(json_raw(&doc, 0), text);
+    CHECK_INT(json_raw(&doc, -1).len, 0);
+    json_doc_free(&doc);
+}
+
+TEST(scalar_roots_are_one_token) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    int64_t v = 0;
+    CHECK_INT(parse(&doc, " -42 ", reason), 0);
+    CHECK_INT(doc.tok_count, 1);
+    CHECK_INT(json_type_of(&doc, 0), JSON_NUMBER);
+    CHECK_INT(json_int64(&doc, 0, &v), 0);
+    CHECK_INT(v, -42);
+    CHECK_INT(json_next(&doc, 0), 1);
+    CHECK_INT(parse(&doc, "\t\"a\\tb\" ", reason), 0);
+    CHECK_BTSTR(json_raw(&doc, 0), "\"a\\tb\"");
+    CHECK(json_string_eq(&doc, 0, "a\tb"));
+    CHECK_INT(parse(&doc, "false", reason), 0);
+    bool b = true;
+    CHECK_INT(json_bool(&doc, 0, &b), 0);
+    CHECK(!b);
+    CHECK_INT(parse(&doc, "null", reason), 0);
+    CHECK_INT(json_type_of(&doc, 0), JSON_NULL);
+    CHECK_INT(json_bool(&doc, 0, &b), -1);
+    json_doc_free(&doc);
+}
+
+/* Unescape the string at the root of text with json_string into out. */
+static int root_string(const char *text, arena_t *arena, bt_str *out) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    int rc = parse(&doc, text, reason);
+    if (rc == 0) rc = json_string(&doc, 0, arena, out);
+    json_doc_free(&doc);
+    return rc;
+}
+
+TEST(strings_unescape_exactly) {
+    arena_t arena = ARENA_INIT;
+    bt_str s = STR_NULL;
+    CHECK_INT(root_string("\"plain text\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "plain text");
+    CHECK_INT(s.ptr[s.len], '\0');
+    CHECK_INT(root_string("\"a\\\"b\\\\c\\/d\\be\\ff\\ng\\rh\\ti\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "a\"b\\c/d\be\ff\ng\rh\ti");
+    CHECK_INT(s.ptr[s.len], '\0');
+    CHECK_INT(root_string("\"\\u00e9\\u00E9\\u20ac\\u0041\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "\xC3\xA9\xC3\xA9\xE2\x82\xAC" "A");
+    CHECK_INT(root_string("\"\\ud83d\\ude00\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "\xF0\x9F\x98\x80");
+    CHECK_INT(root_string("\"\\uDBFF\\uDFFF\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "\xF4\x8F\xBF\xBF");
+    CHECK_INT(root_string("\"\\u0000\"", &arena, &s), 0);
+    CHECK_INT(s.len, 1);
+    CHECK_INT(s.ptr[0], '\0');
+    CHECK_INT(root_string("\"\"", &arena, &s), 0);
+    CHECK_INT(s.len, 0);
+    CHECK_INT(s.ptr[0], '\0');
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    CHECK_INT(parse(&doc, "[1]", reason), 0);
+    CHECK_INT(json_string(&doc, 0, &arena, &s), -1);
+    CHECK_INT(json_string(&doc, 1, &arena, &s), -1);
+    CHECK_INT(json_string(&doc, -1, &arena, &s), -1);
+    json_doc_free(&doc);
+    arena_free(&arena);
+}
+
+TEST(lone_and_mismatched_surrogates_become_replacement_characters) {
+    arena_t arena = ARENA_INIT;
+    bt_str s = STR_NULL;
+    CHECK_INT(root_string("\"\\ud83d\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "\xEF\xBF\xBD");
+    CHECK_INT(root_string("\"\\ud83dx\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "\xEF\xBF\xBDx");
+    CHECK_INT(root_string("\"\\ude00\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "\xEF\xBF\xBD");
+    CHECK_INT(root_string("\"\\ude00\\ud83d\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK_INT(root_string("\"\\ud83d\\ud83d\\ude00\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "\xEF\xBF\xBD\xF0\x9F\x98\x80");
+    CHECK_INT(root_string("\"\\ud83d\\u0041\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "\xEF\xBF\xBD" "A");
+    CHECK_INT(root_string("\"\\ud83d\\n\"", &arena, &s), 0);
+    CHECK_BTSTR(s, "\xEF\xBF\xBD\n");
+    arena_free(&arena);
+}
+
+/* json_int64 of the root number of text; *out untouched on failure. */
+static int root_int64(const char *text, int64_t *out) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    int rc = parse(&doc, text, reason);
+    if (rc == 0) rc = json_int64(&doc, 0, out);
+    json_doc_free(&doc);
+    return rc;
+}
+
+TEST(int64_is_strict_and_never_clamps) {
+    int64_t v = 7;
+    CHECK_INT(root_int64("12", &v), 0);
+    CHECK_INT(v, 12);
+    CHECK_INT(root_int64("-0", &v), 0);
+    CHECK_INT(v, 0);
+    CHECK_INT(root_int64("9223372036854775807", &v), 0);
+    CHECK(v == INT64_MAX);
+    CHECK_INT(root_int64("-9223372036854775808", &v), 0);
+    CHECK(v == INT64_MIN);
+    v = 7;
+    CHECK_INT(root_int64("1.0", &v), -1);
+    CHECK_INT(root_int64("1e3", &v), -1);
+    CHECK_INT(root_int64("9223372036854775808", &v), -1);
+    CHECK_INT(root_int64("-9223372036854775809", &v), -1);
+    CHECK_INT(root_int64("18446744073709551616", &v), -1);
+    CHECK_INT(root_int64("99999999999999999999", &v), -1);
+    CHECK_INT(root_int64("\"12\"", &v), -1);
+    CHECK_INT(root_int64("true", &v), -1);
+    CHECK_INT(v, 7);
+}
+
+TEST(numbers_never_read_past_their_token) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    const char digits[] = "1234567";
+    CHECK_INT(json_parse(&doc, digits, 2, reason), 0);
+    int64_t i = 0;
+    double d = 0;
+    CHECK_INT(json_int64(&doc, 0, &i), 0);
+    CHECK_INT(i, 12);
+    CHECK_INT(json_double(&doc, 0, &d), 0);
+    CHECK(d == 12.0);
+    CHECK_INT(json_parse(&doc, "[2.5]9", 5, reason), 0);
+    CHECK_INT(json_double(&doc, 1, &d), 0);
+    CHECK(d == 2.5);
+    json_doc_free(&doc);
+}
+
+/* json_double of the root number of text. */
+static int root_double(const char *text, double *out) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    int rc = parse(&doc, text, reason);
+    if (rc == 0) rc = json_double(&doc, 0, out);
+    json_doc_free(&doc);
+    return rc;
+}
+
+TEST(doubles_parse_any_number) {
+    double d = 0;
+    CHECK_INT(root_double("0.1", &d), 0);
+    CHECK(d == 0.1);
+    CHECK_INT(root_double("1e300", &d), 0);
+    CHECK(d == 1e300);
+    CHECK_INT(root_double("-0", &d), 0);
+    CHECK(d == 0 && signbit(d));
+    CHECK_INT(root_double("-12", &d), 0);
+    CHECK(d == -12.0);
+    CHECK_INT(root_double("123456789.125", &d), 0);
+    CHECK(d == 123456789.125);
+    CHECK_INT(root_double("1e-400", &d), 0); /* underflows to zero, still a number */
+    CHECK(d == 0);
+    d = 3;
+    CHECK_INT(root_double("1e400", &d), -1); /* beyond a double */
+    CHECK_INT(root_double("\"1\"", &d), -1);
+    CHECK_INT(root_double("null", &d), -1);
+    CHECK(d == 3);
+    /* A number longer than the stack copy. */
+    char long_number[300] = "0.";
+    memset(long_number + 2, '0', 200);
+    strcpy(long_number + 202, "15");
+    CHECK_INT(root_double(long_number, &d), 0);
+    CHECK(d == strtod(long_number, NULL));
+    CHECK(d > 1.4e-201 && d < 1.6e-201);
+}
+
+TEST(token_buffer_is_reused_and_grows) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    enum { ELEMENTS = 100000 };
+    buf_t big = BUF_INIT;
+    buf_putc(&big, '[');
+    for (int i = 0; i < ELEMENTS; i++) buf_printf(&big, i ? ",%d" : "%d", i);
+    buf_putc(&big, ']');
+    CHECK_INT(parse(&doc, "[1,2]", reason), 0);
+    unsigned small_cap = doc.tok_cap;
+    CHECK_INT(parse(&doc, big.data, reason), 0);
+    CHECK_INT(json_count(&doc, 0), ELEMENTS);
+    CHECK_INT(json_next(&doc, 0), ELEMENTS + 1);
+    int64_t last = 0;
+    CHECK_INT(json_int64(&doc, ELEMENTS, &last), 0);
+    CHECK_INT(last, ELEMENTS - 1);
+    CHECK(doc.tok_cap >= ELEMENTS + 1);
+    unsigned big_cap = doc.tok_cap;
+    CHECK_INT(parse(&doc, "{\"k\":[true]}", reason), 0);
+    CHECK_INT(doc.tok_cap, big_cap);
+    CHECK_INT(json_type_of(&doc, json_first(&doc, json_get(&doc, 0, "k"))), JSON_TRUE);
+    CHECK(small_cap < big_cap);
+    /* A failed parse leaves no tokens behind. */
+    CHECK_INT(parse(&doc, "[1,", reason), -1);
+    CHECK_INT(doc.tok_count, 0);
+    CHECK_INT(json_type_of(&doc, 0), JSON_NONE);
+    json_doc_free(&doc);
+    buf_free(&big);
+}
+
+TEST(large_string_line_parses) {
+    enum { CONTENT = 9 * 1024 * 1024 };
+    buf_t line = BUF_INIT;
+    buf_puts(&line, "{\"content\":\"");
+    buf_grow(&line, CONTENT);
+    for (size_t i = 0; i < CONTENT; i++) line.data[line.len + i] = (char)('a' + i % 26);
+    line.len += CONTENT;
+    buf_puts(&line, "\\n\xC3\xA9\"}");
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    arena_t arena = ARENA_INIT;
+    CHECK_INT(json_parse(&doc, line.data, line.len, reason), 0);
+    bt_str content;
+    CHECK_INT(json_get_string(&doc, 0, "content", &arena, &content), 0);
+    CHECK_INT(content.len, CONTENT + 3);
+    CHECK(content.len == CONTENT + 3 && memcmp(content.ptr + CONTENT, "\n\xC3\xA9", 3) == 0);
+    CHECK_INT(content.ptr[25], 'z');
+    json_doc_free(&doc);
+    arena_free(&arena);
+    buf_free(&line);
+}
+
+/* utf8_valid over a byte string literal; returns the bad offset or -1 when valid. */
+static long long utf8_bad(const char *bytes, size_t len) {
+    size_t bad = 12345;
+    return utf8_valid(bytes, len, &bad) ? -1 : (long long)bad;
+}
+#define UTF8_BAD(literal) utf8_bad((literal), sizeof(literal) - 1)
+
+TEST(utf8_accepts_well_formed_sequences) {
+    CHECK_INT(UTF8_BAD(""), -1);
+    CHECK_INT(UTF8_BAD("plain ascii, longer than eight bytes"), -1);
+    CHECK_INT(UTF8_BAD("\x00\x7f"), -1);
+    CHECK_INT(UTF8_BAD("\xC2\x80"), -1);                 /* U+0080 */
+    CHECK_INT(UTF8_BAD("\xDF\xBF"), -1);                 /* U+07FF */
+    CHECK_INT(UTF8_BAD("\xE0\xA0\x80"), -1);             /* U+0800 */
+    CHECK_INT(UTF8_BAD("\xE2\x82\xAC"), -1);             /* U+20AC */
+    CHECK_INT(UTF8_BAD("\xED\x9F\xBF"), -1);             /* U+D7FF */
+    CHECK_INT(UTF8_BAD("\xEE\x80\x80"), -1);             /* U+E000 */
+    CHECK_INT(UTF8_BAD("\xEF\xBF\xBF"), -1);             /* U+FFFF */
+    CHECK_INT(UTF8_BAD("\xF0\x90\x80\x80"), -1);         /* U+10000 */
+    CHECK_INT(UTF8_BAD("\xF0\x9F\x98\x80"), -1);         /* U+1F600 */
+    CHECK_INT(UTF8_BAD("\xF4\x8F\xBF\xBF"), -1);         /* U+10FFFF */
+    CHECK_INT(UTF8_BAD("h\xC3\xA9llo w\xC3\xB6rld \xE6\x97\xA5\xE6\x9C\xAC"), -1);
+}
+
+TEST(utf8_rejects_ill_formed_sequences_at_their_first_byte) {
+    CHECK_INT(UTF8_BAD("\xC0\x80"), 0);          /* overlong NUL */
+    CHECK_INT(UTF8_BAD("\xC1\xBF"), 0);          /* overlong */
+    CHECK_INT(UTF8_BAD("\xE0\x80\x80"), 0);      /* overlong */
+    CHECK_INT(UTF8_BAD("\xE0\x9F\xBF"), 0);      /* overlong U+07FF */
+    CHECK_INT(UTF8_BAD("\xF0\x8F\xBF\xBF"), 0);  /* overlong U+FFFF */
+    CHECK_INT(UTF8_BAD("\xED\xA0\x80"), 0);      /* U+D800 */
+    CHECK_INT(UTF8_BAD("\xED\xBF\xBF"), 0);      /* U+DFFF */
+    CHECK_INT(UTF8_BAD("\xF4\x90\x80\x80"), 0);  /* U+110000 */
+    CHECK_INT(UTF8_BAD("\xF5\x80\x80\x80"), 0);
+    CHECK_INT(UTF8_BAD("\xFF"), 0);
+    CHECK_INT(UTF8_BAD("\xE2\x82"), 0);          /* truncated */
+    CHECK_INT(UTF8_BAD("\xF0\x9F\x98"), 0);      /* truncated */
+    CHECK_INT(UTF8_BAD("\xE2\x28\xA1"), 0);      /* bad continuation */
+    CHECK_INT(UTF8_BAD("\x80"), 0);              /* lone continuation */
+    CHECK_INT(UTF8_BAD("ab\x80"), 2);
+    CHECK_INT(UTF8_BAD("0123456789\xC3"), 10);   /* after the eight-at-a-time path */
+    CHECK_INT(UTF8_BAD("\xC3\xA9\xE2\x82\xAC" "abcdefgh\xF0\x9F\x98\x80\xBF"), 17);
+    CHECK(!utf8_valid("\x80", 1, NULL)); /* bad_offset may be NULL */
+}
+
+int main(void) {
+    RUN(rejects_what_jsmn_strict_lets_through);
+    RUN(rejects_malformed_numbers_and_literals);
+    RUN(rejects_malformed_structure);
+    RUN(rejects_malformed_strings);
+    RUN(rejects_invalid_utf8_with_offset);
+    RUN(accepts_valid_documents);
+    RUN(nesting_limit_is_linear_and_exact);
+    RUN(lookups_follow_nesting);
+    RUN(lookup_keys_are_compared_unescaped_and_last_duplicate_wins);
+    RUN(next_and_first_walk_mixed_depth);
+    RUN(scalar_roots_are_one_token);
+    RUN(strings_unescape_exactly);
+    RUN(lone_and_mismatched_surrogates_become_replacement_characters);
+    RUN(int64_is_strict_and_never_clamps);
+    RUN(numbers_never_read_past_their_token);
+    RUN(doubles_parse_any_number);
+    RUN(token_buffer_is_reused_and_grows);
+    RUN(large_string_line_parses);
+    RUN(utf8_accepts_well_formed_sequences);
+    RUN(utf8_rejects_ill_formed_sequences_at_their_first_byte);
+    TEST_MAIN_END();
+}
