@@ -456,6 +456,10 @@ static void check_request_counts(collector *c) {
     if (!c->has_batch || c->batch.state == BATCH_RUNNING) return;
     uint64_t total = c->item_spans + c->pending;
     const char *path = c->config->batch_path;
+    /* A batch that failed validation reports zero counts: nothing to compare. */
+    bool failed_unprocessed = c->batch.state == BATCH_FAILED && c->batch.count_total.has &&
+                              c->batch.count_total.value == 0;
+    if (failed_unprocessed) return;
     if (c->batch.count_total.has && (uint64_t)c->batch.count_total.value != total)
         diag_warn(c->config->diags, path, 0,
                   "request_counts.total is %lld but the records hold %llu items",

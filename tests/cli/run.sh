@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# End-to-end driver for `batchtrace collect`: runs the cases under tests/cli/cases/ (see
+# tests/cli/README.md and docs/design.md, "CLI test cases").
+#
+#   tests/cli/run.sh BINARY [--update] [CASE...]
+#
+# Each case runs four times: file exporter, file exporter again (ids must be stable), and
+# the otlp exporter with http/protobuf and http/json against one oracle sink on 127.0.0.1.
+# Every run must give the expected exit code and summary, the expected stderr lines, and
+# spans that pass tests/oracle/check.js. --update first writes expected-exit,
+# expected-summary.json and expected-spans.json from the file-exporter run.
+# Prints `ok NAME` or `FAIL NAME: why` per case, then `N passed, N failed`; exit 1 on failure.
+
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+    echo "usage: $0 BINARY [--update] [CASE...]" >&2
+    exit 2
+}
+
+[ $# -ge 1 ] || usage
+BINARY=$1
+shift
+case "$BINARY" in
+    /*) ;;
+    *) BINARY="$PWD/$BINARY" ;;
+esac
+[ -x "$BINARY" ] || { echo "$0: $BINARY is not an executable" >&2; exit 2; }
+
+UPDATE=0
+CASE_NAMES=()
+for arg in "$@"; do
+    case "$arg" in
+        --update) UPDATE=1 ;;
+        -*) usage ;;
+        *) CASE_NAMES+=("$(basename "$arg")") ;;
+    esac
+done
+
+ORACLE="$BT_REPO_ROOT/tests/oracle"
+# The case directories (BATCHTRACE_CLI_CASES overrides, e.g. to test the driver itself).
+CASES=${BATCHTRACE_CLI_CASES:-$BT_REPO_ROOT/tests/cli/cases}
+# Seconds one run of the binary may take before it counts as hung.
+RUN_TIMEOUT=${BATCHTRACE_CASE_TIMEOUT:-300}
+read -r -a WRAPPER <<< "$(bt_wrapper)"
+
+if [ ${#CASE_NAMES[@]} -eq 0 ] && [ -d "$CASES" ]; then
+    for dir in "$CASES"/*/; do
+        [ -d "$dir" ] && CASE_NAMES+=("$(basename "$dir")")
+    done
+fi
+
+bt_oracle_ready
+
+# One sink for the whole run; each otlp run points it at its own store directory.
+node "$ORACLE/sink.js" --port-file "$BT_TMP/sink.port" --idle-timeout 600 \
+    > /dev/null 2> "$BT_TMP/sink.err" &
+bt_track $!
+for _ in $(seq 100); do
+    [ -f "$BT_TMP/sink.port" ] && break
+    sleep 0.1
+done
+[ -f "$BT_TMP/sink.port" ] || { echo "$0: the oracle sink did not start:" >&2; cat "$BT_TMP/sink.err" >&2; exit 1; }
+SINK_PORT=$(cat "$BT_TMP/sink.port")
+
+# Failure messages of the current case, one per line.
+FAILURES=""
+
+# Records a failure message for the current case.
+case_fail() {
+    FAILURES="${FAILURES}$1"$'\n'
+}
+
+# Runs the binary once for the current case: run_binary RUN_DIR EXTRA_ARG...
+# Writes RUN_DIR/{stdout,stderr,exit}; uses CASE_ARGS, CASE_ENV and the working dir.
+run_binary() {
+    local run_dir=$1
+    shift
+    mkdir -p "$run_dir"
+    local status=0
+    (cd "$BT_REPO_ROOT" && env -i "${CASE_ENV[@]}" timeout "$RUN_TIMEOUT" \
+        ${WRAPPER[@]+"${WRAPPER[@]}"} "$BINARY" collect ${CASE_ARGS[@]+"${CASE_ARGS[@]}"} "$@" --json \
+        > "$run_dir/stdout" 2> "$run_dir/stderr") || status=$?
+    echo "$status" > "$run_dir/exit"
+}
+
+# Checks one run of the current case: check_run LABEL RUN_DIR INPUT [CHECK_OPTION...]
+check_run() {
+    local label=$1 run_dir=$2 input=$3
+    shift 3
+    local status
+    status=$(cat "$run_dir/exit")
+    if [ "$status" = 124 ]; then
+        case_fail "$label: timed out after ${RUN_TIMEOUT}s"
+        return
+    fi
+    if [ "$status" = 99 ] && [ "${#WRAPPER[@]}" -gt 0 ]; then
+        case_fail "$label: valgrind reported errors: $(head -c 2000 "$run_dir/stderr")"
+        return
+    fi
+    if [ "$UPDATE" = 1 ] && [ "$label" = file ]; then
+        echo "$status" > "$CASE_DIR/expected-exit"
+    fi
+    if [ ! -f "$CASE_DIR/expected-exit" ]; then
+        case_fail "$label: expected-exit is missing (run with --update)"
+        return
+    fi
+    local expected_exit
+    expected_exit=$(tr -d ' \r\n' < "$CASE_DIR/expected-exit")
+    if [ "$status" != "$expected_exit" ]; then
+        case_fail "$label: exit $status, expected $expected_exit; stderr: $(head -c 600 "$run_dir/stderr" | tr '\n' ' ')"
+    fi
+    if [ -f "$CASE_DIR/expected-stderr" ]; then
+        local line
+        while IFS= read -r line || [ -n "$line" ]; do
+            line=${line%$'\r'}
+            [ -n "$line" ] || continue
+            line=${line//@TMP@/$WORK}
+            grep -qF -- "$line" "$run_dir/stderr" || case_fail "$label: stderr lacks \"$line\""
+        done < "$CASE_DIR/expected-stderr"
+    fi
+    local messages
+    if ! messages=$(node "$ORACLE/check.js" --case "$CASE_DIR" --input "$input" --exit "$status" \
+            --summary "$run_dir/stdout" --args "$WORK/args" --tmp "$WORK" \
+            --canonical-out "$run_dir/canonical.json" --label "$label" "$@" 2>&1); then
+        case_fail "$messages"
+    fi
+}
+
+# Compares a run's canonical spans with the first file run's: same_as_first LABEL RUN_DIR
+same_as_first() {
+    local label=$1 run_dir=$2
+    [ -f "$run_dir/canonical.json" ] && [ -f "$WORK/file/canonical.json" ] || return 0
+    if ! cmp -s "$WORK/file/canonical.json" "$run_dir/canonical.json"; then
+        case_fail "$label: canonical spans differ from the first file-exporter run: $(diff "$WORK/file/canonical.json" "$run_dir/canonical.json" | head -8 | tr '\n' ' ')"
+    fi
+}
+
+# Runs every check of one case; fills FAILURES.
+run_case() {
+    CASE_DIR="$CASES/$1"
+    WORK="$BT_TMP/case-$1"
+    mkdir -p "$WORK/home" "$WORK/state"
+    if [ ! -f "$CASE_DIR/args" ]; then
+        case_fail "no args file"
+        return
+    fi
+    if [ -x "$CASE_DIR/setup" ]; then
+        if ! "$CASE_DIR/setup" "$WORK" > "$WORK/setup.log" 2>&1; then
+            case_fail "setup failed: $(tail -c 600 "$WORK/setup.log" | tr '\n' ' ')"
+            return
+        fi
+    fi
+
+    CASE_ARGS=()
+    : > "$WORK/args"
+    local line
+    while IFS= read -r line || [ -n "$line" ]; do
+        line=${line%$'\r'}
+        [ -n "$line" ] || continue
+        line=${line//@TMP@/$WORK}
+        CASE_ARGS+=("$line")
+        printf '%s\n' "$line" >> "$WORK/args"
+    done < "$CASE_DIR/args"
+
+    # A clean environment: nothing ambient (TRACEPARENT, OTEL_*) leaks into a case.
+    CASE_ENV=("PATH=$PATH" "HOME=$WORK/home" "XDG_STATE_HOME=$WORK/state" "TMPDIR=$WORK"
+              "BATCHTRACE_NOW=2026-01-01T00:00:00Z")
+    local name
+    for name in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+        if [ -n "${!name:-}" ]; then CASE_ENV+=("$name=${!name}"); fi
+    done
+    if [ -f "$CASE_DIR/env" ]; then
+        while IFS= read -r line || [ -n "$line" ]; do
+            line=${line%$'\r'}
+            [ -n "$line" ] || continue
+            CASE_ENV+=("${line//@TMP@/$WORK}")
+        done < "$CASE_DIR/env"
+    fi
+
+    local update_option=()
+    [ "$UPDATE" = 1 ] && update_option=(--update)
+    run_binary "$WORK/file" --exporter file --output "$WORK/file/spans.jsonl"
+    check_run file "$WORK/file" "$WORK/file/spans.jsonl" --missing-ok ${update_option[@]+"${update_option[@]}"}
+
+    run_binary "$WORK/file-again" --exporter file --output "$WORK/file-again/spans.jsonl"
+    check_run file-again "$WORK/file-again" "$WORK/file-again/spans.jsonl" --missing-ok
+    same_as_first file-again "$WORK/file-again"
+
+    local protocol label
+    for protocol in http/protobuf http/json; do
+        label="otlp-${protocol#http/}"
+        node "$ORACLE/sink.js" --control "$SINK_PORT" "{\"dir\": \"$WORK/$label/received\"}"
+        run_binary "$WORK/$label" --exporter otlp --endpoint "http://127.0.0.1:$SINK_PORT" --protocol "$protocol"
+        check_run "$label" "$WORK/$label" "$WORK/$label/received" --protocol "$protocol"
+        same_as_first "$label" "$WORK/$label"
+    done
+}
+
+PASSED=0
+FAILED=0
+for name in ${CASE_NAMES[@]+"${CASE_NAMES[@]}"}; do
+    FAILURES=""
+    if [ ! -d "$CASES/$name" ]; then
+        case_fail "no such case directory"
+    else
+        run_case "$name"
+    fi
+    if [ -z "$FAILURES" ]; then
+        echo "ok $name"
+        PASSED=$((PASSED + 1))
+    else
+        first=${FAILURES%%$'\n'*}
+        echo "FAIL $name: $first"
+        rest=${FAILURES#*$'\n'}
+        [ -z "$rest" ] || printf '%s' "$rest" | sed 's/^/    /'
+        FAILED=$((FAILED + 1))
+    fi
+done
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
