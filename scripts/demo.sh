@@ -6,15 +6,16 @@ batchtrace=${1:-build/batchtrace}
 cd "$(dirname "$0")/.."
 
 echo "== OpenAI: examples/openai (input, output and error files, batch object)"
+echo "   (no exporter configured: the embedded default, ./batchtrace-spans.jsonl)"
 "$batchtrace" collect \
     --input examples/openai/input.jsonl \
     --results examples/openai/output.jsonl \
     --results examples/openai/errors.jsonl \
-    --batch examples/openai/batch.json \
-    --output batchtrace-spans.jsonl
+    --batch examples/openai/batch.json
 
 echo
 echo "== Anthropic: examples/anthropic (create body, results, batch object)"
+echo "   (the same file exporter, to a second file so the first is kept)"
 "$batchtrace" collect \
     --input examples/anthropic/requests.json \
     --results examples/anthropic/results.jsonl \

@@ -553,6 +553,10 @@ static char *describe_outcome(const collector *c, bool task_exported) {
         buf_printf(&text, "incomplete: %llu item%s without a result; collect again with the "
                           "complete results",
                    (unsigned long long)c->pending, c->pending == 1 ? "" : "s");
+    else if (task_exported && (state == BATCH_FAILED || state == BATCH_EXPIRED ||
+                               state == BATCH_CANCELLED))
+        buf_printf(&text, "%s (status \"%.*s\")", unfinished_message(state),
+                   (int)c->batch.status.len, c->batch.status.ptr);
     else if (task_exported && c->has_batch)
         buf_printf(&text, "batch %.*s", (int)c->batch.status.len, c->batch.status.ptr);
     else if (task_exported)

@@ -9,6 +9,7 @@
  * so unbounded depth would make tokenizing quadratic. JSON_MAX_DEPTH bounds that cost.
  * Byte offsets in reasons count from 0. */
 #include "json/json.h"
+#include "json/swar.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -84,14 +85,7 @@ static bool continues_word(char c) {
 /* True when one of the 8 bytes at p is a '"', a '\\' or a control character (< 0x20):
  * the bytes a string scan must look at one by one. */
 static inline bool word_needs_attention(const char *p) {
-    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-    uint64_t word;
-    memcpy(&word, p, sizeof word);
-    uint64_t quotes = word ^ (ones * '"'), backslashes = word ^ (ones * '\\');
-    uint64_t below_space = (word - ones * 0x20) & ~word;
-    uint64_t quote_bytes = (quotes - ones) & ~quotes;
-    uint64_t backslash_bytes = (backslashes - ones) & ~backslashes;
-    return ((below_space | quote_bytes | backslash_bytes) & highs) != 0;
+    return swar_string_specials(swar_load(p)) != 0;
 }
 
 /* Check the string whose opening quote is at v->pos and move past its closing quote.

@@ -1,6 +1,7 @@
 /* The JSON writer (see writer.h). Strings are copied in runs: bytes that need no escaping
  * are found eight at a time and appended with one buf_append per run. */
 #include "json/writer.h"
+#include "json/swar.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,14 +21,8 @@ static void writer_abort(const char *why) {
 /* True when none of the 8 bytes at p needs a closer look: no '"', no '\\', no control
  * character (< 0x20) and no byte >= 0x80 (which may start invalid UTF-8). */
 static inline bool word_is_plain(const char *p) {
-    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-    uint64_t word;
-    memcpy(&word, p, sizeof word);
-    uint64_t quotes = word ^ (ones * '"'), backslashes = word ^ (ones * '\\');
-    uint64_t below_space = (word - ones * 0x20) & ~word;
-    uint64_t quote_bytes = (quotes - ones) & ~quotes;
-    uint64_t backslash_bytes = (backslashes - ones) & ~backslashes;
-    return ((below_space | quote_bytes | backslash_bytes | word) & highs) == 0;
+    uint64_t word = swar_load(p);
+    return (swar_string_specials(word) | (word & SWAR_HIGHS)) == 0;
 }
 
 /* Append the escape for c, a '"', a '\\' or a control character. */

@@ -1,6 +1,7 @@
 /* The JSON writer: appends compact JSON to a buf_t, placing commas itself. Strings are
- * escaped per RFC 8259 (control characters as \u00XX, '"' and '\\' escaped; valid UTF-8
- * passes through; invalid UTF-8 bytes become U+FFFD so the output is always valid JSON).
+ * escaped per RFC 8259 (\b \f \n \r \t short, other control characters as \u00xx, '"'
+ * and '\\' escaped; valid UTF-8 passes through; invalid UTF-8 bytes become U+FFFD so the
+ * output is always valid JSON).
  * Nesting deeper than JW_MAX_DEPTH aborts (the writer only writes our own structures). */
 #ifndef BT_JSON_WRITER_H
 #define BT_JSON_WRITER_H

@@ -109,6 +109,26 @@ function diffValues(expected, actual, where, out) {
   for (const key of keys) diffValues(expected[key], actual[key], where ? `${where}.${key}` : key, out);
 }
 
+// Attribute strings longer than this are kept in expected-spans.json as their SHA-256 and
+// byte length, so a case with a multi-megabyte output does not commit megabytes; the value
+// is still checked whole, byte for byte, through its digest.
+const DIGEST_OVER_BYTES = 65536;
+
+// A copy of spans with every attribute string over DIGEST_OVER_BYTES replaced by
+// {"sha256": hex, "bytes": n}.
+function digestLargeStrings(spans) {
+  return spans.map((span) => {
+    const attributes = {};
+    for (const [key, value] of Object.entries(span.attributes)) {
+      const bytes = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0;
+      attributes[key] = bytes > DIGEST_OVER_BYTES
+        ? { sha256: crypto.createHash('sha256').update(value, 'utf8').digest('hex'), bytes }
+        : value;
+    }
+    return { ...span, attributes };
+  });
+}
+
 // Differences between two span lists, matched by span id: [message].
 function diffSpans(expected, actual) {
   const out = [];
@@ -372,7 +392,8 @@ function readSummary(file, failures) {
 
 // Writes the expected files from this run (--update).
 function writeExpected(caseDir, canonical, summary, tmp) {
-  fs.writeFileSync(path.join(caseDir, 'expected-spans.json'), `${JSON.stringify(canonical.spans, null, 2)}\n`);
+  fs.writeFileSync(path.join(caseDir, 'expected-spans.json'),
+    `${JSON.stringify(digestLargeStrings(canonical.spans), null, 2)}\n`);
   const summaryFile = path.join(caseDir, 'expected-summary.json');
   if (summary === null) {
     if (fs.existsSync(summaryFile)) fs.unlinkSync(summaryFile);
@@ -401,7 +422,10 @@ function run(options) {
 
   const spansFile = path.join(caseDir, 'expected-spans.json');
   if (!fs.existsSync(spansFile)) failures.push('expected-spans.json is missing (run with --update)');
-  else failures.push(...diffSpans(JSON.parse(fs.readFileSync(spansFile, 'utf8')), canonical.spans));
+  else {
+    failures.push(...diffSpans(JSON.parse(fs.readFileSync(spansFile, 'utf8')),
+      digestLargeStrings(canonical.spans)));
+  }
 
   const summaryFile = path.join(caseDir, 'expected-summary.json');
   const expectedSummary = fs.existsSync(summaryFile) ? JSON.parse(fs.readFileSync(summaryFile, 'utf8')) : null;
