@@ -4,7 +4,7 @@ SANITIZE_DIR ?= build-sanitize
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all build demo test deps deps-test clean
+.PHONY: all build demo test deps deps-test clean bench deps-bench fuzz
 
 all: build
 
@@ -30,10 +30,33 @@ test: deps-test
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHTRACE_WERROR=ON >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 	@cd $(BUILD_DIR) && ctest --output-on-failure
+	@echo "Again under valgrind memcheck (any memory error or leak fails): the CLI tests"
+	@cd $(BUILD_DIR) && BATCHTRACE_VALGRIND=1 ctest --output-on-failure -R '^cli[.](usage|cases)$$'
 	@CC=clang cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DBATCHTRACE_SANITIZE=ON \
 		-DBATCHTRACE_WERROR=ON >/dev/null
 	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	@cd $(SANITIZE_DIR) && ctest --output-on-failure
 
+# The benchmark (bench/README.md): a Release build in $(BENCH_DIR), batches generated once
+# into $(BENCH_DIR)/bench-data, then batchtrace against the OpenTelemetry JS SDK and a
+# parse-only floor; prints the table and the ratios of this run.
+BENCH_DIR ?= build-bench
+
+deps-bench:
+	@sh scripts/install-deps.sh bench
+
+bench: deps-bench
+	@BENCH_BUILD_DIR=$(BENCH_DIR) bash bench/run.sh
+
+# The libFuzzer targets (fuzz/README.md): a clang build with -DBATCHTRACE_FUZZ=ON in
+# $(FUZZ_DIR), then each target in turn for FUZZ_SECONDS, seeded from the fixtures.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+fuzz: deps-test
+	@CC=clang cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHTRACE_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS)
+	@sh fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

@@ -70,10 +70,28 @@ typedef struct batchtrace_collect_options {
     batchtrace_diagnostic_fn on_diagnostic; /* may be NULL */
     batchtrace_progress_fn on_progress;     /* may be NULL */
     void *callback_ctx;                /* handed to both callbacks */
+    size_t max_line_bytes;             /* longest line (or create-body request) read; longer
+                                          ones are rejected without being held in memory.
+                                          0: the default, 256 MiB */
+    const char *const *conventions;    /* attribute dialects added to genai: "braintrust",
+                                          "openinference", "traceloop" ("genai" is always on) */
+    size_t convention_count;
+    size_t max_attribute_bytes;        /* cut string values longer than this (at least 16) and
+                                          mark such spans batchtrace.truncated; 0: no limit */
+    const char *store;                 /* state store URL, "sqlite:PATH"; NULL:
+                                          $BATCHTRACE_STORE, else under $XDG_STATE_HOME */
+    uint64_t max_request_bytes;        /* otlp: no request body is larger (at least 1024);
+                                          0: 4 MiB */
+    unsigned int max_in_flight;        /* otlp: requests sent or waiting at once (1-64); 0: 4 */
+    double export_timeout;             /* otlp: seconds one request may take to deliver,
+                                          retries included; 0: 30 */
+    const char *braintrust_parent;     /* Braintrust preset: project_name:NAME, project_id:ID
+                                          or experiment_id:ID; NULL: $BRAINTRUST_PARENT */
 } batchtrace_collect_options;
 
 #define BATCHTRACE_COLLECT_OPTIONS_INIT {BATCHTRACE_COLLECT_OPTIONS_VERSION, NULL, 0, NULL, NULL, \
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL}
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, NULL, 0, 0, NULL, 0, 0, \
+    0, NULL}
 
 /* One diagnostic kept in a summary. */
 typedef struct batchtrace_diagnostic {
@@ -106,6 +124,14 @@ typedef struct batchtrace_summary {
     uint64_t warnings_count;
     const char *destination;           /* where the spans went, for a person */
     const char *outcome;               /* one sentence on the batch's state, for a person */
+    uint64_t spans_truncated;          /* spans with a value cut by max_attribute_bytes */
+    size_t max_attribute_bytes;        /* the limit applied; 0: none (then nothing was cut) */
+    uint64_t spans_spooled;            /* of spans_failed, those kept in the store's spool
+                                          (send them with batchtrace_flush) */
+    uint64_t spans_rejected;           /* spans the server refused in a partial success
+                                          (not spooled: it did take the rest) */
+    int interrupted;                   /* non-zero: batchtrace_interrupt cut the export short */
+    const char *store;                 /* the spool's store URL when spans_spooled > 0, else "" */
 } batchtrace_summary;
 
 /* Collect a batch and export its spans. On return *out holds the summary (also when the run
@@ -119,6 +145,57 @@ char *batchtrace_summary_json(const batchtrace_summary *summary);
 
 /* Release a summary (NULL-safe). */
 void batchtrace_summary_free(batchtrace_summary *summary);
+
+#define BATCHTRACE_FLUSH_OPTIONS_VERSION 1
+
+/* Where and how batchtrace_flush sends what the spool holds: the otlp exporter's settings
+ * of a collect run (flags, else the OTEL_* variables, else the Braintrust preset). Each
+ * spooled request keeps its own encoding. */
+typedef struct batchtrace_flush_options {
+    unsigned int version;              /* BATCHTRACE_FLUSH_OPTIONS_VERSION */
+    const char *store;                 /* as in batchtrace_collect_options */
+    const char *endpoint;              /* OTLP base URL; NULL: OTEL_EXPORTER_OTLP_* */
+    uint64_t max_request_bytes;        /* 0: 4 MiB; a larger spooled request stays */
+    unsigned int max_in_flight;        /* 0: 4 */
+    double export_timeout;             /* 0: 30 */
+    const char *braintrust_parent;     /* NULL: each request's own, else $BRAINTRUST_PARENT */
+    batchtrace_diagnostic_fn on_diagnostic; /* each request that failed, as it happens */
+    void *callback_ctx;
+} batchtrace_flush_options;
+
+#define BATCHTRACE_FLUSH_OPTIONS_INIT {BATCHTRACE_FLUSH_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, \
+    NULL, NULL, NULL}
+
+/* What a flush did. Owned by the library: release with batchtrace_flush_summary_free. */
+typedef struct batchtrace_flush_summary {
+    int exit_code;                     /* 0: the spool is empty; 5: spans still wait there or
+                                          were rejected; 1, 2: see batchtrace_flush */
+    const char *store;                 /* the store's URL */
+    const char *destination;           /* where the spans went, for a person */
+    uint64_t requests_found;           /* requests spooled when the flush started */
+    uint64_t spans_found;              /* their spans */
+    uint64_t spans_sent;               /* spans the server accepted (removed from the spool) */
+    uint64_t spans_rejected;           /* spans refused in a partial success (removed too: the
+                                          request was accepted, so it is never sent again) */
+    uint64_t spans_left;               /* spans in the spool when the flush ended */
+    int interrupted;                   /* non-zero: batchtrace_interrupt cut it short */
+} batchtrace_flush_summary;
+
+/* Send what the store's spool holds and delete what the server accepted. On return *out
+ * holds the summary (also on failure). Returns 0 when the flush took place (whatever its
+ * exit code), BATCHTRACE_EUSAGE or BATCHTRACE_EFATAL (the store is broken) otherwise. */
+int batchtrace_flush(batchtrace_flush_summary **out, const batchtrace_flush_options *options);
+/* The flush summary as one JSON object; the caller frees it with free(). */
+char *batchtrace_flush_summary_json(const batchtrace_flush_summary *summary);
+/* Release a flush summary (NULL-safe). */
+void batchtrace_flush_summary_free(batchtrace_flush_summary *summary);
+
+/* Stop exporting soon: requests on the wire get a few seconds to finish, everything not
+ * delivered goes to the spool, and the running collect or flush returns with exit code 5
+ * and `interrupted` set. Async-signal-safe: meant for a SIGINT or SIGTERM handler. Returns
+ * non-zero when an OTLP export in progress acts on it, 0 when none is running (nothing is
+ * in flight; the caller may end the process as it otherwise would). */
+int batchtrace_interrupt(void);
 
 #ifdef __cplusplus
 }

@@ -2,17 +2,22 @@
 # Installs the Debian packages batchtrace needs that are missing on this machine.
 #   scripts/install-deps.sh build   what building needs (make demo)
 #   scripts/install-deps.sh test    that, plus what the tests need (make test)
+#   scripts/install-deps.sh bench   build, plus what the benchmark needs (make bench)
 # Runs apt-get only when something is missing; uses sudo when not root.
 set -eu
 
 profile=${1:-build}
 
 build_packages="cmake make gcc pkg-config libjsmn-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev"
-test_packages="clang nodejs npm"
+test_packages="clang nodejs npm valgrind time sqlite3"
+bench_packages="nodejs npm time curl jq"
 
 wanted=$build_packages
 if [ "$profile" = test ]; then
     wanted="$wanted $test_packages"
+fi
+if [ "$profile" = bench ]; then
+    wanted="$wanted $bench_packages"
 fi
 
 missing=""

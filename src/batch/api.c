@@ -7,8 +7,10 @@
 #include "batch/collect.h"
 #include "batch/diag.h"
 #include "batchtrace.h"
+#include "export/flush.h"
 #include "export/select.h"
 #include "json/writer.h"
+#include "span/limit.h"
 #include "span/resource.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -35,6 +37,7 @@ typedef struct summary_owner {
     batchtrace_diagnostic *rejected; /* views of diags.rejected */
     batchtrace_diagnostic *warnings; /* views of diags.warnings */
     char *destination;               /* owned */
+    char *store;                     /* the spool's store URL, owned (NULL: nothing spooled) */
 } summary_owner;
 
 /* Views of a diagnostic list in the public shape. */
@@ -81,6 +84,8 @@ static void publish(summary_owner *owner) {
     s->warnings_count = owner->diags.warnings.total;
     s->destination = owner->destination ? owner->destination : "";
     s->outcome = o->outcome ? o->outcome : "";
+    s->spans_truncated = o->spans_truncated;
+    s->store = owner->store ? owner->store : "";
 }
 
 /* The collection time: BATCHTRACE_NOW (RFC 3339) when set, else the clock. */
@@ -139,7 +144,32 @@ static int configure(const batchtrace_collect_options *options, collect_config *
     config->no_content = options->no_content != 0;
     config->on_progress = options->on_progress;
     config->callback_ctx = options->callback_ctx;
+    config->max_line = options->max_line_bytes;
+    if (options->max_attribute_bytes && options->max_attribute_bytes < SPAN_LIMIT_MIN_BYTES)
+        return fail(reason, "--max-attribute-bytes must be at least %d, not %zu",
+                    SPAN_LIMIT_MIN_BYTES, options->max_attribute_bytes);
+    config->max_attribute_bytes = options->max_attribute_bytes;
     return collection_time(&config->now_ns, reason);
+}
+
+/* export_notice_fn: the otlp exporter's notices (a request refused, spans spooled) become
+ * warnings. ctx is the diag_sink. */
+static void export_notice(void *ctx, const char *message) {
+    diag_warn(ctx, "", 0, "%s", message);
+}
+
+/* The Braintrust preset turns on the braintrust convention: rebuild the list with it
+ * (the names were checked when the list was first built). */
+static void add_preset_convention(const batchtrace_collect_options *options,
+                                  const convention ***list, size_t *count) {
+    size_t named = options->conventions ? options->convention_count : 0;
+    const char **names = xcalloc(named + 1, sizeof *names);
+    for (size_t i = 0; i < named; i++) names[i] = options->conventions[i];
+    names[named] = "braintrust";
+    free(*list);
+    char ignored[REASON_MAX];
+    convention_list_build(names, named + 1, list, count, ignored);
+    free(names);
 }
 
 int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_options *options) {
@@ -154,9 +184,13 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
     span_resource resource;
     memset(&resource, 0, sizeof resource);
     exporter_t *exporter = NULL;
+    const convention **conventions = NULL; /* linkage, genai, then the named ones; owned */
     int rc;
 
-    if (configure(options, &config, reason) != 0) {
+    if (configure(options, &config, reason) != 0 ||
+        convention_list_build(options->conventions,
+                              options->conventions ? options->convention_count : 0,
+                              &conventions, &config.convention_count, reason) != 0) {
         owner->public.exit_code = BATCHTRACE_EXIT_USAGE;
         rc = set_error(BATCHTRACE_EUSAGE, reason);
         goto done;
@@ -164,7 +198,9 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
     if (resource_from_env(&resource, reason) > 0)
         diag_warn(&owner->diags, "", 0, "%s", reason);
     export_request request = {options->exporter, options->output_path, options->endpoint,
-                              options->protocol};
+                              options->protocol, options->store, options->max_request_bytes,
+                              options->max_in_flight, options->export_timeout,
+                              options->braintrust_parent, export_notice, &owner->diags, false};
     int usage_error = 0;
     exporter = export_select(&request, &resource, &owner->destination, &usage_error, reason);
     if (!exporter) {
@@ -172,9 +208,9 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
         rc = set_error(usage_error ? BATCHTRACE_EUSAGE : BATCHTRACE_EFATAL, reason);
         goto done;
     }
-    static const convention *const always_on[] = {&convention_linkage, &convention_genai};
-    config.conventions = always_on;
-    config.convention_count = sizeof always_on / sizeof always_on[0];
+    if (export_braintrust_preset(&request))
+        add_preset_convention(options, &conventions, &config.convention_count);
+    config.conventions = conventions;
     config.exporter = exporter;
     config.diags = &owner->diags;
     if (collect_run(&config, &owner->outcome, reason) != 0) {
@@ -183,11 +219,19 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
         owner->outcome.exit_code = BATCHTRACE_EXIT_FATAL;
         goto done;
     }
+    export_details details; /* what the otlp exporter spooled, once collect_run finished it */
+    exporter_details(exporter, &details);
+    owner->public.spans_spooled = details.spans_spooled;
+    owner->public.spans_rejected = details.spans_rejected;
+    owner->public.interrupted = details.interrupted;
+    if (details.store_url) owner->store = xstrdup(details.store_url);
     rc = BATCHTRACE_OK;
 done:
     exporter_free(exporter);
     resource_free(&resource);
+    free(conventions);
     if (rc != BATCHTRACE_OK) owner->outcome.exit_code = owner->public.exit_code;
+    owner->public.max_attribute_bytes = config.max_attribute_bytes;
     publish(owner);
     return rc;
 }
@@ -219,6 +263,10 @@ char *batchtrace_summary_json(const batchtrace_summary *s) {
     jw_cstring(&w, s->task_span_id);
     jw_key(&w, "spans_exported");
     jw_uint(&w, s->spans_exported);
+    if (s->max_attribute_bytes) { /* only under a limit: without one nothing can be cut */
+        jw_key(&w, "spans_truncated");
+        jw_uint(&w, s->spans_truncated);
+    }
     jw_key(&w, "items");
     jw_object_open(&w);
     jw_key(&w, "total");
@@ -263,6 +311,20 @@ char *batchtrace_summary_json(const batchtrace_summary *s) {
     jw_cstring(&w, s->batch_status);
     jw_key(&w, "destination");
     jw_cstring(&w, s->destination);
+    if (s->spans_spooled) { /* export keys only when something went wrong, as above */
+        jw_key(&w, "spans_spooled");
+        jw_uint(&w, s->spans_spooled);
+        jw_key(&w, "store");
+        jw_cstring(&w, s->store);
+    }
+    if (s->spans_rejected) {
+        jw_key(&w, "spans_rejected");
+        jw_uint(&w, s->spans_rejected);
+    }
+    if (s->interrupted) {
+        jw_key(&w, "interrupted");
+        jw_bool(&w, true);
+    }
     jw_key(&w, "exit_code");
     jw_int(&w, s->exit_code);
     jw_object_close(&w);
@@ -277,5 +339,13 @@ void batchtrace_summary_free(batchtrace_summary *summary) {
     free(owner->rejected);
     free(owner->warnings);
     free(owner->destination);
+    free(owner->store);
     free(owner);
+}
+
+/* See batchtrace.h: the flush itself is export/flush.c. */
+int batchtrace_flush(batchtrace_flush_summary **out, const batchtrace_flush_options *options) {
+    char reason[REASON_MAX] = "";
+    int rc = flush_run(out, options, reason);
+    return rc == BATCHTRACE_OK ? rc : set_error(rc, reason);
 }

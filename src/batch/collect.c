@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/hash.h"
 #include "util/lines.h"
+#include "span/limit.h"
 
 enum {
     BATCH_OBJECT_MAX = 64 << 20,  /* a batch object is a few KiB; refuse absurd ones */
@@ -49,6 +50,7 @@ typedef struct collector {
     buf_t request_text;
 
     uint64_t item_spans;              /* item spans handed to the exporter */
+    uint64_t spans_truncated;         /* spans whose values max_attribute_bytes cut */
     uint64_t succeeded, errored, canceled, expired, missing, pending;
     bool has_valid_record;            /* at least one record was usable */
     token_totals tokens;
@@ -125,7 +127,7 @@ static int prescan_results(collector *c, bool index_ids, char *reason) {
     for (size_t f = 0; f < c->config->results_count && rc == 0; f++) {
         if (!index_ids && c->provider) break;
         line_reader reader;
-        if (lines_open(&reader, c->config->results_paths[f], 0, reason) != 0) {
+        if (lines_open(&reader, c->config->results_paths[f], c->config->max_line, reason) != 0) {
             rc = -1;
             break;
         }
@@ -211,8 +213,12 @@ static void add_tokens(int64_t *total, bool *has, opt_i64 value) {
         *total += value.value;
 }
 
-/* Hand a finished span to the exporter, remembering a failure (the run then exits 5). */
-static void export_span(collector *c, const span_t *span) {
+/* Hand a finished span to the exporter, remembering a failure (the run then exits 5). With
+ * an attribute size limit, longer values are cut first and the span is counted. */
+static void export_span(collector *c, span_t *span) {
+    if (c->config->max_attribute_bytes &&
+        span_limit_values(span, c->config->max_attribute_bytes))
+        c->spans_truncated++;
     char reason[REASON_MAX];
     if (exporter_add(c->config->exporter, span, reason) != 0 && !c->export_failed) {
         c->export_failed = true;
@@ -303,8 +309,9 @@ static void process_result_line(collector *c, size_t file_index, const line *ln)
     diag_sink *diags = c->config->diags;
     char reason[REASON_MAX];
     if (ln->too_long) {
-        diag_reject(diags, path, ln->number, "line of %zu bytes exceeds the line-length limit",
-                    ln->len);
+        diag_reject(diags, path, ln->number,
+                    "line of %zu bytes exceeds the line-length limit (%zu bytes, see "
+                    "--max-line-bytes)", ln->len, c->readers[file_index].max_line);
         return;
     }
     size_t start = 0;
@@ -530,7 +537,8 @@ static int open_results(collector *c, char *reason) {
                          sizeof *c->readers);
     for (size_t f = 0; f < c->config->results_count; f++) {
         char detail[REASON_MAX];
-        if (lines_open(&c->readers[f], c->config->results_paths[f], 0, detail) != 0) {
+        if (lines_open(&c->readers[f], c->config->results_paths[f], c->config->max_line,
+                       detail) != 0) {
             for (size_t g = 0; g < f; g++) lines_close(&c->readers[g]);
             free(c->readers);
             c->readers = NULL;
@@ -576,8 +584,8 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     if (config->batch_path && read_batch(c, config->batch_path, reason) != 0) goto done;
     if (open_results(c, reason) != 0) goto done;
     if (config->input_path) {
-        if (inputs_index(&c->input, config->input_path, c->provider, &c->index, config->diags,
-                         reason) != 0) {
+        if (inputs_index_limited(&c->input, config->input_path, c->provider, &c->index,
+                                 config->diags, config->max_line, reason) != 0) {
             char detail[REASON_MAX];
             memcpy(detail, reason, REASON_MAX);
             fail(reason, "%s: %s", config->input_path, detail);
@@ -637,6 +645,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     outcome->tokens_cache_read = c->tokens.cache_read;
     outcome->tokens_cache_creation = c->tokens.cache_creation;
     outcome->tokens_reasoning = c->tokens.reasoning;
+    outcome->spans_truncated = c->spans_truncated;
 
     batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
     if (!c->has_valid_record && config->diags->rejected.total > 0)

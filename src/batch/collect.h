@@ -33,6 +33,8 @@ typedef struct collect_config {
     diag_sink *diags;                      /* borrowed */
     batchtrace_progress_fn on_progress;    /* may be NULL */
     void *callback_ctx;
+    size_t max_line;                       /* longest line / record read; 0: the default */
+    size_t max_attribute_bytes;            /* cut longer string values (span/limit.h); 0: none */
 } collect_config;
 
 /* What the engine found and did; strings are malloc'd and owned by the outcome. */
@@ -48,6 +50,7 @@ typedef struct collect_outcome {
     uint64_t total, succeeded, errored, canceled, expired, missing;
     int64_t tokens_input, tokens_output, tokens_cache_read, tokens_cache_creation,
         tokens_reasoning;
+    uint64_t spans_truncated;              /* spans with a value cut by max_attribute_bytes */
 } collect_outcome;
 
 /* Run a collection. 0 when it ran (outcome->exit_code tells how it went); -1 with reason

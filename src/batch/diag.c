@@ -6,11 +6,24 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 
+/* Append text to out with control characters (C0, DEL and UTF-8-encoded C1) written as
+ * \xNN / \u00NN escapes: reasons quote hostile input (custom_ids, paths) and are printed to
+ * terminals, where a raw ESC or CSI would be obeyed. */
+static void append_printable(buf_t *out, const char *text) {
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F) buf_printf(out, "\\x%02x", *p);
+        else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) buf_printf(out, "\\u%04x", *++p);
+        else buf_putc(out, (char)*p);
+    }
+}
+
 /* Record one diagnostic in list and hand it to the callback. */
 static void add(diag_sink *sink, diag_list *list, batchtrace_severity severity,
                 const char *file, uint64_t line, const char *fmt, va_list ap) {
-    buf_t reason = BUF_INIT;
-    buf_vprintf(&reason, fmt, ap);
+    buf_t formatted = BUF_INIT, reason = BUF_INIT;
+    buf_vprintf(&formatted, fmt, ap);
+    append_printable(&reason, buf_cstr(&formatted));
+    buf_free(&formatted);
     if (sink->callback)
         sink->callback(sink->callback_ctx, severity, file ? file : "", line, buf_cstr(&reason));
     list->total++;

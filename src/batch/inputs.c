@@ -17,6 +17,7 @@ typedef struct index_pass {
     diag_sink *diags;
     json_doc doc;
     arena_t arena;
+    size_t max_line;          /* longest record accepted */
 } index_pass;
 
 /* Index one request record found at offset/line. Bad records are rejected, not fatal. */
@@ -82,7 +83,8 @@ static int index_jsonl(index_pass *pass, line_reader *reader, char *reason) {
     while ((rc = lines_next(reader, &ln, reason)) == 1) {
         if (ln.too_long) {
             diag_reject(pass->diags, pass->input->path, ln.number,
-                        "line of %zu bytes exceeds the line-length limit", ln.len);
+                        "line of %zu bytes exceeds the line-length limit (%zu bytes, see "
+                        "--max-line-bytes)", ln.len, reader->max_line);
             continue;
         }
         size_t start = 0;
@@ -132,15 +134,20 @@ static int next_token_byte(scanner *s, char *reason) {
     return c;
 }
 
-/* Copy one JSON value that starts with first into out, tracking strings and nesting so that
- * brackets inside strings do not count. Returns 0, or -1 with reason at a premature end. */
-static int scan_value(scanner *s, int first, buf_t *out, size_t max_len, char *reason) {
+/* Read one JSON value that starts with first, tracking strings and nesting so that brackets
+ * inside strings do not count, and copy it into out (when not NULL) as long as it fits in
+ * max_len bytes: *length is its full length, so a caller seeing *length > max_len knows out
+ * holds only a prefix. A value of any length costs at most max_len bytes of memory.
+ * Returns 0, or -1 with reason at a premature end. */
+static int scan_value(scanner *s, int first, buf_t *out, size_t max_len, uint64_t *length,
+                      char *reason) {
     int depth = 0;
     bool in_string = false, escaped = false;
     int c = first;
+    *length = 0;
     for (;;) {
-        if (out->len >= max_len) return fail(reason, "request record exceeds the size limit");
-        buf_putc(out, (char)c);
+        if (out && *length < max_len) buf_putc(out, (char)c);
+        ++*length;
         if (in_string) {
             if (escaped) escaped = false;
             else if (c == '\\') escaped = true;
@@ -203,7 +210,13 @@ static int index_create_body(index_pass *pass, char *reason) {
             goto done;
         }
         buf_clear(&value);
-        if (scan_value(s, c, &value, 1 << 16, reason) != 0) goto done;
+        uint64_t length;
+        if (scan_value(s, c, &value, 1 << 16, &length, reason) != 0) goto done;
+        if (length > 1 << 16) {
+            fail(reason, "line %llu: member name over 64 KiB in the create body",
+                 (unsigned long long)s->line);
+            goto done;
+        }
         bool is_requests = strcmp(buf_cstr(&value), "\"requests\"") == 0;
         if (next_token_byte(s, reason) != ':') {
             fail(reason, "line %llu: expected ':' in the create body", (unsigned long long)s->line);
@@ -212,8 +225,7 @@ static int index_create_body(index_pass *pass, char *reason) {
         c = next_token_byte(s, reason);
         if (!is_requests || c != '[') {
             if (c < 0) break;
-            buf_clear(&value);
-            if (scan_value(s, c, &value, LINES_DEFAULT_MAX, reason) != 0) goto done;
+            if (scan_value(s, c, NULL, 0, &length, reason) != 0) goto done; /* not kept */
             continue;
         }
         found_requests = true;
@@ -227,11 +239,18 @@ static int index_create_body(index_pass *pass, char *reason) {
             }
             uint64_t offset = s->offset - 1, line_number = s->line;
             buf_clear(&value);
-            if (scan_value(s, c, &value, LINES_DEFAULT_MAX, reason) != 0) {
+            if (scan_value(s, c, &value, pass->max_line, &length, reason) != 0) {
                 char detail[REASON_MAX];
                 memcpy(detail, reason, REASON_MAX);
                 fail(reason, "line %llu: %s", (unsigned long long)line_number, detail);
                 goto done;
+            }
+            if (length > pass->max_line) {
+                diag_reject(pass->diags, pass->input->path, line_number,
+                            "request of %llu bytes exceeds the line-length limit (%zu bytes, "
+                            "see --max-line-bytes)", (unsigned long long)length,
+                            pass->max_line);
+                continue;
             }
             index_record(pass, value.data, value.len, offset, line_number);
         }
@@ -266,11 +285,17 @@ static bool looks_like_create_body(int fd) {
 
 int inputs_index(input_file *input, const char *path, const provider_ops *provider,
                  custom_id_index *index, diag_sink *diags, char *reason) {
+    return inputs_index_limited(input, path, provider, index, diags, 0, reason);
+}
+
+int inputs_index_limited(input_file *input, const char *path, const provider_ops *provider,
+                         custom_id_index *index, diag_sink *diags, size_t max_line,
+                         char *reason) {
     memset(input, 0, sizeof *input);
     input->path = path;
     input->provider = provider;
     line_reader reader;
-    if (lines_open(&reader, path, 0, reason) != 0) {
+    if (lines_open(&reader, path, max_line, reason) != 0) {
         input->fd = -1;
         return -1;
     }
@@ -280,7 +305,7 @@ int inputs_index(input_file *input, const char *path, const provider_ops *provid
         lines_close(&reader);
         return fail(reason, "%s", strerror(errno));
     }
-    index_pass pass = {input, index, diags, JSON_DOC_INIT, ARENA_INIT};
+    index_pass pass = {input, index, diags, JSON_DOC_INIT, ARENA_INIT, reader.max_line};
     int rc;
     if (looks_like_create_body(input->fd)) {
         input->create_body = true;

@@ -27,6 +27,11 @@ typedef struct input_file {
  * when the file cannot be read at all. provider may be NULL (detect). */
 int inputs_index(input_file *input, const char *path, const provider_ops *provider,
                  custom_id_index *index, diag_sink *diags, char *reason);
+/* inputs_index with a line-length limit: a record (line or create-body request) longer
+ * than max_line bytes (0: LINES_DEFAULT_MAX) is rejected without being held in memory. */
+int inputs_index_limited(input_file *input, const char *path, const provider_ops *provider,
+                         custom_id_index *index, diag_sink *diags, size_t max_line,
+                         char *reason);
 /* Read the record of entry back into out (replacing its contents). -1 with reason. */
 int inputs_read(input_file *input, const index_entry *entry, buf_t *out, char *reason);
 /* Close the file. */

@@ -1,11 +1,25 @@
 /* `batchtrace collect`: parse, call batchtrace_collect, print. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "batchtrace.h"
 #include "cli/commands.h"
+#include "cli/export_flags.h"
 #include "cli/options.h"
 #include "cli/report.h"
+
+/* A positive whole number of bytes, digits only (no sign, no suffix). -1 when text is not. */
+static int parse_byte_count(const char *text, size_t *out) {
+    if (*text < '0' || *text > '9') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (*end != '\0' || errno == ERANGE || value == 0 || value > SIZE_MAX) return -1;
+    *out = (size_t)value;
+    return 0;
+}
 
 int cmd_collect(int argc, char **argv) {
     cli_config config;
@@ -24,6 +38,27 @@ int cmd_collect(int argc, char **argv) {
         cli_config_free(&config);
         return BATCHTRACE_EXIT_OK;
     }
+    size_t max_line_bytes = 0;
+    if (config.max_line_bytes && parse_byte_count(config.max_line_bytes, &max_line_bytes) != 0) {
+        fprintf(stderr, "batchtrace: --max-line-bytes needs a positive whole number of bytes, "
+                        "not \"%s\"\nTry 'batchtrace collect --help'.\n", config.max_line_bytes);
+        cli_config_free(&config);
+        return BATCHTRACE_EXIT_USAGE;
+    }
+    size_t max_attribute_bytes = 0;
+    if (config.max_attribute_bytes &&
+        parse_byte_count(config.max_attribute_bytes, &max_attribute_bytes) != 0) {
+        fprintf(stderr, "batchtrace: --max-attribute-bytes needs a positive whole number of "
+                        "bytes, not \"%s\"\nTry 'batchtrace collect --help'.\n",
+                config.max_attribute_bytes);
+        cli_config_free(&config);
+        return BATCHTRACE_EXIT_USAGE;
+    }
+    cli_export_limits limits;
+    if (cli_export_limits_parse(&config, "collect", &limits) != 0) {
+        cli_config_free(&config);
+        return BATCHTRACE_EXIT_USAGE;
+    }
     cli_report report;
     report_init(&report, config.quiet);
     batchtrace_collect_options options = BATCHTRACE_COLLECT_OPTIONS_INIT;
@@ -39,10 +74,20 @@ int cmd_collect(int argc, char **argv) {
     options.endpoint = config.endpoint;
     options.protocol = config.protocol;
     options.no_content = config.no_content;
+    options.max_line_bytes = max_line_bytes;
+    options.conventions = config.conventions;
+    options.convention_count = config.convention_count;
+    options.max_attribute_bytes = max_attribute_bytes;
+    options.store = config.store;
+    options.max_request_bytes = limits.max_request_bytes;
+    options.max_in_flight = limits.max_in_flight;
+    options.export_timeout = limits.export_timeout;
+    options.braintrust_parent = config.braintrust_parent;
     options.on_diagnostic = report_diagnostic;
     options.on_progress = report_progress;
     options.callback_ctx = &report;
 
+    cli_catch_interrupts();
     batchtrace_summary *summary = NULL;
     int rc = batchtrace_collect(&summary, &options);
     int exit_code = summary ? summary->exit_code : BATCHTRACE_EXIT_FATAL;

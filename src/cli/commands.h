@@ -4,5 +4,6 @@
 #define BT_CLI_COMMANDS_H
 
 int cmd_collect(int argc, char **argv);
+int cmd_flush(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"collect", cmd_collect, "turn a batch's results into spans (one per item) and export them"},
+    {"flush", cmd_flush, "send the spans a collect run could not deliver (kept in the spool)"},
 };
 
 /* The top-level help. */

@@ -36,19 +36,42 @@ static const cli_option options[] = {
      "otlp, file or console (default: otlp when an endpoint is set, else file)"},
     {"output", "FILE", CMD_COLLECT, OPT_STRING, AT(output_path),
      "file exporter: where to write (default: ./batchtrace-spans.jsonl)"},
-    {"endpoint", "URL", CMD_COLLECT, OPT_STRING, AT(endpoint),
+    {"endpoint", "URL", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(endpoint),
      "OTLP/HTTP base URL, /v1/traces is appended (default: $OTEL_EXPORTER_OTLP_ENDPOINT)"},
     {"protocol", "NAME", CMD_COLLECT, OPT_STRING, AT(protocol),
      "http/protobuf or http/json (default: $OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)"},
+    {"max-line-bytes", "N", CMD_COLLECT, OPT_STRING, AT(max_line_bytes),
+     "reject (and skip) input and result lines longer than N bytes (default: 268435456)"},
+    {"convention", "NAME", CMD_COLLECT, OPT_REPEATED, AT(conventions),
+     "also write a backend's attributes: braintrust, openinference or traceloop "
+     "(repeatable; genai is always on)"},
+    {"max-attribute-bytes", "N", CMD_COLLECT, OPT_STRING, AT(max_attribute_bytes),
+     "cut string values longer than N bytes, marking the span batchtrace.truncated (N >= 16)"},
+    {"store", "URL", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(store),
+     "state store, sqlite:PATH (default: $BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
+    {"max-request-bytes", "N", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(max_request_bytes),
+     "otlp: no request body sent is larger (default: 4194304)"},
+    {"max-in-flight", "N", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(max_in_flight),
+     "otlp: requests sent or waiting to retry at once, 1-64 (default: 4)"},
+    {"export-timeout", "SECONDS", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(export_timeout),
+     "otlp: seconds a request may take, retries included, before it is spooled (default 30)"},
+    {"braintrust-parent", "SPEC", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(braintrust_parent),
+     "with BRAINTRUST_API_KEY: project_name:NAME, project_id:ID or experiment_id:ID"},
     {"no-content", NULL, CMD_COLLECT, OPT_FLAG, AT(no_content),
      "leave out message, tool and output content; keep everything else"},
-    {"json", NULL, CMD_COLLECT, OPT_FLAG, AT(json),
+    {"json", NULL, CMD_COLLECT | CMD_FLUSH, OPT_FLAG, AT(json),
      "print one JSON summary object on stdout"},
-    {"quiet", NULL, CMD_COLLECT, OPT_FLAG, AT(quiet),
+    {"quiet", NULL, CMD_COLLECT | CMD_FLUSH, OPT_FLAG, AT(quiet),
      "no summary, progress or warnings on stderr (rejected lines are still reported)"},
-    {"help", NULL, CMD_COLLECT, OPT_FLAG, AT(help), "show this help"},
-    {"version", NULL, CMD_COLLECT, OPT_FLAG, AT(version), "print the version"},
+    {"help", NULL, CMD_COLLECT | CMD_FLUSH, OPT_FLAG, AT(help), "show this help"},
+    {"version", NULL, CMD_COLLECT | CMD_FLUSH, OPT_FLAG, AT(version), "print the version"},
 };
+
+/* Where the number of values of a repeated option goes. */
+static size_t *repeated_count(cli_config *config, const cli_option *option) {
+    if (option->offset == AT(conventions)) return &config->convention_count;
+    return &config->results_count;
+}
 
 /* The option called name (without "--") for command, or NULL. */
 static const cli_option *find_option(int command, const char *name, size_t len) {
@@ -97,25 +120,34 @@ int cli_parse(int command, int argc, char **argv, cli_config *config) {
         if (option->kind == OPT_STRING) {
             *(const char **)field = value;
         } else {
-            config->results_paths = xreallocarray(config->results_paths,
-                                                  config->results_count + 1,
-                                                  sizeof *config->results_paths);
-            config->results_paths[config->results_count++] = value;
+            const char ***list = (const char ***)field;
+            size_t *count = repeated_count(config, option);
+            *list = xreallocarray(*list, *count + 1, sizeof **list);
+            (*list)[(*count)++] = value;
         }
     }
     return 0;
 }
 
 void cli_print_help(FILE *out, int command) {
-    (void)command;
-    fputs("Usage: batchtrace collect --results FILE [--results FILE]... [--batch FILE]\n"
-          "                          [--input FILE] [--parent TP | --trace-id HEX] [options]\n"
-          "\n"
-          "Turn a finished (or running) LLM batch job into OpenTelemetry spans: one task span\n"
-          "for the batch and one GenAI span per item, matched to its request by custom_id.\n"
-          "\n"
-          "Options:\n",
-          out);
+    if (command == CMD_FLUSH)
+        fputs("Usage: batchtrace flush [--store URL] [--endpoint URL] [options]\n"
+              "\n"
+              "Send the spans a collect run could not deliver (kept in the store's spool) and\n"
+              "delete from the spool what the server accepts. The endpoint, headers and\n"
+              "limits come from the same flags and variables as for collect.\n"
+              "\n"
+              "Options:\n",
+              out);
+    else
+        fputs("Usage: batchtrace collect --results FILE [--results FILE]... [--batch FILE]\n"
+              "                          [--input FILE] [--parent TP | --trace-id HEX] [options]\n"
+              "\n"
+              "Turn a finished (or running) LLM batch job into OpenTelemetry spans: one task span\n"
+              "for the batch and one GenAI span per item, matched to its request by custom_id.\n"
+              "\n"
+              "Options:\n",
+              out);
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
         if (!(options[i].commands & command)) continue;
         char left[48];
@@ -125,18 +157,33 @@ void cli_print_help(FILE *out, int command) {
             snprintf(left, sizeof left, "--%s", options[i].name);
         fprintf(out, "  %-24s %s\n", left, options[i].help);
     }
+    if (command == CMD_FLUSH) {
+        fputs("\n"
+              "Environment: OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, _HEADERS, _TIMEOUT (ms),\n"
+              "_COMPRESSION (gzip|none); BRAINTRUST_API_KEY, BRAINTRUST_API_URL; BATCHTRACE_STORE.\n"
+              "\n"
+              "Exit codes: 0 the spool is empty; 5 spans still wait in the spool (or the server\n"
+              "rejected some); 1 fatal error (the store is broken); 2 usage error.\n",
+              out);
+        return;
+    }
     fputs("\n"
           "Environment: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,\n"
           "OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_TIMEOUT,\n"
-          "OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, TRACEPARENT; BATCHTRACE_NOW (RFC 3339)\n"
-          "pins the collection time.\n"
+          "OTEL_EXPORTER_OTLP_COMPRESSION (each also as OTEL_EXPORTER_OTLP_TRACES_*),\n"
+          "OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, TRACEPARENT; BRAINTRUST_API_KEY (with\n"
+          "BRAINTRUST_API_URL, BRAINTRUST_PARENT) exports to Braintrust; BATCHTRACE_STORE;\n"
+          "BATCHTRACE_NOW (RFC 3339) pins the collection time.\n"
           "\n"
           "Exit codes: 0 done; 3 some input lines rejected; 4 incomplete, items pending;\n"
-          "5 export failed; 1 fatal error; 2 usage error (the most severe applies).\n",
+          "5 export failed (what was not delivered waits in the spool: batchtrace flush);\n"
+          "1 fatal error; 2 usage error (the most severe applies).\n",
           out);
 }
 
 void cli_config_free(cli_config *config) {
     free(config->results_paths);
     config->results_paths = NULL;
+    free(config->conventions);
+    config->conventions = NULL;
 }

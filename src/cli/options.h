@@ -10,6 +10,7 @@
 /* Commands, as bits so an option can belong to several. */
 enum {
     CMD_COLLECT = 1,
+    CMD_FLUSH = 2,
 };
 
 /* Everything the user asked for; strings borrow from argv. */
@@ -26,6 +27,15 @@ typedef struct cli_config {
     const char *output_path;       /* --output */
     const char *endpoint;          /* --endpoint */
     const char *protocol;          /* --protocol */
+    const char *max_line_bytes;    /* --max-line-bytes, as typed (checked by the command) */
+    const char **conventions;      /* --convention, repeatable (owned array) */
+    size_t convention_count;
+    const char *max_attribute_bytes; /* --max-attribute-bytes, as typed */
+    const char *store;             /* --store */
+    const char *max_request_bytes; /* --max-request-bytes, as typed (checked by the command) */
+    const char *max_in_flight;     /* --max-in-flight, as typed */
+    const char *export_timeout;    /* --export-timeout, as typed */
+    const char *braintrust_parent; /* --braintrust-parent */
     bool no_content;               /* --no-content */
     bool json;                     /* --json */
     bool quiet;                    /* --quiet */

@@ -73,6 +73,11 @@ void report_summary(cli_report *report, const batchtrace_summary *s) {
             s->destination);
     if (s->spans_failed) fprintf(stderr, " (%llu failed)", (unsigned long long)s->spans_failed);
     fputc('\n', stderr);
+    if (s->max_attribute_bytes)
+        fprintf(stderr, "  truncated %llu span%s (values over %zu bytes cut, "
+                        "batchtrace.truncated=true)\n",
+                (unsigned long long)s->spans_truncated, plural(s->spans_truncated),
+                s->max_attribute_bytes);
     fprintf(stderr, "  trace    %s%s%s\n", s->trace_id, *s->task_span_id ? "  task span " : "",
             s->task_span_id);
     if (s->rejected_count)

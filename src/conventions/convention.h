@@ -45,5 +45,19 @@ typedef struct convention {
 
 extern const convention convention_linkage;  /* batchtrace.*: always on */
 extern const convention convention_genai;    /* gen_ai.*: always on */
+extern const convention convention_braintrust;    /* braintrust.*: Braintrust's own shape */
+extern const convention convention_openinference; /* openinference.*, llm.*: Arize Phoenix */
+extern const convention convention_traceloop;     /* OpenLLMetry gen_ai.prompt.N.*: Respan */
+
+/* The convention --convention NAME names (genai, braintrust, openinference, traceloop), or
+ * NULL. The returned convention is static. */
+const convention *convention_by_name(const char *name);
+
+/* The conventions a run applies: linkage and genai (always on), then each named one in the
+ * order given, once ("genai" twice or at all adds nothing). On success *out is a malloc'd
+ * array the caller frees and returns 0; an unknown name returns -1 with a reason that lists
+ * the valid names. */
+int convention_list_build(const char *const *names, size_t name_count,
+                          const convention ***out, size_t *out_count, char *reason);
 
 #endif

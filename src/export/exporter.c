@@ -1,17 +1,21 @@
 /* The exporters' shared part: encode each span once as it arrives, gather the encoded
- * spans into requests of at most EXPORT_CHUNK_MAX_SPANS spans and EXPORT_CHUNK_MAX_BYTES
- * bytes, hand each full request to the transport, and count what was delivered. */
+ * spans into requests of at most EXPORT_CHUNK_MAX_SPANS spans and a byte limit (a soft
+ * EXPORT_CHUNK_MAX_BYTES, or the hard limit a transport sets), hand each full request to
+ * the transport, and count what was delivered. */
 #include "export/exporter_internal.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "batchtrace.h"
 #include "export/otlp_json.h"
 #include "export/otlp_proto.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/hash.h"
 
 /* Bytes a span's framing in a request may add to its encoding: a protobuf field tag and
  * a 10-byte length (JSON adds one comma), counted so a request stays within the limit. */
@@ -24,7 +28,10 @@ struct exporter {
     otlp_proto_request proto;        /* the request being filled (EXPORT_ENCODING_PROTOBUF) */
     otlp_json_request json;          /* the request being filled (EXPORT_ENCODING_JSON) */
     buf_t span_scratch;              /* one encoded span, before it joins the request */
+    size_t max_request_bytes;        /* what a request's encoding may reach */
+    bool hard_limit;                 /* a span too large for a request alone is set aside */
     export_report report;            /* spans delivered and failed so far */
+    export_details details;          /* the transport's further counts (after finish) */
     char first_failure[REASON_MAX];  /* why the first delivery failed ("" when none did) */
     bool finished;                   /* exporter_finish has run */
 };
@@ -36,9 +43,16 @@ exporter_t *exporter_create(const exporter_ops *ops, void *state, export_encodin
     exporter->ops = ops;
     exporter->state = state;
     exporter->encoding = encoding;
+    exporter->max_request_bytes = EXPORT_CHUNK_MAX_BYTES;
     if (encoding == EXPORT_ENCODING_PROTOBUF) otlp_proto_request_init(&exporter->proto, resource);
     if (encoding == EXPORT_ENCODING_JSON) otlp_json_request_init(&exporter->json, resource);
     return exporter;
+}
+
+/* See exporter_internal.h. */
+void exporter_set_request_limit(exporter_t *exporter, size_t max_bytes) {
+    exporter->max_request_bytes = max_bytes;
+    exporter->hard_limit = true;
 }
 
 /* Spans in the request being filled. */
@@ -52,6 +66,13 @@ static size_t chunk_span_bytes(const exporter_t *exporter) {
     return exporter->encoding == EXPORT_ENCODING_PROTOBUF
                ? otlp_proto_request_span_bytes(&exporter->proto)
                : otlp_json_request_span_bytes(&exporter->json);
+}
+
+/* Most bytes a complete request adds to its encoded spans. */
+static size_t chunk_overhead(const exporter_t *exporter) {
+    return exporter->encoding == EXPORT_ENCODING_PROTOBUF
+               ? otlp_proto_request_overhead(&exporter->proto)
+               : otlp_json_request_overhead(&exporter->json);
 }
 
 /* Add one encoded span to the request being filled. */
@@ -93,7 +114,7 @@ static int flush_chunk(exporter_t *exporter, char *reason) {
     char why[REASON_MAX] = "";
     int rc = exporter->ops->deliver(exporter->state, request, span_count, why);
     if (rc == 0) {
-        exporter->report.spans_exported += span_count;
+        if (!exporter->ops->tally) exporter->report.spans_exported += span_count;
     } else {
         note_failure(exporter, span_count, why);
         fail(reason, "%s", why[0] ? why : "delivery failed");
@@ -121,13 +142,34 @@ int exporter_add(exporter_t *exporter, const span_t *span, char *reason) {
     if (exporter->encoding == EXPORT_ENCODING_PROTOBUF) otlp_proto_encode_span(scratch, span);
     else otlp_json_encode_span(scratch, span);
 
-    /* A span that would push the request past the byte limit starts the next request;
-     * a span larger than the limit alone still goes, alone. */
+    /* A span that would push the request past the byte limit starts the next request. A
+     * span larger than the limit alone goes alone, or, under a hard limit, is set aside
+     * in a request of its own that is never sent. */
     int rc = 0;
+    size_t alone = chunk_overhead(exporter) + scratch->len + EXPORT_FRAMING_MAX;
     if (chunk_span_count(exporter) > 0 &&
-        chunk_span_bytes(exporter) + scratch->len + EXPORT_FRAMING_MAX > EXPORT_CHUNK_MAX_BYTES)
+        alone + chunk_span_bytes(exporter) > exporter->max_request_bytes)
         rc = flush_chunk(exporter, reason);
     chunk_add(exporter, (bt_str){scratch->data, scratch->len});
+    if (exporter->hard_limit && alone > exporter->max_request_bytes) {
+        char span_hex[17];
+        hex_encode(span->span_id, 8, span_hex);
+        int name_len = (int)(span->name.len < 60 ? span->name.len : 60);
+        char why[REASON_MAX];
+        fail(why, "span %s (%.*s) is %zu bytes encoded, too large for a request of at most "
+                  "%zu bytes (--max-request-bytes)",
+             span_hex, name_len, span->name.ptr ? span->name.ptr : "", scratch->len,
+             exporter->max_request_bytes);
+        /* The transport counts these spans (tally), kept or lost. */
+        char kept[REASON_MAX] = "";
+        if (exporter->ops->set_aside(exporter->state, chunk_finish(exporter), 1, why, kept) != 0) {
+            if (!exporter->first_failure[0]) fail(exporter->first_failure, "%s", kept);
+            if (rc == 0) fail(reason, "%s", kept);
+            rc = -1;
+        }
+        chunk_reset(exporter);
+        return rc;
+    }
     if (chunk_span_count(exporter) >= EXPORT_CHUNK_MAX_SPANS) {
         /* When the earlier flush failed, reason keeps its words. */
         if (flush_chunk(exporter, rc == 0 ? reason : NULL) != 0) rc = -1;
@@ -146,15 +188,23 @@ int exporter_finish(exporter_t *exporter, export_report *report, char *reason) {
         if (exporter->ops->close && exporter->ops->close(exporter->state, why) != 0 &&
             !exporter->first_failure[0])
             fail(exporter->first_failure, "%s", why);
+        if (exporter->ops->tally)
+            exporter->ops->tally(exporter->state, &exporter->report, &exporter->details);
     }
     if (report) *report = exporter->report;
     if (exporter->report.spans_failed > 0) {
-        uint64_t total = exporter->report.spans_failed + exporter->report.spans_exported;
+        uint64_t total = exporter->report.spans_failed + exporter->report.spans_exported +
+                         exporter->details.spans_rejected;
         return fail(reason, "%" PRIu64 " of %" PRIu64 " spans not delivered: %s",
                     exporter->report.spans_failed, total, exporter->first_failure);
     }
     if (exporter->first_failure[0]) return fail(reason, "%s", exporter->first_failure);
     return 0;
+}
+
+/* See exporter.h. */
+void exporter_details(const exporter_t *exporter, export_details *details) {
+    *details = exporter->details;
 }
 
 /* See exporter.h: releases the transport, then the request buffers. */
@@ -166,3 +216,23 @@ void exporter_free(exporter_t *exporter) {
     buf_free(&exporter->span_scratch);
     free(exporter);
 }
+
+/* Set by exporter_interrupt, read by the transports between steps. */
+static volatile sig_atomic_t interrupt_requested;
+/* OTLP senders alive (changed by the main thread only, read by a signal handler). */
+static volatile sig_atomic_t interrupt_watchers;
+
+/* See exporter.h. */
+int exporter_interrupt(void) {
+    interrupt_requested = 1;
+    return interrupt_watchers > 0;
+}
+
+/* See exporter.h. */
+int exporter_interrupted(void) { return interrupt_requested != 0; }
+
+/* See exporter.h. */
+void exporter_watch_interrupts(int watching) { interrupt_watchers += watching ? 1 : -1; }
+
+/* See batchtrace.h: the public face of exporter_interrupt. */
+int batchtrace_interrupt(void) { return exporter_interrupt(); }

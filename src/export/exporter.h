@@ -17,12 +17,32 @@ typedef enum otlp_protocol {
     OTLP_HTTP_JSON,
 } otlp_protocol;
 
+/* Told about each export problem as it happens (a request refused, spans spooled), in
+ * words for a person; never carries a header value. */
+typedef void (*export_notice_fn)(void *ctx, const char *message);
+
+/* Defaults of the otlp exporter's limits (SPEC section 6). */
+#define OTLP_DEFAULT_MAX_REQUEST_BYTES (4u * 1024 * 1024)
+#define OTLP_DEFAULT_MAX_IN_FLIGHT 4u
+#define OTLP_DEFAULT_TIMEOUT_MS 10000L          /* one request (OTEL_EXPORTER_OTLP_TIMEOUT) */
+#define OTLP_DEFAULT_EXPORT_TIMEOUT_MS 30000L   /* one request's delivery, retries included */
+
 /* How the otlp exporter reaches its endpoint. Strings are borrowed for exporter_new. */
 typedef struct otlp_config {
     const char *traces_url;       /* full URL, ".../v1/traces" already appended */
     otlp_protocol protocol;
     const char *const *headers;   /* "Name: value" lines, NULL-terminated array, may be NULL */
     long timeout_ms;              /* per request; 10000 by default */
+    int gzip;                     /* non-zero: Content-Encoding: gzip */
+    size_t max_request_bytes;     /* no request body sent is larger; 0: 4 MiB */
+    unsigned max_in_flight;       /* requests being sent or waiting to retry; 0: 4 */
+    long export_timeout_ms;       /* how long one request may take to deliver, retries
+                                     included; 0: 30 s */
+    const char *store_url;        /* the store whose spool takes what cannot be delivered
+                                     (resolved, see store.h); NULL: no spool */
+    const char *braintrust_parent;/* sent as x-bt-parent and kept with spooled requests */
+    export_notice_fn on_notice;   /* may be NULL */
+    void *notice_ctx;             /* handed to on_notice */
 } otlp_config;
 
 typedef struct exporter exporter_t;
@@ -30,15 +50,28 @@ typedef struct exporter exporter_t;
 /* What an exporter did, for the summary. */
 typedef struct export_report {
     uint64_t spans_exported;      /* spans the destination accepted */
-    uint64_t spans_failed;        /* spans that could not be delivered */
+    uint64_t spans_failed;        /* spans that could not be delivered (spooled or lost) */
 } export_report;
+
+/* What the otlp exporter did beyond that (zero for the others). */
+typedef struct export_details {
+    uint64_t spans_spooled;       /* of spans_failed, spans kept in the spool for flush */
+    uint64_t spans_rejected;      /* spans a server received but refused to keep (OTLP
+                                     partial_success); neither exported nor spooled */
+    int interrupted;              /* non-zero: an interruption (exporter_interrupt) cut
+                                     sending short and the rest was spooled */
+    const char *store_url;        /* the spool's store when spans_spooled > 0, else NULL;
+                                     borrowed from the exporter */
+} export_details;
 
 /* A file exporter writing OTLP/JSON lines (one ExportTraceServiceRequest per line, up to
  * 512 spans or 1 MiB each) to path, truncating it. NULL with reason on failure. */
 exporter_t *exporter_file_new(const char *path, const span_resource *resource, char *reason);
 /* A console exporter writing one readable line per span to out (borrowed). */
 exporter_t *exporter_console_new(FILE *out, const span_resource *resource);
-/* An OTLP/HTTP exporter. Requests are sent as they fill (up to 512 spans or 1 MiB). */
+/* An OTLP/HTTP exporter. Requests are sent as they fill (up to 512 spans or
+ * max_request_bytes), several at once, retried on transient failures; what cannot be
+ * delivered goes to the spool of config->store_url. */
 exporter_t *exporter_otlp_new(const otlp_config *config, const span_resource *resource,
                               char *reason);
 /* Encode and queue (or write) one span. -1 with reason on a failure that loses spans: a
@@ -47,7 +80,19 @@ int exporter_add(exporter_t *exporter, const span_t *span, char *reason);
 /* Deliver everything still queued and fill report. -1 with reason when some spans could not
  * be delivered (report says how many). */
 int exporter_finish(exporter_t *exporter, export_report *report, char *reason);
+/* The details of what a finished exporter did (see export_details). */
+void exporter_details(const exporter_t *exporter, export_details *details);
 /* Release the exporter (NULL-safe). Call exporter_finish first, or queued spans are lost. */
 void exporter_free(exporter_t *exporter);
+
+/* Ask every exporter of the process to stop sending: requests on the wire get a short
+ * grace, everything else goes to the spool. Async-signal-safe (a SIGINT handler may call
+ * it); it cannot be undone. Non-zero when an OTLP sender is alive to act on it, 0 when
+ * none is (nothing is in flight: the caller may end the process as it would have). */
+int exporter_interrupt(void);
+/* True once exporter_interrupt was called. */
+int exporter_interrupted(void);
+/* An OTLP sender starts (watching true) or stops (false) acting on interruptions. */
+void exporter_watch_interrupts(int watching);
 
 #endif

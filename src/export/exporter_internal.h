@@ -21,10 +21,19 @@ typedef enum export_encoding {
 
 /* A transport's functions; state is the transport's own data. */
 typedef struct exporter_ops {
-    /* Deliver one request of span_count spans. 0 when the destination took it; -1 with
-     * reason when it did not (the shared part counts the spans as failed). NULL for
+    /* Deliver one request of span_count spans. 0 when the destination took it (or, for a
+     * transport with tally, when the transport took charge of it); -1 with reason when it
+     * did not (the shared part counts the spans as failed). NULL for
      * EXPORT_ENCODING_NONE. */
     int (*deliver)(void *state, bt_str request, size_t span_count, char *reason);
+    /* Keep a request that must not be sent (a span larger than the request limit alone):
+     * 0 when kept (spooled), -1 with reason. Only for transports with tally, which count
+     * these spans too; NULL when the transport sets no hard limit. */
+    int (*set_aside)(void *state, bt_str request, size_t span_count, const char *why,
+                     char *reason);
+    /* Add what the transport delivered, spooled and lost to report and details, after
+     * close. NULL: the shared part counts deliver's answers itself. */
+    void (*tally)(void *state, export_report *report, export_details *details);
     /* Write one span (EXPORT_ENCODING_NONE only, else NULL): 0, or -1 with reason. */
     int (*write_span)(void *state, const span_t *span, char *reason);
     /* After the last delivery: flush and close. 0, or -1 with reason. May be NULL. */
@@ -34,8 +43,13 @@ typedef struct exporter_ops {
 } exporter_ops;
 
 /* An exporter over a transport: takes ownership of state (released through ops->free,
- * also if this fails). resource is encoded at once and not kept. Never NULL. */
+ * also if this fails). resource is encoded at once and not kept. Requests hold at most
+ * EXPORT_CHUNK_MAX_BYTES, a larger span alone. Never NULL. */
 exporter_t *exporter_create(const exporter_ops *ops, void *state, export_encoding encoding,
                             const span_resource *resource);
+/* Make max_bytes a hard limit on every request's encoded size (the whole
+ * ExportTraceServiceRequest): a span that cannot fit a request alone is handed to
+ * ops->set_aside instead of being sent. */
+void exporter_set_request_limit(exporter_t *exporter, size_t max_bytes);
 
 #endif

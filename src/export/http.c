@@ -1,33 +1,86 @@
-/* The HTTP client (libcurl easy interface) and the OTLP/HTTP transport built on it: each
- * request is POSTed to the traces URL; a 2xx answer means the spans were accepted, any
- * other answer or a transport error means the request failed. Retries, gzip and spooling
- * are later layers: they will wrap otlp_deliver, which already tells a transport error
- * from an HTTP status. */
+/* The OTLP/HTTP sender (see http.h) and the otlp exporter's transport built on it.
+ *
+ * Each request becomes a job: its body (and, with gzip, the compressed body), a deadline
+ * (first attempt + the export timeout) and a libcurl easy handle while it is on the wire.
+ * At most max_in_flight jobs exist at once, whether on the wire or waiting to retry; the
+ * multi handle shares connections between them. A finished attempt is judged by
+ * retry_classify: accepted, tried again after a backoff (or the server's Retry-After), or
+ * failed. A failed job is spooled. When a job runs out of time, or the process is
+ * interrupted, the sender stops: nothing new is sent, and jobs not on the wire go to the
+ * spool at once, so a run never waits long for a backend that is down. */
 #include "export/http.h"
 
 #include <curl/curl.h>
+#include <inttypes.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "export/exporter_internal.h"
+#include "export/otlp_response.h"
+#include "export/retry.h"
+#include "store/store.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/reason.h"
 
-/* Per-request timeout when the configuration gives none. */
-enum { HTTP_DEFAULT_TIMEOUT_MS = 10000 };
-/* Bytes of an error response body quoted in a failure reason. */
-enum { HTTP_BODY_QUOTED = 200 };
+enum {
+    NOTICES_LISTED = 10,  /* failed requests described one by one; later ones are counted */
+    POLL_MAX_MS = 100,    /* longest wait between looks at the interruption flag */
+};
 
-struct http_client {
-    CURL *curl;                          /* the easy handle, reused between requests */
-    struct curl_slist *headers;          /* Content-Type, the configured lines, "Expect:" */
-    char *url;                           /* the URL requests go to; owned */
-    char *shown_url;                     /* url without credentials, for messages; owned */
-    http_response *response;             /* where the current request's body goes */
-    char curl_error[CURL_ERROR_SIZE];    /* libcurl's message about the last failure */
+/* One request under way. */
+typedef struct otlp_job {
+    buf_t body;                        /* the encoded request, uncompressed; owned */
+    buf_t wire;                        /* its gzip form when that is what is sent, else empty */
+    size_t span_count;                 /* spans in body */
+    otlp_protocol protocol;            /* body's encoding */
+    char *braintrust_parent;           /* x-bt-parent, or NULL; owned */
+    int64_t spool_id;                  /* > 0: the spool row it came from */
+    unsigned attempts;                 /* attempts started */
+    int64_t deadline_ms;               /* monotonic: no attempt runs past it */
+    int64_t next_attempt_ms;           /* monotonic: when the next attempt may start */
+    CURL *easy;                        /* the transfer while on the wire, else NULL */
+    struct curl_slist *headers;        /* the transfer's header lines */
+    buf_t response;                    /* the answer's body, first HTTP_RESPONSE_KEEP bytes */
+    char retry_after[64];              /* the answer's Retry-After ("" when none) */
+    char curl_error[CURL_ERROR_SIZE];  /* libcurl's words for a failed transfer */
+} otlp_job;
+
+struct otlp_sender {
+    CURLM *multi;                      /* runs the transfers, shares connections */
+    char *url;                         /* the traces URL; owned */
+    char *shown_url;                   /* the same with credentials hidden; owned */
+    char **header_lines;               /* configured "Name: value" lines; owned */
+    size_t header_count;
+    char *braintrust_parent;           /* the configured x-bt-parent, or NULL; owned */
+    bool gzip;                         /* compress bodies */
+    size_t max_request_bytes;          /* no body sent is larger */
+    unsigned max_in_flight;            /* most jobs at once */
+    long timeout_ms;                   /* one attempt */
+    long export_timeout_ms;            /* one job, all attempts */
+    int64_t backoff_base_ms;           /* the retry_schedule for export_timeout_ms */
+    int64_t backoff_cap_ms;
+    uint64_t random_state;             /* for the jitter */
+    char *store_url;                   /* the spool's store, or NULL; owned */
+    store_t *store;                    /* opened at the first need */
+    export_notice_fn on_notice;        /* may be NULL */
+    void *notice_ctx;
+    otlp_job **jobs;                   /* under way: max_in_flight slots; owned */
+    size_t job_count;
+    bool stopped;                      /* nothing more is sent */
+    char stop_reason[REASON_MAX];      /* why ("" until stopped) */
+    bool interrupted;                  /* stopped by exporter_interrupt */
+    int64_t grace_end_ms;              /* after an interruption: transfers are cut then */
+    unsigned failure_notices;          /* failed requests described so far */
+    export_report report;              /* outcomes so far */
+    export_details details;            /* the rest of them */
+    char first_failure[REASON_MAX];    /* see otlp_sender_first_failure */
 };
 
 static pthread_once_t http_global_once = PTHREAD_ONCE_INIT;
@@ -36,213 +89,654 @@ static CURLcode http_global_status = CURLE_FAILED_INIT; /* curl_global_init's an
 /* Initialize libcurl once per process (curl_global_init is not thread-safe by itself). */
 static void http_global_init(void) { http_global_status = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
-/* A copy of url with a user:password@ part replaced by "***@". */
-static char *hide_credentials(const char *url) {
+/* The monotonic clock in milliseconds (deadlines do not move with the wall clock). */
+static int64_t monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static void notice(const otlp_sender *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Tell the caller about something, if it listens. */
+static void notice(const otlp_sender *s, const char *fmt, ...) {
+    if (!s->on_notice) return;
+    buf_t text = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&text, fmt, ap);
+    va_end(ap);
+    s->on_notice(s->notice_ctx, buf_cstr(&text));
+    buf_free(&text);
+}
+
+/* "s" when n is not 1. */
+static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
+
+/* See http.h. */
+char *http_hide_credentials(const char *url) {
     const char *scheme_end = strstr(url, "://");
     if (!scheme_end) return xstrdup(url);
     const char *host = scheme_end + 3;
     size_t authority_len = strcspn(host, "/?#");
     const char *at = memchr(host, '@', authority_len);
     if (!at) return xstrdup(url);
-    const char *after = at + 1;
-    size_t prefix_len = (size_t)(host - url);
-    size_t total = prefix_len + 4 + strlen(after) + 1;
-    char *shown = xmalloc(total);
-    memcpy(shown, url, prefix_len);
-    memcpy(shown + prefix_len, "***@", 4);
-    strcpy(shown + prefix_len + 4, after);
-    return shown;
-}
-
-/* libcurl's body callback: keep the first HTTP_RESPONSE_KEEP bytes, drop the rest. */
-static size_t http_on_body(char *bytes, size_t size, size_t count, void *opaque) {
-    http_client *client = opaque;
-    size_t len = size * count;
-    buf_t *body = &client->response->body;
-    if (body->len < HTTP_RESPONSE_KEEP) {
-        size_t room = HTTP_RESPONSE_KEEP - body->len;
-        buf_append(body, bytes, len < room ? len : room);
-    }
-    return len;
-}
-
-/* Check that line looks like "Name: value" with no line break; describe it without its
- * value otherwise. */
-static int check_header_line(const char *line, size_t index, char *reason) {
-    const char *colon = strchr(line, ':');
-    if (!colon || colon == line) /* without a colon the whole line may be a secret */
-        return fail(reason, "OTLP header %zu is not \"Name: value\"", index + 1);
-    size_t name_len = (size_t)(colon - line);
-    if (name_len > 64) name_len = 64;
-    if (strpbrk(line, "\r\n"))
-        return fail(reason, "OTLP header %zu (%.*s) contains a line break", index + 1,
-                    (int)name_len, line);
-    return 0;
+    buf_t shown = BUF_INIT;
+    buf_append(&shown, url, (size_t)(host - url));
+    buf_puts(&shown, "***@");
+    buf_puts(&shown, at + 1);
+    return buf_detach(&shown);
 }
 
 /* See http.h. */
-http_client *http_client_new(const char *url, const char *const *headers,
-                             const char *content_type, long timeout_ms, char *reason) {
+int http_check_header_line(const char *line, size_t index, char *reason) {
+    const char *colon = strchr(line, ':');
+    if (!colon || colon == line)
+        return fail(reason, "OTLP header %zu is not \"Name: value\"", index + 1);
+    if (strpbrk(line, "\r\n"))
+        return fail(reason, "OTLP header %zu contains a line break", index + 1);
+    return 0;
+}
+
+/* gzip data[0..len) into out (cleared first). 0, or -1 with reason. */
+static int gzip_compress(const void *data, size_t len, buf_t *out, char *reason) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    /* windowBits 15 + 16: a gzip wrapper rather than zlib's. */
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return fail(reason, "gzip: cannot start the compressor");
+    buf_clear(out);
+    size_t bound = deflateBound(&z, (uLong)len);
+    buf_grow(out, bound);
+    z.next_in = (Bytef *)data;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out->data;
+    z.avail_out = (uInt)bound;
+    int rc = deflate(&z, Z_FINISH);
+    out->len = bound - z.avail_out;
+    out->data[out->len] = '\0';
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) return fail(reason, "gzip: compression failed (%d)", rc);
+    return 0;
+}
+
+/* The protocol's name, as the spool records it. */
+static const char *protocol_name(otlp_protocol protocol) {
+    return protocol == OTLP_HTTP_JSON ? "http/json" : "http/protobuf";
+}
+
+/* See http.h. */
+otlp_sender *otlp_sender_new(const otlp_config *config, char *reason) {
     pthread_once(&http_global_once, http_global_init);
     if (http_global_status != CURLE_OK) {
         fail(reason, "libcurl initialization failed: %s", curl_easy_strerror(http_global_status));
         return NULL;
     }
-    for (size_t i = 0; headers && headers[i]; i++)
-        if (check_header_line(headers[i], i, reason) != 0) return NULL;
-
-    http_client *client = xcalloc(1, sizeof *client);
-    client->url = xstrdup(url);
-    client->shown_url = hide_credentials(url);
-    client->curl = curl_easy_init();
-    if (!client->curl) {
-        fail(reason, "libcurl could not create a handle");
-        http_client_free(client);
-        return NULL;
-    }
-
-    char content_type_line[128];
-    snprintf(content_type_line, sizeof content_type_line, "Content-Type: %s", content_type);
-    /* "Expect:" turns off libcurl's 100-continue wait before large bodies. */
-    const char *fixed_lines[] = {content_type_line, "Expect:"};
-    for (size_t i = 0; i < 2; i++) {
-        struct curl_slist *grown = curl_slist_append(client->headers, fixed_lines[i]);
-        if (!grown) goto out_of_memory;
-        client->headers = grown;
-    }
-    for (size_t i = 0; headers && headers[i]; i++) {
-        struct curl_slist *grown = curl_slist_append(client->headers, headers[i]);
-        if (!grown) goto out_of_memory;
-        client->headers = grown;
-    }
-
-    CURL *curl = client->curl;
-    CURLcode rc = CURLE_OK;
-    if (rc == CURLE_OK) rc = curl_easy_setopt(curl, CURLOPT_URL, client->url);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(curl, CURLOPT_HTTPHEADER, client->headers);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                              timeout_ms > 0 ? timeout_ms : (long)HTTP_DEFAULT_TIMEOUT_MS);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(curl, CURLOPT_USERAGENT, "batchtrace/" BATCHTRACE_VERSION);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_on_body);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(curl, CURLOPT_WRITEDATA, client);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, client->curl_error);
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-    if (rc == CURLE_OK) rc = curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    if (rc != CURLE_OK) {
-        fail(reason, "%s: %s", client->shown_url, curl_easy_strerror(rc));
-        http_client_free(client);
-        return NULL;
-    }
-    return client;
-
-out_of_memory:
-    fail(reason, "out of memory building HTTP headers");
-    http_client_free(client);
-    return NULL;
-}
-
-/* See http.h. */
-int http_client_post(http_client *client, const void *body, size_t len,
-                     http_response *response, char *reason) {
-    buf_clear(&response->body);
-    response->status = 0;
-    client->response = response;
-    client->curl_error[0] = '\0';
-    CURL *curl = client->curl;
-    CURLcode rc = curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    if (rc == CURLE_OK) rc = curl_easy_perform(curl);
-    client->response = NULL;
-    if (rc != CURLE_OK)
-        return fail(reason, "POST %s: %s", client->shown_url,
-                    client->curl_error[0] ? client->curl_error : curl_easy_strerror(rc));
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status);
-    return 0;
-}
-
-const char *http_client_url(const http_client *client) { return client->shown_url; }
-
-/* See http.h. */
-void http_client_free(http_client *client) {
-    if (!client) return;
-    if (client->curl) curl_easy_cleanup(client->curl);
-    curl_slist_free_all(client->headers);
-    free(client->url);
-    free(client->shown_url);
-    free(client);
-}
-
-/* The OTLP/HTTP transport's data. */
-typedef struct otlp_state {
-    http_client *client;     /* the destination, owned */
-    http_response response;  /* the last answer, reused */
-} otlp_state;
-
-/* Append up to HTTP_BODY_QUOTED bytes of body to a reason, control bytes shown as '.'. */
-static void quote_body(const buf_t *body, char *out, size_t out_size) {
-    size_t n = body->len < HTTP_BODY_QUOTED ? body->len : HTTP_BODY_QUOTED;
-    if (n > out_size - 1) n = out_size - 1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)body->data[i];
-        out[i] = (c < 0x20 || c == 0x7F) ? '.' : (char)c;
-    }
-    out[n] = '\0';
-}
-
-/* POST one request. 2xx: accepted (an ExportTraceServiceResponse's partial_success is
- * not read yet). Anything else: -1 with the status and the start of the body. */
-static int otlp_deliver(void *opaque, bt_str request, size_t span_count, char *reason) {
-    otlp_state *state = opaque;
-    if (http_client_post(state->client, request.ptr, request.len, &state->response, reason) != 0)
-        return -1;
-    long status = state->response.status;
-    if (status >= 200 && status < 300) return 0;
-    char quoted[HTTP_BODY_QUOTED + 1];
-    quote_body(&state->response.body, quoted, sizeof quoted);
-    if (quoted[0])
-        return fail(reason, "POST %s: HTTP %ld: %s", http_client_url(state->client), status,
-                    quoted);
-    return fail(reason, "POST %s: HTTP %ld", http_client_url(state->client), status);
-}
-
-/* Release the transport. */
-static void otlp_free(void *opaque) {
-    otlp_state *state = opaque;
-    http_client_free(state->client);
-    buf_free(&state->response.body);
-    free(state);
-}
-
-static const exporter_ops otlp_ops = {
-    .deliver = otlp_deliver,
-    .write_span = NULL,
-    .close = NULL,
-    .free = otlp_free,
-};
-
-/* See exporter.h: the HTTP client is set up now (header lines checked), nothing is sent
- * until the first request fills. */
-exporter_t *exporter_otlp_new(const otlp_config *config, const span_resource *resource,
-                              char *reason) {
     if (!config->traces_url || !config->traces_url[0]) {
         fail(reason, "no OTLP traces URL");
         return NULL;
     }
+    size_t header_count = 0;
+    for (; config->headers && config->headers[header_count]; header_count++)
+        if (http_check_header_line(config->headers[header_count], header_count, reason) != 0)
+            return NULL;
+    otlp_sender *s = xcalloc(1, sizeof *s);
+    s->multi = curl_multi_init();
+    if (!s->multi) {
+        fail(reason, "libcurl could not create a multi handle");
+        free(s);
+        return NULL;
+    }
+    s->url = xstrdup(config->traces_url);
+    s->shown_url = http_hide_credentials(config->traces_url);
+    s->header_lines = xcalloc(header_count + 1, sizeof *s->header_lines);
+    for (size_t i = 0; i < header_count; i++) s->header_lines[i] = xstrdup(config->headers[i]);
+    s->header_count = header_count;
+    s->braintrust_parent = xstrdup(config->braintrust_parent);
+    s->gzip = config->gzip != 0;
+    s->max_request_bytes =
+        config->max_request_bytes ? config->max_request_bytes : OTLP_DEFAULT_MAX_REQUEST_BYTES;
+    s->max_in_flight = config->max_in_flight ? config->max_in_flight : OTLP_DEFAULT_MAX_IN_FLIGHT;
+    s->timeout_ms = config->timeout_ms > 0 ? config->timeout_ms : OTLP_DEFAULT_TIMEOUT_MS;
+    s->export_timeout_ms =
+        config->export_timeout_ms > 0 ? config->export_timeout_ms : OTLP_DEFAULT_EXPORT_TIMEOUT_MS;
+    retry_schedule(s->export_timeout_ms, &s->backoff_base_ms, &s->backoff_cap_ms);
+    s->random_state = (uint64_t)time(NULL) * UINT64_C(0x9E3779B97F4A7C15) ^
+                      (uint64_t)monotonic_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)s;
+    if (s->random_state == 0) s->random_state = 1;
+    s->store_url = xstrdup(config->store_url);
+    s->on_notice = config->on_notice;
+    s->notice_ctx = config->notice_ctx;
+    s->jobs = xcalloc(s->max_in_flight, sizeof *s->jobs);
+    exporter_watch_interrupts(1);
+    return s;
+}
+
+/* Stop sending (once): what is not on the wire goes to the spool from now on. */
+static void stop_sending(otlp_sender *s, const char *why) {
+    if (s->stopped) return;
+    s->stopped = true;
+    fail(s->stop_reason, "%s", why); /* each request not sent says so as it is spooled */
+}
+
+/* Remember the first failure. */
+static void note_first_failure(otlp_sender *s, const char *why) {
+    if (!s->first_failure[0]) fail(s->first_failure, "%s", why);
+}
+
+/* Open the store on first use. NULL with reason when there is none or it cannot open. */
+static store_t *spool_store(otlp_sender *s, char *reason) {
+    if (s->store) return s->store;
+    if (!s->store_url) {
+        fail(reason, "no store to spool to");
+        return NULL;
+    }
+    s->store = store_open(s->store_url, true, reason);
+    return s->store;
+}
+
+/* Take a job out of the list and free it (its transfer must be over). */
+static void drop_job(otlp_sender *s, otlp_job *job) {
+    for (size_t i = 0; i < s->job_count; i++) {
+        if (s->jobs[i] != job) continue;
+        s->jobs[i] = s->jobs[--s->job_count];
+        break;
+    }
+    buf_free(&job->body);
+    buf_free(&job->wire);
+    buf_free(&job->response);
+    free(job->braintrust_parent);
+    free(job);
+}
+
+/* End a transfer: detach and release the easy handle and its header lines. */
+static void end_transfer(otlp_sender *s, otlp_job *job) {
+    if (!job->easy) return;
+    curl_multi_remove_handle(s->multi, job->easy);
+    curl_easy_cleanup(job->easy);
+    job->easy = NULL;
+    curl_slist_free_all(job->headers);
+    job->headers = NULL;
+}
+
+/* The job could not be delivered, for why: spool it (or, when it came from the spool,
+ * leave it there), count and tell, then drop it. */
+static void fail_job(otlp_sender *s, otlp_job *job, const char *why) {
+    end_transfer(s, job);
+    note_first_failure(s, why);
+    uint64_t spans = job->span_count;
+    s->report.spans_failed += spans;
+    char reason[REASON_MAX] = "";
+    const char *outcome;
+    store_t *store = spool_store(s, reason);
+    if (job->spool_id > 0) {
+        if (store && store_spool_release(store, job->spool_id, why, reason) != 0)
+            notice(s, "%s", reason); /* the row stays; its lease runs out by itself */
+        s->details.spans_spooled += spans;
+        outcome = "stay in the spool";
+    } else {
+        spool_chunk chunk = {0,
+                             protocol_name(job->protocol),
+                             spans,
+                             job->body.data,
+                             job->body.len,
+                             s->shown_url,
+                             job->braintrust_parent,
+                             why};
+        if (store && store_spool_put(store, &chunk, reason) == 0) {
+            s->details.spans_spooled += spans;
+            outcome = "spooled";
+        } else {
+            /* Nothing more can be done: say so loudly, whatever the notice count. */
+            notice(s, "%s; %" PRIu64 " span%s could not be spooled and are lost: %s", why,
+                   spans, plural(spans), reason);
+            drop_job(s, job);
+            return;
+        }
+    }
+    s->failure_notices++;
+    if (s->failure_notices <= NOTICES_LISTED)
+        notice(s, "%s; %" PRIu64 " span%s %s", why, spans, plural(spans), outcome);
+    if (s->failure_notices == NOTICES_LISTED + 1)
+        notice(s, "more requests failed; they are counted in the summary, not listed");
+    drop_job(s, job);
+}
+
+/* libcurl's body callback: keep the first HTTP_RESPONSE_KEEP bytes, drop the rest. */
+static size_t on_body(char *bytes, size_t size, size_t count, void *opaque) {
+    otlp_job *job = opaque;
+    size_t len = size * count;
+    if (job->response.len < HTTP_RESPONSE_KEEP) {
+        size_t room = HTTP_RESPONSE_KEEP - job->response.len;
+        buf_append(&job->response, bytes, len < room ? len : room);
+    }
+    return len;
+}
+
+/* libcurl's header callback: keep Retry-After. */
+static size_t on_header(char *line, size_t size, size_t count, void *opaque) {
+    otlp_job *job = opaque;
+    size_t len = size * count;
+    static const char name[] = "retry-after:";
+    if (len > sizeof name - 1 && strncasecmp(line, name, sizeof name - 1) == 0) {
+        size_t value_len = len - (sizeof name - 1);
+        while (value_len && (line[sizeof name - 1 + value_len - 1] == '\r' ||
+                             line[sizeof name - 1 + value_len - 1] == '\n'))
+            value_len--;
+        if (value_len >= sizeof job->retry_after) value_len = sizeof job->retry_after - 1;
+        memcpy(job->retry_after, line + sizeof name - 1, value_len);
+        job->retry_after[value_len] = '\0';
+    }
+    return len;
+}
+
+/* Append a header line to the job's list. false when out of memory. */
+static bool add_header(otlp_job *job, const char *line) {
+    struct curl_slist *grown = curl_slist_append(job->headers, line);
+    if (!grown) return false;
+    job->headers = grown;
+    return true;
+}
+
+/* Build the attempt's header lines. false when out of memory. */
+static bool build_headers(const otlp_sender *s, otlp_job *job) {
+    const char *type = job->protocol == OTLP_HTTP_JSON ? "Content-Type: application/json"
+                                                       : "Content-Type: application/x-protobuf";
+    /* "Expect:" turns off libcurl's 100-continue wait before large bodies. */
+    if (!add_header(job, type) || !add_header(job, "Expect:")) return false;
+    if (job->wire.len && !add_header(job, "Content-Encoding: gzip")) return false;
+    for (size_t i = 0; i < s->header_count; i++)
+        if (!add_header(job, s->header_lines[i])) return false;
+    if (job->braintrust_parent) {
+        buf_t line = BUF_INIT;
+        buf_printf(&line, "x-bt-parent: %s", job->braintrust_parent);
+        bool added = add_header(job, buf_cstr(&line));
+        buf_free(&line);
+        if (!added) return false;
+    }
+    return true;
+}
+
+/* Start an attempt of job now. On a local failure the job fails (and is dropped). */
+static void start_attempt(otlp_sender *s, otlp_job *job, int64_t now) {
+    int64_t remaining = job->deadline_ms - now;
+    char why[REASON_MAX];
+    if (remaining <= 0) {
+        fail(why, "POST %s: no time left for another attempt (export timeout %ld ms)",
+             s->shown_url, s->export_timeout_ms);
+        fail_job(s, job, why);
+        return;
+    }
+    job->attempts++;
+    job->response.len = 0;
+    job->retry_after[0] = '\0';
+    job->curl_error[0] = '\0';
+    const buf_t *sent = job->wire.len ? &job->wire : &job->body;
+    long timeout = remaining < s->timeout_ms ? (long)remaining : s->timeout_ms;
+    CURL *easy = curl_easy_init();
+    CURLcode rc = easy ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+    job->easy = easy;
+    if (rc == CURLE_OK && !build_headers(s, job)) rc = CURLE_OUT_OF_MEMORY;
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_URL, s->url);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, job->headers);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_POST, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, sent->data ? sent->data : "");
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sent->len);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_USERAGENT, "batchtrace/" BATCHTRACE_VERSION);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_WRITEDATA, job);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_HEADERDATA, job);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job->curl_error);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_PRIVATE, job);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    if (rc == CURLE_OK && curl_multi_add_handle(s->multi, easy) != CURLM_OK)
+        rc = CURLE_FAILED_INIT;
+    if (rc != CURLE_OK) {
+        if (easy) curl_easy_cleanup(easy);
+        job->easy = NULL;
+        curl_slist_free_all(job->headers);
+        job->headers = NULL;
+        fail(why, "POST %s: cannot start the request: %s", s->shown_url, curl_easy_strerror(rc));
+        fail_job(s, job, why);
+    }
+}
+
+/* The server accepted job: read its partial_success, count, and drop the job (deleting
+ * it from the spool when it came from there). */
+static void accept_job(otlp_sender *s, otlp_job *job, long status) {
+    otlp_response answer;
+    char why[REASON_MAX] = "";
+    uint64_t spans = job->span_count;
+    if (otlp_response_parse(job->response.data, job->response.len, job->protocol, &answer,
+                            why) != 0) {
+        notice(s, "POST %s: HTTP %ld, but the answer is not an ExportTraceServiceResponse "
+                  "(%s); counted as delivered", s->shown_url, status, why);
+        answer.rejected_spans = 0;
+        answer.error_message[0] = '\0';
+    }
+    uint64_t rejected = (uint64_t)answer.rejected_spans;
+    if (rejected > spans) rejected = spans;
+    s->report.spans_exported += spans - rejected;
+    s->details.spans_rejected += rejected;
+    if (rejected > 0) {
+        char text[REASON_MAX];
+        fail(text, "the server rejected %" PRIu64 " of %" PRIu64 " span%s: %s", rejected, spans,
+             plural(spans), answer.error_message[0] ? answer.error_message : "(no message)");
+        note_first_failure(s, text);
+        notice(s, "%s", text);
+    } else if (answer.error_message[0]) {
+        notice(s, "the server accepted %" PRIu64 " span%s with a warning: %s", spans,
+               plural(spans), answer.error_message);
+    }
+    if (job->spool_id > 0) {
+        char reason[REASON_MAX] = "";
+        store_t *store = spool_store(s, reason);
+        if (!store || store_spool_delete(store, job->spool_id, reason) != 0)
+            notice(s, "a spooled request was delivered but could not be removed from the "
+                      "spool (%s): a later flush sends it again", reason);
+    }
+    drop_job(s, job);
+}
+
+/* An attempt of job ended with libcurl's result: judge it (retry.h) and act. */
+static void attempt_done(otlp_sender *s, otlp_job *job, CURLcode result) {
+    long status = 0;
+    const char *content_type = NULL;
+    curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(job->easy, CURLINFO_CONTENT_TYPE, &content_type);
+    char what[REASON_MAX]; /* what happened, for messages */
+    if (status > 0) {
+        char message[OTLP_MESSAGE_MAX];
+        otlp_error_message(job->response.data, job->response.len, content_type, message,
+                           sizeof message);
+        if (message[0]) fail(what, "POST %s: HTTP %ld: %s", s->shown_url, status, message);
+        else fail(what, "POST %s: HTTP %ld", s->shown_url, status);
+    } else {
+        fail(what, "POST %s: %s", s->shown_url,
+             job->curl_error[0] ? job->curl_error : curl_easy_strerror(result));
+    }
+    end_transfer(s, job);
+
+    retry_verdict verdict = retry_classify(status, (int)result);
+    if (verdict == RETRY_ACCEPTED) {
+        accept_job(s, job, status);
+        return;
+    }
+    char why[REASON_MAX];
+    if (verdict == RETRY_NEVER) {
+        fail_job(s, job, what);
+        return;
+    }
+    if (s->stopped) {
+        fail(why, "%s; not tried again: %s", what, s->stop_reason);
+        fail_job(s, job, why);
+        return;
+    }
+    int64_t now = monotonic_ms();
+    int64_t wait_ms;
+    bool server_said = job->retry_after[0] &&
+                       retry_after_parse(job->retry_after, (int64_t)time(NULL), &wait_ms) == 0;
+    if (!server_said)
+        wait_ms = retry_backoff_ms(job->attempts, s->backoff_base_ms, s->backoff_cap_ms,
+                                   retry_random(&s->random_state));
+    if (now + wait_ms < job->deadline_ms) {
+        job->next_attempt_ms = now + wait_ms;
+        return;
+    }
+    if (server_said)
+        fail(why, "%s; the server asked to wait %" PRId64 " s, past the export timeout (%ld s)",
+             what, wait_ms / 1000, s->export_timeout_ms / 1000);
+    else
+        fail(why, "%s; gave up after %u attempt%s within the export timeout (%ld ms)", what,
+             job->attempts, plural(job->attempts), s->export_timeout_ms);
+    fail_job(s, job, why);
+    stop_sending(s, "an earlier request ran out of time");
+}
+
+/* One round of work: start the attempts that are due, move the transfers along, judge
+ * the finished ones; then, when wait is true, sleep until something happens (at most
+ * POLL_MAX_MS, so an interruption is seen soon). */
+static void sender_step(otlp_sender *s, bool wait) {
+    int64_t now = monotonic_ms();
+    if (!s->interrupted && exporter_interrupted()) {
+        s->interrupted = true;
+        s->grace_end_ms = now + HTTP_INTERRUPT_GRACE_MS;
+        stop_sending(s, "interrupted");
+    }
+    /* Backwards, since dropping a job moves the last one into its slot. */
+    for (size_t i = s->job_count; i-- > 0;) {
+        otlp_job *job = s->jobs[i];
+        if (job->easy) {
+            if (s->interrupted && now >= s->grace_end_ms) {
+                char why[REASON_MAX];
+                fail(why, "POST %s: cut short by the interruption", s->shown_url);
+                fail_job(s, job, why);
+            }
+            continue;
+        }
+        if (s->stopped) {
+            char why[REASON_MAX];
+            if (job->attempts)
+                fail(why, "POST %s: not tried again after %u attempt%s: %s", s->shown_url,
+                     job->attempts, plural(job->attempts), s->stop_reason);
+            else
+                fail(why, "POST %s: not sent: %s", s->shown_url, s->stop_reason);
+            fail_job(s, job, why);
+        } else if (now >= job->next_attempt_ms) {
+            start_attempt(s, job, now);
+        }
+    }
+    int running = 0;
+    curl_multi_perform(s->multi, &running);
+    CURLMsg *message;
+    int queued;
+    while ((message = curl_multi_info_read(s->multi, &queued))) {
+        if (message->msg != CURLMSG_DONE) continue;
+        otlp_job *job = NULL;
+        curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **)&job);
+        if (job) attempt_done(s, job, message->data.result);
+    }
+    if (!wait || s->job_count == 0) return;
+    int64_t sleep_ms = POLL_MAX_MS;
+    now = monotonic_ms();
+    for (size_t i = 0; i < s->job_count; i++) {
+        if (s->jobs[i]->easy) continue;
+        int64_t until = s->jobs[i]->next_attempt_ms - now;
+        if (until < sleep_ms) sleep_ms = until < 0 ? 0 : until;
+    }
+    curl_multi_poll(s->multi, NULL, 0, (int)sleep_ms, NULL);
+}
+
+/* A new job for request (body copied; compressed when gzip is on and that fits). NULL,
+ * with why, when no form of the body fits max_request_bytes. */
+static otlp_job *new_job(otlp_sender *s, const otlp_request *request, char *why) {
+    otlp_job *job = xcalloc(1, sizeof *job);
+    buf_append(&job->body, request->body.ptr, request->body.len);
+    job->span_count = request->span_count;
+    job->protocol = request->protocol;
+    job->braintrust_parent = xstrdup(request->braintrust_parent ? request->braintrust_parent
+                                                                : s->braintrust_parent);
+    job->spool_id = request->spool_id;
+    if (s->gzip) {
+        char reason[REASON_MAX];
+        if (gzip_compress(job->body.data, job->body.len, &job->wire, reason) != 0) {
+            notice(s, "%s; sending uncompressed", reason);
+            buf_clear(&job->wire);
+        } else if (job->wire.len > s->max_request_bytes) {
+            buf_clear(&job->wire); /* incompressible: the plain body may still fit */
+        }
+    }
+    if (!job->wire.len && job->body.len > s->max_request_bytes)
+        fail(why, "a request of %zu bytes%s is larger than --max-request-bytes %zu", job->body.len,
+             s->gzip ? " (compressed too)" : "", s->max_request_bytes);
+    return job;
+}
+
+/* See http.h. */
+void otlp_sender_submit(otlp_sender *s, const otlp_request *request) {
+    while (s->job_count >= s->max_in_flight) sender_step(s, true);
+    char why[REASON_MAX] = "";
+    otlp_job *job = new_job(s, request, why);
+    s->jobs[s->job_count++] = job;
+    if (why[0]) {
+        fail_job(s, job, why);
+        return;
+    }
+    int64_t now = monotonic_ms();
+    job->deadline_ms = now + s->export_timeout_ms;
+    job->next_attempt_ms = now;
+    sender_step(s, false); /* starts it (or spools it when stopped) */
+}
+
+/* See http.h. */
+void otlp_sender_set_aside(otlp_sender *s, const otlp_request *request, const char *why) {
+    while (s->job_count >= s->max_in_flight) sender_step(s, true);
+    otlp_job *job = xcalloc(1, sizeof *job);
+    buf_append(&job->body, request->body.ptr, request->body.len);
+    job->span_count = request->span_count;
+    job->protocol = request->protocol;
+    job->braintrust_parent = xstrdup(request->braintrust_parent ? request->braintrust_parent
+                                                                : s->braintrust_parent);
+    job->spool_id = request->spool_id;
+    s->jobs[s->job_count++] = job;
+    fail_job(s, job, why);
+}
+
+/* See http.h. */
+void otlp_sender_drain(otlp_sender *s) {
+    while (s->job_count > 0) sender_step(s, true);
+}
+
+/* See http.h. */
+bool otlp_sender_stopped(const otlp_sender *s) { return s->stopped || exporter_interrupted(); }
+
+/* See http.h. */
+void otlp_sender_tally(const otlp_sender *s, export_report *report, export_details *details) {
+    report->spans_exported += s->report.spans_exported;
+    report->spans_failed += s->report.spans_failed;
+    details->spans_spooled += s->details.spans_spooled;
+    details->spans_rejected += s->details.spans_rejected;
+    if (s->interrupted) details->interrupted = 1;
+    if (s->details.spans_spooled) details->store_url = s->store_url;
+}
+
+/* See http.h. */
+const char *otlp_sender_first_failure(const otlp_sender *s) { return s->first_failure; }
+
+
+/* See http.h. */
+void otlp_sender_free(otlp_sender *s) {
+    if (!s) return;
+    while (s->job_count > 0) {
+        otlp_job *job = s->jobs[s->job_count - 1];
+        end_transfer(s, job);
+        drop_job(s, job);
+    }
+    curl_multi_cleanup(s->multi);
+    exporter_watch_interrupts(0);
+    for (size_t i = 0; i < s->header_count; i++) free(s->header_lines[i]);
+    free(s->header_lines);
+    free(s->url);
+    free(s->shown_url);
+    free(s->braintrust_parent);
+    free(s->store_url);
+    store_close(s->store);
+    free(s->jobs);
+    free(s);
+}
+
+/* ---- the otlp exporter's transport ----------------------------------------------- */
+
+/* The transport's data. */
+typedef struct otlp_transport {
+    otlp_sender *sender;      /* owned */
+    otlp_protocol protocol;   /* how the exporter encodes */
+} otlp_transport;
+
+/* Hand a full request to the sender: it takes charge (delivered or spooled). */
+static int otlp_deliver(void *opaque, bt_str request, size_t span_count, char *reason) {
+    otlp_transport *t = opaque;
+    otlp_request sent = {request, span_count, t->protocol, NULL, 0};
+    otlp_sender_submit(t->sender, &sent);
+    return 0;
+}
+
+/* Spool a request that must not be sent. */
+static int otlp_set_aside(void *opaque, bt_str request, size_t span_count, const char *why,
+                          char *reason) {
+    otlp_transport *t = opaque;
+    otlp_request kept = {request, span_count, t->protocol, NULL, 0};
+    otlp_sender_set_aside(t->sender, &kept, why);
+    return 0;
+}
+
+/* Wait for every request; say what waits in the spool. -1 with the first failure when a
+ * request was not delivered or spans were rejected. */
+static int otlp_close(void *opaque, char *reason) {
+    otlp_transport *t = opaque;
+    otlp_sender_drain(t->sender);
+    export_report report;
+    export_details details;
+    memset(&report, 0, sizeof report);
+    memset(&details, 0, sizeof details);
+    otlp_sender_tally(t->sender, &report, &details);
+    if (details.spans_spooled > 0)
+        notice(t->sender, "%" PRIu64 " span%s wait%s in the spool: send them with `batchtrace "
+                          "flush` (store %s)",
+               details.spans_spooled, plural(details.spans_spooled),
+               details.spans_spooled == 1 ? "s" : "", details.store_url);
+    const char *first = otlp_sender_first_failure(t->sender);
+    return first[0] ? fail(reason, "%s", first) : 0;
+}
+
+/* Add the sender's outcomes to the report and details. */
+static void otlp_tally(void *opaque, export_report *report, export_details *details) {
+    otlp_transport *t = opaque;
+    otlp_sender_tally(t->sender, report, details);
+}
+
+/* Release the transport. */
+static void otlp_free(void *opaque) {
+    otlp_transport *t = opaque;
+    otlp_sender_free(t->sender);
+    free(t);
+}
+
+static const exporter_ops otlp_ops = {
+    .deliver = otlp_deliver,
+    .set_aside = otlp_set_aside,
+    .tally = otlp_tally,
+    .write_span = NULL,
+    .close = otlp_close,
+    .free = otlp_free,
+};
+
+/* See exporter.h: the sender is set up now (header lines checked); nothing is sent until
+ * the first request fills. */
+exporter_t *exporter_otlp_new(const otlp_config *config, const span_resource *resource,
+                              char *reason) {
+    otlp_sender *sender = otlp_sender_new(config, reason);
+    if (!sender) return NULL;
+    otlp_transport *t = xcalloc(1, sizeof *t);
+    t->sender = sender;
+    t->protocol = config->protocol;
     bool json = config->protocol == OTLP_HTTP_JSON;
-    http_client *client = http_client_new(config->traces_url, config->headers,
-                                          json ? "application/json" : "application/x-protobuf",
-                                          config->timeout_ms, reason);
-    if (!client) return NULL;
-    otlp_state *state = xcalloc(1, sizeof *state);
-    state->client = client;
-    return exporter_create(&otlp_ops, state,
-                           json ? EXPORT_ENCODING_JSON : EXPORT_ENCODING_PROTOBUF, resource);
+    exporter_t *exporter = exporter_create(&otlp_ops, t,
+                                           json ? EXPORT_ENCODING_JSON : EXPORT_ENCODING_PROTOBUF,
+                                           resource);
+    exporter_set_request_limit(exporter, config->max_request_bytes
+                                             ? config->max_request_bytes
+                                             : OTLP_DEFAULT_MAX_REQUEST_BYTES);
+    return exporter;
 }

@@ -1,38 +1,64 @@
-/* A small HTTP client over libcurl's easy interface, for the OTLP/HTTP transport: one
- * handle per destination (so connections are reused), one blocking POST at a time. It
- * knows nothing of OTLP. Header values are never printed in any message. */
+/* The OTLP/HTTP sender: POSTs encoded ExportTraceServiceRequests to a traces URL over
+ * libcurl's multi interface, several at once, and sees each one through to a final
+ * outcome: accepted (its partial_success read), or, after the retries the policy of
+ * retry.h allows within the export timeout, not delivered, and then kept in the store's
+ * spool (or, for a request that came from the spool, left there). A request the server
+ * accepted is never sent again. It knows nothing of spans: the exporter (exporter.c) and
+ * `batchtrace flush` (flush.c) hand it finished requests. Header values are never
+ * printed in any message. */
 #ifndef BT_EXPORT_HTTP_H
 #define BT_EXPORT_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "util/buf.h"
+#include "export/exporter.h"
+#include "util/str.h"
 
 /* Bytes of a response body kept (the rest is read and dropped). */
 #define HTTP_RESPONSE_KEEP (64 * 1024)
+/* How long requests on the wire may still run after an interruption. */
+#define HTTP_INTERRUPT_GRACE_MS 3000
 
-typedef struct http_client http_client;
+typedef struct otlp_sender otlp_sender;
 
-/* What the server answered. */
-typedef struct http_response {
-    long status;  /* the HTTP status code */
-    buf_t body;   /* the first HTTP_RESPONSE_KEEP bytes of the body; owned by the caller */
-} http_response;
+/* One request to send. */
+typedef struct otlp_request {
+    bt_str body;                    /* the encoded request, uncompressed (copied) */
+    size_t span_count;              /* spans in it */
+    otlp_protocol protocol;         /* its encoding, which sets Content-Type */
+    const char *braintrust_parent;  /* x-bt-parent for it (NULL: the configuration's) */
+    int64_t spool_id;               /* > 0: it came from the spool (deleted once accepted,
+                                       released when not); 0: spooled when not delivered */
+} otlp_request;
 
-/* A client POSTing to url with Content-Type content_type, the extra header lines headers
- * ("Name: value", NULL-terminated, may be NULL) and a timeout per request (0 or less:
- * 10 seconds). Strings are copied. NULL with reason when libcurl cannot start or a header
- * line is malformed (the message names the header, never its value). */
-http_client *http_client_new(const char *url, const char *const *headers,
-                             const char *content_type, long timeout_ms, char *reason);
-/* POST body[0..len) and fill response (its body is cleared first). 0 when an HTTP answer
- * came back, whatever its status; -1 with reason ("POST URL: curl's message") when none
- * did (connection refused, timeout, ...). */
-int http_client_post(http_client *client, const void *body, size_t len,
-                     http_response *response, char *reason);
-/* The URL for messages: the configured one with any user:password@ part hidden. */
-const char *http_client_url(const http_client *client);
-/* Release the client (NULL-safe). */
-void http_client_free(http_client *client);
+/* A sender for config (strings copied; config's defaults applied). Nothing is sent yet.
+ * NULL with reason when libcurl cannot start or a header line is malformed (the message
+ * gives the header's position, never its name or value). */
+otlp_sender *otlp_sender_new(const otlp_config *config, char *reason);
+/* Send request, or, once the sender has stopped (see otlp_sender_stopped), spool it at
+ * once. Blocks while max_in_flight requests are under way. */
+void otlp_sender_submit(otlp_sender *sender, const otlp_request *request);
+/* Spool a request that must not be sent, saying why (a span too large for any request). */
+void otlp_sender_set_aside(otlp_sender *sender, const otlp_request *request, const char *why);
+/* Wait until every request has its final outcome. */
+void otlp_sender_drain(otlp_sender *sender);
+/* True once the sender stopped sending: a request ran out of time (the endpoint is down
+ * or overloaded) or the process was interrupted. Later requests go to the spool. */
+bool otlp_sender_stopped(const otlp_sender *sender);
+/* Add the outcomes so far to report (exported, failed) and details (spooled, rejected,
+ * interrupted). */
+void otlp_sender_tally(const otlp_sender *sender, export_report *report,
+                       export_details *details);
+/* Why the first request failed, or why spans were rejected; "" when nothing went wrong. */
+const char *otlp_sender_first_failure(const otlp_sender *sender);
+/* Check that line looks like "Name: value" with no line break. 0, or -1 with a reason that
+ * gives the header's position (index + 1) only: its name may be a secret too. */
+int http_check_header_line(const char *line, size_t index, char *reason);
+/* A copy of url (malloc'd) with a user:password@ part replaced by "***@". */
+char *http_hide_credentials(const char *url);
+/* Release the sender (NULL-safe); drain it first, or requests under way are dropped. */
+void otlp_sender_free(otlp_sender *sender);
 
 #endif

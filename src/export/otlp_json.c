@@ -190,6 +190,11 @@ size_t otlp_json_request_span_bytes(const otlp_json_request *req) {
 }
 
 /* See otlp_json.h. */
+size_t otlp_json_request_overhead(const otlp_json_request *req) {
+    return req->prefix_len + sizeof request_suffix - 1;
+}
+
+/* See otlp_json.h. */
 bt_str otlp_json_request_finish(otlp_json_request *req) {
     buf_append(&req->data, request_suffix, sizeof request_suffix - 1);
     return (bt_str){req->data.data, req->data.len};

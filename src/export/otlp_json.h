@@ -31,6 +31,9 @@ void otlp_json_request_init(otlp_json_request *req, const span_resource *resourc
 void otlp_json_request_add(otlp_json_request *req, bt_str span_object);
 /* Bytes of the span objects added so far, commas included (what chunk limits count). */
 size_t otlp_json_request_span_bytes(const otlp_json_request *req);
+/* Bytes a complete request adds to its span objects (the prefix and the suffix): finish
+ * returns exactly this plus span_bytes. */
+size_t otlp_json_request_overhead(const otlp_json_request *req);
 /* The complete request (no trailing newline). Borrowed from req: valid until the next
  * reset or free; call otlp_json_request_reset before adding more spans. */
 bt_str otlp_json_request_finish(otlp_json_request *req);

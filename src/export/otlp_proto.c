@@ -364,6 +364,9 @@ size_t otlp_proto_request_span_bytes(const otlp_proto_request *req) {
     return req->data.len - req->header_room;
 }
 
+/* See otlp_proto.h: the room reserved in front of the records holds the whole wrapper. */
+size_t otlp_proto_request_overhead(const otlp_proto_request *req) { return req->header_room; }
+
 /* See otlp_proto.h: the wrapper's lengths follow from the span bytes, so it is encoded
  * last and placed right before the first span record. */
 bt_str otlp_proto_request_finish(otlp_proto_request *req) {

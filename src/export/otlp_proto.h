@@ -37,6 +37,9 @@ void otlp_proto_request_init(otlp_proto_request *req, const span_resource *resou
 void otlp_proto_request_add(otlp_proto_request *req, bt_str span_message);
 /* Bytes of the Span records added so far (what chunk limits count). */
 size_t otlp_proto_request_span_bytes(const otlp_proto_request *req);
+/* Most bytes a complete request adds to its Span records (resource, scope and the
+ * wrappers' tags and lengths): finish returns at most this plus span_bytes. */
+size_t otlp_proto_request_overhead(const otlp_proto_request *req);
 /* The complete request. Borrowed from req: valid until the next add, reset or free. */
 bt_str otlp_proto_request_finish(otlp_proto_request *req);
 /* Forget the spans, keep the resource, scope and memory. */

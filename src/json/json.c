@@ -29,6 +29,11 @@
 enum { JSON_MAX_DEPTH = 256 };
 /* The smallest token buffer allocated. */
 enum { JSON_MIN_TOKENS = 64 };
+/* More values are rejected: tokens cost 20 bytes each, ten times a value as short as "0,",
+ * so a hostile line of small values would otherwise take ten times its size in memory.
+ * The largest real records (OpenAI embedding results of 2048 inputs of 3072 dimensions)
+ * hold about 6.3 million values; this bounds the token buffer to 160 MiB. */
+enum { JSON_MAX_TOKENS = 1 << 23 };
 
 /* One token, as jsmn fills it. Once json_parse has linked the tokens, jsmn.parent no longer
  * holds the parent: it holds the index of the token after this one's subtree (see
@@ -289,6 +294,9 @@ int json_parse(json_doc *doc, const char *text, size_t len, char *reason) {
     int token_count = 0;
     size_t root_start = 0, root_end = 0;
     if (validate(text, len, &token_count, &root_start, &root_end, reason) < 0) return -1;
+    if (token_count > JSON_MAX_TOKENS)
+        return fail(reason, "JSON document of %d values, over the limit of %d", token_count,
+                    JSON_MAX_TOKENS);
     reserve_tokens(doc, (unsigned)token_count);
     char first = text[root_start];
     if (first == '{' || first == '[') {

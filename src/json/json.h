@@ -38,7 +38,8 @@ typedef struct json_doc {
 
 /* Parse text[0..len) as one JSON value (surrounding whitespace allowed). On failure returns -1
  * and writes a short reason ("invalid JSON at byte 17: ...", "invalid UTF-8 at byte 4").
- * Strict: grammar per RFC 8259, valid UTF-8, no trailing data. The doc keeps its token
+ * Strict: grammar per RFC 8259, valid UTF-8, no trailing data; at most 256 levels of nesting
+ * and 8,388,608 values (token memory stays bounded on hostile input). The doc keeps its token
  * buffer between calls, so parsing many lines allocates only when a line is larger. */
 int json_parse(json_doc *doc, const char *text, size_t len, char *reason);
 /* Release the token buffer. */

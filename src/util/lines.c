@@ -33,13 +33,15 @@ int lines_open(line_reader *reader, const char *path, size_t max_line, char *rea
     reader->cap = LINES_BLOCK;
     reader->buf = xmalloc(reader->cap + 1);
     reader->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-    reader->max_line = max_line ? max_line : LINES_DEFAULT_MAX;
+    reader->max_line = max_line == 0 ? LINES_DEFAULT_MAX
+                       : max_line > LINES_LIMIT_MAX ? LINES_LIMIT_MAX : max_line;
     reader->at_start = true;
     return 0;
 }
 
 /* Read more bytes after end, first moving the unread tail to the front (growing the buffer
- * when the tail fills it). Returns bytes read, 0 at EOF, -1 with reason. */
+ * when the tail fills it, doubling but never past max_line + 2: a longest line with its CR
+ * and LF). Returns bytes read, 0 at EOF, -1 with reason. */
 static ssize_t fill(line_reader *r, char *reason) {
     if (r->start > 0) {
         size_t tail = r->end - r->start;
@@ -49,7 +51,10 @@ static ssize_t fill(line_reader *r, char *reason) {
         r->end = tail;
     }
     if (r->end == r->cap) {
-        r->cap *= 2;
+        /* lines_next calls fill only while the tail (end) is at most max_line + 1 bytes, so
+         * the capped size still leaves room to read. */
+        size_t grown = r->cap * 2;
+        r->cap = grown < r->max_line + 2 ? grown : r->max_line + 2;
         r->buf = xreallocarray(r->buf, r->cap + 1, 1);
     }
     for (;;) {
@@ -63,19 +68,27 @@ static ssize_t fill(line_reader *r, char *reason) {
     }
 }
 
-/* Skip the rest of an over-long line: discard bytes up to and including the next LF. */
-static int skip_to_newline(line_reader *r, char *reason) {
+/* Skip the rest of an over-long line: discard bytes up to and including the next LF (or to
+ * the end of the file), adding the bytes of the line to *skipped; a CR before the LF is not
+ * counted, as it is not for lines that fit. */
+static int skip_to_newline(line_reader *r, size_t *skipped, char *reason) {
+    char last = '\0'; /* the last byte of the line seen so far */
     for (;;) {
         char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+        size_t end = nl ? (size_t)(nl - r->buf) : r->end;
+        if (end > r->start) last = r->buf[end - 1];
+        *skipped += end - r->start;
         if (nl) {
-            r->start = (size_t)(nl - r->buf) + 1;
-            return 0;
+            r->start = end + 1;
+            break;
         }
         r->buf_offset += r->end;
         r->start = r->end = 0;
-        if (r->eof) return 0;
+        if (r->eof) break;
         if (fill(r, reason) < 0) return -1;
     }
+    if (last == '\r') (*skipped)--;
+    return 0;
 }
 
 int lines_next(line_reader *r, line *out, char *reason) {
@@ -116,10 +129,10 @@ int lines_next(line_reader *r, line *out, char *reason) {
             out->number = ++r->line_number;
             out->offset = r->buf_offset + r->start;
             out->ptr = NULL;
-            out->len = avail;
+            out->len = 0;
             out->too_long = true;
             r->at_start = false;
-            if (skip_to_newline(r, reason) < 0) return -1;
+            if (skip_to_newline(r, &out->len, reason) < 0) return -1;
             return 1;
         }
         scanned = avail;

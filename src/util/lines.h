@@ -1,7 +1,9 @@
 /* A streaming line reader: reads a file in large blocks and hands out one line at a time
  * without copying when it can. Lines end in LF or CRLF (both stripped); a UTF-8 BOM at the
  * start of the file is skipped; a missing final newline is fine. Memory is one block plus
- * the longest line; a line longer than max_line is reported (too_long) and skipped whole. */
+ * the longest line, and never more than max_line + 2 bytes however long a line is: a line
+ * longer than max_line is reported (too_long, with its full length) and skipped whole,
+ * its bytes read through the one buffer and dropped, never kept. */
 #ifndef BT_UTIL_LINES_H
 #define BT_UTIL_LINES_H
 
@@ -32,12 +34,20 @@ typedef struct line {
     size_t len;
     uint64_t number;        /* 1-based line number */
     uint64_t offset;        /* file offset of the first byte */
-    bool too_long;          /* longer than max_line: ptr is NULL, the line was skipped */
+    bool too_long;          /* longer than max_line: ptr is NULL, len is its full length
+                               (line ending excluded), the line was skipped */
 } line;
 
-#define LINES_DEFAULT_MAX (1024u * 1024u * 1024u)
+/* The default line-length limit (--max-line-bytes): 256 MiB. The largest real batch records
+ * are OpenAI embedding results, about 130 MB for 2048 inputs of 3072 dimensions; the JSON
+ * reader's token limit (json.h) bounds what a line under this limit can cost on top. */
+#define LINES_DEFAULT_MAX ((size_t)256 << 20)
+/* The largest limit accepted; larger values are clamped to it (so max_line + 2 cannot
+ * overflow). */
+#define LINES_LIMIT_MAX ((size_t)SIZE_MAX / 4)
 
-/* Open path for reading. -1 with reason (e.g. "No such file or directory", "is a
+/* Open path for reading, with lines longer than max_line bytes reported and skipped (0: the
+ * default, LINES_DEFAULT_MAX). -1 with reason (e.g. "No such file or directory", "is a
  * directory") on failure. */
 int lines_open(line_reader *reader, const char *path, size_t max_line, char *reason);
 /* The next line: 1 and *out filled; 0 at end of file; -1 with reason on a read error. */

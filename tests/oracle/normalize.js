@@ -594,7 +594,9 @@ function readSinkDirectory(dir, protocol) {
     const meta = JSON.parse(fs.readFileSync(path.join(dir, metaName), 'utf8'));
     const where = `request #${meta.seq} (${meta.method} ${meta.path})`;
     if (meta.response_status < 200 || meta.response_status > 299) continue;
-    if (meta.method !== 'POST' || meta.path !== '/v1/traces') fail(where, 'expected POST /v1/traces');
+    if (meta.method !== 'POST' || (meta.path !== '/v1/traces' && meta.path !== '/otel/v1/traces')) {
+      fail(where, 'expected POST /v1/traces (or Braintrust\'s /otel/v1/traces)');
+    }
     const contentType = (meta.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
     if (protocol && PROTOCOL_CONTENT_TYPES[protocol] !== contentType) {
       fail(where, `content-type "${contentType}" but protocol ${protocol} needs "${PROTOCOL_CONTENT_TYPES[protocol]}"`);

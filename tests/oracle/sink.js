@@ -25,11 +25,16 @@
 // Requests are stored before they are answered, so once a client has its answer the files
 // are on disk.
 //
+// A body-size check: with "max_body_bytes": N in the config, a request whose body (as sent,
+// or once gunzipped) is larger than N is a violation: it is stored with its error, answered
+// 413, and counted in /_sink/stats, so a test can fail on it (null turns the check off).
+//
 // Control endpoint (the same port), for a driver running many cases against one sink:
-//   POST /_sink/config  {"dir": DIR, "script": [...], "then": {...}}  -> {"ok": true}
+//   POST /_sink/config  {"dir": DIR, "script": [...], "then": {...}, "max_body_bytes": N}
+//     -> {"ok": true}
 //     switches the store directory (created if needed; numbering restarts at 1) and the
 //     script; omitted fields keep their value except the script, which restarts.
-//   GET  /_sink/stats   -> {"dir", "requests", "step"}
+//   GET  /_sink/stats   -> {"dir", "requests", "step", "violations"}
 // The same config can be sent from the shell: node sink.js --control PORT JSON
 //
 // It exits 0 on SIGTERM/SIGINT and by itself after --idle-timeout seconds (default 600)
@@ -53,6 +58,8 @@ const state = {
   requests: 0,        // requests received in total (all dirs)
   step: 0,            // index of the script step answering the next request
   startedAt: Date.now(), // for received_at_ms
+  maxBodyBytes: null, // the body-size check's limit, or null
+  violations: 0,      // requests over maxBodyBytes (all dirs)
 };
 
 // Parses the command line into {dir, portFile, config, idleSeconds, control}.
@@ -78,6 +85,7 @@ function applyConfig(config) {
     if (state.dir !== null) fs.mkdirSync(state.dir, { recursive: true });
   }
   if (config.then !== undefined) state.then = config.then;
+  if (config.max_body_bytes !== undefined) state.maxBodyBytes = config.max_body_bytes;
   state.script = (config.script || []).map((step) => ({ ...step, remaining: step.times || 1 }));
   state.step = 0;
 }
@@ -166,7 +174,10 @@ function handleControl(req, raw, res) {
       answer = { status: 400, body: { ok: false, error: err.message } };
     }
   } else if (req.method === 'GET' && req.url === '/_sink/stats') {
-    answer = { status: 200, body: { dir: state.dir, requests: state.requests, step: state.step } };
+    answer = {
+      status: 200,
+      body: { dir: state.dir, requests: state.requests, step: state.step, violations: state.violations },
+    };
   } else {
     answer = { status: 404, body: { ok: false, error: 'unknown control request' } };
   }
@@ -188,18 +199,33 @@ function decodeBody(req, raw) {
 
 // Answers one export request according to the script.
 function handleExport(req, raw, res) {
-  const { body, error } = decodeBody(req, raw);
+  const decoded = decodeBody(req, raw);
+  const { body } = decoded;
+  let { error } = decoded;
+  const limit = state.maxBodyBytes;
+  if (!error && limit !== null && (raw.length > limit || body.length > limit)) {
+    error = `body of ${raw.length} bytes (${body.length} decoded) exceeds max_body_bytes ${limit}`;
+    state.violations++;
+    process.stderr.write(`sink: ${error}\n`);
+  }
   const meta = storeRequest(req, raw, body, error);
+  if (error && error.includes('max_body_bytes')) {
+    recordResponse(meta, 413, 'too-large');
+    res.writeHead(413, { 'content-type': 'text/plain' });
+    res.end(`${error}\n`);
+    return;
+  }
   if (error) {
     recordResponse(meta, 400, 'bad-encoding');
     res.writeHead(400, { 'content-type': 'text/plain' });
     res.end(`${error}\n`);
     return;
   }
-  if (req.method !== 'POST' || req.url !== '/v1/traces') {
+  // /otel/v1/traces is where Braintrust's OTLP endpoint lives (the Braintrust preset).
+  if (req.method !== 'POST' || (req.url !== '/v1/traces' && req.url !== '/otel/v1/traces')) {
     recordResponse(meta, 404, 'wrong-path');
     res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('only POST /v1/traces\n');
+    res.end('only POST /v1/traces or /otel/v1/traces\n');
     return;
   }
   const step = nextStep();

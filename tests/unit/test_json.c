@@ -169,6 +169,19 @@ TEST(nesting_limit_is_linear_and_exact) {
     free(deep);
 }
 
+/* A document of more values than JSON_MAX_TOKENS (1 << 23) is refused before any token is
+ * allocated: "[0,0,...,0]" with 1 << 23 zeros is one value too many. */
+TEST(value_limit_bounds_token_memory) {
+    size_t zeros = (size_t)1 << 23, len = 2 * zeros + 1;
+    char *text = xmalloc(len + 1);
+    text[0] = '[';
+    for (size_t i = 0; i < zeros; i++) memcpy(text + 1 + 2 * i, "0,", 2);
+    text[len - 1] = ']';
+    text[len] = '\0';
+    CHECK_REJECTED_N(text, len, "JSON document of 8388609 values, over the limit of 8388608");
+    free(text);
+}
+
 TEST(lookups_follow_nesting) {
     json_doc doc = JSON_DOC_INIT;
     char reason[REASON_MAX];
@@ -570,6 +583,7 @@ int main(void) {
     RUN(rejects_invalid_utf8_with_offset);
     RUN(accepts_valid_documents);
     RUN(nesting_limit_is_linear_and_exact);
+    RUN(value_limit_bounds_token_memory);
     RUN(lookups_follow_nesting);
     RUN(lookup_keys_are_compared_unescaped_and_last_duplicate_wins);
     RUN(next_and_first_walk_mixed_depth);

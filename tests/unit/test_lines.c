@@ -90,6 +90,8 @@ TEST(line_over_the_limit_is_reported_and_skipped) {
     CHECK(ln.too_long);
     CHECK(ln.ptr == NULL);
     CHECK_INT(ln.number, 1);
+    CHECK_INT(ln.len, big); /* the full length, not what was buffered */
+    CHECK(reader.cap <= (1u << 20) + 2); /* never grown past the limit */
     CHECK_INT(lines_next(&reader, &ln, reason), 1);
     CHECK(!ln.too_long);
     CHECK_STRN(ln.ptr, ln.len, "next");
@@ -98,6 +100,60 @@ TEST(line_over_the_limit_is_reported_and_skipped) {
     lines_close(&reader);
     unlink(path);
     free(bytes);
+}
+
+TEST(over_long_lines_without_newline_or_with_crlf_are_measured_whole) {
+    size_t big = (3u << 20) + 5;
+    char *bytes = malloc(2 * big + 16);
+    memset(bytes, 'z', 2 * big + 16);
+    memcpy(bytes, "ok\r\n", 4);
+    memcpy(bytes + 4 + big, "\r\n", 2); /* line 2: big bytes, CRLF */
+    const char *path = temp_file(bytes, 4 + big + 2 + big); /* line 3: big bytes, no LF */
+    line_reader reader;
+    char reason[REASON_MAX];
+    CHECK_INT(lines_open(&reader, path, 100, reason), 0);
+    line ln;
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK_STRN(ln.ptr, ln.len, "ok");
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK(ln.too_long);
+    CHECK_INT(ln.len, big);
+    CHECK_INT(ln.number, 2);
+    CHECK_INT(ln.offset, 4);
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK(ln.too_long);
+    CHECK_INT(ln.len, big);
+    CHECK_INT(ln.number, 3);
+    CHECK_INT(ln.offset, 4 + big + 2);
+    CHECK_INT(lines_next(&reader, &ln, reason), 0);
+    CHECK(reader.cap == 1u << 20); /* one block: a small limit never grows the buffer */
+    lines_close(&reader);
+    unlink(path);
+    free(bytes);
+}
+
+TEST(short_lines_over_a_small_limit_are_skipped_and_huge_limits_clamped) {
+    const char *path = temp_file("12345\n123456\r\n1234567", 21);
+    line_reader reader;
+    char reason[REASON_MAX];
+    CHECK_INT(lines_open(&reader, path, 6, reason), 0);
+    line ln;
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK_STRN(ln.ptr, ln.len, "12345");
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK_STRN(ln.ptr, ln.len, "123456"); /* the CR does not count */
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK(ln.too_long && ln.ptr == NULL);
+    CHECK_INT(ln.len, 7);
+    CHECK_INT(lines_next(&reader, &ln, reason), 0);
+    lines_close(&reader);
+    CHECK_INT(lines_open(&reader, path, SIZE_MAX, reason), 0);
+    CHECK(reader.max_line == LINES_LIMIT_MAX);
+    lines_close(&reader);
+    CHECK_INT(lines_open(&reader, path, 0, reason), 0);
+    CHECK(reader.max_line == LINES_DEFAULT_MAX);
+    lines_close(&reader);
+    unlink(path);
 }
 
 TEST(directory_and_missing_file_are_errors) {
@@ -113,6 +169,8 @@ int main(void) {
     RUN(crlf_bom_blank_lines_and_no_final_newline);
     RUN(empty_file_has_no_lines);
     RUN(line_longer_than_a_block_is_returned_whole);
+    RUN(over_long_lines_without_newline_or_with_crlf_are_measured_whole);
+    RUN(short_lines_over_a_small_limit_are_skipped_and_huge_limits_clamped);
     RUN(line_over_the_limit_is_reported_and_skipped);
     RUN(directory_and_missing_file_are_errors);
     TEST_MAIN_END();

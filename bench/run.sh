@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# The benchmark behind `make bench` (see bench/README.md). In one go: builds batchtrace and the
+# bench tools in Release, generates the batches once (cached under the build directory),
+# installs the peer's pinned npm packages, starts the loopback OTLP sink, then times each job
+# BENCH_RUNS times (best wall time kept, with that run's peak RSS) and prints a table and the
+# ratios measured in this run:
+#   parse-only floors   batchtrace's JSON reader, Node readline + JSON.parse, jq
+#   batchtrace          collect to the file exporter; to the sink over OTLP/HTTP protobuf
+#   peer                the same job on the OpenTelemetry JS SDK, to a file; to the sink
+# then, for OpenAI, peak RSS with a results file four times larger and the input index's
+# bytes per item.
+#
+# Settings (environment): BENCH_BUILD_DIR (default build-bench), BENCH_RUNS (3),
+# BENCH_ITEMS (50000), BENCH_PROVIDERS ("openai anthropic"), BENCH_JOBS (2, build jobs).
+set -euo pipefail
+export LC_ALL=C
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_dir=${BENCH_BUILD_DIR:-$root/build-bench}
+mkdir -p "$build_dir"
+build_dir=$(cd "$build_dir" && pwd)
+runs=${BENCH_RUNS:-3}
+items=${BENCH_ITEMS:-50000}
+providers=${BENCH_PROVIDERS:-openai anthropic}
+jobs=${BENCH_JOBS:-2}
+data_dir=$build_dir/bench-data
+work_dir=$build_dir/bench-out
+expected_spans=$((items + 1)) # every generated item has a result, plus the task span
+
+# Nothing from the caller's OpenTelemetry environment may redirect or reshape an export.
+unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_TRACES_ENDPOINT OTEL_EXPORTER_OTLP_HEADERS \
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS OTEL_EXPORTER_OTLP_PROTOCOL OTEL_EXPORTER_OTLP_COMPRESSION \
+    OTEL_EXPORTER_OTLP_TIMEOUT OTEL_SERVICE_NAME OTEL_RESOURCE_ATTRIBUTES TRACEPARENT
+export BATCHTRACE_NOW=2026-03-12T00:00:00Z
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+    log "$*"
+    exit 1
+}
+
+command -v node >/dev/null || die "node is needed (sh scripts/install-deps.sh bench)"
+[ -x /usr/bin/time ] || die "/usr/bin/time is needed (sh scripts/install-deps.sh bench)"
+
+# --- build ----------------------------------------------------------------------------------
+log "building Release in $build_dir"
+cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build_dir" -j "$jobs" --target batchtrace batchtrace-bench-gen \
+    batchtrace-bench-baseline batchtrace-bench-index-cost >/dev/null
+batchtrace=$build_dir/batchtrace
+gen=$build_dir/batchtrace-bench-gen
+baseline=$build_dir/batchtrace-bench-baseline
+index_cost=$build_dir/batchtrace-bench-index-cost
+
+if [ ! -d "$root/bench/peer/node_modules/@opentelemetry/exporter-trace-otlp-proto" ]; then
+    log "installing the peer's pinned packages (npm ci)"
+    (cd "$root/bench/peer" && npm ci --no-audit --no-fund >&2)
+fi
+
+# --- data -----------------------------------------------------------------------------------
+# Prints the directory of the batch for provider $1 with results scale $2, generating it when
+# it is missing or was made by another version of the generator or with other settings.
+batch_dir() {
+    local dir=$data_dir/$1-$items-x$2
+    local stamp
+    stamp="$(cksum <"$root/bench/gen.c") $1 $items $2"
+    if [ ! -f "$dir/.complete" ] || [ "$(cat "$dir/.complete")" != "$stamp" ]; then
+        log "generating $1 batch: $items items, results scale $2"
+        rm -rf "$dir"
+        mkdir -p "$data_dir"
+        "$gen" --provider "$1" --items "$items" --results-scale "$2" --out "$dir" >/dev/null
+        printf '%s\n' "$stamp" >"$dir/.complete"
+    fi
+    printf '%s\n' "$dir"
+}
+
+# Sets inputs, results (an array) and batch for provider $1 in directory $2.
+batch_files() {
+    batch=$2/batch.json
+    if [ "$1" = openai ]; then
+        inputs=$2/input.jsonl
+        results=("$2/output.jsonl" "$2/errors.jsonl")
+    else
+        inputs=$2/requests.jsonl
+        results=("$2/results.jsonl")
+    fi
+}
+
+# Total size in bytes of the files named.
+bytes_of() { stat -c %s "$@" | awk '{ total += $1 } END { print total }'; }
+
+# --- the sink -------------------------------------------------------------------------------
+mkdir -p "$work_dir"
+rm -f "$work_dir/sink.port"
+node "$root/bench/sink.js" --port-file "$work_dir/sink.port" >/dev/null 2>"$work_dir/sink.err" &
+sink_pid=$!
+trap 'kill "$sink_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+    [ -f "$work_dir/sink.port" ] && break
+    sleep 0.1
+done
+[ -f "$work_dir/sink.port" ] || die "the sink did not start: $(cat "$work_dir/sink.err")"
+sink_url=http://127.0.0.1:$(cat "$work_dir/sink.port")
+
+# A field of the sink's counters.
+sink_stat() { curl -fsS "$sink_url/_bench/stats" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
+
+# --- measuring ------------------------------------------------------------------------------
+declare -A wall rss cpu sink_cpu input_size result_size
+
+# measure KEY CHECK COMMAND...: runs COMMAND $runs times and keeps the best wall time (seconds)
+# and that run's peak RSS (KiB) and CPU time (user + system seconds) under KEY. It must exit 0. CHECK says how the spans are
+# verified: "sink" (the sink received exactly $expected_spans spans, every run), "file:PATH"
+# (PATH holds exactly that many, checked after the first run, untimed) or "none".
+measure() {
+    local key=$1 check=$2
+    shift 2
+    local run start end seconds
+    for ((run = 1; run <= runs; run++)); do
+        [ "$check" = sink ] && curl -fsS -X POST "$sink_url/_bench/reset" >/dev/null
+        start=$EPOCHREALTIME
+        if ! /usr/bin/time -f '%M %U %S' -o "$work_dir/usage" "$@" >"$work_dir/stdout" 2>"$work_dir/stderr"; then
+            cat "$work_dir/stderr" >&2
+            die "$key failed: $*"
+        fi
+        end=$EPOCHREALTIME
+        seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
+        case $check in
+        sink)
+            local spans
+            spans=$(sink_stat spans)
+            [ "$spans" = "$expected_spans" ] || die "$key: the sink received $spans spans, not $expected_spans"
+            ;;
+        file:*)
+            if [ "$run" = 1 ]; then
+                local spans
+                spans=$(node "$root/bench/count-spans.js" "${check#file:}")
+                [ "$spans" = "$expected_spans" ] || die "$key: the file holds $spans spans, not $expected_spans"
+            fi
+            ;;
+        esac
+        if [ -z "${wall[$key]:-}" ] || awk -v a="$seconds" -v b="${wall[$key]}" 'BEGIN { exit !(a < b) }'; then
+            wall[$key]=$seconds
+            rss[$key]=$(tail -n 1 "$work_dir/usage" | cut -d' ' -f1)
+            cpu[$key]=$(tail -n 1 "$work_dir/usage" | awk '{ printf "%.2f", $2 + $3 }')
+            [ "$check" = sink ] && sink_cpu[$key]=$(sink_stat cpu_ms)
+        fi
+        log "$key run $run: ${seconds}s wall, $(tail -n 1 "$work_dir/usage") (KiB, user s, sys s)"
+    done
+}
+
+# Formats a division with one decimal.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+
+# Prints one table row: label, key, input bytes, whether it makes spans.
+row() {
+    local label=$1 key=$2 bytes=$3 spans=$4
+    local seconds=${wall[$key]}
+    local per_second=-
+    [ "$spans" = yes ] && per_second=$(awk -v n="$expected_spans" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }')
+    printf '  %-38s %8.3f %7.2f %8.1f %10s %9.1f\n' "$label" "$seconds" "${cpu[$key]}" \
+        "$(awk -v b="$bytes" -v s="$seconds" 'BEGIN { print b / s / 1e6 }')" "$per_second" \
+        "$(awk -v k="${rss[$key]}" 'BEGIN { print k / 1024 }')"
+}
+
+# --- the run --------------------------------------------------------------------------------
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+mem_total=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git -C "$root" status --porcelain -- src include 2>/dev/null)" ] && commit="$commit+changes"
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+
+for provider in $providers; do
+    dir=$(batch_dir "$provider" 1)
+    batch_files "$provider" "$dir"
+    input_bytes=$(bytes_of "$inputs")
+    result_bytes=$(bytes_of "${results[@]}")
+    results_args=()
+    for file in "${results[@]}"; do results_args+=(--results "$file"); done
+    collect=("$batchtrace" collect --input "$inputs" "${results_args[@]}" --batch "$batch" --quiet)
+    peer=(node "$root/bench/peer/peer.js" --provider "$provider" --input "$inputs"
+        "${results_args[@]}" --batch "$batch")
+
+    measure "$provider/baseline" none "$baseline" "$inputs" "${results[@]}"
+    measure "$provider/node" none node "$root/bench/json-parse.js" "$inputs" "${results[@]}"
+    if command -v jq >/dev/null; then
+        measure "$provider/jq" none jq empty "$inputs" "${results[@]}"
+    fi
+    measure "$provider/bt-file" "file:$work_dir/batchtrace.jsonl" \
+        "${collect[@]}" --exporter file --output "$work_dir/batchtrace.jsonl"
+    measure "$provider/bt-otlp" sink \
+        "${collect[@]}" --exporter otlp --endpoint "$sink_url" --protocol http/protobuf
+    measure "$provider/peer-file" "file:$work_dir/peer.jsonl" "${peer[@]}" --output "$work_dir/peer.jsonl"
+    measure "$provider/peer-otlp" sink "${peer[@]}" --endpoint "$sink_url"
+    rm -f "$work_dir/batchtrace.jsonl" "$work_dir/peer.jsonl"
+    input_size[$provider]=$input_bytes
+    result_size[$provider]=$result_bytes
+
+    if [ "$provider" = openai ]; then
+        index_line=$("$index_cost" "$inputs")
+        large_dir=$(batch_dir openai 4)
+        batch_files openai "$large_dir"
+        large_result_bytes=$(bytes_of "${results[@]}")
+        results_args=()
+        for file in "${results[@]}"; do results_args+=(--results "$file"); done
+        large=("$batchtrace" collect --input "$inputs" "${results_args[@]}" --batch "$batch" --quiet)
+        measure openai/bt-file-x4 "file:$work_dir/batchtrace.jsonl" \
+            "${large[@]}" --exporter file --output "$work_dir/batchtrace.jsonl"
+        measure openai/bt-otlp-x4 sink \
+            "${large[@]}" --exporter otlp --endpoint "$sink_url" --protocol http/protobuf
+        rm -f "$work_dir/batchtrace.jsonl"
+    fi
+done
+
+# --- the report -----------------------------------------------------------------------------
+echo
+echo "batchtrace benchmark ($(date -u +%Y-%m-%dT%H:%MZ), commit $commit)"
+echo "machine: $(nproc) CPUs, $cpu_model, $mem_total; load average at start: $load"
+echo "node $(node --version); best of $runs runs; MB = 10^6 bytes; MB/s = (inputs + results) / wall"
+for provider in $providers; do
+    total=$((input_size[$provider] + result_size[$provider]))
+    echo
+    printf '%s batch: %d items, inputs %.1f MB + results %.1f MB = %.1f MB, %d spans\n' \
+        "$provider" "$items" "$(ratio "${input_size[$provider]}" 1e6)" "$(ratio "${result_size[$provider]}" 1e6)" \
+        "$(ratio "$total" 1e6)" "$expected_spans"
+    printf '  %-38s %8s %7s %8s %10s %9s\n' job "wall s" "CPU s" "MB/s" "spans/s" "RSS MB"
+    row "parse only: batchtrace JSON reader" "$provider/baseline" "$total" no
+    row "parse only: node readline+JSON.parse" "$provider/node" "$total" no
+    [ -n "${wall[$provider/jq]:-}" ] && row "parse only: jq empty" "$provider/jq" "$total" no
+    row "batchtrace collect, file" "$provider/bt-file" "$total" yes
+    row "batchtrace collect, OTLP/HTTP protobuf" "$provider/bt-otlp" "$total" yes
+    row "peer (OTel JS SDK), OTLP/JSON file" "$provider/peer-file" "$total" yes
+    row "peer (OTel JS SDK), OTLP/HTTP protobuf" "$provider/peer-otlp" "$total" yes
+    echo "  ratios (this run):"
+    echo "    batchtrace vs peer, file:                $(ratio "${wall[$provider/peer-file]}" "${wall[$provider/bt-file]}")x faster (issue target for OpenAI: >= 15x)"
+    echo "    batchtrace vs peer, OTLP/HTTP protobuf:  $(ratio "${wall[$provider/peer-otlp]}" "${wall[$provider/bt-otlp]}")x faster (issue target for OpenAI: >= 10x)"
+    echo "    batchtrace file vs parse-only baseline:  $(ratio "${wall[$provider/bt-file]}" "${wall[$provider/baseline]}")x the baseline's time"
+    echo "    batchtrace OTLP vs parse-only baseline:  $(ratio "${wall[$provider/bt-otlp]}" "${wall[$provider/baseline]}")x the baseline's time"
+    echo "    the same in CPU time (user + system; steadier when the machine is shared):"
+    echo "      vs peer, file $(ratio "${cpu[$provider/peer-file]}" "${cpu[$provider/bt-file]}")x;" \
+        "vs peer, OTLP $(ratio "${cpu[$provider/peer-otlp]}" "${cpu[$provider/bt-otlp]}")x;" \
+        "file vs baseline $(ratio "${cpu[$provider/bt-file]}" "${cpu[$provider/baseline]}")x;" \
+        "OTLP vs baseline $(ratio "${cpu[$provider/bt-otlp]}" "${cpu[$provider/baseline]}")x"
+    echo "    sink CPU during the best OTLP runs:      batchtrace ${sink_cpu[$provider/bt-otlp]} ms, peer ${sink_cpu[$provider/peer-otlp]} ms"
+done
+if [[ " $providers " == *" openai "* ]]; then
+    echo
+    echo "memory (openai):"
+    printf '  peak RSS, results %.1f MB:          file %.1f MB, OTLP %.1f MB (issue target: < 128 MB)\n' \
+        "$(ratio "${result_size[openai]}" 1e6)" "$(ratio "${rss[openai/bt-file]}" 1024)" \
+        "$(ratio "${rss[openai/bt-otlp]}" 1024)"
+    printf '  peak RSS, results %.1f MB (scale 4): file %.1f MB (%+.1f%%), OTLP %.1f MB (%+.1f%%) (issue target: within 10%%)\n' \
+        "$(ratio "$large_result_bytes" 1e6)" \
+        "$(ratio "${rss[openai/bt-file-x4]}" 1024)" \
+        "$(awk -v a="${rss[openai/bt-file-x4]}" -v b="${rss[openai/bt-file]}" 'BEGIN { print (a - b) * 100 / b }')" \
+        "$(ratio "${rss[openai/bt-otlp-x4]}" 1024)" \
+        "$(awk -v a="${rss[openai/bt-otlp-x4]}" -v b="${rss[openai/bt-otlp]}" 'BEGIN { print (a - b) * 100 / b }')"
+    echo "  input index: $index_line"
+    echo "    (per_item_beyond_custom_id: issue target <= 64 bytes per item plus the custom_id)"
+fi

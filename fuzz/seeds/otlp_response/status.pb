@@ -1,0 +1,2 @@
+quota exceeded
+xy

@@ -1,0 +1,27 @@
+/* What collect and flush share on the command line: the otlp limits typed as text and
+ * checked here, and the SIGINT/SIGTERM handling that stops an export without losing it. */
+#ifndef BT_CLI_EXPORT_FLAGS_H
+#define BT_CLI_EXPORT_FLAGS_H
+
+#include <stdint.h>
+
+#include "cli/options.h"
+
+/* The limits as numbers (0: the library's default). */
+typedef struct cli_export_limits {
+    uint64_t max_request_bytes;  /* --max-request-bytes */
+    unsigned int max_in_flight;  /* --max-in-flight */
+    double export_timeout;       /* --export-timeout, seconds */
+} cli_export_limits;
+
+/* Read the limits of config into out. 0, or -1 after printing what is wrong and a hint to
+ * run `batchtrace COMMAND --help` (the caller exits 2). */
+int cli_export_limits_parse(const cli_config *config, const char *command_name,
+                            cli_export_limits *out);
+
+/* From now on, the first SIGINT or SIGTERM asks the library to stop an OTLP export (what
+ * was not delivered is spooled) and a second one ends the process at once; with no OTLP
+ * export under way (the file exporter, or before the exporter exists), the first one does. */
+void cli_catch_interrupts(void);
+
+#endif
