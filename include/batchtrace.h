@@ -87,11 +87,18 @@ typedef struct batchtrace_collect_options {
                                           retries included; 0: 30 */
     const char *braintrust_parent;     /* Braintrust preset: project_name:NAME, project_id:ID
                                           or experiment_id:ID; NULL: $BRAINTRUST_PARENT */
+    const char *context;               /* the context token batchtrace_start returned, or NULL:
+                                          then the batch object's metadata.batchtrace_ctx, then
+                                          the batch id looked up in the store */
+    const char *batch_id;              /* the provider's batch id when there is no batch
+                                          object (identities and the store lookup), or NULL */
+    int force;                         /* non-zero: with a context, send again the spans an
+                                          earlier collect of the batch sent */
 } batchtrace_collect_options;
 
 #define BATCHTRACE_COLLECT_OPTIONS_INIT {BATCHTRACE_COLLECT_OPTIONS_VERSION, NULL, 0, NULL, NULL, \
     NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, NULL, 0, 0, NULL, 0, 0, \
-    0, NULL}
+    0, NULL, NULL, NULL, 0}
 
 /* One diagnostic kept in a summary. */
 typedef struct batchtrace_diagnostic {
@@ -132,6 +139,8 @@ typedef struct batchtrace_summary {
                                           (not spooled: it did take the rest) */
     int interrupted;                   /* non-zero: batchtrace_interrupt cut the export short */
     const char *store;                 /* the spool's store URL when spans_spooled > 0, else "" */
+    uint64_t items_skipped;            /* with a context: items an earlier collect exported,
+                                          counted but not sent again (see force) */
 } batchtrace_summary;
 
 /* Collect a batch and export its spans. On return *out holds the summary (also when the run
@@ -189,6 +198,142 @@ int batchtrace_flush(batchtrace_flush_summary **out, const batchtrace_flush_opti
 char *batchtrace_flush_summary_json(const batchtrace_flush_summary *summary);
 /* Release a flush summary (NULL-safe). */
 void batchtrace_flush_summary_free(batchtrace_flush_summary *summary);
+
+#define BATCHTRACE_START_OPTIONS_VERSION 1
+
+/* What batchtrace_start needs: the batch's requests, the caller's trace context, and where
+ * the submit span goes (as for a collect run). */
+typedef struct batchtrace_start_options {
+    unsigned int version;              /* BATCHTRACE_START_OPTIONS_VERSION */
+    const char *input_path;            /* the batch's requests (OpenAI input JSONL, Anthropic
+                                          JSONL or create body) */
+    const char *provider;              /* "openai" | "anthropic"; NULL: detect from content */
+    const char *parent;                /* W3C traceparent of the caller; NULL: $TRACEPARENT,
+                                          else a new trace */
+    const char *batch_id;              /* the provider's batch id when already known, or NULL
+                                          (batchtrace_bind records it later) */
+    int no_keep_inputs;                /* non-zero: keep no copy of the inputs in the store
+                                          (collect then needs the input file) */
+    const char *store;                 /* as in batchtrace_collect_options */
+    const char *exporter;              /* as in batchtrace_collect_options, for the submit span */
+    const char *output_path;
+    const char *endpoint;
+    const char *protocol;
+    uint64_t max_request_bytes;
+    unsigned int max_in_flight;
+    double export_timeout;
+    const char *braintrust_parent;
+    size_t max_line_bytes;             /* longest request record; 0: 256 MiB */
+    batchtrace_diagnostic_fn on_diagnostic; /* may be NULL */
+    void *callback_ctx;
+} batchtrace_start_options;
+
+#define BATCHTRACE_START_OPTIONS_INIT {BATCHTRACE_START_OPTIONS_VERSION, NULL, NULL, NULL, \
+    NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL}
+
+/* What a start did. Owned by the library: release with batchtrace_start_summary_free. */
+typedef struct batchtrace_start_summary {
+    int exit_code;                     /* 0; 3: request lines rejected, no context made; 5: the
+                                          submit span was not delivered (spooled); 1, 2 */
+    const char *context;               /* the context token; "" when none was made */
+    const char *provider;              /* "openai", "anthropic", or "" */
+    const char *batch_id;              /* "" when not known yet */
+    char trace_id[33];                 /* hex; "" without a context */
+    char submit_span_id[17];
+    char task_span_id[17];             /* the task span collect will export */
+    char traceparent[56];              /* 00-<trace id>-<task span id>-<flags>: the parent for
+                                          work that follows the batch; "" without a context */
+    char input_digest[65];             /* hex SHA-256 over the sorted custom_ids */
+    uint64_t request_count;
+    int inputs_kept;                   /* non-zero: the store keeps a compressed copy */
+    uint64_t spans_exported;
+    uint64_t spans_spooled;
+    const char *destination;           /* where the submit span went, for a person */
+    const char *store;                 /* the store's URL */
+    const batchtrace_diagnostic *rejected; /* the first 1000 rejected request lines */
+    size_t rejected_kept;
+    uint64_t rejected_count;
+    const batchtrace_diagnostic *warnings;
+    size_t warnings_kept;
+    uint64_t warnings_count;
+} batchtrace_start_summary;
+
+/* Start a batch (SPEC section 3): read its requests, record its identity, digest and (unless
+ * no_keep_inputs) a compressed copy of the inputs in the store, export the
+ * `{provider}.batch.submit` span and make the context token. On return *out holds the
+ * summary (also on failure). Returns 0 when the start took place (whatever its exit code),
+ * BATCHTRACE_EUSAGE or BATCHTRACE_EFATAL otherwise. */
+int batchtrace_start(batchtrace_start_summary **out, const batchtrace_start_options *options);
+/* The start summary as one JSON object: context, metadata {"batchtrace_ctx": context},
+ * trace_id, traceparent (null without a context), then the rest; free() it. */
+char *batchtrace_start_summary_json(const batchtrace_start_summary *summary);
+/* Release a start summary (NULL-safe). */
+void batchtrace_start_summary_free(batchtrace_start_summary *summary);
+
+/* An error code: a batch id already bound to another context (batchtrace_bind). */
+#define BATCHTRACE_ECONFLICT (-3)
+
+#define BATCHTRACE_BIND_OPTIONS_VERSION 1
+
+typedef struct batchtrace_bind_options {
+    unsigned int version;              /* BATCHTRACE_BIND_OPTIONS_VERSION */
+    const char *batch_id;              /* the provider's batch id */
+    const char *context;               /* the token batchtrace_start returned */
+    const char *store;                 /* as in batchtrace_collect_options */
+} batchtrace_bind_options;
+
+#define BATCHTRACE_BIND_OPTIONS_INIT {BATCHTRACE_BIND_OPTIONS_VERSION, NULL, NULL, NULL}
+
+/* Record the provider's batch id against a verified context token, so that collect finds
+ * the context from the batch id alone (a store that never saw the start gets the batch from
+ * the token's claims). Binding again to the same id is fine. Returns 0; BATCHTRACE_EUSAGE
+ * (an option missing, a token that fails verification), BATCHTRACE_ECONFLICT (the batch id
+ * is bound to another context, or the context to another batch id) or BATCHTRACE_EFATAL
+ * (the store is broken), with batchtrace_last_error() saying why. */
+int batchtrace_bind(const batchtrace_bind_options *options);
+
+#define BATCHTRACE_STATUS_OPTIONS_VERSION 1
+
+typedef struct batchtrace_status_options {
+    unsigned int version;              /* BATCHTRACE_STATUS_OPTIONS_VERSION */
+    const char *store;                 /* as in batchtrace_collect_options */
+    const char *batch_id;              /* only this batch, or NULL: every batch */
+} batchtrace_status_options;
+
+#define BATCHTRACE_STATUS_OPTIONS_INIT {BATCHTRACE_STATUS_OPTIONS_VERSION, NULL, NULL}
+
+/* One batch the store knows. */
+typedef struct batchtrace_batch_status {
+    const char *provider;
+    const char *batch_id;              /* "" when not bound yet */
+    const char *state;                 /* "started" (nothing exported yet), "collecting" (items
+                                          exported, the task not yet), "complete" (the task
+                                          was exported) */
+    const char *batch_status;          /* the provider's status collect last saw, or "" */
+    char trace_id[33];
+    int64_t created_ns;                /* when start (or the first bind or collect) recorded it */
+    uint64_t request_count;
+    uint64_t items_exported;
+    int task_exported;
+    int inputs_kept;
+} batchtrace_batch_status;
+
+/* What the store holds. Owned by the library: release with batchtrace_status_free. */
+typedef struct batchtrace_status_summary {
+    const char *store;                 /* the store's URL */
+    const batchtrace_batch_status *batches; /* oldest first */
+    size_t batch_count;
+    uint64_t spooled_requests;         /* the spool: requests waiting for batchtrace flush */
+    uint64_t spooled_spans;
+} batchtrace_status_summary;
+
+/* Read the batches in the store and the spool. An absent store holds nothing (not an
+ * error). Returns 0 with *out set; BATCHTRACE_EUSAGE or BATCHTRACE_EFATAL otherwise. */
+int batchtrace_status(batchtrace_status_summary **out, const batchtrace_status_options *options);
+/* The status as one JSON object {store, batches: [...], spooled_requests, spooled_spans}; free(). */
+char *batchtrace_status_summary_json(const batchtrace_status_summary *summary);
+/* Release a status summary (NULL-safe). */
+void batchtrace_status_summary_free(batchtrace_status_summary *summary);
 
 /* Stop exporting soon: requests on the wire get a few seconds to finish, everything not
  * delivered goes to the spool, and the running collect or flush returns with exit code 5

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch/api.h"
 #include "batch/collect.h"
 #include "batch/diag.h"
 #include "batchtrace.h"
@@ -85,19 +86,8 @@ static void publish(summary_owner *owner) {
     s->destination = owner->destination ? owner->destination : "";
     s->outcome = o->outcome ? o->outcome : "";
     s->spans_truncated = o->spans_truncated;
+    s->items_skipped = o->items_skipped;
     s->store = owner->store ? owner->store : "";
-}
-
-/* The collection time: BATCHTRACE_NOW (RFC 3339) when set, else the clock. */
-static int collection_time(int64_t *now_ns, char *reason) {
-    const char *pinned = getenv("BATCHTRACE_NOW");
-    if (!pinned || !*pinned) {
-        *now_ns = time_now_ns();
-        return 0;
-    }
-    if (time_parse_rfc3339(pinned, strlen(pinned), now_ns) != 0)
-        return fail(reason, "BATCHTRACE_NOW is not an RFC 3339 timestamp: \"%.40s\"", pinned);
-    return 0;
 }
 
 /* Turn the public options into an engine configuration. -1 with reason on a usage error. */
@@ -141,6 +131,11 @@ static int configure(const batchtrace_collect_options *options, collect_config *
                         options->trace_id);
         config->has_trace_id = true;
     }
+    config->parent_from_flag = options->parent || options->trace_id;
+    config->context_token = options->context;
+    config->batch_id = options->batch_id && *options->batch_id ? options->batch_id : NULL;
+    config->store_url = options->store;
+    config->force = options->force != 0;
     config->no_content = options->no_content != 0;
     config->on_progress = options->on_progress;
     config->callback_ctx = options->callback_ctx;
@@ -149,7 +144,8 @@ static int configure(const batchtrace_collect_options *options, collect_config *
         return fail(reason, "--max-attribute-bytes must be at least %d, not %zu",
                     SPAN_LIMIT_MIN_BYTES, options->max_attribute_bytes);
     config->max_attribute_bytes = options->max_attribute_bytes;
-    return collection_time(&config->now_ns, reason);
+    bool pinned;
+    return collect_time_now(&config->now_ns, &pinned, reason);
 }
 
 /* export_notice_fn: the otlp exporter's notices (a request refused, spans spooled) become
@@ -263,6 +259,10 @@ char *batchtrace_summary_json(const batchtrace_summary *s) {
     jw_cstring(&w, s->task_span_id);
     jw_key(&w, "spans_exported");
     jw_uint(&w, s->spans_exported);
+    if (s->items_skipped) { /* with a context only: items an earlier run sent */
+        jw_key(&w, "items_skipped");
+        jw_uint(&w, s->items_skipped);
+    }
     if (s->max_attribute_bytes) { /* only under a limit: without one nothing can be cut */
         jw_key(&w, "spans_truncated");
         jw_uint(&w, s->spans_truncated);
@@ -341,6 +341,14 @@ void batchtrace_summary_free(batchtrace_summary *summary) {
     free(owner->destination);
     free(owner->store);
     free(owner);
+}
+
+/* See api.h. */
+int api_set_error(int code, const char *reason) { return set_error(code, reason); }
+
+/* See api.h. */
+batchtrace_diagnostic *api_diagnostic_views(const diag_list *list) {
+    return diagnostic_views(list);
 }
 
 /* See batchtrace.h: the flush itself is export/flush.c. */

@@ -9,18 +9,24 @@
 
 #include "batch/index.h"
 #include "batch/inputs.h"
+#include "batch/resume.h"
 #include "json/json.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/hash.h"
 #include "util/lines.h"
+#include "util/timeutil.h"
 #include "span/limit.h"
 
 enum {
     BATCH_OBJECT_MAX = 64 << 20,  /* a batch object is a few KiB; refuse absurd ones */
     MISSING_LISTED = 20,          /* custom_ids named in the "no result" diagnostic */
     PROGRESS_EVERY = 4096,        /* items between progress callbacks */
+    CLAIM_CHUNK = 1000,           /* custom_ids claimed in the store per transaction */
 };
+
+/* How messages name the inputs taken from the store. */
+#define STORED_INPUTS "the inputs kept in the store"
 
 /* Everything one collection works with. */
 typedef struct collector {
@@ -37,9 +43,20 @@ typedef struct collector {
     uint64_t results_bytes;           /* total size of the results files */
     uint64_t results_bytes_before;    /* bytes of the results files already read */
 
+    bt_str batch_id;                  /* the batch object's id, else --batch-id (borrowed) */
+    resume_context resume;            /* the batch's context from start, when one is used */
+    char *restored_inputs;            /* temporary file of the store's inputs, or NULL */
+    uint32_t *claim_queue;            /* entry numbers waiting for their claim (CLAIM_CHUNK) */
+    size_t claim_queued;
+    bool task_claimed;                /* this run won the task's claim */
+    uint64_t items_skipped;           /* items an earlier run exported, not sent again */
+    uint64_t items_sent;              /* item spans sent by this run (with a context) */
+
     uint8_t nonce[NONCE_LEN];
     uint8_t trace_id[16];
     uint8_t task_span_id[8];
+    bool has_parent;                  /* the task is a child of parent_span_id */
+    uint8_t parent_span_id[8];
     uint32_t trace_flags;
     int64_t task_start_ns;
     int64_t latest_item_end_ns;
@@ -158,11 +175,22 @@ static int prescan_results(collector *c, bool index_ids, char *reason) {
     return rc;
 }
 
-/* Pick the nonce, trace id and task span id (docs/design.md "Identities"). */
+/* Pick the nonce, trace id, parent and task span id (docs/design.md "Identities"): from
+ * the context when there is one. */
 static void choose_identities(collector *c) {
     const char *provider = c->provider ? c->provider->name : "unknown";
-    if (c->has_batch && c->batch.id.len) {
-        identity_nonce_from_batch(provider, c->batch.id, c->nonce);
+    if (c->resume.active) {
+        const context_claims *claims = &c->resume.claims;
+        memcpy(c->nonce, claims->nonce, NONCE_LEN);
+        memcpy(c->trace_id, claims->trace_id, 16);
+        c->trace_flags = claims->trace_flags;
+        c->has_parent = claims->has_parent;
+        memcpy(c->parent_span_id, claims->parent_span_id, 8);
+        identity_span_id(c->nonce, "task", STR_NULL, c->task_span_id);
+        return;
+    }
+    if (c->batch_id.len) {
+        identity_nonce_from_batch(provider, c->batch_id, c->nonce);
     } else {
         uint8_t digest[SHA256_LEN];
         index_digest(&c->index, digest);
@@ -172,12 +200,178 @@ static void choose_identities(collector *c) {
     if (c->config->has_parent) {
         memcpy(c->trace_id, c->config->parent.trace_id, 16);
         c->trace_flags = c->config->parent.flags;
+        c->has_parent = true;
+        memcpy(c->parent_span_id, c->config->parent.span_id, 8);
     } else if (c->config->has_trace_id) {
         memcpy(c->trace_id, c->config->trace_id, 16);
     } else {
         identity_trace_id(c->nonce, c->trace_id);
     }
     identity_span_id(c->nonce, "task", STR_NULL, c->task_span_id);
+}
+
+/* ---- the context: claims in the store ------------------------------------------------- */
+
+/* Ask the store for the queued entries' claims in one transaction and flag those won
+ * INDEX_CLAIMED. -1 with reason (then none is flagged). */
+static int flush_claims(collector *c, char *reason) {
+    size_t count = c->claim_queued;
+    if (!count) return 0;
+    c->claim_queued = 0;
+    bt_str *ids = xcalloc(count, sizeof *ids);
+    bool *won = xcalloc(count, sizeof *won);
+    for (size_t i = 0; i < count; i++)
+        ids[i] = index_custom_id(&c->index, &c->index.entries[c->claim_queue[i]]);
+    int rc = store_items_claim(c->resume.store, c->resume.nonce, ids, count, won, reason);
+    if (rc == 0)
+        for (size_t i = 0; i < count; i++)
+            if (won[i]) c->index.entries[c->claim_queue[i]].flags |= INDEX_CLAIMED;
+    free(ids);
+    free(won);
+    return rc;
+}
+
+/* Queue entry's claim (once per run), asking the store when CLAIM_CHUNK are queued. -1
+ * with reason. */
+static int queue_claim(collector *c, index_entry *entry, char *reason) {
+    if (entry->flags & INDEX_CLAIM_ASKED) return 0;
+    entry->flags |= INDEX_CLAIM_ASKED;
+    if (!c->claim_queue) c->claim_queue = xcalloc(CLAIM_CHUNK, sizeof *c->claim_queue);
+    c->claim_queue[c->claim_queued++] = (uint32_t)(entry - c->index.entries);
+    return c->claim_queued == CLAIM_CHUNK ? flush_claims(c, reason) : 0;
+}
+
+/* With a context, before anything is exported: read the custom_id of every result line
+ * and claim it, so that of two runs at the same time (or one after the other) exactly one
+ * sends each item. Lines without a usable custom_id are left to the main pass to report.
+ * -1 with reason when a file cannot be read or the store fails. */
+static int claim_results(collector *c, char *reason) {
+    json_doc doc = JSON_DOC_INIT;
+    arena_t arena = ARENA_INIT;
+    int rc = 0;
+    for (size_t f = 0; f < c->config->results_count && rc == 0; f++) {
+        line_reader reader;
+        if (lines_open(&reader, c->config->results_paths[f], c->config->max_line, reason) != 0) {
+            rc = -1;
+            break;
+        }
+        line ln;
+        char detail[REASON_MAX];
+        int got;
+        while (rc == 0 && (got = lines_next(&reader, &ln, detail)) == 1) {
+            bt_str custom_id;
+            arena_reset(&arena);
+            if (ln.too_long || json_parse(&doc, ln.ptr, ln.len, detail) != 0 ||
+                json_get_string(&doc, 0, "custom_id", &arena, &custom_id) != 0 ||
+                custom_id.len == 0 || custom_id.len > UINT16_MAX)
+                continue;
+            bool existed;
+            index_entry *entry = index_insert(&c->index, custom_id, &existed);
+            if (entry) rc = queue_claim(c, entry, reason);
+        }
+        if (rc == 0 && got < 0) rc = fail(reason, "%s: %s", c->config->results_paths[f], detail);
+        lines_close(&reader);
+    }
+    if (rc == 0) rc = flush_claims(c, reason);
+    json_doc_free(&doc);
+    arena_free(&arena);
+    return rc;
+}
+
+/* With a context, after the export: give back the claims of items whose spans were not
+ * sent (a line that turned out malformed) or, when spans were lost (neither delivered nor
+ * spooled), of every item and the task this run claimed, so a later collect sends them. */
+static void settle_claims(collector *c, bool spans_lost) {
+    bt_str *ids = xcalloc(c->index.count ? c->index.count : 1, sizeof *ids);
+    size_t count = 0;
+    for (size_t i = 0; i < c->index.count; i++) {
+        const index_entry *entry = &c->index.entries[i];
+        if ((entry->flags & INDEX_CLAIMED) && (spans_lost || !(entry->flags & INDEX_SENT)))
+            ids[count++] = index_custom_id(&c->index, entry);
+    }
+    char reason[REASON_MAX];
+    for (size_t done = 0; done < count; done += CLAIM_CHUNK) {
+        size_t chunk = count - done < CLAIM_CHUNK ? count - done : CLAIM_CHUNK;
+        if (store_items_release(c->resume.store, c->resume.nonce, ids + done, chunk, reason) != 0)
+            diag_warn(c->config->diags, "", 0, "%s", reason);
+    }
+    free(ids);
+    if (spans_lost && c->task_claimed &&
+        store_task_release(c->resume.store, c->resume.nonce, reason) != 0)
+        diag_warn(c->config->diags, "", 0, "%s", reason);
+    if (c->has_batch && c->batch.status.len) {
+        char *status = xstrndup(c->batch.status.ptr, c->batch.status.len);
+        if (store_batch_set_status(c->resume.store, c->resume.nonce, status, reason) != 0)
+            diag_warn(c->config->diags, "", 0, "%s", reason);
+        free(status);
+    }
+}
+
+/* Find the context (batch/resume.h) and take the inputs from the store when none were
+ * given. -1 with reason when the store cannot be used. */
+static int find_context(collector *c, char *reason) {
+    char *metadata_token = c->has_batch && c->batch.context_token.len
+                               ? xstrndup(c->batch.context_token.ptr, c->batch.context_token.len)
+                               : NULL;
+    char *batch_id = c->batch_id.len ? xstrndup(c->batch_id.ptr, c->batch_id.len) : NULL;
+    resume_request request = {c->config->context_token, metadata_token, batch_id,
+                              c->config->batch_id != NULL, c->config->store_url};
+    int rc = resume_find(&c->resume, &request, c->config->diags, reason);
+    free(metadata_token);
+    free(batch_id);
+    if (rc != 0 || !c->resume.active || c->config->input_path || !c->resume.record.inputs_kept)
+        return rc;
+    char detail[REASON_MAX];
+    if (resume_restore_inputs(c->resume.store, c->resume.nonce, &c->restored_inputs, detail) != 0)
+        return fail(reason, "the inputs kept in the store cannot be read: %s", detail);
+    return 0;
+}
+
+/* With a context, once the inputs are indexed: drop it when it was made for another
+ * provider or other inputs; else record the batch (and its id) in the store. -1 with
+ * reason when the store fails. */
+static int check_context(collector *c, char *reason) {
+    const context_claims *claims = &c->resume.claims;
+    char why[REASON_MAX];
+    if (c->provider && strcmp(c->provider->name, claims->provider) != 0) {
+        snprintf(why, sizeof why, "it was made for a batch of %s, not %s", claims->provider,
+                 c->provider->name);
+        resume_drop(&c->resume, c->config->diags, why);
+        return 0;
+    }
+    uint8_t digest[SHA256_LEN];
+    if (c->has_input) {
+        index_digest(&c->index, digest);
+        if (memcmp(digest, claims->input_digest, SHA256_LEN) != 0) {
+            snprintf(why, sizeof why, "it was made for other inputs (the custom_ids of %s "
+                     "differ)", c->input.path);
+            resume_drop(&c->resume, c->config->diags, why);
+            return 0;
+        }
+    }
+    char *batch_id = xstrndup(c->batch_id.ptr ? c->batch_id.ptr : "", c->batch_id.len);
+    int rc = resume_record(&c->resume, batch_id, why);
+    free(batch_id);
+    if (rc == STORE_CONFLICT) {
+        resume_drop(&c->resume, c->config->diags, why);
+        return 0;
+    }
+    if (rc != 0) return fail(reason, "%s", why);
+    if (!c->batch_id.len && c->resume.record.batch_id) c->batch_id = str_c(c->resume.record.batch_id);
+    if (c->config->parent_from_flag)
+        diag_warn(c->config->diags, "", 0, "--parent and --trace-id are ignored: the context "
+                  "from %s names the trace", c->resume.source);
+    return 0;
+}
+
+/* With a context, once the batch is settled: claim its task span (c->task_claimed says
+ * whether this run won it; a store failure is reported and counts as lost). */
+static void claim_task(collector *c) {
+    char reason[REASON_MAX];
+    if (store_task_claim(c->resume.store, c->resume.nonce, &c->task_claimed, reason) != 0) {
+        diag_warn(c->config->diags, "", 0, "%s", reason);
+        c->task_claimed = false;
+    }
 }
 
 /* ---- building and exporting spans ------------------------------------------------------ */
@@ -235,8 +429,8 @@ static int64_t item_end_ns(const collector *c, const bt_item *item) {
     return end < c->task_start_ns ? c->task_start_ns : end;
 }
 
-/* Build the LLM span of one item, export it and count it. */
-static void emit_item(collector *c, const bt_item *item) {
+/* Build the LLM span of one item and export it; model and end as emit_item chose them. */
+static void export_item_span(collector *c, const bt_item *item, bt_str model, int64_t end) {
     span_t span;
     span_init(&span, &c->item_arena);
     memcpy(span.trace_id, c->trace_id, 16);
@@ -244,7 +438,6 @@ static void emit_item(collector *c, const bt_item *item) {
     memcpy(span.parent_span_id, c->task_span_id, 8);
     span.has_parent = true;
     span.flags = c->trace_flags;
-    bt_str model = item->request_model.len ? item->request_model : item->response_model;
     const char *operation = item->operation ? item->operation : "chat";
     buf_t name = BUF_INIT;
     buf_puts(&name, operation);
@@ -256,17 +449,32 @@ static void emit_item(collector *c, const bt_item *item) {
     buf_free(&name);
     span.kind = SPAN_KIND_CLIENT;
     span.start_ns = (uint64_t)c->task_start_ns;
-    int64_t end = item_end_ns(c, item);
     span.end_ns = (uint64_t)end;
     if (item->result != RESULT_SUCCEEDED) {
         span.status = SPAN_STATUS_ERROR;
         span.status_message = item->error_message.len ? item->error_message : item->error_type;
     }
-    convention_ctx ctx = {c->has_batch ? c->batch.id : STR_NULL, c->config->no_content};
+    convention_ctx ctx = {c->batch_id, c->config->no_content};
     for (size_t i = 0; i < c->config->convention_count; i++)
         c->config->conventions[i]->item(&span, item, &ctx);
     export_span(c, &span);
+}
 
+/* Export one item's LLM span and count the item. With a context, only an item this run
+ * claimed (entry flagged INDEX_CLAIMED), or any with --force, is sent; the others were sent
+ * by an earlier run and are only counted (the task's totals cover the whole batch). */
+static void emit_item(collector *c, const bt_item *item, index_entry *entry) {
+    bt_str model = item->request_model.len ? item->request_model : item->response_model;
+    int64_t end = item_end_ns(c, item);
+    if (c->resume.active && !c->config->force && !(entry->flags & INDEX_CLAIMED)) {
+        c->items_skipped++;
+    } else {
+        if (c->resume.active) {
+            entry->flags |= INDEX_SENT;
+            c->items_sent++;
+        }
+        export_item_span(c, item, model, end);
+    }
     c->item_spans++;
     switch (item->result) {
     case RESULT_SUCCEEDED: c->succeeded++; break;
@@ -372,7 +580,7 @@ static void process_result_line(collector *c, size_t file_index, const line *ln)
                       "custom_id \"%.*s\" has no input; exported without its request", shown,
                       item.custom_id.ptr);
     }
-    emit_item(c, &item);
+    emit_item(c, &item, entry);
 }
 
 /* Stream every results file through process_result_line. -1 with reason on a read error. */
@@ -405,7 +613,7 @@ static const char *unfinished_message(batch_state state) {
 }
 
 /* What an item with no result becomes when the batch is over and did not complete. */
-static void close_unresolved(collector *c, const index_entry *entry, item_result result,
+static void close_unresolved(collector *c, index_entry *entry, item_result result,
                              const char *error_type, const char *message) {
     arena_reset(&c->item_arena);
     bt_item item;
@@ -419,7 +627,7 @@ static void close_unresolved(collector *c, const index_entry *entry, item_result
     item.result = result;
     item.error_type = str_c(error_type);
     item.error_message = str_c(message);
-    emit_item(c, &item);
+    emit_item(c, &item, entry);
 }
 
 /* Items that have inputs but no result: end them (batch over but not completed) or leave
@@ -430,8 +638,18 @@ static void resolve_unmatched(collector *c) {
     batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
     buf_t listed = BUF_INIT;
     const char *message = unfinished_message(state);
+    bool closing = state == BATCH_EXPIRED || state == BATCH_CANCELLED || state == BATCH_FAILED;
+    if (closing && c->resume.active) { /* the items about to be ended are claimed first */
+        char reason[REASON_MAX];
+        int rc = 0;
+        for (size_t i = 0; i < c->index.count && rc == 0; i++)
+            if ((sorted[i]->flags & INDEX_HAS_INPUT) && !(sorted[i]->flags & INDEX_HAS_RESULT))
+                rc = queue_claim(c, sorted[i], reason);
+        if (rc != 0 || flush_claims(c, reason) != 0)
+            diag_warn(c->config->diags, "", 0, "%s", reason);
+    }
     for (size_t i = 0; i < c->index.count; i++) {
-        const index_entry *entry = sorted[i];
+        index_entry *entry = sorted[i];
         if (!(entry->flags & INDEX_HAS_INPUT) || (entry->flags & INDEX_HAS_RESULT)) continue;
         if (state == BATCH_EXPIRED) {
             close_unresolved(c, entry, RESULT_EXPIRED, "expired", message);
@@ -484,8 +702,8 @@ static void emit_task(collector *c) {
     span_init(&span, &c->item_arena);
     memcpy(span.trace_id, c->trace_id, 16);
     memcpy(span.span_id, c->task_span_id, 8);
-    if (c->config->has_parent) {
-        memcpy(span.parent_span_id, c->config->parent.span_id, 8);
+    if (c->has_parent) {
+        memcpy(span.parent_span_id, c->parent_span_id, 8);
         span.has_parent = true;
     }
     span.flags = c->trace_flags;
@@ -509,7 +727,7 @@ static void emit_task(collector *c) {
     bt_str endpoint = c->has_batch ? c->batch.endpoint : STR_NULL;
     task_totals totals = {
         .provider = c->provider->name,
-        .batch_id = c->has_batch ? c->batch.id : STR_NULL,
+        .batch_id = c->batch_id,
         .endpoint = endpoint,
         .batch_status = c->has_batch ? c->batch.status : STR_NULL,
         .total = c->item_spans + c->pending,
@@ -582,13 +800,30 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     memset(outcome, 0, sizeof *outcome);
 
     if (config->batch_path && read_batch(c, config->batch_path, reason) != 0) goto done;
+    c->batch_id = c->has_batch && c->batch.id.len ? c->batch.id : str_c(config->batch_id);
+    if (config->batch_id && !str_eq_c(c->batch_id, config->batch_id)) {
+        fail(reason, "--batch-id %.100s does not match the batch object's id %.*s",
+             config->batch_id, (int)(c->batch_id.len > 100 ? 100 : c->batch_id.len),
+             c->batch_id.ptr);
+        goto done;
+    }
     if (open_results(c, reason) != 0) goto done;
-    if (config->input_path) {
-        if (inputs_index_limited(&c->input, config->input_path, c->provider, &c->index,
-                                 config->diags, config->max_line, reason) != 0) {
+    if (find_context(c, reason) != 0) goto done;
+    const char *input_path = config->input_path ? config->input_path : c->restored_inputs;
+    if (input_path) {
+        const provider_ops *provider = c->provider;
+        if (!provider && !config->input_path) provider = provider_by_name(c->resume.claims.provider);
+        int indexed = inputs_index_limited(&c->input, input_path, provider, &c->index,
+                                           config->diags, config->max_line, reason);
+        if (c->restored_inputs) { /* the descriptor keeps the file while it is read */
+            unlink(c->restored_inputs);
+            c->input.path = STORED_INPUTS;
+        }
+        if (indexed != 0) {
             char detail[REASON_MAX];
             memcpy(detail, reason, REASON_MAX);
-            fail(reason, "%s: %s", config->input_path, detail);
+            fail(reason, "%s: %s", config->input_path ? config->input_path : STORED_INPUTS,
+                 detail);
             goto done;
         }
         c->has_input = true;
@@ -598,19 +833,28 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         goto done;
     }
     if (!c->provider && prescan_results(c, false, reason) != 0) goto done;
+    if (c->resume.active && check_context(c, reason) != 0) goto done;
     choose_identities(c);
-    c->task_start_ns = c->has_batch && c->batch.created_ns > 0 ? c->batch.created_ns
-                                                                : config->now_ns;
+    c->task_start_ns = c->resume.active                          ? c->resume.claims.start_ns
+                       : c->has_batch && c->batch.created_ns > 0 ? c->batch.created_ns
+                                                                 : config->now_ns;
+    if (c->resume.active && claim_results(c, reason) != 0) goto done;
 
     if (stream_results(c, reason) != 0) goto done;
-    bool task_exported = false;
+    bool task_exported = false, task_exported_before = false;
     if (c->provider) {
         resolve_unmatched(c);
         check_request_counts(c);
         batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
         if (state != BATCH_RUNNING && c->pending == 0) {
-            emit_task(c);
-            task_exported = true;
+            if (c->resume.active) {
+                claim_task(c);
+                task_exported_before = !c->task_claimed;
+            }
+            if (!task_exported_before || config->force) {
+                emit_task(c);
+                task_exported = true;
+            }
         }
     } else {
         diag_warn(config->diags, "", 0,
@@ -624,12 +868,28 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         memcpy(c->export_reason, export_reason, REASON_MAX);
     }
     if (c->export_failed) diag_warn(config->diags, "", 0, "export failed: %s", c->export_reason);
+    if (c->resume.active) {
+        export_details details;
+        exporter_details(config->exporter, &details);
+        settle_claims(c, report.spans_failed > details.spans_spooled);
+    }
 
     outcome->provider = xstrdup(c->provider ? c->provider->name : "");
-    outcome->batch_id = c->has_batch ? xstrndup(c->batch.id.ptr, c->batch.id.len) : xstrdup("");
+    outcome->batch_id = xstrndup(c->batch_id.ptr ? c->batch_id.ptr : "", c->batch_id.len);
     outcome->batch_status =
         c->has_batch ? xstrndup(c->batch.status.ptr, c->batch.status.len) : xstrdup("");
     outcome->outcome = describe_outcome(c, task_exported);
+    uint64_t exported_before = 0;
+    if (task_exported_before && !task_exported && c->items_sent == 0 &&
+        store_exported_count(c->resume.store, c->resume.nonce, &exported_before, reason) == 0) {
+        free(outcome->outcome);
+        buf_t text = BUF_INIT;
+        buf_printf(&text, "already collected: %llu item%s and the task were exported before; "
+                          "use --force to send them again",
+                   (unsigned long long)exported_before, exported_before == 1 ? "" : "s");
+        outcome->outcome = buf_detach(&text);
+    }
+    outcome->items_skipped = c->items_skipped;
     hex_encode(c->trace_id, 16, outcome->trace_id);
     if (task_exported) hex_encode(c->task_span_id, 8, outcome->task_span_id);
     outcome->spans_exported = report.spans_exported;
@@ -674,8 +934,24 @@ done:
     json_doc_free(&c->request_doc);
     for (size_t i = 0; i < c->model_count; i++) free(c->models[i]);
     free(c->models);
+    resume_close(&c->resume);
+    free(c->restored_inputs);
+    free(c->claim_queue);
     free(c);
     return rc;
+}
+
+/* See collect.h. */
+int collect_time_now(int64_t *now_ns, bool *pinned, char *reason) {
+    const char *text = getenv("BATCHTRACE_NOW");
+    *pinned = text && *text;
+    if (!*pinned) {
+        *now_ns = time_now_ns();
+        return 0;
+    }
+    if (time_parse_rfc3339(text, strlen(text), now_ns) != 0)
+        return fail(reason, "BATCHTRACE_NOW is not an RFC 3339 timestamp: \"%.40s\"", text);
+    return 0;
 }
 
 void collect_outcome_free(collect_outcome *outcome) {

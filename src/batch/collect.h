@@ -35,6 +35,12 @@ typedef struct collect_config {
     void *callback_ctx;
     size_t max_line;                       /* longest line / record read; 0: the default */
     size_t max_attribute_bytes;            /* cut longer string values (span/limit.h); 0: none */
+    bool parent_from_flag;                 /* parent / trace_id came from a flag, not from
+                                              TRACEPARENT (a context overrides it: warned) */
+    const char *context_token;             /* --context, or NULL (batch/resume.h) */
+    const char *batch_id;                  /* --batch-id, or NULL */
+    const char *store_url;                 /* --store, or NULL: the default store */
+    bool force;                            /* with a context: send again what was sent before */
 } collect_config;
 
 /* What the engine found and did; strings are malloc'd and owned by the outcome. */
@@ -51,6 +57,7 @@ typedef struct collect_outcome {
     int64_t tokens_input, tokens_output, tokens_cache_read, tokens_cache_creation,
         tokens_reasoning;
     uint64_t spans_truncated;              /* spans with a value cut by max_attribute_bytes */
+    uint64_t items_skipped;                /* items an earlier run exported, not sent again */
 } collect_outcome;
 
 /* Run a collection. 0 when it ran (outcome->exit_code tells how it went); -1 with reason
@@ -58,5 +65,9 @@ typedef struct collect_outcome {
 int collect_run(const collect_config *config, collect_outcome *outcome, char *reason);
 /* Free the outcome's strings. */
 void collect_outcome_free(collect_outcome *outcome);
+
+/* The run's time: BATCHTRACE_NOW (RFC 3339) when set (*pinned true), else the clock. 0, or -1
+ * with reason when the variable is not a timestamp. */
+int collect_time_now(int64_t *now_ns, bool *pinned, char *reason);
 
 #endif

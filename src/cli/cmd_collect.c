@@ -79,6 +79,9 @@ int cmd_collect(int argc, char **argv) {
     options.convention_count = config.convention_count;
     options.max_attribute_bytes = max_attribute_bytes;
     options.store = config.store;
+    options.context = config.context;
+    options.batch_id = config.batch_id;
+    options.force = config.force;
     options.max_request_bytes = limits.max_request_bytes;
     options.max_in_flight = limits.max_in_flight;
     options.export_timeout = limits.export_timeout;

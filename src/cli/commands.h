@@ -5,5 +5,8 @@
 
 int cmd_collect(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_bind(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

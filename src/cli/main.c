@@ -13,8 +13,11 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"start", cmd_start, "record a batch before it runs, export its submit span, print its context"},
+    {"bind", cmd_bind, "record the provider's batch id against a context"},
     {"collect", cmd_collect, "turn a batch's results into spans (one per item) and export them"},
     {"flush", cmd_flush, "send the spans a collect run could not deliver (kept in the spool)"},
+    {"status", cmd_status, "the batches in the store, their state and counts"},
 };
 
 /* The top-level help. */

@@ -24,47 +24,58 @@ static const cli_option options[] = {
      "a results file: OpenAI output or error JSONL, Anthropic results JSONL (repeatable)"},
     {"batch", "FILE", CMD_COLLECT, OPT_STRING, AT(batch_path),
      "the provider's batch object (JSON): status, timestamps, request counts, batch id"},
-    {"input", "FILE", CMD_COLLECT, OPT_STRING, AT(input_path),
+    {"input", "FILE", CMD_COLLECT | CMD_START, OPT_STRING, AT(input_path),
      "the batch's requests: OpenAI input JSONL, Anthropic JSONL or create body"},
-    {"provider", "NAME", CMD_COLLECT, OPT_STRING, AT(provider),
+    {"provider", "NAME", CMD_COLLECT | CMD_START, OPT_STRING, AT(provider),
      "openai or anthropic (default: detected from the content)"},
-    {"parent", "TRACEPARENT", CMD_COLLECT, OPT_STRING, AT(parent),
+    {"parent", "TRACEPARENT", CMD_COLLECT | CMD_START, OPT_STRING, AT(parent),
      "W3C traceparent to put the batch under (default: $TRACEPARENT)"},
+    {"context", "TOKEN", CMD_COLLECT | CMD_BIND, OPT_STRING, AT(context),
+     "the context token batchtrace start printed (collect: default the batch object's "
+     "metadata.batchtrace_ctx, else the batch id in the store)"},
+    {"batch-id", "ID", CMD_COLLECT | CMD_START | CMD_BIND | CMD_STATUS, OPT_STRING, AT(batch_id),
+     "the provider's batch id (collect: finds the context start left in the store)"},
+    {"no-keep-inputs", NULL, CMD_START, OPT_FLAG, AT(no_keep_inputs),
+     "keep no compressed copy of the inputs in the store (collect then needs --input)"},
+    {"force", NULL, CMD_COLLECT, OPT_FLAG, AT(force),
+     "with a context: send again the spans an earlier collect of the batch sent"},
     {"trace-id", "HEX", CMD_COLLECT, OPT_STRING, AT(trace_id),
      "32 hex digits: a root task span in this existing trace"},
-    {"exporter", "NAME", CMD_COLLECT, OPT_STRING, AT(exporter),
+    {"exporter", "NAME", CMD_COLLECT | CMD_START, OPT_STRING, AT(exporter),
      "otlp, file or console (default: otlp when an endpoint is set, else file)"},
-    {"output", "FILE", CMD_COLLECT, OPT_STRING, AT(output_path),
+    {"output", "FILE", CMD_COLLECT | CMD_START, OPT_STRING, AT(output_path),
      "file exporter: where to write (default: ./batchtrace-spans.jsonl)"},
-    {"endpoint", "URL", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(endpoint),
+    {"endpoint", "URL", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(endpoint),
      "OTLP/HTTP base URL, /v1/traces is appended (default: $OTEL_EXPORTER_OTLP_ENDPOINT)"},
-    {"protocol", "NAME", CMD_COLLECT, OPT_STRING, AT(protocol),
+    {"protocol", "NAME", CMD_COLLECT | CMD_START, OPT_STRING, AT(protocol),
      "http/protobuf or http/json (default: $OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)"},
-    {"max-line-bytes", "N", CMD_COLLECT, OPT_STRING, AT(max_line_bytes),
+    {"max-line-bytes", "N", CMD_COLLECT | CMD_START, OPT_STRING, AT(max_line_bytes),
      "reject (and skip) input and result lines longer than N bytes (default: 268435456)"},
     {"convention", "NAME", CMD_COLLECT, OPT_REPEATED, AT(conventions),
      "also write a backend's attributes: braintrust, openinference or traceloop "
      "(repeatable; genai is always on)"},
     {"max-attribute-bytes", "N", CMD_COLLECT, OPT_STRING, AT(max_attribute_bytes),
      "cut string values longer than N bytes, marking the span batchtrace.truncated (N >= 16)"},
-    {"store", "URL", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(store),
+    {"store", "URL", CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS, OPT_STRING, AT(store),
      "state store, sqlite:PATH (default: $BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
-    {"max-request-bytes", "N", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(max_request_bytes),
+    {"max-request-bytes", "N", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_request_bytes),
      "otlp: no request body sent is larger (default: 4194304)"},
-    {"max-in-flight", "N", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(max_in_flight),
+    {"max-in-flight", "N", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_in_flight),
      "otlp: requests sent or waiting to retry at once, 1-64 (default: 4)"},
-    {"export-timeout", "SECONDS", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(export_timeout),
+    {"export-timeout", "SECONDS", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(export_timeout),
      "otlp: seconds a request may take, retries included, before it is spooled (default 30)"},
-    {"braintrust-parent", "SPEC", CMD_COLLECT | CMD_FLUSH, OPT_STRING, AT(braintrust_parent),
+    {"braintrust-parent", "SPEC", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(braintrust_parent),
      "with BRAINTRUST_API_KEY: project_name:NAME, project_id:ID or experiment_id:ID"},
     {"no-content", NULL, CMD_COLLECT, OPT_FLAG, AT(no_content),
      "leave out message, tool and output content; keep everything else"},
-    {"json", NULL, CMD_COLLECT | CMD_FLUSH, OPT_FLAG, AT(json),
+    {"json", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_STATUS, OPT_FLAG, AT(json),
      "print one JSON summary object on stdout"},
-    {"quiet", NULL, CMD_COLLECT | CMD_FLUSH, OPT_FLAG, AT(quiet),
+    {"quiet", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND, OPT_FLAG, AT(quiet),
      "no summary, progress or warnings on stderr (rejected lines are still reported)"},
-    {"help", NULL, CMD_COLLECT | CMD_FLUSH, OPT_FLAG, AT(help), "show this help"},
-    {"version", NULL, CMD_COLLECT | CMD_FLUSH, OPT_FLAG, AT(version), "print the version"},
+    {"help", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS, OPT_FLAG,
+     AT(help), "show this help"},
+    {"version", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS, OPT_FLAG,
+     AT(version), "print the version"},
 };
 
 /* Where the number of values of a repeated option goes. */
@@ -139,6 +150,35 @@ void cli_print_help(FILE *out, int command) {
               "\n"
               "Options:\n",
               out);
+    else if (command == CMD_START)
+        fputs("Usage: batchtrace start --input FILE [--provider P] [--parent TP] [--batch-id ID]\n"
+              "                        [--no-keep-inputs] [options]\n"
+              "\n"
+              "Before (or right after) submitting a batch: record its identity in the store,\n"
+              "export the {provider}.batch.submit span, and print the context token (with --json:\n"
+              "context, metadata to merge into OpenAI's batches.create, trace_id, traceparent).\n"
+              "Collect later finds the context from the token, the batch object's metadata or\n"
+              "the batch id, and puts every item under the trace that submitted the batch.\n"
+              "\n"
+              "Options:\n",
+              out);
+    else if (command == CMD_BIND)
+        fputs("Usage: batchtrace bind --batch-id ID --context TOKEN [--store URL]\n"
+              "\n"
+              "Record the provider's batch id against the context start printed, so that\n"
+              "`batchtrace collect --batch-id ID` finds it (Anthropic gives the id only after\n"
+              "submission). A batch id already bound to another context is refused.\n"
+              "\n"
+              "Options:\n",
+              out);
+    else if (command == CMD_STATUS)
+        fputs("Usage: batchtrace status [--batch-id ID] [--store URL] [--json]\n"
+              "\n"
+              "The batches in the store (started, collecting, complete) with their counts, and\n"
+              "the spans waiting in the spool.\n"
+              "\n"
+              "Options:\n",
+              out);
     else
         fputs("Usage: batchtrace collect --results FILE [--results FILE]... [--batch FILE]\n"
               "                          [--input FILE] [--parent TP | --trace-id HEX] [options]\n"
@@ -156,6 +196,27 @@ void cli_print_help(FILE *out, int command) {
         else
             snprintf(left, sizeof left, "--%s", options[i].name);
         fprintf(out, "  %-24s %s\n", left, options[i].help);
+    }
+    if (command == CMD_BIND || command == CMD_STATUS) {
+        fputs("\n"
+              "Environment: BATCHTRACE_STORE; BATCHTRACE_SIGNING_KEY (bind: the key tokens are\n"
+              "signed with; default: one the store generates).\n"
+              "\n"
+              "Exit codes: 0 done; 1 fatal error (a batch id bound to another context, a broken\n"
+              "store); 2 usage error (a token that fails verification).\n",
+              out);
+        return;
+    }
+    if (command == CMD_START) {
+        fputs("\n"
+              "Environment: TRACEPARENT; BATCHTRACE_SIGNING_KEY (the key tokens are signed with;\n"
+              "default: one the store generates); BATCHTRACE_STORE; BATCHTRACE_NOW; the\n"
+              "exporter's variables, as for collect.\n"
+              "\n"
+              "Exit codes: 0 done; 3 request lines rejected (no token: the provider would refuse\n"
+              "the batch); 5 the submit span was spooled; 1 fatal error; 2 usage error.\n",
+              out);
+        return;
     }
     if (command == CMD_FLUSH) {
         fputs("\n"

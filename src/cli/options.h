@@ -11,6 +11,9 @@
 enum {
     CMD_COLLECT = 1,
     CMD_FLUSH = 2,
+    CMD_START = 4,
+    CMD_BIND = 8,
+    CMD_STATUS = 16,
 };
 
 /* Everything the user asked for; strings borrow from argv. */
@@ -36,6 +39,10 @@ typedef struct cli_config {
     const char *max_in_flight;     /* --max-in-flight, as typed */
     const char *export_timeout;    /* --export-timeout, as typed */
     const char *braintrust_parent; /* --braintrust-parent */
+    const char *context;           /* --context */
+    const char *batch_id;          /* --batch-id */
+    bool no_keep_inputs;           /* --no-keep-inputs */
+    bool force;                    /* --force */
     bool no_content;               /* --no-content */
     bool json;                     /* --json */
     bool quiet;                    /* --quiet */

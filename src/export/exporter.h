@@ -1,7 +1,7 @@
 /* Exporters take finished spans and deliver them: `file` (OTLP/JSON lines), `console`
  * (a readable line per span) and `otlp` (OTLP/HTTP, protobuf or JSON). An exporter knows
- * nothing of providers. Spans are handed over one at a time and encoded at once, so the
- * caller may reset the span's arena right after exporter_add returns. */
+ * nothing of providers. Spans are handed over one at a time and copied, so the caller may
+ * reset the span's arena right after exporter_add returns. */
 #ifndef BT_EXPORT_EXPORTER_H
 #define BT_EXPORT_EXPORTER_H
 
@@ -74,8 +74,11 @@ exporter_t *exporter_console_new(FILE *out, const span_resource *resource);
  * delivered goes to the spool of config->store_url. */
 exporter_t *exporter_otlp_new(const otlp_config *config, const span_resource *resource,
                               char *reason);
-/* Encode and queue (or write) one span. -1 with reason on a failure that loses spans: a
- * request sent during this call was not delivered (its spans count in spans_failed). */
+/* Queue one span for encoding (or write it, for the console). The span is copied: the
+ * caller may reset its arena at once. Spans are encoded on a second thread and join
+ * requests, in order, during later calls (at most 32 spans behind) and exporter_finish.
+ * -1 with reason on a failure that loses spans: a request sent during this call was not
+ * delivered (its spans count in spans_failed). */
 int exporter_add(exporter_t *exporter, const span_t *span, char *reason);
 /* Deliver everything still queued and fill report. -1 with reason when some spans could not
  * be delivered (report says how many). */

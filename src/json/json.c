@@ -1,13 +1,10 @@
-/* The JSON reader (see json.h). json_parse runs four steps over one document:
- *   1. utf8_valid over the whole text;
- *   2. validate(): one strict RFC 8259 pass that also bounds the nesting depth and counts the
- *      tokens exactly, so the token buffer is sized once and jsmn never runs out of tokens;
- *   3. jsmn tokenizes the text, now known to be valid;
- *   4. link_subtrees() turns each token's parent link into the index after its subtree.
- * The grammar check runs before jsmn, not after, because jsmn finds the container a ']' or
- * '}' closes by walking up from the last token: each bracket costs up to the nesting depth,
- * so unbounded depth would make tokenizing quadratic. JSON_MAX_DEPTH bounds that cost.
- * Byte offsets in reasons count from 0. */
+/* The JSON reader (see json.h). json_parse tokenizes one document in a single pass that also
+ * checks it strictly (RFC 8259 grammar, UTF-8 inside strings, nesting depth, the token
+ * limit) and links each container to the token after its subtree, so json_next is O(1).
+ * That pass only says yes or no: when it says no, the document is checked again by the
+ * slower two-step path that words the reason (utf8_valid over the whole text, then
+ * validate(), one strict grammar pass), so a document with several faults is always
+ * described by the same one. Byte offsets in reasons count from 0. */
 #include "json/json.h"
 #include "json/swar.h"
 
@@ -19,11 +16,7 @@
 
 #include "util/alloc.h"
 #include "util/reason.h"
-
-#define JSMN_STATIC
-#define JSMN_STRICT
-#define JSMN_PARENT_LINKS
-#include <jsmn.h>
+#include "util/utf8.h"
 
 /* Deeper documents are rejected: no LLM request or response nests anywhere near this. */
 enum { JSON_MAX_DEPTH = 256 };
@@ -34,25 +27,28 @@ enum { JSON_MIN_TOKENS = 64 };
  * The largest real records (OpenAI embedding results of 2048 inputs of 3072 dimensions)
  * hold about 6.3 million values; this bounds the token buffer to 160 MiB. */
 enum { JSON_MAX_TOKENS = 1 << 23 };
+/* Token buffers grow by doubling up to this many tokens (1.25 MiB), and past it to the exact
+ * count of the document (see room_for_token). */
+enum { JSON_COUNTED_TOKENS = 1 << 16 };
 
-/* One token, as jsmn fills it. Once json_parse has linked the tokens, jsmn.parent no longer
- * holds the parent: it holds the index of the token after this one's subtree (see
- * link_subtrees), which makes json_next O(1). */
+/* One token. Its kind is the json_type of its value, found once while tokenizing. */
 struct json_token {
-    jsmntok_t jsmn; /* type, start and end offsets (a string's exclude its quotes), size, link */
+    int start;              /* offset of its first byte (a string's: after the quote) */
+    int end;                /* offset after its last byte (a string's: the closing quote) */
+    int size;               /* containers: members or elements; 0 for anything else */
+    int next;               /* containers: the token after the subtree; unused otherwise */
+    unsigned char kind;     /* a json_type, never JSON_NONE */
+    unsigned char escaped;  /* strings: the body holds a backslash */
 };
 
-_Static_assert(sizeof(struct json_token) == sizeof(jsmntok_t),
-               "json_token must be laid out as a jsmn token array");
-
-/* ---- step 2: the strict grammar check ---- */
+/* ---- the worded check, for documents the tokenizer refused ---- */
 
 /* The state of one validate() pass over text[0..len). */
 typedef struct validator {
     const char *text;  /* the document */
     size_t len;        /* its length */
     size_t pos;        /* the next byte to read */
-    int token_count;   /* tokens jsmn will produce for what was read so far */
+    int token_count;   /* tokens the document holds in what was read so far */
     char *reason;      /* where a failure is described */
 } validator;
 
@@ -184,15 +180,13 @@ static int scan_key(validator *v) {
 }
 
 /* Check that text[0..len) is exactly one JSON value with optional surrounding whitespace.
- * On success *token_count is the number of tokens jsmn will produce and the root value is
- * text[*root_start..*root_end). Iterative, with the open containers on a bounded stack. */
-static int validate(const char *text, size_t len, int *token_count, size_t *root_start,
-                    size_t *root_end, char *reason) {
+ * On success *token_count is the number of tokens the document holds. Iterative, with the
+ * open containers on a bounded stack. */
+static int validate(const char *text, size_t len, int *token_count, char *reason) {
     validator v = {text, len, 0, 0, reason};
     bool open_is_object[JSON_MAX_DEPTH]; /* the open containers, outermost first */
     int depth = 0;
     skip_whitespace(&v);
-    *root_start = v.pos;
     for (;;) {
         /* A value starts at v.pos. */
         if (v.pos >= len) return syntax_error(&v, v.pos, "unexpected end of input");
@@ -221,7 +215,6 @@ static int validate(const char *text, size_t len, int *token_count, size_t *root
         } else {
             return syntax_error(&v, v.pos, "expected a value");
         }
-        if (depth == 0) *root_end = v.pos;
         /* A value ended: close containers until one continues with ','. */
         for (;;) {
             skip_whitespace(&v);
@@ -234,7 +227,6 @@ static int validate(const char *text, size_t len, int *token_count, size_t *root
             if (v.pos < len && text[v.pos] == (in_object ? '}' : ']')) {
                 depth--;
                 v.pos++;
-                if (depth == 0) *root_end = v.pos;
                 continue;
             }
             if (v.pos >= len || text[v.pos] != ',')
@@ -248,38 +240,220 @@ static int validate(const char *text, size_t len, int *token_count, size_t *root
     }
 }
 
-/* ---- steps 3 and 4: tokens ---- */
+/* ---- the tokenizer ---- */
 
-/* Make room for need tokens. The old tokens are not kept: they are about to be rewritten. */
-static void reserve_tokens(json_doc *doc, unsigned need) {
-    if (need <= doc->tok_cap) return;
-    unsigned cap = doc->tok_cap > JSON_MIN_TOKENS ? doc->tok_cap : JSON_MIN_TOKENS;
-    while (cap < need) cap *= 2;
-    free(doc->toks);
-    doc->toks = xreallocarray(NULL, cap, sizeof *doc->toks);
-    doc->tok_cap = cap;
+/* The first offset from i on that is not JSON whitespace. */
+static inline size_t skip_space(const unsigned char *bytes, size_t len, size_t i) {
+    while (i < len && bytes[i] <= ' ' &&
+           (bytes[i] == ' ' || bytes[i] == '\n' || bytes[i] == '\r' || bytes[i] == '\t'))
+        i++;
+    return i;
 }
 
-/* Replace every token's parent link by the index of the token after its subtree. Tokens are
- * in document order, so the parent of token i is i-1 or one of its ancestors: walking up
- * from i-1 to that parent visits exactly the subtrees that end at i, each once. */
-static void link_subtrees(json_doc *doc) {
-    struct json_token *toks = doc->toks;
-    int open = -1; /* the deepest token whose subtree may still grow */
-    for (int i = 0; i < doc->tok_count; i++) {
-        int parent = toks[i].jsmn.parent;
-        while (open != parent && open >= 0) {
-            int up = toks[open].jsmn.parent;
-            toks[open].jsmn.parent = i;
-            open = up;
+/* Find the end of the string body starting at *pos (after the opening quote): on success
+ * *pos is the closing quote's offset and *escaped says whether a backslash occurred. False
+ * on anything validate() would reject: a raw control character, a bad escape, ill-formed
+ * UTF-8, no closing quote. Plain bytes are skipped by swar_find_special. */
+static inline bool tokenize_string(const unsigned char *bytes, size_t len, size_t *pos,
+                                   bool *escaped) {
+    size_t i = *pos;
+    for (;;) {
+        i += swar_find_special((const char *)bytes + i, len - i);
+        if (i >= len) return false;
+        unsigned char c = bytes[i];
+        if (c == '"') {
+            *pos = i;
+            return true;
         }
-        open = i;
+        if (c == '\\') {
+            if (len - i < 2) return false;
+            *escaped = true;
+            switch (bytes[i + 1]) {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+                i += 2;
+                break;
+            case 'u':
+                if (len - i < 6) return false;
+                for (size_t digit = 2; digit < 6; digit++)
+                    if (!is_hex_digit((char)bytes[i + digit])) return false;
+                i += 6;
+                break;
+            default:
+                return false;
+            }
+        } else if (c >= 0x80) {
+            size_t length = utf8_sequence_length(bytes + i, len - i);
+            if (length == 0) return false;
+            i += length;
+        } else if (c < 0x20) {
+            return false;
+        } else {
+            i++; /* a plain byte flagged next to a special one */
+        }
     }
-    while (open >= 0) {
-        int up = toks[open].jsmn.parent;
-        toks[open].jsmn.parent = doc->tok_count;
-        open = up;
+}
+
+/* Move *pos past the number starting there: the grammar of scan_number. */
+static inline bool tokenize_number(const unsigned char *bytes, size_t len, size_t *pos) {
+    size_t i = *pos;
+    if (bytes[i] == '-') i++;
+    if (i < len && bytes[i] == '0') {
+        i++;
+    } else if (i < len && bytes[i] >= '1' && bytes[i] <= '9') {
+        while (i < len && is_digit((char)bytes[i])) i++;
+    } else {
+        return false;
     }
+    if (i < len && bytes[i] == '.') {
+        i++;
+        if (i >= len || !is_digit((char)bytes[i])) return false;
+        while (i < len && is_digit((char)bytes[i])) i++;
+    }
+    if (i < len && (bytes[i] == 'e' || bytes[i] == 'E')) {
+        i++;
+        if (i < len && (bytes[i] == '+' || bytes[i] == '-')) i++;
+        if (i >= len || !is_digit((char)bytes[i])) return false;
+        while (i < len && is_digit((char)bytes[i])) i++;
+    }
+    if (i < len && continues_word((char)bytes[i])) return false;
+    *pos = i;
+    return true;
+}
+
+/* Move *pos past the literal word (true, false, null) starting there. */
+static inline bool tokenize_literal(const unsigned char *bytes, size_t len, size_t *pos,
+                                    const char *word, size_t word_len) {
+    size_t i = *pos;
+    if (len - i < word_len || memcmp(bytes + i, word, word_len) != 0) return false;
+    i += word_len;
+    if (i < len && continues_word((char)bytes[i])) return false;
+    *pos = i;
+    return true;
+}
+
+/* Make room for one more token after count: false past JSON_MAX_TOKENS. The tokens
+ * already written are kept. The buffer doubles up to JSON_COUNTED_TOKENS; a document with
+ * more tokens is counted first by validate(), so the buffer grows once to its exact size
+ * and a hostile document is refused before its tokens take any memory. */
+static bool room_for_token(json_doc *doc, int count) {
+    if ((unsigned)count < doc->tok_cap) return true;
+    unsigned cap = doc->tok_cap >= JSON_MIN_TOKENS ? doc->tok_cap * 2 : JSON_MIN_TOKENS;
+    if (cap > JSON_COUNTED_TOKENS) {
+        char ignored[REASON_MAX];
+        int token_count = 0;
+        if (validate(doc->text, doc->len, &token_count, ignored) < 0 ||
+            token_count > JSON_MAX_TOKENS || token_count <= count)
+            return false;
+        cap = (unsigned)token_count;
+    }
+    doc->toks = xreallocarray(doc->toks, cap, sizeof *doc->toks);
+    doc->tok_cap = cap;
+    return true;
+}
+
+/* Tokenize text[0..len) into doc in one pass, checking everything validate() checks. True
+ * when the document is valid (doc->tok_count set); false, with no reason, when it is not.
+ * Iterative: the open containers' tokens are on a bounded stack. */
+static bool tokenize(json_doc *doc, const char *text, size_t len) {
+    const unsigned char *bytes = (const unsigned char *)text;
+    int open[JSON_MAX_DEPTH]; /* token numbers of the open containers, outermost first */
+    int depth = 0, count = 0;
+    struct json_token *tok;
+    size_t i = skip_space(bytes, len, 0);
+
+value: /* a value starts at i */
+    if (i >= len || !room_for_token(doc, count)) return false;
+    tok = &doc->toks[count];
+    tok->start = (int)i;
+    tok->size = 0;
+    tok->escaped = 0;
+    if (depth > 0 && doc->toks[open[depth - 1]].kind == JSON_ARRAY) doc->toks[open[depth - 1]].size++;
+    switch (bytes[i]) {
+    case '{':
+    case '[': {
+        bool is_object = bytes[i] == '{';
+        if (depth == JSON_MAX_DEPTH) return false;
+        tok->kind = is_object ? JSON_OBJECT : JSON_ARRAY;
+        open[depth++] = count++;
+        i = skip_space(bytes, len, i + 1);
+        if (i < len && bytes[i] == (is_object ? '}' : ']')) goto close;
+        if (is_object) goto key;
+        goto value;
+    }
+    case '"': {
+        bool escaped = false;
+        i++;
+        tok->start = (int)i;
+        if (!tokenize_string(bytes, len, &i, &escaped)) return false;
+        tok->kind = JSON_STRING;
+        tok->escaped = escaped;
+        tok->end = (int)i++;
+        break;
+    }
+    case 't':
+        if (!tokenize_literal(bytes, len, &i, "true", 4)) return false;
+        tok->kind = JSON_TRUE;
+        tok->end = (int)i;
+        break;
+    case 'f':
+        if (!tokenize_literal(bytes, len, &i, "false", 5)) return false;
+        tok->kind = JSON_FALSE;
+        tok->end = (int)i;
+        break;
+    case 'n':
+        if (!tokenize_literal(bytes, len, &i, "null", 4)) return false;
+        tok->kind = JSON_NULL;
+        tok->end = (int)i;
+        break;
+    default:
+        if (bytes[i] != '-' && !is_digit((char)bytes[i])) return false;
+        if (!tokenize_number(bytes, len, &i)) return false;
+        tok->kind = JSON_NUMBER;
+        tok->end = (int)i;
+        break;
+    }
+    count++;
+
+after_value: /* a value ended before i */
+    i = skip_space(bytes, len, i);
+    if (depth == 0) {
+        doc->tok_count = count;
+        return i == len;
+    }
+    if (i >= len) return false;
+    if (bytes[i] == ',') {
+        i = skip_space(bytes, len, i + 1);
+        if (doc->toks[open[depth - 1]].kind == JSON_OBJECT) goto key;
+        goto value;
+    }
+    if (bytes[i] != (doc->toks[open[depth - 1]].kind == JSON_OBJECT ? '}' : ']')) return false;
+
+close: /* the innermost container closes at i */
+    tok = &doc->toks[open[--depth]];
+    tok->end = (int)i + 1;
+    tok->next = count;
+    i++;
+    goto after_value;
+
+key: /* an object member starts at i */
+    if (i >= len || bytes[i] != '"' || !room_for_token(doc, count)) return false;
+    doc->toks[open[depth - 1]].size++;
+    tok = &doc->toks[count];
+    {
+        bool escaped = false;
+        i++;
+        tok->start = (int)i;
+        if (!tokenize_string(bytes, len, &i, &escaped)) return false;
+        tok->kind = JSON_STRING;
+        tok->escaped = escaped;
+        tok->size = 0;
+        tok->end = (int)i;
+    }
+    count++;
+    i = skip_space(bytes, len, i + 1);
+    if (i >= len || bytes[i] != ':') return false;
+    i = skip_space(bytes, len, i + 1);
+    goto value;
 }
 
 /* See json.h. */
@@ -288,37 +462,17 @@ int json_parse(json_doc *doc, const char *text, size_t len, char *reason) {
     doc->len = len;
     doc->tok_count = 0;
     if (len >= INT_MAX) return fail(reason, "JSON document too large (%zu bytes)", len);
+    if (tokenize(doc, text, len)) return 0;
+    doc->tok_count = 0;
     size_t bad_offset = 0;
     if (!utf8_valid(text, len, &bad_offset))
         return fail(reason, "invalid UTF-8 at byte %zu", bad_offset);
     int token_count = 0;
-    size_t root_start = 0, root_end = 0;
-    if (validate(text, len, &token_count, &root_start, &root_end, reason) < 0) return -1;
+    if (validate(text, len, &token_count, reason) < 0) return -1;
     if (token_count > JSON_MAX_TOKENS)
         return fail(reason, "JSON document of %d values, over the limit of %d", token_count,
                     JSON_MAX_TOKENS);
-    reserve_tokens(doc, (unsigned)token_count);
-    char first = text[root_start];
-    if (first == '{' || first == '[') {
-        jsmn_parser parser;
-        jsmn_init(&parser);
-        int parsed = jsmn_parse(&parser, text, len, &doc->toks[0].jsmn, doc->tok_cap);
-        if (parsed != token_count)
-            return fail(reason, "invalid JSON: tokenizer disagrees with validator (%d)", parsed);
-    } else {
-        /* jsmn's strict mode wants a delimiter after a primitive, which a bare top-level
-         * number need not have: one scalar is one token, built here. */
-        bool is_string = first == '"';
-        jsmntok_t *tok = &doc->toks[0].jsmn;
-        tok->type = is_string ? JSMN_STRING : JSMN_PRIMITIVE;
-        tok->start = (int)root_start + is_string;
-        tok->end = (int)root_end - is_string;
-        tok->size = 0;
-        tok->parent = -1;
-    }
-    doc->tok_count = token_count;
-    link_subtrees(doc);
-    return 0;
+    return fail(reason, "invalid JSON: tokenizer disagrees with validator");
 }
 
 /* See json.h. */
@@ -336,32 +490,19 @@ static bool token_exists(const json_doc *doc, int tok) { return tok >= 0 && tok 
 
 /* See json.h. */
 json_type json_type_of(const json_doc *doc, int tok) {
-    if (!token_exists(doc, tok)) return JSON_NONE;
-    const jsmntok_t *t = &doc->toks[tok].jsmn;
-    switch (t->type) {
-    case JSMN_OBJECT: return JSON_OBJECT;
-    case JSMN_ARRAY: return JSON_ARRAY;
-    case JSMN_STRING: return JSON_STRING;
-    default: break;
-    }
-    switch (doc->text[t->start]) {
-    case 't': return JSON_TRUE;
-    case 'f': return JSON_FALSE;
-    case 'n': return JSON_NULL;
-    default: return JSON_NUMBER;
-    }
+    return token_exists(doc, tok) ? (json_type)doc->toks[tok].kind : JSON_NONE;
 }
 
 /* True for objects and arrays. */
 static bool is_container(const json_doc *doc, int tok) {
-    jsmntype_t type = doc->toks[tok].jsmn.type;
-    return type == JSMN_OBJECT || type == JSMN_ARRAY;
+    unsigned char kind = doc->toks[tok].kind;
+    return kind == JSON_OBJECT || kind == JSON_ARRAY;
 }
 
 /* See json.h. */
 int json_count(const json_doc *doc, int tok) {
     if (!token_exists(doc, tok) || !is_container(doc, tok)) return 0;
-    return doc->toks[tok].jsmn.size;
+    return doc->toks[tok].size;
 }
 
 /* See json.h. */
@@ -370,12 +511,12 @@ int json_first(const json_doc *doc, int tok) { return json_count(doc, tok) > 0 ?
 /* See json.h. A key's subtree holds its value, but json_next on a key returns the value. */
 int json_next(const json_doc *doc, int tok) {
     if (!token_exists(doc, tok)) return -1;
-    return is_container(doc, tok) ? doc->toks[tok].jsmn.parent : tok + 1;
+    return is_container(doc, tok) ? doc->toks[tok].next : tok + 1;
 }
 
 /* The bytes between a string token's quotes (the whole text of any other token). */
 static bt_str token_text(const json_doc *doc, int tok) {
-    const jsmntok_t *t = &doc->toks[tok].jsmn;
+    const struct json_token *t = &doc->toks[tok];
     return (bt_str){doc->text + t->start, (size_t)(t->end - t->start)};
 }
 
@@ -383,7 +524,7 @@ static bt_str token_text(const json_doc *doc, int tok) {
 bt_str json_raw(const json_doc *doc, int tok) {
     if (!token_exists(doc, tok)) return STR_NULL;
     bt_str text = token_text(doc, tok);
-    if (doc->toks[tok].jsmn.type == JSMN_STRING) {
+    if (doc->toks[tok].kind == JSON_STRING) {
         text.ptr--;
         text.len += 2;
     }
@@ -496,21 +637,29 @@ static bool unescaped_equals(const char *raw, size_t raw_len, const char *s, siz
  * backslash is compared with memcmp. */
 static bool string_token_equals(const json_doc *doc, int tok, const char *s, size_t s_len) {
     bt_str body = token_text(doc, tok);
+    if (!doc->toks[tok].escaped) return body.len == s_len && memcmp(body.ptr, s, s_len) == 0;
     if (body.len < s_len) return false; /* unescaping never lengthens */
-    bool has_escape = memchr(body.ptr, '\\', body.len) != NULL;
-    if (!has_escape) return body.len == s_len && memcmp(body.ptr, s, s_len) == 0;
     return unescaped_equals(body.ptr, body.len, s, s_len);
 }
 
-/* See json.h. */
+/* See json.h. Keys without escapes (nearly all) are told apart by length and first byte
+ * before any comparison. */
 int json_get(const json_doc *doc, int obj, const char *key) {
     if (json_type_of(doc, obj) != JSON_OBJECT) return -1;
     size_t key_len = strlen(key);
-    int member_count = doc->toks[obj].jsmn.size, found = -1, member_key = obj + 1;
+    const struct json_token *toks = doc->toks;
+    int member_count = toks[obj].size, found = -1, member_key = obj + 1;
     for (int m = 0; m < member_count; m++) {
+        const struct json_token *k = &toks[member_key];
         int value = member_key + 1;
-        if (string_token_equals(doc, member_key, key, key_len)) found = value;
-        member_key = json_next(doc, value);
+        if (k->escaped) {
+            if (string_token_equals(doc, member_key, key, key_len)) found = value;
+        } else if ((size_t)(k->end - k->start) == key_len &&
+                   (key_len == 0 || (doc->text[k->start] == key[0] &&
+                                     memcmp(doc->text + k->start, key, key_len) == 0))) {
+            found = value;
+        }
+        member_key = is_container(doc, value) ? toks[value].next : value + 1;
     }
     return found;
 }
@@ -519,7 +668,7 @@ int json_get(const json_doc *doc, int obj, const char *key) {
 int json_string(const json_doc *doc, int tok, arena_t *a, bt_str *out) {
     if (json_type_of(doc, tok) != JSON_STRING) return -1;
     bt_str body = token_text(doc, tok);
-    if (!memchr(body.ptr, '\\', body.len)) {
+    if (!doc->toks[tok].escaped) {
         *out = arena_strndup(a, body.ptr, body.len);
         return 0;
     }

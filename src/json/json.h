@@ -1,5 +1,6 @@
-/* The JSON reader: jsmn tokenizes one document (one JSONL line, one batch object), then this
- * module validates it strictly (RFC 8259 grammar, UTF-8) and answers lookups over the tokens.
+/* The JSON reader: tokenizes one document (one JSONL line, one batch object) in a single pass
+ * that also validates it strictly (RFC 8259 grammar, UTF-8), and answers lookups over the
+ * tokens.
  * A json_doc borrows the text it parsed: the text must outlive every lookup. Token indexes
  * are ints: 0 is the root, -1 means "absent". */
 #ifndef BT_JSON_JSON_H

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "json/json.h"
+#include "util/utf8.h"
 
 /* U+FFFD REPLACEMENT CHARACTER, written for each byte that is not valid UTF-8. */
 static const char REPLACEMENT_CHARACTER[] = "\xEF\xBF\xBD";
@@ -16,13 +17,6 @@ static const char REPLACEMENT_CHARACTER[] = "\xEF\xBF\xBD";
 static void writer_abort(const char *why) {
     fprintf(stderr, "batchtrace: JSON writer: %s\n", why);
     abort();
-}
-
-/* True when none of the 8 bytes at p needs a closer look: no '"', no '\\', no control
- * character (< 0x20) and no byte >= 0x80 (which may start invalid UTF-8). */
-static inline bool word_is_plain(const char *p) {
-    uint64_t word = swar_load(p);
-    return (swar_string_specials(word) | (word & SWAR_HIGHS)) == 0;
 }
 
 /* Append the escape for c, a '"', a '\\' or a control character. */
@@ -50,33 +44,30 @@ static void put_escape(buf_t *out, unsigned char c) {
 }
 
 /* See writer.h. Valid UTF-8 is copied as is; each byte that does not belong to a well-formed
- * sequence is written as U+FFFD. */
+ * sequence is written as U+FFFD. Runs of bytes that need nothing are found by
+ * swar_find_special and appended at once; a non-ASCII byte costs one check of its sequence. */
 void json_escape_string(buf_t *out, const char *s, size_t len) {
-    if (len == 0) { /* s may be NULL */
-        buf_append(out, "\"\"", 2);
+    size_t i = len ? swar_find_special(s, len) : 0; /* s may be NULL when len is 0 */
+    if (out->len + len + 3 > out->cap) buf_grow(out, len + 2);
+    char *quoted = out->data + out->len;
+    quoted[0] = '"';
+    if (i == len) { /* the usual case: nothing to escape, one copy */
+        if (len) memcpy(quoted + 1, s, len);
+        quoted[len + 1] = '"';
+        quoted[len + 2] = '\0';
+        out->len += len + 2;
         return;
     }
-    buf_grow(out, len + 2);
-    buf_putc(out, '"');
+    out->len++;
     const unsigned char *bytes = (const unsigned char *)s;
-    size_t i = 0, run_start = 0;
-    size_t utf8_checked_until = 0; /* non-ASCII bytes before this offset are well-formed */
+    size_t run_start = 0;
     while (i < len) {
-        if (len - i >= 8 && word_is_plain(s + i)) {
-            i += 8;
-            continue;
-        }
         unsigned char c = bytes[i];
         if (c >= 0x80) {
-            size_t bad_offset = 0;
-            if (i < utf8_checked_until) {
-                i++;
-                continue;
-            }
-            if (utf8_valid(s + i, len - i, &bad_offset)) bad_offset = len - i;
-            if (bad_offset > 0) {
-                utf8_checked_until = i + bad_offset;
-                i++;
+            size_t length = utf8_sequence_length(bytes + i, len - i);
+            if (length) {
+                i += length;
+                i += swar_find_special(s + i, len - i);
                 continue;
             }
             buf_append(out, s + run_start, i - run_start);
@@ -85,11 +76,13 @@ void json_escape_string(buf_t *out, const char *s, size_t len) {
             buf_append(out, s + run_start, i - run_start);
             put_escape(out, c);
         } else {
-            i++;
+            i++; /* a plain byte flagged next to a special one */
+            i += swar_find_special(s + i, len - i);
             continue;
         }
         i++;
         run_start = i;
+        i += swar_find_special(s + i, len - i);
     }
     buf_append(out, s + run_start, len - run_start);
     buf_putc(out, '"');

@@ -4,6 +4,7 @@
  * list of migrations below. */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,44 @@ static const char *const migrations[] = {
     "  attempts INTEGER NOT NULL DEFAULT 0,"
     "  lease_until_ns INTEGER NOT NULL DEFAULT 0"
     ");",
+    /* 2: the lifecycle (docs/design.md, "Lifecycle"). keys holds the signing key of context
+     * tokens; batches one row per started (or bound, or collected with a token) batch, its
+     * identity as hex text; batch_inputs the zlib stream of its inputs, in parts; exported
+     * the custom_ids whose item spans a collect delivered or spooled. */
+    "CREATE TABLE keys ("
+    "  name TEXT PRIMARY KEY,"
+    "  key BLOB NOT NULL,"
+    "  created_ns INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE batches ("
+    "  nonce TEXT PRIMARY KEY,"
+    "  provider TEXT NOT NULL,"
+    "  trace_id TEXT NOT NULL,"
+    "  parent_span_id TEXT,"
+    "  trace_flags INTEGER NOT NULL,"
+    "  start_ns INTEGER NOT NULL,"
+    "  request_count INTEGER NOT NULL,"
+    "  input_digest TEXT NOT NULL,"
+    "  context TEXT NOT NULL,"
+    "  batch_id TEXT UNIQUE,"
+    "  endpoint TEXT,"
+    "  models TEXT,"
+    "  inputs_kept INTEGER NOT NULL DEFAULT 0,"
+    "  created_ns INTEGER NOT NULL,"
+    "  batch_status TEXT,"
+    "  task_exported INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE batch_inputs ("
+    "  nonce TEXT NOT NULL,"
+    "  part INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  PRIMARY KEY (nonce, part)"
+    ");"
+    "CREATE TABLE exported ("
+    "  nonce TEXT NOT NULL,"
+    "  custom_id BLOB NOT NULL,"
+    "  PRIMARY KEY (nonce, custom_id)"
+    ") WITHOUT ROWID;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -337,4 +376,401 @@ int store_spool_release(store_t *store, int64_t id, const char *why, char *reaso
 void spool_claim_free(spool_claim *claim) {
     buf_free(&claim->storage);
     memset(&claim->chunk, 0, sizeof claim->chunk);
+}
+
+/* ---- the lifecycle ---------------------------------------------------------------------- */
+
+/* Prepare sql. 0, or -1 with reason ("PATH: what: message"). */
+static int prepare(store_t *store, const char *sql, sqlite3_stmt **stmt, const char *what,
+                   char *reason) {
+    if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+        *stmt = NULL;
+        return db_fail(store, what, reason);
+    }
+    return 0;
+}
+
+/* Bind text, or NULL when text is NULL. */
+static void bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text) {
+    if (text) sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(stmt, index);
+}
+
+/* Commit when ok, else roll back; returns ok ? 0 : -1 (reason set by the caller, or here
+ * when the commit fails). */
+static int finish_transaction(store_t *store, bool ok, char *reason) {
+    if (ok && exec_sql(store, "COMMIT", "cannot commit", reason) == 0) return 0;
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+/* See store.h: INSERT OR IGNORE makes the first process's key the only one. */
+int store_signing_key(store_t *store, uint8_t key[STORE_KEY_LEN], char *reason) {
+    uint8_t fresh[STORE_KEY_LEN];
+    if (RAND_bytes(fresh, sizeof fresh) != 1)
+        return fail(reason, "cannot generate a signing key: no randomness from libcrypto");
+    sqlite3_stmt *insert = NULL, *select = NULL;
+    int rc = -1;
+    if (prepare(store, "INSERT OR IGNORE INTO keys (name, key, created_ns) VALUES ('context', ?, ?)",
+                &insert, "cannot keep the signing key", reason) != 0 ||
+        prepare(store, "SELECT key FROM keys WHERE name = 'context'", &select,
+                "cannot read the signing key", reason) != 0)
+        goto done;
+    sqlite3_bind_blob(insert, 1, fresh, sizeof fresh, SQLITE_STATIC);
+    sqlite3_bind_int64(insert, 2, time_now_ns());
+    if (sqlite3_step(insert) != SQLITE_DONE) {
+        db_fail(store, "cannot keep the signing key", reason);
+        goto done;
+    }
+    if (sqlite3_step(select) != SQLITE_ROW || sqlite3_column_bytes(select, 0) != STORE_KEY_LEN) {
+        db_fail(store, "cannot read the signing key", reason);
+        goto done;
+    }
+    memcpy(key, sqlite3_column_blob(select, 0), STORE_KEY_LEN);
+    rc = 0;
+done:
+    sqlite3_finalize(insert);
+    sqlite3_finalize(select);
+    memset(fresh, 0, sizeof fresh);
+    return rc;
+}
+
+/* See store.h. */
+void store_batch_free(store_batch *batch) {
+    free(batch->context);
+    free(batch->batch_id);
+    free(batch->endpoint);
+    free(batch->models);
+    free(batch->batch_status);
+    memset(batch, 0, sizeof *batch);
+}
+
+/* See store.h: a batch_id bound elsewhere is a UNIQUE violation, told apart from a nonce
+ * that exists (DO NOTHING) by the upsert. */
+int store_batch_put(store_t *store, const store_batch *batch, char *reason) {
+    static const char sql[] =
+        "INSERT INTO batches (nonce, provider, trace_id, parent_span_id, trace_flags, start_ns,"
+        " request_count, input_digest, context, batch_id, endpoint, models, inputs_kept,"
+        " created_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (nonce) DO NOTHING";
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (prepare(store, sql, &stmt, "cannot record the batch", reason) != 0) goto done;
+    sqlite3_bind_text(stmt, 1, batch->nonce, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, batch->provider, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, batch->trace_id, -1, SQLITE_STATIC);
+    bind_text_or_null(stmt, 4, batch->parent_span_id[0] ? batch->parent_span_id : NULL);
+    sqlite3_bind_int(stmt, 5, (int)batch->trace_flags);
+    sqlite3_bind_int64(stmt, 6, batch->start_ns);
+    sqlite3_bind_int64(stmt, 7, (sqlite3_int64)batch->request_count);
+    sqlite3_bind_text(stmt, 8, batch->input_digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 9, batch->context ? batch->context : "", -1, SQLITE_STATIC);
+    bind_text_or_null(stmt, 10, batch->batch_id);
+    bind_text_or_null(stmt, 11, batch->endpoint);
+    bind_text_or_null(stmt, 12, batch->models);
+    sqlite3_bind_int(stmt, 13, batch->inputs_kept);
+    sqlite3_bind_int64(stmt, 14, batch->created_ns ? batch->created_ns : time_now_ns());
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_CONSTRAINT_UNIQUE) {
+        rc = STORE_CONFLICT;
+        fail(reason, "batch id \"%.100s\" is already bound to another batch", batch->batch_id);
+        goto done;
+    }
+    if (step != SQLITE_DONE) {
+        db_fail(store, "cannot record the batch", reason);
+        goto done;
+    }
+    rc = sqlite3_changes(store->db) == 1 ? 1 : 0;
+done:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* A malloc'd copy of a text column, or NULL when it is NULL. */
+static char *column_strdup(sqlite3_stmt *stmt, int column) {
+    const char *text = (const char *)sqlite3_column_text(stmt, column);
+    return text ? xstrdup(text) : NULL;
+}
+
+/* Copy a text column into a fixed array of size bytes ("" when NULL). */
+static void column_copy(sqlite3_stmt *stmt, int column, char *out, size_t size) {
+    const char *text = (const char *)sqlite3_column_text(stmt, column);
+    snprintf(out, size, "%s", text ? text : "");
+}
+
+/* The columns read_batch_row reads, in its order. */
+#define BATCH_COLUMNS                                                                       \
+    "b.nonce, b.provider, b.trace_id, b.parent_span_id, b.trace_flags, b.start_ns,"         \
+    " b.request_count, b.input_digest, b.context, b.batch_id, b.endpoint, b.models,"        \
+    " b.inputs_kept, b.created_ns, b.batch_status, b.task_exported,"                        \
+    " (SELECT count(*) FROM exported e WHERE e.nonce = b.nonce)"
+
+/* Fill out from a row of BATCH_COLUMNS. */
+static void read_batch_row(sqlite3_stmt *stmt, store_batch *out) {
+    memset(out, 0, sizeof *out);
+    column_copy(stmt, 0, out->nonce, sizeof out->nonce);
+    column_copy(stmt, 1, out->provider, sizeof out->provider);
+    column_copy(stmt, 2, out->trace_id, sizeof out->trace_id);
+    column_copy(stmt, 3, out->parent_span_id, sizeof out->parent_span_id);
+    out->trace_flags = (unsigned)sqlite3_column_int(stmt, 4);
+    out->start_ns = sqlite3_column_int64(stmt, 5);
+    out->request_count = (uint64_t)sqlite3_column_int64(stmt, 6);
+    column_copy(stmt, 7, out->input_digest, sizeof out->input_digest);
+    out->context = column_strdup(stmt, 8);
+    out->batch_id = column_strdup(stmt, 9);
+    out->endpoint = column_strdup(stmt, 10);
+    out->models = column_strdup(stmt, 11);
+    out->inputs_kept = sqlite3_column_int(stmt, 12) != 0;
+    out->created_ns = sqlite3_column_int64(stmt, 13);
+    out->batch_status = column_strdup(stmt, 14);
+    out->task_exported = sqlite3_column_int(stmt, 15) != 0;
+    out->items_exported = (uint64_t)sqlite3_column_int64(stmt, 16);
+}
+
+/* See store.h. */
+int store_batch_find(store_t *store, const char *nonce, const char *batch_id, store_batch *out,
+                     char *reason) {
+    const char *sql = nonce ? "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.nonce = ?"
+                            : "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.batch_id = ?";
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (prepare(store, sql, &stmt, "cannot read the batches", reason) != 0) goto done;
+    sqlite3_bind_text(stmt, 1, nonce ? nonce : batch_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        read_batch_row(stmt, out);
+        rc = 1;
+    } else if (step == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        db_fail(store, "cannot read the batches", reason);
+    }
+done:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* See store.h: checked and bound in one write transaction, so two binds cannot both win. */
+int store_batch_bind(store_t *store, const char *nonce, const char *batch_id, char *reason) {
+    if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) return -1;
+    sqlite3_stmt *owner = NULL, *current = NULL, *update = NULL;
+    int rc = -1;
+    if (prepare(store, "SELECT nonce FROM batches WHERE batch_id = ?", &owner,
+                "cannot read the batches", reason) != 0 ||
+        prepare(store, "SELECT batch_id FROM batches WHERE nonce = ?", &current,
+                "cannot read the batches", reason) != 0 ||
+        prepare(store, "UPDATE batches SET batch_id = ? WHERE nonce = ?", &update,
+                "cannot bind the batch id", reason) != 0)
+        goto done;
+    sqlite3_bind_text(owner, 1, batch_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(owner);
+    if (step == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(owner, 0), nonce) != 0) {
+        rc = STORE_CONFLICT;
+        fail(reason, "batch id \"%.100s\" is already bound to another context; refusing to "
+                     "rebind it", batch_id);
+        goto done;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        db_fail(store, "cannot read the batches", reason);
+        goto done;
+    }
+    sqlite3_bind_text(current, 1, nonce, -1, SQLITE_STATIC);
+    step = sqlite3_step(current);
+    if (step != SQLITE_ROW) {
+        if (step == SQLITE_DONE) fail(reason, "no batch with nonce %s in the store", nonce);
+        else db_fail(store, "cannot read the batches", reason);
+        goto done;
+    }
+    const char *bound = (const char *)sqlite3_column_text(current, 0);
+    if (bound && strcmp(bound, batch_id) != 0) {
+        rc = STORE_CONFLICT;
+        fail(reason, "this context is already bound to batch \"%.100s\"; refusing to bind it "
+                     "to \"%.100s\" too", bound, batch_id);
+        goto done;
+    }
+    sqlite3_bind_text(update, 1, batch_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(update, 2, nonce, -1, SQLITE_STATIC);
+    if (sqlite3_step(update) != SQLITE_DONE) {
+        db_fail(store, "cannot bind the batch id", reason);
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(owner);
+    sqlite3_finalize(current);
+    sqlite3_finalize(update);
+    if (rc == 0) return finish_transaction(store, true, reason);
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* Run sql binding text1 and text2 (each may be NULL: then not bound). 0, or -1. */
+static int exec_texts(store_t *store, const char *sql, const char *text1, const char *text2,
+                      const char *what, char *reason) {
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (prepare(store, sql, &stmt, what, reason) != 0) goto done;
+    if (text1) sqlite3_bind_text(stmt, 1, text1, -1, SQLITE_STATIC);
+    if (text2) sqlite3_bind_text(stmt, 2, text2, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        db_fail(store, what, reason);
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* See store.h. */
+int store_batch_set_status(store_t *store, const char *nonce, const char *status, char *reason) {
+    return exec_texts(store, "UPDATE batches SET batch_status = ? WHERE nonce = ?", status, nonce,
+                      "cannot note the batch status", reason);
+}
+
+/* See store.h. */
+int store_batch_list(store_t *store, const char *batch_id, store_batch **out, size_t *count,
+                     char *reason) {
+    const char *sql = batch_id ? "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.batch_id = ?"
+                               : "SELECT " BATCH_COLUMNS " FROM batches b"
+                                 " ORDER BY b.created_ns, b.nonce";
+    sqlite3_stmt *stmt = NULL;
+    *out = NULL;
+    *count = 0;
+    if (prepare(store, sql, &stmt, "cannot read the batches", reason) != 0) return -1;
+    if (batch_id) sqlite3_bind_text(stmt, 1, batch_id, -1, SQLITE_STATIC);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        *out = xreallocarray(*out, *count + 1, sizeof **out);
+        read_batch_row(stmt, &(*out)[(*count)++]);
+    }
+    int rc = 0;
+    if (step != SQLITE_DONE) {
+        rc = db_fail(store, "cannot read the batches", reason);
+        for (size_t i = 0; i < *count; i++) store_batch_free(&(*out)[i]);
+        free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* See store.h. */
+int store_inputs_put(store_t *store, const char *nonce, int64_t part, const void *data,
+                     size_t len, char *reason) {
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (prepare(store, "INSERT OR REPLACE INTO batch_inputs (nonce, part, data) VALUES (?, ?, ?)",
+                &stmt, "cannot keep the inputs", reason) != 0)
+        goto done;
+    sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, part);
+    sqlite3_bind_blob64(stmt, 3, len ? data : "", len, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        db_fail(store, "cannot keep the inputs", reason);
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* See store.h. */
+int store_inputs_read(store_t *store, const char *nonce,
+                      int (*each)(void *ctx, const void *data, size_t len, char *reason),
+                      void *ctx, char *reason) {
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (prepare(store, "SELECT data FROM batch_inputs WHERE nonce = ? ORDER BY part", &stmt,
+                "cannot read the inputs", reason) != 0)
+        goto done;
+    sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (each(ctx, sqlite3_column_blob(stmt, 0), (size_t)sqlite3_column_bytes(stmt, 0),
+                 reason) != 0)
+            goto done;
+    }
+    if (step != SQLITE_DONE) {
+        db_fail(store, "cannot read the inputs", reason);
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Run sql (binding the nonce, then each id as a blob) once per id in one write transaction;
+ * won (when not NULL) gets whether each run changed a row. 0, or -1 with reason. */
+static int exec_per_id(store_t *store, const char *sql, const char *nonce, const bt_str *ids,
+                       size_t count, bool *won, const char *what, char *reason) {
+    if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) return -1;
+    sqlite3_stmt *stmt = NULL;
+    bool ok = false;
+    if (prepare(store, sql, &stmt, what, reason) != 0) goto done;
+    for (size_t i = 0; i < count; i++) {
+        sqlite3_reset(stmt);
+        sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(stmt, 2, ids[i].len ? ids[i].ptr : "", (int)ids[i].len, SQLITE_STATIC);
+        if (sqlite3_step(stmt) != SQLITE_DONE) {
+            db_fail(store, what, reason);
+            goto done;
+        }
+        if (won) won[i] = sqlite3_changes(store->db) == 1;
+    }
+    ok = true;
+done:
+    sqlite3_finalize(stmt);
+    return finish_transaction(store, ok, reason);
+}
+
+/* See store.h. */
+int store_items_claim(store_t *store, const char *nonce, const bt_str *ids, size_t count,
+                      bool *won, char *reason) {
+    return exec_per_id(store, "INSERT OR IGNORE INTO exported (nonce, custom_id) VALUES (?, ?)",
+                       nonce, ids, count, won, "cannot record exported items", reason);
+}
+
+/* See store.h. */
+int store_items_release(store_t *store, const char *nonce, const bt_str *ids, size_t count,
+                        char *reason) {
+    return exec_per_id(store, "DELETE FROM exported WHERE nonce = ? AND custom_id = ?", nonce,
+                       ids, count, NULL, "cannot release exported items", reason);
+}
+
+/* See store.h: the UPDATE that finds task_exported still 0 is the one that wins. */
+int store_task_claim(store_t *store, const char *nonce, bool *won, char *reason) {
+    if (exec_texts(store, "UPDATE batches SET task_exported = 1 WHERE nonce = ? AND task_exported = 0",
+                   nonce, NULL, "cannot record the exported task", reason) != 0)
+        return -1;
+    *won = sqlite3_changes(store->db) == 1;
+    return 0;
+}
+
+/* See store.h. */
+int store_task_release(store_t *store, const char *nonce, char *reason) {
+    return exec_texts(store, "UPDATE batches SET task_exported = 0 WHERE nonce = ?", nonce, NULL,
+                      "cannot release the exported task", reason);
+}
+
+/* See store.h. */
+int store_exported_count(store_t *store, const char *nonce, uint64_t *count, char *reason) {
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (prepare(store, "SELECT count(*) FROM exported WHERE nonce = ?", &stmt,
+                "cannot count exported items", reason) != 0)
+        goto done;
+    sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+        db_fail(store, "cannot count exported items", reason);
+        goto done;
+    }
+    *count = (uint64_t)sqlite3_column_int64(stmt, 0);
+    rc = 0;
+done:
+    sqlite3_finalize(stmt);
+    return rc;
 }

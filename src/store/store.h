@@ -1,7 +1,9 @@
 /* The state store: what batchtrace keeps between runs, behind one opaque handle so that a
  * second backend (PostgreSQL, for submit and collect on different machines) can follow.
- * Today it holds the spool: OTLP requests that could not be delivered, kept until
- * `batchtrace flush` delivers them.
+ * It holds the spool (OTLP requests that could not be delivered, kept until `batchtrace
+ * flush` delivers them) and the lifecycle of batches (docs/design.md, "Lifecycle"): the key
+ * that signs context tokens, each started batch's identity and compressed inputs, and what
+ * collect has exported of it, so that collecting again sends only what was not sent.
  *
  * A store is named by a URL: "sqlite:PATH" (the only backend so far). Without one, the
  * BATCHTRACE_STORE variable, else sqlite:$XDG_STATE_HOME/batchtrace/state.db, else
@@ -15,6 +17,7 @@
 
 #include "util/buf.h"
 #include "util/reason.h"
+#include "util/str.h"
 
 typedef struct store store_t;
 
@@ -74,5 +77,87 @@ int store_spool_delete(store_t *store, int64_t id, char *reason);
 int store_spool_release(store_t *store, int64_t id, const char *why, char *reason);
 /* Free what a claim holds (the claim can be reused). */
 void spool_claim_free(spool_claim *claim);
+
+/* ---- the lifecycle: signing key, batches, what was exported ---------------------------- */
+
+/* What a function returns when a batch id is already bound to another batch. */
+#define STORE_CONFLICT (-2)
+/* Bytes of the signing key the store generates. */
+#define STORE_KEY_LEN 32
+
+/* The key that signs context tokens when BATCHTRACE_SIGNING_KEY is not set: 32 random bytes
+ * generated on first use and kept (two processes racing get the same one). 0, or -1 with
+ * reason. */
+int store_signing_key(store_t *store, uint8_t key[STORE_KEY_LEN], char *reason);
+
+/* One batch the store knows: its identity (the context token's claims) and its progress. */
+typedef struct store_batch {
+    char nonce[33];               /* hex: the key */
+    char provider[16];            /* "openai" | "anthropic" */
+    char trace_id[33];            /* hex */
+    char parent_span_id[17];      /* hex; "" when the task is a root span */
+    unsigned trace_flags;         /* W3C trace flags */
+    int64_t start_ns;             /* when start ran (unix ns) */
+    uint64_t request_count;       /* requests in the inputs */
+    char input_digest[65];        /* hex SHA-256 over the sorted custom_ids */
+    char *context;                /* the signed token; owned */
+    char *batch_id;               /* the provider's batch id; NULL until bound; owned */
+    char *endpoint;               /* e.g. "/v1/chat/completions"; NULL when unknown; owned */
+    char *models;                 /* the request models, comma-separated; NULL; owned */
+    bool inputs_kept;             /* a compressed copy of the inputs is stored */
+    int64_t created_ns;           /* when the record was made */
+    char *batch_status;           /* the provider's status a collect last saw; NULL; owned */
+    bool task_exported;           /* a collect exported the task span */
+    uint64_t items_exported;      /* item spans exported (read by find and list) */
+} store_batch;
+
+/* Free the strings a store_batch owns (the struct can be reused). */
+void store_batch_free(store_batch *batch);
+
+/* Record a batch (its nonce must be new). 1 when recorded, 0 when a batch with this nonce
+ * was already there (left as it is), STORE_CONFLICT with reason when its batch_id is bound
+ * to another batch, -1 with reason on failure. */
+int store_batch_put(store_t *store, const store_batch *batch, char *reason);
+/* Find the batch with this nonce (hex) or, when nonce is NULL, bound to batch_id. 1 with
+ * *out filled (free it with store_batch_free), 0 when there is none, -1 with reason. */
+int store_batch_find(store_t *store, const char *nonce, const char *batch_id, store_batch *out,
+                     char *reason);
+/* Bind batch_id to the batch of nonce. 0 when bound (or already so), STORE_CONFLICT with
+ * reason when batch_id is bound to another batch or this batch to another id, -1 with
+ * reason on failure. */
+int store_batch_bind(store_t *store, const char *nonce, const char *batch_id, char *reason);
+/* Note the provider's status a collect saw. 0, or -1 with reason. */
+int store_batch_set_status(store_t *store, const char *nonce, const char *status, char *reason);
+/* Every batch (or the one bound to batch_id, when not NULL), oldest first: *out is a
+ * malloc'd array of *count (free each with store_batch_free, then the array). 0, or -1. */
+int store_batch_list(store_t *store, const char *batch_id, store_batch **out, size_t *count,
+                     char *reason);
+
+/* Keep a part of the batch's compressed inputs (parts are numbered from 0 and read back in
+ * order). 0, or -1 with reason. */
+int store_inputs_put(store_t *store, const char *nonce, int64_t part, const void *data,
+                     size_t len, char *reason);
+/* Hand each stored part of the batch's inputs, in order, to each (which returns 0, or -1
+ * with reason to stop). 0, or -1 with reason. */
+int store_inputs_read(store_t *store, const char *nonce,
+                      int (*each)(void *ctx, const void *data, size_t len, char *reason),
+                      void *ctx, char *reason);
+
+/* Claim custom_ids for export, in one transaction: won[i] is true when ids[i] was not
+ * exported before (it is now recorded as exported: its span is delivered or spooled by
+ * this process), false when another run (or an earlier id of the list) has it. 0, or -1
+ * with reason (then nothing was claimed). */
+int store_items_claim(store_t *store, const char *nonce, const bt_str *ids, size_t count,
+                      bool *won, char *reason);
+/* Give back claims whose spans were not delivered after all. 0, or -1 with reason. */
+int store_items_release(store_t *store, const char *nonce, const bt_str *ids, size_t count,
+                        char *reason);
+/* Claim the batch's task span: *won is true when no run exported it before (it is now
+ * recorded as exported). 0, or -1 with reason. */
+int store_task_claim(store_t *store, const char *nonce, bool *won, char *reason);
+/* Give back the task claim. 0, or -1 with reason. */
+int store_task_release(store_t *store, const char *nonce, char *reason);
+/* How many item spans of the batch were exported. 0, or -1 with reason. */
+int store_exported_count(store_t *store, const char *nonce, uint64_t *count, char *reason);
 
 #endif

@@ -161,6 +161,88 @@ done:
     free(path);
 }
 
+/* Spans are copied when handed over (the caller may scribble over its arena at once) and
+ * come out in the order they went in, though a second thread encodes them. */
+TEST(spans_are_copied_and_keep_their_order_through_the_encoding_thread) {
+    char *path = temp_path("order.jsonl");
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    CHECK(exporter != NULL);
+    if (!exporter) goto done;
+    arena_t arena = ARENA_INIT;
+    enum { SPANS = 1300 };
+    for (unsigned i = 0; i < SPANS; i++) {
+        span_t span;
+        make_span(&span, &arena, i, NULL, 0);
+        char text[32];
+        snprintf(text, sizeof text, "name-%u", i);
+        span.name = arena_strndup(&arena, text, strlen(text));
+        char *key = (char *)arena_strndup(&arena, "key.copied", 10).ptr;
+        span_attr_str(&span, key, span.name);
+        CHECK_INT(exporter_add(exporter, &span, reason), 0);
+        memset((char *)span.name.ptr, 'x', span.name.len);
+        memset(key, 'x', 10);
+        arena_reset(&arena);
+    }
+    arena_free(&arena);
+    export_report report;
+    CHECK_INT(exporter_finish(exporter, &report, reason), 0);
+    CHECK_INT(report.spans_exported, SPANS);
+    exporter_free(exporter);
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    const char *at = text;
+    unsigned in_order = 0;
+    for (unsigned i = 0; i < SPANS; i++) {
+        char expected[96];
+        snprintf(expected, sizeof expected,
+                 "\"name\":\"name-%u\",\"kind\":3,", i);
+        const char *found = strstr(at, expected);
+        if (!found) break;
+        snprintf(expected, sizeof expected,
+                 "{\"key\":\"key.copied\",\"value\":{\"stringValue\":\"name-%u\"}}", i);
+        if (!strstr(found, expected)) break;
+        at = found + 1;
+        in_order++;
+    }
+    CHECK_INT(in_order, SPANS);
+    free(text);
+done:
+    resource_free(&resource);
+    unlink(path);
+    free(path);
+}
+
+/* An exporter freed without exporter_finish stops its encoding thread and loses what was
+ * queued, without writing it. */
+TEST(freeing_without_finish_stops_the_encoding_thread) {
+    char *path = temp_path("unfinished.jsonl");
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    CHECK(exporter != NULL);
+    if (exporter) {
+        arena_t arena = ARENA_INIT;
+        for (unsigned i = 0; i < 100; i++) {
+            span_t span;
+            make_span(&span, &arena, i, NULL, 0);
+            CHECK_INT(exporter_add(exporter, &span, reason), 0);
+            arena_reset(&arena);
+        }
+        arena_free(&arena);
+        exporter_free(exporter);
+        size_t len = 99;
+        free(read_file(path, &len));
+        CHECK_INT(len, 0);
+    }
+    resource_free(&resource);
+    unlink(path);
+    free(path);
+}
+
 TEST(empty_run_writes_an_empty_file) {
     char *path = temp_path("empty.jsonl");
     span_resource resource;
@@ -290,6 +372,8 @@ int main(void) {
     RUN(file_of_1300_spans_has_three_requests_of_512_512_276);
     RUN(requests_stay_within_one_mebibyte_of_spans_and_a_huge_span_goes_alone);
     RUN(empty_run_writes_an_empty_file);
+    RUN(spans_are_copied_and_keep_their_order_through_the_encoding_thread);
+    RUN(freeing_without_finish_stops_the_encoding_thread);
     RUN(writing_to_a_full_device_fails_with_the_reason);
     RUN(unopenable_path_fails_with_the_reason);
     RUN(console_prints_one_readable_line_per_span);

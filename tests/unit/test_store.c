@@ -1,5 +1,6 @@
-/* The SQLite store: where it lives, its permissions, the versioned schema, and the spool
- * (atomic puts, claims two processes never share, delete and release). */
+/* The SQLite store: where it lives, its permissions, the versioned schema, the spool
+ * (atomic puts, claims two processes never share, delete and release), and the lifecycle
+ * (the signing key, batch records and binding, item and task claims, compressed inputs). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "batch/resume.h"
 #include "store/store.h"
 #include "test.h"
 #include "util/alloc.h"
@@ -102,7 +104,7 @@ TEST(open_creates_private_directories_and_file_with_the_schema) {
             version = sqlite3_column_int(stmt, 0);
         sqlite3_finalize(stmt);
         sqlite3_close(db);
-        CHECK_INT(version, 1);
+        CHECK_INT(version, 2);
         store_close(store);
         store = store_open(buf_cstr(&url), false, reason); /* a second open migrates nothing */
         CHECK(store != NULL);
@@ -125,7 +127,7 @@ TEST(a_store_from_a_newer_batchtrace_is_refused) {
         sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
     sqlite3_close(db);
     CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
-    CHECK(strstr(reason, "schema version 99 is newer than this batchtrace knows (1)") != NULL);
+    CHECK(strstr(reason, "schema version 99 is newer than this batchtrace knows (2)") != NULL);
     buf_free(&url);
     remove_tree(dir);
     free(dir);
@@ -194,11 +196,257 @@ done:
     free(dir);
 }
 
+/* Open a fresh store at dir/state.db twice, as two processes would. */
+static void open_two(const char *dir, buf_t *url, store_t **first, store_t **second) {
+    buf_printf(url, "sqlite:%s/state.db", dir);
+    char reason[REASON_MAX] = "";
+    *first = store_open(buf_cstr(url), true, reason);
+    *second = store_open(buf_cstr(url), true, reason);
+}
+
+/* A record with recognizable fields (the caller frees it). */
+static store_batch sample_batch(const char *nonce, const char *batch_id) {
+    store_batch b;
+    memset(&b, 0, sizeof b);
+    snprintf(b.nonce, sizeof b.nonce, "%s", nonce);
+    snprintf(b.provider, sizeof b.provider, "anthropic");
+    snprintf(b.trace_id, sizeof b.trace_id, "0af7651916cd43dd8448eb211c80319c");
+    snprintf(b.parent_span_id, sizeof b.parent_span_id, "b7ad6b7169203331");
+    b.trace_flags = 1;
+    b.start_ns = INT64_C(1767225600000000000);
+    b.request_count = 3;
+    memset(b.input_digest, 'a', 64);
+    b.context = xstrdup("btx1.token");
+    b.batch_id = batch_id ? xstrdup(batch_id) : NULL;
+    b.endpoint = xstrdup("/v1/messages");
+    b.models = xstrdup("claude-haiku-4-5");
+    b.created_ns = 42;
+    return b;
+}
+
+TEST(the_signing_key_is_made_once_and_kept) {
+    char *dir = temp_dir("key");
+    buf_t url = BUF_INIT;
+    store_t *first = NULL, *second = NULL;
+    open_two(dir, &url, &first, &second);
+    CHECK(first != NULL && second != NULL);
+    if (!first || !second) goto done;
+    char reason[REASON_MAX] = "";
+    uint8_t a[STORE_KEY_LEN], b[STORE_KEY_LEN], zero[STORE_KEY_LEN] = {0};
+    CHECK_INT(store_signing_key(first, a, reason), 0);
+    CHECK_INT(store_signing_key(second, b, reason), 0);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK(memcmp(a, zero, sizeof a) != 0);
+    store_close(first);
+    first = store_open(buf_cstr(&url), false, reason);
+    CHECK_INT(store_signing_key(first, b, reason), 0);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    /* BATCHTRACE_SIGNING_KEY wins over the stored key. */
+    setenv("BATCHTRACE_SIGNING_KEY", "from the environment", 1);
+    signing_key key;
+    CHECK_INT(resume_signing_key(first, &key, reason), 0);
+    CHECK_STRN((const char *)key.bytes, key.len, "from the environment");
+    unsetenv("BATCHTRACE_SIGNING_KEY");
+    CHECK_INT(resume_signing_key(first, &key, reason), 0);
+    CHECK(key.len == STORE_KEY_LEN && memcmp(key.bytes, a, STORE_KEY_LEN) == 0);
+done:
+    store_close(first);
+    store_close(second);
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
+TEST(batches_are_recorded_found_bound_and_listed) {
+    char *dir = temp_dir("batches");
+    buf_t url = BUF_INIT;
+    store_t *first = NULL, *second = NULL;
+    open_two(dir, &url, &first, &second);
+    CHECK(first != NULL && second != NULL);
+    if (!first || !second) goto done;
+    char reason[REASON_MAX] = "";
+    store_batch one = sample_batch("00000000000000000000000000000001", NULL);
+    store_batch two = sample_batch("00000000000000000000000000000002", "msgbatch_two");
+    two.parent_span_id[0] = '\0';
+    two.created_ns = 43;
+    CHECK_INT(store_batch_put(first, &one, reason), 1);
+    CHECK_INT(store_batch_put(second, &one, reason), 0); /* the same nonce: left as it is */
+    CHECK_INT(store_batch_put(first, &two, reason), 1);
+    store_batch three = sample_batch("00000000000000000000000000000003", "msgbatch_two");
+    CHECK_INT(store_batch_put(first, &three, reason), STORE_CONFLICT);
+    CHECK_STR(reason, "batch id \"msgbatch_two\" is already bound to another batch");
+
+    store_batch found;
+    CHECK_INT(store_batch_find(second, one.nonce, NULL, &found, reason), 1);
+    CHECK_STR(found.provider, "anthropic");
+    CHECK_STR(found.parent_span_id, "b7ad6b7169203331");
+    CHECK_INT(found.start_ns, INT64_C(1767225600000000000));
+    CHECK_STR(found.context, "btx1.token");
+    CHECK(found.batch_id == NULL);
+    CHECK_STR(found.models, "claude-haiku-4-5");
+    CHECK(!found.task_exported);
+    store_batch_free(&found);
+    CHECK_INT(store_batch_find(second, NULL, "msgbatch_two", &found, reason), 1);
+    CHECK_STR(found.nonce, two.nonce);
+    CHECK_STR(found.parent_span_id, "");
+    store_batch_free(&found);
+    CHECK_INT(store_batch_find(second, NULL, "msgbatch_none", &found, reason), 0);
+
+    CHECK_INT(store_batch_bind(first, one.nonce, "msgbatch_one", reason), 0);
+    CHECK_INT(store_batch_bind(second, one.nonce, "msgbatch_one", reason), 0); /* again: fine */
+    CHECK_INT(store_batch_bind(second, one.nonce, "msgbatch_two", reason), STORE_CONFLICT);
+    CHECK_STR(reason, "batch id \"msgbatch_two\" is already bound to another context; "
+                      "refusing to rebind it");
+    CHECK_INT(store_batch_bind(second, one.nonce, "msgbatch_new", reason), STORE_CONFLICT);
+    CHECK_STR(reason, "this context is already bound to batch \"msgbatch_one\"; refusing to "
+                      "bind it to \"msgbatch_new\" too");
+    CHECK_INT(store_batch_set_status(first, one.nonce, "ended", reason), 0);
+
+    store_batch *list = NULL;
+    size_t count = 0;
+    CHECK_INT(store_batch_list(second, NULL, &list, &count, reason), 0);
+    CHECK_INT(count, 2);
+    if (count == 2) {
+        CHECK_STR(list[0].batch_id, "msgbatch_one");
+        CHECK_STR(list[0].batch_status, "ended");
+        CHECK_STR(list[1].batch_id, "msgbatch_two");
+    }
+    for (size_t i = 0; i < count; i++) store_batch_free(&list[i]);
+    free(list);
+    CHECK_INT(store_batch_list(second, "msgbatch_two", &list, &count, reason), 0);
+    CHECK_INT(count, 1);
+    for (size_t i = 0; i < count; i++) store_batch_free(&list[i]);
+    free(list);
+    store_batch_free(&one);
+    store_batch_free(&two);
+    store_batch_free(&three);
+done:
+    store_close(first);
+    store_close(second);
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
+TEST(items_and_the_task_are_claimed_once_across_processes) {
+    char *dir = temp_dir("claims");
+    buf_t url = BUF_INIT;
+    store_t *first = NULL, *second = NULL;
+    open_two(dir, &url, &first, &second);
+    CHECK(first != NULL && second != NULL);
+    if (!first || !second) goto done;
+    char reason[REASON_MAX] = "";
+    const char *nonce = "00000000000000000000000000000009";
+    store_batch batch = sample_batch(nonce, NULL);
+    CHECK_INT(store_batch_put(first, &batch, reason), 1);
+    store_batch_free(&batch);
+    bt_str ids[4] = {STR_LIT("a"), STR_LIT("b"), STR_LIT("a"), {"n\0ul", 4}};
+    bool won[4];
+    CHECK_INT(store_items_claim(first, nonce, ids, 2, won, reason), 0);
+    CHECK(won[0] && won[1]);
+    CHECK_INT(store_items_claim(second, nonce, ids + 1, 3, won, reason), 0);
+    CHECK(!won[0] && !won[1] && won[2]); /* b and a were taken; the id with a NUL is new */
+    uint64_t count = 0;
+    CHECK_INT(store_exported_count(second, nonce, &count, reason), 0);
+    CHECK_INT(count, 3);
+    CHECK_INT(store_exported_count(second, "00000000000000000000000000000008", &count, reason), 0);
+    CHECK_INT(count, 0);
+    CHECK_INT(store_items_release(first, nonce, ids, 1, reason), 0);
+    CHECK_INT(store_items_claim(second, nonce, ids, 2, won, reason), 0);
+    CHECK(won[0] && !won[1]);
+
+    bool task = false;
+    CHECK_INT(store_task_claim(first, nonce, &task, reason), 0);
+    CHECK(task);
+    CHECK_INT(store_task_claim(second, nonce, &task, reason), 0);
+    CHECK(!task);
+    store_batch found;
+    CHECK_INT(store_batch_find(second, nonce, NULL, &found, reason), 1);
+    CHECK(found.task_exported);
+    CHECK_INT(found.items_exported, 3);
+    store_batch_free(&found);
+    CHECK_INT(store_task_release(second, nonce, reason), 0);
+    CHECK_INT(store_task_claim(second, nonce, &task, reason), 0);
+    CHECK(task);
+done:
+    store_close(first);
+    store_close(second);
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* Store.inputs callback: append the part to the buf_t ctx. */
+static int collect_part(void *ctx, const void *data, size_t len, char *reason) {
+    (void)reason;
+    buf_append(ctx, data, len);
+    return 0;
+}
+
+TEST(inputs_are_kept_compressed_in_parts_and_restored_whole) {
+    char *dir = temp_dir("inputs");
+    buf_t url = BUF_INIT;
+    store_t *first = NULL, *second = NULL;
+    open_two(dir, &url, &first, &second);
+    CHECK(first != NULL && second != NULL);
+    if (!first || !second) goto done;
+    char reason[REASON_MAX] = "";
+    /* 3 MiB of bytes that compress badly, so the copy takes several parts. */
+    buf_t original = BUF_INIT, path = BUF_INIT;
+    uint32_t state = 12345;
+    for (size_t i = 0; i < (size_t)3 << 20; i++) {
+        state = state * 1103515245u + 12345u;
+        buf_putc(&original, (char)(state >> 24));
+    }
+    buf_printf(&path, "%s/input.jsonl", dir);
+    FILE *file = fopen(buf_cstr(&path), "wb");
+    CHECK(file && fwrite(original.data, 1, original.len, file) == original.len);
+    if (file) fclose(file);
+    const char *nonce = "0000000000000000000000000000000a";
+    CHECK_INT(resume_keep_inputs(first, nonce, buf_cstr(&path), reason), 0);
+    buf_t parts = BUF_INIT;
+    CHECK_INT(store_inputs_read(second, nonce, collect_part, &parts, reason), 0);
+    CHECK(parts.len > (size_t)3 << 20); /* random bytes do not shrink */
+    char *restored = NULL;
+    CHECK_INT(resume_restore_inputs(second, nonce, &restored, reason), 0);
+    if (restored) {
+        CHECK_INT(mode_of(restored), 0600);
+        buf_t back = BUF_INIT;
+        FILE *in = fopen(restored, "rb");
+        char block[65536];
+        size_t n;
+        while (in && (n = fread(block, 1, sizeof block, in)) > 0) buf_append(&back, block, n);
+        if (in) fclose(in);
+        CHECK_INT(back.len, original.len);
+        CHECK(back.len == original.len && memcmp(back.data, original.data, back.len) == 0);
+        unlink(restored);
+        free(restored);
+        buf_free(&back);
+    }
+    /* Nothing kept: an empty stream is not a valid copy. */
+    CHECK_INT(resume_restore_inputs(second, "0000000000000000000000000000000b", &restored,
+                                    reason), -1);
+    CHECK_STR(reason, "the inputs kept in the store are incomplete");
+    buf_free(&parts);
+    buf_free(&original);
+    buf_free(&path);
+done:
+    store_close(first);
+    store_close(second);
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
 int main(void) {
     RUN(url_comes_from_the_flag_then_the_variable_then_xdg_then_home);
     RUN(unusable_urls_are_refused_without_showing_credentials);
     RUN(open_creates_private_directories_and_file_with_the_schema);
     RUN(a_store_from_a_newer_batchtrace_is_refused);
     RUN(spool_puts_counts_claims_releases_and_deletes);
+    RUN(the_signing_key_is_made_once_and_kept);
+    RUN(batches_are_recorded_found_bound_and_listed);
+    RUN(items_and_the_task_are_claimed_once_across_processes);
+    RUN(inputs_are_kept_compressed_in_parts_and_restored_whole);
     TEST_MAIN_END();
 }

@@ -1,0 +1,340 @@
+/* See resume.h. */
+#include "batch/resume.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "providers/provider.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/hash.h"
+#include "util/timeutil.h"
+
+enum {
+    READ_BLOCK = 1 << 16,       /* bytes read from the inputs at a time */
+    PART_BYTES = 1 << 20,       /* compressed bytes per stored part */
+};
+
+/* See resume.h. */
+int resume_signing_key(store_t *store, signing_key *key, char *reason) {
+    const char *from_env = getenv("BATCHTRACE_SIGNING_KEY");
+    if (from_env && *from_env) {
+        key->bytes = (const uint8_t *)from_env;
+        key->len = strlen(from_env);
+        return 0;
+    }
+    if (store_signing_key(store, key->stored, reason) != 0) return -1;
+    key->bytes = key->stored;
+    key->len = STORE_KEY_LEN;
+    return 0;
+}
+
+/* See resume.h. */
+void resume_record_from_claims(const context_claims *claims, const char *token,
+                               store_batch *out) {
+    memset(out, 0, sizeof *out);
+    hex_encode(claims->nonce, 16, out->nonce);
+    snprintf(out->provider, sizeof out->provider, "%s", claims->provider);
+    hex_encode(claims->trace_id, 16, out->trace_id);
+    if (claims->has_parent) hex_encode(claims->parent_span_id, 8, out->parent_span_id);
+    out->trace_flags = claims->trace_flags;
+    out->start_ns = claims->start_ns;
+    out->request_count = claims->request_count;
+    hex_encode(claims->input_digest, SHA256_LEN, out->input_digest);
+    out->context = xstrdup(token ? token : "");
+}
+
+/* See resume.h. */
+int resume_claims_from_record(const store_batch *record, context_claims *out) {
+    memset(out, 0, sizeof *out);
+    const provider_ops *provider = provider_by_name(record->provider);
+    if (!provider || !hex_decode(record->nonce, strlen(record->nonce), out->nonce, 16) ||
+        !hex_decode(record->trace_id, strlen(record->trace_id), out->trace_id, 16) ||
+        !hex_decode(record->input_digest, strlen(record->input_digest), out->input_digest,
+                    SHA256_LEN))
+        return -1;
+    out->provider = provider->name;
+    if (record->parent_span_id[0]) {
+        if (!hex_decode(record->parent_span_id, strlen(record->parent_span_id),
+                        out->parent_span_id, 8))
+            return -1;
+        out->has_parent = true;
+    }
+    out->trace_flags = (uint8_t)record->trace_flags;
+    out->start_ns = record->start_ns;
+    out->request_count = record->request_count;
+    return 0;
+}
+
+/* Store the compressed bytes in part as the next part and empty it. */
+static int put_part(store_t *store, const char *nonce, int64_t *part_number, buf_t *part,
+                    char *reason) {
+    if (store_inputs_put(store, nonce, (*part_number)++, part->data, part->len, reason) != 0)
+        return -1;
+    buf_clear(part);
+    return 0;
+}
+
+/* See resume.h. */
+int resume_keep_inputs(store_t *store, const char *nonce, const char *path, char *reason) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail(reason, "%s: %s", path, strerror(errno));
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    char *block = xmalloc(READ_BLOCK);
+    buf_t part = BUF_INIT;
+    int64_t part_number = 0;
+    int rc = -1;
+    bool deflating = deflateInit(&z, Z_DEFAULT_COMPRESSION) == Z_OK;
+    if (!deflating) {
+        fail(reason, "cannot compress the inputs: zlib failed to start");
+        goto done;
+    }
+    int flush = Z_NO_FLUSH;
+    while (flush != Z_FINISH) {
+        ssize_t n = read(fd, block, READ_BLOCK);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            fail(reason, "%s: read failed: %s", path, strerror(errno));
+            goto done;
+        }
+        flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+        z.next_in = (Bytef *)block;
+        z.avail_in = (uInt)n;
+        int status;
+        do {
+            buf_grow(&part, READ_BLOCK);
+            z.next_out = (Bytef *)part.data + part.len;
+            z.avail_out = READ_BLOCK;
+            status = deflate(&z, flush);
+            part.len += READ_BLOCK - z.avail_out;
+            if (status == Z_STREAM_ERROR) {
+                fail(reason, "cannot compress the inputs: zlib failed");
+                goto done;
+            }
+            if (part.len >= PART_BYTES && put_part(store, nonce, &part_number, &part, reason) != 0)
+                goto done;
+        } while (z.avail_out == 0);
+    }
+    if (part.len && put_part(store, nonce, &part_number, &part, reason) != 0) goto done;
+    rc = 0;
+done:
+    if (deflating) deflateEnd(&z);
+    close(fd);
+    free(block);
+    buf_free(&part);
+    return rc;
+}
+
+/* Where store_inputs_read's parts go while they are inflated. */
+typedef struct inflater {
+    z_stream z;
+    int fd;                   /* the temporary file */
+    const char *path;         /* its name, for messages */
+    char *block;              /* READ_BLOCK bytes of output */
+    bool ended;               /* the zlib stream ended */
+} inflater;
+
+/* Write len bytes to the temporary file. 0, or -1 with reason. */
+static int write_all(inflater *in, const char *bytes, size_t len, char *reason) {
+    while (len) {
+        ssize_t n = write(in->fd, bytes, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(reason, "%s: %s", in->path, strerror(errno));
+        bytes += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* store_inputs_read's callback: inflate one part into the temporary file. */
+static int inflate_part(void *ctx, const void *data, size_t len, char *reason) {
+    inflater *in = ctx;
+    in->z.next_in = (Bytef *)data;
+    in->z.avail_in = (uInt)len;
+    /* Until the part is used up and zlib holds no more output (a full block may hide more). */
+    do {
+        if (in->ended) break;
+        in->z.next_out = (Bytef *)in->block;
+        in->z.avail_out = READ_BLOCK;
+        int status = inflate(&in->z, Z_NO_FLUSH);
+        if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR)
+            return fail(reason, "the inputs kept in the store are damaged (zlib: %s)",
+                        in->z.msg ? in->z.msg : "error");
+        if (write_all(in, in->block, READ_BLOCK - in->z.avail_out, reason) != 0) return -1;
+        in->ended = status == Z_STREAM_END;
+    } while (in->z.avail_in > 0 || in->z.avail_out == 0);
+    return 0;
+}
+
+/* See resume.h. */
+int resume_restore_inputs(store_t *store, const char *nonce, char **path, char *reason) {
+    const char *tmp = getenv("TMPDIR");
+    buf_t name = BUF_INIT;
+    buf_printf(&name, "%s/batchtrace-inputs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    inflater in;
+    memset(&in, 0, sizeof in);
+    in.path = buf_cstr(&name);
+    in.fd = mkstemp(name.data);
+    int rc = -1;
+    bool inflating = false;
+    if (in.fd < 0) {
+        fail(reason, "cannot make a temporary file for the stored inputs: %s: %s", name.data,
+             strerror(errno));
+        goto done;
+    }
+    in.block = xmalloc(READ_BLOCK);
+    inflating = inflateInit(&in.z) == Z_OK;
+    if (!inflating) {
+        fail(reason, "cannot decompress the stored inputs: zlib failed to start");
+        goto done;
+    }
+    if (store_inputs_read(store, nonce, inflate_part, &in, reason) != 0) goto done;
+    if (!in.ended) {
+        fail(reason, "the inputs kept in the store are incomplete");
+        goto done;
+    }
+    rc = 0;
+done:
+    if (inflating) inflateEnd(&in.z);
+    if (in.fd >= 0) close(in.fd);
+    free(in.block);
+    if (rc == 0) {
+        *path = buf_detach(&name);
+    } else {
+        if (in.fd >= 0) unlink(name.data);
+        buf_free(&name);
+    }
+    return rc;
+}
+
+/* Open the store for a context (creating it: the key and the record live there). */
+static int open_store(resume_context *context, const char *url, char *reason) {
+    if (context->store) return 0;
+    char *resolved = store_resolve_url(url, reason);
+    if (!resolved) return -1;
+    char detail[REASON_MAX];
+    context->store = store_open(resolved, true, detail);
+    free(resolved);
+    if (!context->store) return fail(reason, "the store cannot be used: %s", detail);
+    return 0;
+}
+
+/* Verify token (from source) and, when it holds, make it the context. 0 (whether or not
+ * it verified: a bad one is reported), -1 with reason when the store fails. */
+static int use_token(resume_context *context, const char *token, const char *source,
+                     const resume_request *request, diag_sink *diags, char *reason) {
+    if (open_store(context, request->store_url, reason) != 0) return -1;
+    signing_key key;
+    if (resume_signing_key(context->store, &key, reason) != 0) return -1;
+    char why[REASON_MAX];
+    if (context_token_verify(token, key.bytes, key.len, &context->claims, why) != 0) {
+        diag_warn(diags, "", 0, "ignoring the context token from %s: %s; collecting without it",
+                  source, why);
+        return 0;
+    }
+    context->active = true;
+    hex_encode(context->claims.nonce, 16, context->nonce);
+    snprintf(context->source, sizeof context->source, "%s", source);
+    context->token = xstrdup(token);
+    int found = store_batch_find(context->store, context->nonce, NULL, &context->record, reason);
+    if (found < 0) return -1;
+    context->recorded = found == 1;
+    return 0;
+}
+
+/* Look batch_id up in the store (opened only when it exists). A store that cannot be used
+ * stops the run only when --batch-id asked for the lookup; for a batch object's id it is a
+ * warning (a collect-only run needs no store). 0, or -1 with reason. */
+static int use_batch_id(resume_context *context, const resume_request *request,
+                        diag_sink *diags, char *reason) {
+    char detail[REASON_MAX];
+    char *url = store_resolve_url(request->store_url, detail);
+    if (!url) {
+        if (!request->batch_id_from_flag) return 0; /* no store: nothing to look up */
+        return fail(reason, "%s", detail);
+    }
+    store_t *store = store_open(url, false, detail);
+    free(url);
+    if (!store) {
+        if (!detail[0]) return 0; /* no store yet: nothing was started here */
+        if (request->batch_id_from_flag) return fail(reason, "the store cannot be used: %s", detail);
+        diag_warn(diags, "", 0, "the store cannot be used to look batch %.100s up (%s); "
+                  "collecting without its context", request->batch_id, detail);
+        return 0;
+    }
+    int found = store_batch_find(store, NULL, request->batch_id, &context->record, reason);
+    if (found <= 0) {
+        store_close(store);
+        return found;
+    }
+    context->store = store;
+    context->recorded = true;
+    if (resume_claims_from_record(&context->record, &context->claims) != 0)
+        return fail(reason, "the store's record of batch %.100s is damaged", request->batch_id);
+    context->active = true;
+    snprintf(context->nonce, sizeof context->nonce, "%s", context->record.nonce);
+    snprintf(context->source, sizeof context->source, "the store (batch %.100s)",
+             request->batch_id);
+    return 0;
+}
+
+/* See resume.h. */
+int resume_find(resume_context *context, const resume_request *request, diag_sink *diags,
+                char *reason) {
+    memset(context, 0, sizeof *context);
+    if (request->context_token &&
+        use_token(context, request->context_token, "--context", request, diags, reason) != 0)
+        return -1;
+    if (!context->active && !request->context_token && request->metadata_token &&
+        use_token(context, request->metadata_token, "the batch object's metadata", request,
+                  diags, reason) != 0)
+        return -1;
+    if (!context->active && !request->context_token && !request->metadata_token &&
+        request->batch_id && *request->batch_id)
+        return use_batch_id(context, request, diags, reason);
+    return 0;
+}
+
+/* See resume.h. */
+void resume_drop(resume_context *context, diag_sink *diags, const char *why) {
+    diag_warn(diags, "", 0, "ignoring the context from %s: %s; collecting without it",
+              context->source, why);
+    context->active = false;
+}
+
+/* See resume.h. */
+int resume_record(resume_context *context, const char *batch_id, char *reason) {
+    if (!context->recorded) {
+        store_batch record;
+        resume_record_from_claims(&context->claims, context->token, &record);
+        int put = store_batch_put(context->store, &record, reason);
+        store_batch_free(&record);
+        if (put < 0) return -1;
+        int found = store_batch_find(context->store, context->nonce, NULL, &context->record,
+                                     reason);
+        if (found < 0) return -1;
+        context->recorded = found == 1;
+        if (!context->recorded) return fail(reason, "the batch could not be recorded in the store");
+    }
+    if (!batch_id || !*batch_id) return 0;
+    if (context->record.batch_id && strcmp(context->record.batch_id, batch_id) == 0) return 0;
+    int bound = store_batch_bind(context->store, context->nonce, batch_id, reason);
+    if (bound != 0) return bound;
+    free(context->record.batch_id);
+    context->record.batch_id = xstrdup(batch_id);
+    return 0;
+}
+
+/* See resume.h. */
+void resume_close(resume_context *context) {
+    free(context->token);
+    store_batch_free(&context->record);
+    store_close(context->store);
+    memset(context, 0, sizeof *context);
+}

@@ -1,0 +1,79 @@
+/* Resumable context (docs/design.md, "Lifecycle"): what start leaves in the store and
+ * collect finds again. The signing key of context tokens, the compressed copy of a batch's
+ * inputs, and the search for a collect run's context: a token from --context, else the
+ * OpenAI batch object's metadata.batchtrace_ctx, else the batch id looked up in the store.
+ * A context that fails verification, or was made for other inputs or another provider, is
+ * reported and not used: the collection falls back to collect-only. */
+#ifndef BT_BATCH_RESUME_H
+#define BT_BATCH_RESUME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch/context.h"
+#include "batch/diag.h"
+#include "store/store.h"
+
+/* The key that signs and verifies context tokens. */
+typedef struct signing_key {
+    const uint8_t *bytes;                /* BATCHTRACE_SIGNING_KEY's bytes, or stored */
+    size_t len;
+    uint8_t stored[STORE_KEY_LEN];       /* the store's key, when that is the one */
+} signing_key;
+
+/* BATCHTRACE_SIGNING_KEY's bytes when it is set and not empty, else the store's key
+ * (generated on first use). 0, or -1 with reason. */
+int resume_signing_key(store_t *store, signing_key *key, char *reason);
+
+/* A store record of claims (hex fields; the token and the other strings are copied, free
+ * the record with store_batch_free). */
+void resume_record_from_claims(const context_claims *claims, const char *token,
+                               store_batch *out);
+/* The claims a store record holds. -1 when a field is not what the store writes. */
+int resume_claims_from_record(const store_batch *record, context_claims *out);
+
+/* Keep a zlib-compressed copy of the file at path as the inputs of the batch of nonce (in
+ * parts of about 1 MiB, so memory stays small whatever the size). 0, or -1 with reason. */
+int resume_keep_inputs(store_t *store, const char *nonce, const char *path, char *reason);
+/* Write the inputs kept for nonce, decompressed, to a new private temporary file; *path
+ * gets its malloc'd name (the caller indexes, then unlinks and frees it). 0, or -1. */
+int resume_restore_inputs(store_t *store, const char *nonce, char **path, char *reason);
+
+/* Where a collect run may find its context. */
+typedef struct resume_request {
+    const char *context_token;           /* --context, or NULL */
+    const char *metadata_token;          /* the batch object's metadata.batchtrace_ctx, or NULL */
+    const char *batch_id;                /* --batch-id, else the batch object's id, or NULL */
+    bool batch_id_from_flag;             /* batch_id came from --batch-id */
+    const char *store_url;               /* --store, or NULL */
+} resume_request;
+
+/* The context a collect run uses. */
+typedef struct resume_context {
+    bool active;                         /* a verified context is in use */
+    context_claims claims;               /* its identity */
+    char nonce[33];                      /* claims.nonce in hex */
+    char source[160];                    /* where it came from, for messages */
+    char *token;                         /* the verified token; owned (NULL from the store) */
+    bool recorded;                       /* the store has the batch (record is filled) */
+    store_batch record;                  /* the store's record, when recorded */
+    store_t *store;                      /* owned; NULL until a context needs it */
+} resume_context;
+
+/* Find the context (see the top of this file). Tokens that fail verification are reported
+ * through diags and not used. 0 (context->active says whether one was found), or -1 with
+ * reason when the store cannot be used. */
+int resume_find(resume_context *context, const resume_request *request, diag_sink *diags,
+                char *reason);
+/* Report why the context is not used ("it was made for other inputs") and drop it. */
+void resume_drop(resume_context *context, diag_sink *diags, const char *why);
+/* Make sure the store records the batch (from the token's claims when it never saw the
+ * start) and binds batch_id (may be empty) to it. 0; STORE_CONFLICT with reason when the
+ * batch id is bound to another context or the context to another batch id; -1 with reason
+ * when the store fails. */
+int resume_record(resume_context *context, const char *batch_id, char *reason);
+/* Release what the context holds (the store closes). */
+void resume_close(resume_context *context);
+
+#endif

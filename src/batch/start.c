@@ -1,0 +1,313 @@
+/* See start.h. */
+#include "batch/start.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch/index.h"
+#include "batch/inputs.h"
+#include "batch/resume.h"
+#include "batchtrace.h"
+#include "json/json.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/hash.h"
+#include "util/timeutil.h"
+
+/* What the requests say about the batch as a whole (the submit span's attributes). */
+typedef struct batch_summary {
+    char *endpoint;              /* the first request's endpoint; owned, NULL when none */
+    char **models;               /* distinct request models, sorted; owned */
+    size_t model_count;
+    bool has_max_tokens;         /* some request set a max-token field */
+    int64_t max_tokens_sum;      /* their sum (saturated) */
+} batch_summary;
+
+/* Add model to the sorted, distinct list. */
+static void add_model(batch_summary *summary, bt_str model) {
+    if (!model.len) return;
+    size_t at = 0;
+    for (; at < summary->model_count; at++) {
+        int cmp = strncmp(summary->models[at], model.ptr, model.len);
+        if (cmp == 0 && summary->models[at][model.len] == '\0') return;
+        if (cmp > 0 || (cmp == 0 && summary->models[at][model.len] != '\0')) break;
+    }
+    summary->models = xreallocarray(summary->models, summary->model_count + 1,
+                                    sizeof *summary->models);
+    memmove(summary->models + at + 1, summary->models + at,
+            (summary->model_count - at) * sizeof *summary->models);
+    summary->models[at] = xstrndup(model.ptr, model.len);
+    summary->model_count++;
+}
+
+/* Read every indexed request back and sum up the batch: endpoint, models, max_tokens. A
+ * request its provider cannot read is rejected (FILE:LINE: reason): the provider would
+ * refuse it. */
+static void summarize_requests(input_file *input, const custom_id_index *index,
+                               diag_sink *diags, batch_summary *summary) {
+    index_entry **sorted = index_sorted(index);
+    buf_t text = BUF_INIT;
+    json_doc doc = JSON_DOC_INIT;
+    arena_t arena = ARENA_INIT;
+    for (size_t i = 0; i < index->count; i++) {
+        const index_entry *entry = sorted[i];
+        char reason[REASON_MAX];
+        arena_reset(&arena);
+        bt_item item;
+        memset(&item, 0, sizeof item);
+        if (inputs_read(input, entry, &text, reason) != 0) {
+            diag_reject(diags, input->path, entry->record_line, "%s", reason);
+            continue;
+        }
+        if (json_parse(&doc, text.data, text.len, reason) != 0 ||
+            input->provider->parse_request(&doc, 0, &arena, &item, reason) != 0) {
+            diag_reject(diags, input->path, entry->record_line, "%s", reason);
+            continue;
+        }
+        if (!summary->endpoint && item.endpoint.len)
+            summary->endpoint = xstrndup(item.endpoint.ptr, item.endpoint.len);
+        add_model(summary, item.request_model);
+        if (item.max_tokens.has) {
+            int64_t v = item.max_tokens.value;
+            summary->has_max_tokens = true;
+            summary->max_tokens_sum = v > 0 && summary->max_tokens_sum > INT64_MAX - v
+                                          ? INT64_MAX
+                                          : summary->max_tokens_sum + v;
+        }
+    }
+    arena_free(&arena);
+    json_doc_free(&doc);
+    buf_free(&text);
+    free(sorted);
+}
+
+/* Free what summarize_requests made. */
+static void batch_summary_free(batch_summary *summary) {
+    free(summary->endpoint);
+    for (size_t i = 0; i < summary->model_count; i++) free(summary->models[i]);
+    free(summary->models);
+}
+
+/* The models joined with commas (malloc'd), or NULL when there are none. */
+static char *join_models(const batch_summary *summary) {
+    if (!summary->model_count) return NULL;
+    buf_t joined = BUF_INIT;
+    for (size_t i = 0; i < summary->model_count; i++)
+        buf_printf(&joined, "%s%s", i ? "," : "", summary->models[i]);
+    return buf_detach(&joined);
+}
+
+/* Build and export the submit span; the outcome gets the export's counts. -1 with reason
+ * when the exporter cannot be built. */
+static int export_submit(const start_config *config, const context_claims *claims,
+                         const batch_summary *summary, start_outcome *outcome,
+                         int *usage_error, char *reason) {
+    exporter_t *exporter = export_select(config->export_request, config->resource,
+                                         &outcome->destination, usage_error, reason);
+    if (!exporter) return -1;
+    arena_t arena = ARENA_INIT;
+    span_t span;
+    span_init(&span, &arena);
+    memcpy(span.trace_id, claims->trace_id, 16);
+    identity_span_id(claims->nonce, "submit", STR_NULL, span.span_id);
+    span.has_parent = claims->has_parent;
+    memcpy(span.parent_span_id, claims->parent_span_id, 8);
+    span.flags = claims->trace_flags;
+    char name[48];
+    snprintf(name, sizeof name, "%s.batch.submit", claims->provider);
+    span.name = str_c(name);
+    span.kind = SPAN_KIND_INTERNAL;
+    span.start_ns = (uint64_t)claims->start_ns;
+    int64_t end = config->time_pinned ? claims->start_ns : time_now_ns();
+    span.end_ns = (uint64_t)(end < claims->start_ns ? claims->start_ns : end);
+    span_attr_cstr(&span, "gen_ai.provider.name", claims->provider);
+    if (summary->endpoint) span_attr_cstr(&span, "batchtrace.endpoint", summary->endpoint);
+    if (config->batch_id) span_attr_cstr(&span, "batchtrace.batch.id", config->batch_id);
+    span_attr_int(&span, "batchtrace.batch.request_count", (int64_t)claims->request_count);
+    bt_str *models = arena_calloc(&arena, summary->model_count ? summary->model_count : 1,
+                                  sizeof *models);
+    for (size_t i = 0; i < summary->model_count; i++) models[i] = str_c(summary->models[i]);
+    if (summary->model_count == 1) span_attr_str(&span, "gen_ai.request.model", models[0]);
+    else if (summary->model_count > 1)
+        span_attr_strs(&span, "batchtrace.models", models, summary->model_count);
+    span_attr_int(&span, "batchtrace.custom_id.count", (int64_t)claims->request_count);
+    span_attr_cstr(&span, "batchtrace.custom_id.digest", outcome->input_digest);
+    if (summary->has_max_tokens)
+        span_attr_int(&span, "batchtrace.request.max_tokens.sum", summary->max_tokens_sum);
+    char detail[REASON_MAX];
+    if (exporter_add(exporter, &span, detail) != 0)
+        diag_warn(config->diags, "", 0, "export failed: %s", detail);
+    export_report report = {0, 0};
+    if (exporter_finish(exporter, &report, detail) != 0)
+        diag_warn(config->diags, "", 0, "export failed: %s", detail);
+    export_details details;
+    exporter_details(exporter, &details);
+    outcome->spans_exported = report.spans_exported;
+    outcome->spans_failed = report.spans_failed;
+    outcome->spans_spooled = details.spans_spooled;
+    exporter_free(exporter);
+    arena_free(&arena);
+    return 0;
+}
+
+/* Keep the batch in the store: the compressed inputs, then the record. -1 with reason
+ * (e.g. the batch id is bound to another batch already). */
+static int record_batch(const start_config *config, store_t *store, const context_claims *claims,
+                        const batch_summary *summary, start_outcome *outcome, char *reason) {
+    store_batch record;
+    resume_record_from_claims(claims, outcome->context, &record);
+    int rc = -1;
+    if (config->batch_id) {
+        store_batch other;
+        int found = store_batch_find(store, NULL, config->batch_id, &other, reason);
+        if (found == 1) {
+            store_batch_free(&other);
+            fail(reason, "batch id \"%.100s\" is already bound to another context (see "
+                         "batchtrace status --batch-id %.100s)", config->batch_id,
+                 config->batch_id);
+        }
+        if (found != 0) goto done;
+    }
+    if (config->keep_inputs) {
+        char detail[REASON_MAX];
+        if (resume_keep_inputs(store, record.nonce, config->input_path, detail) != 0) {
+            fail(reason, "cannot keep the inputs in the store: %s", detail);
+            goto done;
+        }
+        record.inputs_kept = true;
+    }
+    record.batch_id = config->batch_id ? xstrdup(config->batch_id) : NULL;
+    record.endpoint = summary->endpoint ? xstrdup(summary->endpoint) : NULL;
+    record.models = join_models(summary);
+    record.created_ns = time_now_ns();
+    int put = store_batch_put(store, &record, reason);
+    if (put != 1) {
+        if (put == 0) fail(reason, "the store already holds a batch with this nonce");
+        goto done;
+    }
+    outcome->inputs_kept = record.inputs_kept;
+    rc = 0;
+done:
+    store_batch_free(&record);
+    return rc;
+}
+
+/* See start.h. */
+int start_run(const start_config *config, start_outcome *outcome, int *usage_error,
+              char *reason) {
+    memset(outcome, 0, sizeof *outcome);
+    *usage_error = 0;
+    outcome->exit_code = BATCHTRACE_EXIT_FATAL;
+    input_file input;
+    memset(&input, 0, sizeof input);
+    input.fd = -1;
+    custom_id_index index = CUSTOM_ID_INDEX_INIT;
+    batch_summary summary;
+    memset(&summary, 0, sizeof summary);
+    store_t *store = NULL;
+    int rc = -1;
+
+    char detail[REASON_MAX];
+    if (inputs_index_limited(&input, config->input_path, config->provider, &index, config->diags,
+                             config->max_line, detail) != 0) {
+        fail(reason, "%s: %s", config->input_path, detail);
+        goto done;
+    }
+    if (input.record_count > 0) summarize_requests(&input, &index, config->diags, &summary);
+    outcome->provider = xstrdup(input.provider ? input.provider->name : "");
+    outcome->request_count = input.record_count;
+    uint8_t digest[SHA256_LEN];
+    index_digest(&index, digest);
+    hex_encode(digest, SHA256_LEN, outcome->input_digest);
+    if (config->diags->rejected.total > 0) { /* the provider would refuse the batch */
+        outcome->exit_code = BATCHTRACE_EXIT_REJECTED;
+        rc = 0;
+        goto done;
+    }
+    if (input.record_count == 0) {
+        fail(reason, "%s: no requests: nothing to start", config->input_path);
+        goto done;
+    }
+
+    char *url = store_resolve_url(config->store_url, reason);
+    if (!url) {
+        *usage_error = 1;
+        goto done;
+    }
+    store = store_open(url, true, detail);
+    free(url);
+    if (!store) {
+        fail(reason, "the store cannot be used: %s", detail);
+        goto done;
+    }
+    outcome->store = xstrdup(store_url(store));
+    signing_key key;
+    if (resume_signing_key(store, &key, reason) != 0) goto done;
+
+    context_claims claims;
+    memset(&claims, 0, sizeof claims);
+    claims.provider = input.provider->name;
+    if (RAND_bytes(claims.nonce, sizeof claims.nonce) != 1) {
+        fail(reason, "cannot make a nonce: no randomness from libcrypto");
+        goto done;
+    }
+    if (config->has_parent) {
+        memcpy(claims.trace_id, config->parent.trace_id, 16);
+        memcpy(claims.parent_span_id, config->parent.span_id, 8);
+        claims.has_parent = true;
+        claims.trace_flags = config->parent.flags;
+    } else {
+        identity_trace_id(claims.nonce, claims.trace_id);
+        claims.trace_flags = 1; /* sampled */
+    }
+    claims.start_ns = config->start_ns;
+    claims.request_count = input.record_count;
+    memcpy(claims.input_digest, digest, SHA256_LEN);
+    char token[CONTEXT_TOKEN_MAX + 1];
+    context_token_encode(&claims, key.bytes, key.len, token);
+    outcome->context = xstrdup(token);
+    if (record_batch(config, store, &claims, &summary, outcome, reason) != 0) {
+        free(outcome->context);
+        outcome->context = NULL;
+        goto done;
+    }
+
+    uint8_t task_span_id[8];
+    identity_span_id(claims.nonce, "task", STR_NULL, task_span_id);
+    hex_encode(claims.trace_id, 16, outcome->trace_id);
+    hex_encode(task_span_id, 8, outcome->task_span_id);
+    uint8_t submit_span_id[8];
+    identity_span_id(claims.nonce, "submit", STR_NULL, submit_span_id);
+    hex_encode(submit_span_id, 8, outcome->submit_span_id);
+    snprintf(outcome->traceparent, sizeof outcome->traceparent, "00-%s-%s-%02x",
+             outcome->trace_id, outcome->task_span_id, claims.trace_flags);
+    if (export_submit(config, &claims, &summary, outcome, usage_error, reason) != 0) goto done;
+    outcome->exit_code = outcome->spans_failed ? BATCHTRACE_EXIT_EXPORT_FAILED : BATCHTRACE_EXIT_OK;
+    rc = 0;
+done:
+    if (!outcome->provider) outcome->provider = xstrdup("");
+    if (!outcome->context) outcome->context = xstrdup("");
+    if (!outcome->batch_id) outcome->batch_id = xstrdup(config->batch_id ? config->batch_id : "");
+    if (!outcome->destination) outcome->destination = xstrdup("");
+    if (!outcome->store) outcome->store = xstrdup("");
+    if (rc != 0 && *usage_error) outcome->exit_code = BATCHTRACE_EXIT_USAGE;
+    store_close(store);
+    batch_summary_free(&summary);
+    index_free(&index);
+    inputs_close(&input);
+    return rc;
+}
+
+/* See start.h. */
+void start_outcome_free(start_outcome *outcome) {
+    free(outcome->provider);
+    free(outcome->context);
+    free(outcome->batch_id);
+    free(outcome->destination);
+    free(outcome->store);
+    memset(outcome, 0, sizeof *outcome);
+}

@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# The lifecycle end to end (SPEC section 3; docs/design.md, "Lifecycle"): `start` in one
+# process and working directory, `bind`, `collect` in another with only the results and
+# the batch id, against the oracle's sink on 127.0.0.1: the trace tree, the submit span,
+# tokens that fail (tampered, another key, other inputs), collecting twice and --force,
+# a running batch collected in two steps, two collects at once on one store, `status`.
+#   tests/cli/lifecycle.sh BINARY
+. "$(dirname "$0")/lib.sh"
+
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+ORACLE="$BT_REPO_ROOT/tests/oracle"
+CHECK="$BT_REPO_ROOT/tests/cli/lifecycle_check.js"
+FIXTURES="$BT_REPO_ROOT/tests/fixtures"
+TP=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01
+passed=0
+failed=0
+cd "$BT_REPO_ROOT"
+bt_oracle_ready
+command -v sqlite3 >/dev/null || { echo "$0: needs the sqlite3 command (scripts/install-deps.sh test)" >&2; exit 1; }
+
+node "$ORACLE/sink.js" --port-file "$BT_TMP/sink.port" --idle-timeout 600 \
+    > /dev/null 2> "$BT_TMP/sink.err" &
+bt_track $!
+for _ in $(seq 100); do
+    [ -f "$BT_TMP/sink.port" ] && break
+    sleep 0.1
+done
+[ -f "$BT_TMP/sink.port" ] || { echo "$0: the sink did not start" >&2; cat "$BT_TMP/sink.err" >&2; exit 1; }
+PORT=$(cat "$BT_TMP/sink.port")
+SINK="http://127.0.0.1:$PORT"
+
+# Environment added to every run (on top of a clean one); cases set it.
+EXTRA_ENV=()
+
+# Starts a case: its directory $W (with a/ for start and b/ for collect: two working
+# directories sharing the user's store under $W/state).
+begin() {
+    CASE=$1
+    W="$BT_TMP/$CASE"
+    mkdir -p "$W/a" "$W/b"
+    EXTRA_ENV=()
+}
+
+# bt DIR RECEIVED ARG...: runs the binary in working directory DIR with a clean environment,
+# exporting over OTLP/protobuf to the sink, which stores what it receives in $W/RECEIVED;
+# sets $code, $out (stdout) and $err (stderr).
+bt() {
+    local dir=$1 received=$2
+    shift 2
+    node "$ORACLE/sink.js" --control "$PORT" '{"dir": "'"$W/$received"'", "then": {"status": 200}}'
+    set +e
+    (cd "$dir" && env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \
+        BATCHTRACE_NOW=2026-01-01T00:00:00Z \
+        ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+        ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} $(bt_wrapper) "$BIN" "$@" \
+        --exporter otlp --endpoint "$SINK" >"$W/out" 2>"$W/err")
+    code=$?
+    set -e
+    out=$(cat "$W/out")
+    err=$(cat "$W/err")
+}
+
+# Like bt for commands that export nothing (bind, status).
+bt_local() {
+    set +e
+    env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \
+        ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+        ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} $(bt_wrapper) "$BIN" "$@" >"$W/out" 2>"$W/err"
+    code=$?
+    set -e
+    out=$(cat "$W/out")
+    err=$(cat "$W/err")
+}
+
+# Records a check: check NAME CONDITION_TEXT... (the condition is evaluated with eval).
+check() {
+    local name=$1
+    shift
+    if eval "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL $CASE/$name: $* ; exit $code; stderr: $(head -c 700 "$W/err" | tr '\n' '|')"
+    fi
+}
+
+# q QUERY ARG...: a lifecycle_check.js query.
+q() {
+    node "$CHECK" "$@"
+}
+
+# How many spans the sink received in $W/DIR.
+span_count() {
+    q ids "$W/$1" | grep -c . || true
+}
+
+# The value of a top-level member of the JSON object in $out.
+json_get() {
+    printf '%s' "$out" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];console.log(typeof v==="string"?v:JSON.stringify(v))})' "$1"
+}
+
+# with_metadata BATCH_JSON TOKEN: the batch object with metadata.batchtrace_ctx = TOKEN.
+with_metadata() {
+    node -e 'const fs=require("fs");const b=JSON.parse(fs.readFileSync(process.argv[1]));b.metadata=Object.assign({},b.metadata,{batchtrace_ctx:process.argv[2]});console.log(JSON.stringify(b))' "$1" "$2"
+}
+
+# gen_batch DIR COUNT STATUS HALF: an OpenAI batch of COUNT chat items in DIR: input.jsonl,
+# output.jsonl (all results), half.jsonl (the first HALF), batch-running.json and
+# batch-done.json (ids batch_gen_COUNT).
+gen_batch() {
+    mkdir -p "$1"
+    node -e '
+const fs = require("fs");
+const [dir, count, half] = process.argv.slice(1);
+const inputs = [], outputs = [];
+for (let i = 1; i <= Number(count); i++) {
+  const id = `req-${String(i).padStart(5, "0")}`;
+  inputs.push(JSON.stringify({custom_id: id, method: "POST", url: "/v1/chat/completions",
+    body: {model: "gpt-4o-mini", max_tokens: 20, messages: [{role: "user", content: `Label review ${i}.`}]}}));
+  outputs.push(JSON.stringify({id: `batch_req_${i}`, custom_id: id, response: {status_code: 200,
+    request_id: `r${i}`, body: {id: `chatcmpl-${i}`, object: "chat.completion", created: 1767225700,
+    model: "gpt-4o-mini", choices: [{index: 0, message: {role: "assistant", content: "positive"},
+    finish_reason: "stop"}], usage: {prompt_tokens: 9, completion_tokens: 1, total_tokens: 10}}}, error: null}));
+}
+const batch = (status, done) => JSON.stringify({id: `batch_gen_${count}`, object: "batch",
+  endpoint: "/v1/chat/completions", status, created_at: 1767225600, in_progress_at: 1767225610,
+  completed_at: done ? 1767229200 : null, request_counts: {total: Number(count),
+  completed: done ? Number(count) : Number(half), failed: 0}});
+fs.writeFileSync(`${dir}/input.jsonl`, inputs.join("\n") + "\n");
+fs.writeFileSync(`${dir}/output.jsonl`, outputs.join("\n") + "\n");
+fs.writeFileSync(`${dir}/half.jsonl`, outputs.slice(0, Number(half)).join("\n") + "\n");
+fs.writeFileSync(`${dir}/batch-running.json`, batch("in_progress", false));
+fs.writeFileSync(`${dir}/batch-done.json`, batch("completed", true));
+' "$1" "$2" "$3"
+}
+
+OA="$FIXTURES/openai-chat-all-outcomes"
+OA_ID=batch_696eb2d17b178190575b2822d8e962d4
+AN="$FIXTURES/anthropic-all-result-types"
+AN_ID=msgbatch_01i41Z2MgCZzaQepWQa42pcY
+MISMATCH="signature does not match: signed under another key, or altered"
+
+# ---- OpenAI end to end: the token travels in the batch object's metadata -----------------
+begin openai-end-to-end
+cp "$OA/input.jsonl" "$W/a/"
+EXTRA_ENV=(TRACEPARENT=$TP)
+bt "$W/a" submit start --input input.jsonl --json
+check start-exit '[ "$code" = 0 ]'
+TOKEN=$(json_get context)
+check start-json '[ "$(json_get trace_id)" = 0af7651916cd43dd8448eb211c80319c ] && [ "$(json_get metadata)" = "{\"batchtrace_ctx\":\"$TOKEN\"}" ] && [ "${#TOKEN}" = 171 ]'
+TASK=$(json_get task_span_id)
+check start-traceparent '[ "$(json_get traceparent)" = "00-0af7651916cd43dd8448eb211c80319c-$TASK-01" ]'
+check submit-span '[ "$(q submit "$W/submit" $TP openai)" = ok ]'
+check submit-attributes '[ "$(q attr "$W/submit" openai.batch.submit batchtrace.custom_id.count)" = 5 ] && [ "$(q attr "$W/submit" openai.batch.submit gen_ai.request.model)" = "\"gpt-4o-mini\"" ] && [ "$(q attr "$W/submit" openai.batch.submit batchtrace.batch.request_count)" = 5 ]'
+with_metadata "$OA/batch.json" "$TOKEN" > "$W/b/batch.json"
+cp "$OA/output.jsonl" "$OA/errors.jsonl" "$W/b/"
+EXTRA_ENV=()
+bt "$W/b" first collect --results output.jsonl --results errors.jsonl --batch batch.json --json
+check collect-exit '[ "$code" = 0 ]'
+check collect-tree '[ "$(q tree "$W/first" $TP openai 5)" = ok ]'
+check collect-task-span-id '[ "$(json_get task_span_id)" = "$TASK" ]'
+check one-trace '[ "$(cat "$W/submit/"*.json >/dev/null; { q traces "$W/submit"; q traces "$W/first"; } | sort -u)" = 0af7651916cd43dd8448eb211c80319c ]'
+bt "$W/b" second collect --results output.jsonl --results errors.jsonl --batch batch.json
+check again-exit '[ "$code" = 0 ]'
+check again-message 'grep -qxF "batchtrace: openai batch $OA_ID: already collected: 5 items and the task were exported before; use --force to send them again" "$W/err"'
+check again-sends-nothing '[ -z "$(ls "$W/second")" ]'
+bt "$W/b" forced collect --results output.jsonl --results errors.jsonl --batch batch.json --force
+check force-exit '[ "$code" = 0 ]'
+check force-sends-the-same-ids '[ "$(span_count forced)" = 6 ] && [ "$(q ids "$W/forced")" = "$(q ids "$W/first")" ]'
+bt_local status --json
+check status '[ "$code" = 0 ] && printf "%s" "$out" | grep -qF "\"batch_id\":\"$OA_ID\",\"state\":\"complete\",\"batch_status\":\"expired\",\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\"" && printf "%s" "$out" | grep -qF "\"request_count\":5,\"items_exported\":5,\"task_exported\":true,\"inputs_kept\":true"'
+check store-counts '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported; SELECT task_exported FROM batches;" | tr "\n" " ")" = "5 1 " ]'
+
+# ---- Anthropic end to end: bind the batch id, collect with it alone ----------------------
+begin anthropic-end-to-end
+cp "$AN/requests.json" "$W/a/"
+EXTRA_ENV=(TRACEPARENT=$TP)
+bt "$W/a" submit start --input requests.json
+check start-exit '[ "$code" = 0 ] && [ "${#out}" = 171 ]'
+TOKEN=$out
+check submit-span '[ "$(q submit "$W/submit" $TP anthropic)" = ok ]'
+EXTRA_ENV=()
+bt_local bind --batch-id $AN_ID --context "$TOKEN"
+check bind '[ "$code" = 0 ] && [ "$err" = "batchtrace: bound batch $AN_ID to its context" ]'
+cp "$AN/results.jsonl" "$W/b/"
+bt "$W/b" first collect --results results.jsonl --batch-id $AN_ID --json
+check collect-exit '[ "$code" = 0 ]'
+check collect-tree '[ "$(q tree "$W/first" $TP anthropic 6)" = ok ]'
+check items-carry-the-batch-id '[ "$(q attr "$W/first" "chat claude-haiku-4-5" batchtrace.batch.id | sort -u)" = "\"$AN_ID\"" ]'
+check submit-in-the-trace '[ "$(q traces "$W/submit")" = "$(q traces "$W/first")" ]'
+bt_local bind --batch-id $AN_ID --context "$TOKEN"
+check bind-again-is-fine '[ "$code" = 0 ]'
+bt "$W/a" other start --input requests.json
+OTHER=$out
+bt_local bind --batch-id $AN_ID --context "$OTHER"
+check rebind-refused '[ "$code" = 1 ] && [ "$err" = "batchtrace: error: batch id \"$AN_ID\" is already bound to another context; refusing to rebind it" ]'
+
+# ---- tokens that are not used: tampered, another key, other inputs -----------------------
+begin bad-tokens
+cp "$OA/input.jsonl" "$W/a/"
+cp "$OA/output.jsonl" "$OA/errors.jsonl" "$OA/batch.json" "$W/b/"
+DERIVED=$(q derived-trace openai $OA_ID)
+EXTRA_ENV=(TRACEPARENT=$TP)
+bt "$W/a" submit start --input input.jsonl
+TOKEN=$out
+EXTRA_ENV=()
+# One payload character changed (position 20 is inside the payload, never its last).
+TAMPERED=${TOKEN:0:20}$([ "${TOKEN:20:1}" = A ] && echo B || echo A)${TOKEN:21}
+bt "$W/b" tampered collect --results output.jsonl --results errors.jsonl --batch batch.json --context "$TAMPERED" --json
+check tampered '[ "$code" = 0 ] && grep -qxF "batchtrace: warning: ignoring the context token from --context: context token $MISMATCH; collecting without it" "$W/err"'
+check tampered-falls-back '[ "$(json_get trace_id)" = "$DERIVED" ] && [ "$(q traces "$W/tampered")" = "$DERIVED" ]'
+with_metadata "$OA/batch.json" "$TOKEN" > "$W/b/batch-with-token.json"
+EXTRA_ENV=(BATCHTRACE_SIGNING_KEY=another-key)
+bt "$W/b" other-key collect --results output.jsonl --results errors.jsonl --batch batch-with-token.json --json
+check other-key '[ "$code" = 0 ] && grep -qxF "batchtrace: warning: ignoring the context token from the batch object'"'"'s metadata: context token $MISMATCH; collecting without it" "$W/err"'
+check other-key-falls-back '[ "$(json_get trace_id)" = "$DERIVED" ] && [ "$(q traces "$W/other-key")" = "$DERIVED" ]'
+EXTRA_ENV=()
+head -n 4 "$OA/input.jsonl" > "$W/b/other-input.jsonl"
+bt "$W/b" other-inputs collect --input other-input.jsonl --results output.jsonl --results errors.jsonl --batch batch.json --context "$TOKEN" --json
+check other-inputs '[ "$code" = 0 ] && grep -qxF "batchtrace: warning: ignoring the context from --context: it was made for other inputs (the custom_ids of other-input.jsonl differ); collecting without it" "$W/err"'
+check other-inputs-falls-back '[ "$(json_get trace_id)" = "$DERIVED" ] && [ "$(q traces "$W/other-inputs")" = "$DERIVED" ]'
+check nothing-recorded '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported; SELECT count(batch_id) FROM batches;" | tr "\n" " ")" = "0 0 " ]'
+
+# ---- a running batch collected in two steps ----------------------------------------------
+begin incremental
+gen_batch "$W/a" 10 5
+EXTRA_ENV=(TRACEPARENT=$TP)
+bt "$W/a" submit start --input input.jsonl
+TOKEN=$out
+EXTRA_ENV=()
+with_metadata "$W/a/batch-running.json" "$TOKEN" > "$W/b/batch-running.json"
+with_metadata "$W/a/batch-done.json" "$TOKEN" > "$W/b/batch-done.json"
+cp "$W/a/half.jsonl" "$W/a/output.jsonl" "$W/b/"
+bt "$W/b" running collect --results half.jsonl --batch batch-running.json
+check running-exit '[ "$code" = 4 ]'
+check running-sends-the-present-items '[ "$(span_count running)" = 5 ] && ! q ids "$W/running" | grep -q " openai.batch$"'
+bt "$W/b" done collect --results output.jsonl --batch batch-done.json --json
+check done-exit '[ "$code" = 0 ] && [ "$(json_get items_skipped)" = 5 ] && [ "$(json_get spans_exported)" = 6 ]'
+check done-sends-the-rest-and-the-task '[ "$(span_count done)" = 6 ] && [ "$(q ids "$W/done" | grep -c " openai.batch$")" = 1 ] && [ -z "$(comm -12 <(q ids "$W/running") <(q ids "$W/done"))" ]'
+check whole-tree '[ "$(q tree "$W/done" $TP openai 5)" = ok ] && [ "$(q traces "$W/running")" = 0af7651916cd43dd8448eb211c80319c ]'
+
+# ---- two collects at once on one store ---------------------------------------------------
+begin concurrent
+gen_batch "$W/a" 2000 0
+bt "$W/a" submit start --input input.jsonl
+TOKEN=$out
+with_metadata "$W/a/batch-done.json" "$TOKEN" > "$W/b/batch.json"
+cp "$W/a/output.jsonl" "$W/b/"
+node "$ORACLE/sink.js" --control "$PORT" '{"dir": "'"$W/both"'", "then": {"status": 200}}'
+pids=()
+for run in 1 2; do
+    (cd "$W/b" && env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \
+        BATCHTRACE_NOW=2026-01-01T00:00:00Z \
+        ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+        $(bt_wrapper) "$BIN" collect --results output.jsonl --batch batch.json --json \
+        --exporter otlp --endpoint "$SINK" >"$W/out$run" 2>"$W/err$run") &
+    pids+=($!)
+done
+code=0
+wait "${pids[0]}" || code=$?
+code2=0
+wait "${pids[1]}" || code2=$?
+cat "$W/err1" "$W/err2" > "$W/err"
+check both-exit '[ "$code" = 0 ] && [ "$code2" = 0 ] && ! grep -q "locked" "$W/err"'
+check each-item-once '[ "$(span_count both)" = 2001 ] && [ "$(q ids "$W/both" | grep -c " openai.batch$")" = 1 ]'
+check sent-counts-add-up '[ "$(( $(grep -o "\"spans_exported\":[0-9]*" "$W/out1" | cut -d: -f2) + $(grep -o "\"spans_exported\":[0-9]*" "$W/out2" | cut -d: -f2) ))" = 2001 ]'
+check store-consistent '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported; SELECT task_exported FROM batches;" | tr "\n" " ")" = "2000 1 " ]'
+
+# ---- start refuses inputs the provider would refuse --------------------------------------
+begin start-rejected
+{ cat "$OA/input.jsonl"; head -n 1 "$OA/input.jsonl"; } > "$W/a/input.jsonl"
+bt "$W/a" submit start --input input.jsonl
+check rejected '[ "$code" = 3 ] && [ -z "$out" ] && grep -q "^input.jsonl:6: duplicate custom_id \"review-0001\" (first at line 1); this record is skipped$" "$W/err" && [ "$(span_count submit)" = 0 ]'
+
+# ---- another machine: its own store, the same BATCHTRACE_SIGNING_KEY ---------------------
+begin other-machine
+cp "$AN/requests.json" "$W/a/"
+cp "$AN/requests.json" "$AN/results.jsonl" "$W/b/"
+EXTRA_ENV=(TRACEPARENT=$TP BATCHTRACE_SIGNING_KEY=shared-secret)
+bt "$W/a" submit start --input requests.json
+TOKEN=$out
+EXTRA_ENV=(XDG_STATE_HOME="$W/state2" BATCHTRACE_SIGNING_KEY=shared-secret)
+bt_local bind --batch-id $AN_ID --context "$TOKEN"
+check bind-records-the-batch '[ "$code" = 0 ] && [ "$(sqlite3 "$W/state2/batchtrace/state.db" "SELECT batch_id, inputs_kept FROM batches")" = "$AN_ID|0" ]'
+bt "$W/b" first collect --input requests.json --results results.jsonl --batch-id $AN_ID
+check collect-tree '[ "$code" = 0 ] && [ "$(q tree "$W/first" $TP anthropic 6)" = ok ]'
+
+# ---- the commands' usage -----------------------------------------------------------------
+begin usage
+bt_local status
+check status-without-a-store '[ "$code" = 0 ] && [ "$out" = "no batches in sqlite:$W/state/batchtrace/state.db" ]'
+bt_local start --help
+check start-help '[ "$code" = 0 ] && for flag in --input --provider --parent --batch-id --no-keep-inputs --store --exporter --json --quiet; do printf "%s" "$out" | grep -q "^  $flag" || exit 1; done'
+bt_local bind --batch-id batch_x
+check bind-needs-a-context '[ "$code" = 2 ] && [ "$(head -n 1 "$W/err")" = "batchtrace: error: bind needs --batch-id ID and --context TOKEN" ]'
+bt_local bind --batch-id batch_x --context "$TAMPERED"
+check bind-refuses-a-bad-token '[ "$code" = 2 ] && [ "$(head -n 1 "$W/err")" = "batchtrace: error: the context token cannot be used: context token $MISMATCH" ]'
+cp "$OA/batch.json" "$OA/output.jsonl" "$W/b/"
+bt "$W/b" none collect --results output.jsonl --batch batch.json --batch-id batch_other
+check batch-id-must-match '[ "$code" = 1 ] && [ "$(head -n 1 "$W/err")" = "batchtrace: error: --batch-id batch_other does not match the batch object'"'"'s id $OA_ID" ]'
+cp "$OA/input.jsonl" "$W/a/"
+bt "$W/a" submit start --input input.jsonl --no-keep-inputs --batch-id $OA_ID --json
+STARTED_TRACE=$(json_get trace_id)
+check start-with-batch-id '[ "$code" = 0 ] && [ "$(q attr "$W/submit" openai.batch.submit batchtrace.batch.id)" = "\"$OA_ID\"" ]'
+bt "$W/b" no-inputs collect --results output.jsonl --batch batch.json --json
+check without-kept-inputs '[ "$code" = 0 ] && [ "$(json_get trace_id)" = "$STARTED_TRACE" ] && [ "$(q attr "$W/no-inputs" "chat gpt-4o-mini-2024-07-18" batchtrace.input_missing)" = "$(printf "true\ntrue")" ] && [ "$(span_count no-inputs)" = 3 ]'
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
