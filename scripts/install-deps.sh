@@ -8,7 +8,7 @@ set -eu
 
 profile=${1:-build}
 
-build_packages="cmake make gcc pkg-config libjsmn-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev"
+build_packages="cmake make gcc pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev"
 test_packages="clang nodejs npm valgrind time sqlite3"
 bench_packages="nodejs npm time curl jq"
 
