@@ -232,8 +232,7 @@ done:
     return rc;
 }
 
-/* Write a diagnostic list as [{file, line, reason}]. */
-static void write_diagnostics(jw_t *w, const batchtrace_diagnostic *list, size_t count) {
+void api_write_diagnostics(jw_t *w, const batchtrace_diagnostic *list, size_t count) {
     jw_array_open(w);
     for (size_t i = 0; i < count; i++) {
         jw_object_open(w);
@@ -296,11 +295,11 @@ char *batchtrace_summary_json(const batchtrace_summary *s) {
     jw_int(&w, s->tokens.reasoning);
     jw_object_close(&w);
     jw_key(&w, "rejected");
-    write_diagnostics(&w, s->rejected, s->rejected_kept);
+    api_write_diagnostics(&w, s->rejected, s->rejected_kept);
     jw_key(&w, "rejected_count");
     jw_uint(&w, s->rejected_count);
     jw_key(&w, "warnings");
-    write_diagnostics(&w, s->warnings, s->warnings_kept);
+    api_write_diagnostics(&w, s->warnings, s->warnings_kept);
     jw_key(&w, "warnings_count");
     jw_uint(&w, s->warnings_count);
     jw_key(&w, "provider");

@@ -145,22 +145,6 @@ done:
     return rc;
 }
 
-/* Write a diagnostic list as [{file, line, reason}]. */
-static void write_diagnostics(jw_t *w, const batchtrace_diagnostic *list, size_t count) {
-    jw_array_open(w);
-    for (size_t i = 0; i < count; i++) {
-        jw_object_open(w);
-        jw_key(w, "file");
-        jw_cstring(w, list[i].file);
-        jw_key(w, "line");
-        jw_uint(w, list[i].line);
-        jw_key(w, "reason");
-        jw_cstring(w, list[i].reason);
-        jw_object_close(w);
-    }
-    jw_array_close(w);
-}
-
 /* Write key: text, or null when text is empty. */
 static void write_text_or_null(jw_t *w, const char *key, const char *text) {
     jw_key(w, key);
@@ -203,11 +187,11 @@ char *batchtrace_start_summary_json(const batchtrace_start_summary *s) {
     jw_key(&w, "spans_exported");
     jw_uint(&w, s->spans_exported);
     jw_key(&w, "rejected");
-    write_diagnostics(&w, s->rejected, s->rejected_kept);
+    api_write_diagnostics(&w, s->rejected, s->rejected_kept);
     jw_key(&w, "rejected_count");
     jw_uint(&w, s->rejected_count);
     jw_key(&w, "warnings");
-    write_diagnostics(&w, s->warnings, s->warnings_kept);
+    api_write_diagnostics(&w, s->warnings, s->warnings_kept);
     jw_key(&w, "warnings_count");
     jw_uint(&w, s->warnings_count);
     jw_key(&w, "destination");

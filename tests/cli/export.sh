@@ -17,15 +17,8 @@ cd "$BT_REPO_ROOT"
 bt_oracle_ready
 command -v sqlite3 >/dev/null || { echo "$0: needs the sqlite3 command (scripts/install-deps.sh test)" >&2; exit 1; }
 
-node "$ORACLE/sink.js" --port-file "$BT_TMP/sink.port" --idle-timeout 600 \
-    > /dev/null 2> "$BT_TMP/sink.err" &
-bt_track $!
-for _ in $(seq 100); do
-    [ -f "$BT_TMP/sink.port" ] && break
-    sleep 0.1
-done
-[ -f "$BT_TMP/sink.port" ] || { echo "$0: the sink did not start" >&2; cat "$BT_TMP/sink.err" >&2; exit 1; }
-PORT=$(cat "$BT_TMP/sink.port")
+bt_start_sink
+PORT=$SINK_PORT
 SINK="http://127.0.0.1:$PORT"
 DOWN="http://127.0.0.1:1" # nothing listens on port 1
 

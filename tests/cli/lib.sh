@@ -48,3 +48,22 @@ bt_oracle_ready() {
         (cd "$oracle" && npm ci --no-audit --no-fund >&2)
     fi
 }
+
+# Starts the oracle's HTTP sink (tests/oracle/sink.js) on 127.0.0.1 for the whole run,
+# stopped on exit, and sets SINK_PORT. Exits the script when it does not come up.
+bt_start_sink() {
+    node "$BT_REPO_ROOT/tests/oracle/sink.js" --port-file "$BT_TMP/sink.port" --idle-timeout 600 \
+        > /dev/null 2> "$BT_TMP/sink.err" &
+    bt_track $!
+    local _
+    for _ in $(seq 100); do
+        [ -f "$BT_TMP/sink.port" ] && break
+        sleep 0.1
+    done
+    if [ ! -f "$BT_TMP/sink.port" ]; then
+        echo "$0: the oracle sink did not start:" >&2
+        cat "$BT_TMP/sink.err" >&2
+        exit 1
+    fi
+    SINK_PORT=$(cat "$BT_TMP/sink.port")
+}

@@ -54,15 +54,7 @@ fi
 bt_oracle_ready
 
 # One sink for the whole run; each otlp run points it at its own store directory.
-node "$ORACLE/sink.js" --port-file "$BT_TMP/sink.port" --idle-timeout 600 \
-    > /dev/null 2> "$BT_TMP/sink.err" &
-bt_track $!
-for _ in $(seq 100); do
-    [ -f "$BT_TMP/sink.port" ] && break
-    sleep 0.1
-done
-[ -f "$BT_TMP/sink.port" ] || { echo "$0: the oracle sink did not start:" >&2; cat "$BT_TMP/sink.err" >&2; exit 1; }
-SINK_PORT=$(cat "$BT_TMP/sink.port")
+bt_start_sink
 
 # Failure messages of the current case, one per line.
 FAILURES=""
