@@ -86,7 +86,9 @@ expect missing_batch_object_is_fatal 1 "nope.json: No such file or directory"
 printf '{"id": "batch_x", "object": "batch", "status": "dancing"}' > "$BT_TMP/odd-batch.json"
 run collect --results $FIX/output.jsonl --batch "$BT_TMP/odd-batch.json" --output "$BT_TMP/spans.jsonl"
 expect unknown_batch_status_is_fatal 1 'unknown batch status "dancing"'
-head -c 20000 /dev/urandom > "$BT_TMP/random.bin"
+# Line 1 starts with a byte that is never valid UTF-8, so it is always a rejected line
+# (random bytes alone may begin with a newline, and a blank line is skipped).
+{ printf '\200'; head -c 20000 /dev/urandom; } > "$BT_TMP/random.bin"
 run collect --results "$BT_TMP/random.bin" --output "$BT_TMP/spans.jsonl"
 expect random_bytes_nothing_processed 1 "random.bin:1:"
 
