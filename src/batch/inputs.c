@@ -8,6 +8,7 @@
 
 #include "util/alloc.h"
 #include "util/arena.h"
+#include "util/line_chunks.h"
 #include "util/lines.h"
 
 /* State shared by the record handlers of one indexing pass. */
@@ -15,47 +16,37 @@ typedef struct index_pass {
     input_file *input;
     custom_id_index *index;
     diag_sink *diags;
-    json_doc doc;
-    arena_t arena;
     size_t max_line;          /* longest record accepted */
+    uint64_t detected_at;     /* with a detected provider, the line it was told from: object
+                                 records before it are rejected as unknown (0: none) */
+    json_doc doc;             /* the create body's records, parsed one at a time */
+    arena_t arena;            /* their custom_ids */
 } index_pass;
 
-/* Index one request record found at offset/line. Bad records are rejected, not fatal. */
-static void index_record(index_pass *pass, const char *text, size_t len, uint64_t offset,
-                         uint64_t line_number) {
-    char reason[REASON_MAX];
+/* Read one request record: parse it and take its custom_id (in arena). 0, or -1 with
+ * reason (the record is rejected). Reads only the pass's settled fields: workers call it
+ * at the same time. */
+static int judge_record(const index_pass *pass, json_doc *doc, arena_t *arena, const char *text,
+                        size_t len, uint64_t line_number, bt_str *custom_id, char *reason) {
+    if (json_parse(doc, text, len, reason) != 0) return -1;
+    if (json_type_of(doc, 0) != JSON_OBJECT)
+        return fail(reason, "a request record must be a JSON object");
+    const provider_ops *provider = pass->input->provider;
+    if (!provider || line_number < pass->detected_at)
+        return fail(reason,
+                    "not an OpenAI or Anthropic request record (use --provider to say which)");
+    arena_reset(arena);
+    if (provider->request_custom_id(doc, 0, arena, custom_id, reason) != 0) return -1;
+    if (custom_id->len == 0 || custom_id->len > UINT16_MAX)
+        return fail(reason, "custom_id must be 1 to 65535 bytes long");
+    if (len > UINT32_MAX) return fail(reason, "request record over 4 GiB");
+    return 0;
+}
+
+/* Index a judged record found at offset/line; a custom_id seen before is rejected. */
+static void insert_record(index_pass *pass, bt_str custom_id, size_t len, uint64_t offset,
+                          uint64_t line_number) {
     const char *path = pass->input->path;
-    if (json_parse(&pass->doc, text, len, reason) != 0) {
-        diag_reject(pass->diags, path, line_number, "%s", reason);
-        return;
-    }
-    if (json_type_of(&pass->doc, 0) != JSON_OBJECT) {
-        diag_reject(pass->diags, path, line_number, "a request record must be a JSON object");
-        return;
-    }
-    if (!pass->input->provider) {
-        pass->input->provider = provider_detect_request(&pass->doc, 0);
-        if (!pass->input->provider) {
-            diag_reject(pass->diags, path, line_number,
-                        "not an OpenAI or Anthropic request record (use --provider to say which)");
-            return;
-        }
-    }
-    arena_reset(&pass->arena);
-    bt_str custom_id;
-    if (pass->input->provider->request_custom_id(&pass->doc, 0, &pass->arena, &custom_id,
-                                                 reason) != 0) {
-        diag_reject(pass->diags, path, line_number, "%s", reason);
-        return;
-    }
-    if (custom_id.len == 0 || custom_id.len > UINT16_MAX) {
-        diag_reject(pass->diags, path, line_number, "custom_id must be 1 to 65535 bytes long");
-        return;
-    }
-    if (len > UINT32_MAX) {
-        diag_reject(pass->diags, path, line_number, "request record over 4 GiB");
-        return;
-    }
     bool existed;
     index_entry *entry = index_insert(pass->index, custom_id, &existed);
     if (!entry) {
@@ -76,23 +67,158 @@ static void index_record(index_pass *pass, const char *text, size_t len, uint64_
     pass->input->record_count++;
 }
 
-/* Index a JSONL file: one record per non-blank line. */
-static int index_jsonl(index_pass *pass, line_reader *reader, char *reason) {
-    line ln;
-    int rc;
-    while ((rc = lines_next(reader, &ln, reason)) == 1) {
-        if (ln.too_long) {
-            diag_reject(pass->diags, pass->input->path, ln.number,
-                        "line of %zu bytes exceeds the line-length limit (%zu bytes, see "
-                        "--max-line-bytes)", ln.len, reader->max_line);
-            continue;
-        }
-        size_t start = 0;
-        while (start < ln.len && (ln.ptr[start] == ' ' || ln.ptr[start] == '\t')) start++;
-        if (start == ln.len) continue; /* blank lines are fine */
-        index_record(pass, ln.ptr, ln.len, ln.offset, ln.number);
+/* Judge and index one record of the create body, on the caller's thread. */
+static void index_record(index_pass *pass, const char *text, size_t len, uint64_t offset,
+                         uint64_t line_number) {
+    char reason[REASON_MAX];
+    bt_str custom_id;
+    if (judge_record(pass, &pass->doc, &pass->arena, text, len, line_number, &custom_id,
+                     reason) != 0) {
+        diag_reject(pass->diags, pass->input->path, line_number, "%s", reason);
+        return;
     }
-    return rc;
+    insert_record(pass, custom_id, len, offset, line_number);
+}
+
+/* With no provider given: tell it from the first JSON object line it can be told from, as
+ * a pass reading line after line would (the lines before it that are objects are then
+ * rejected as unknown); none told leaves it unknown. Reads the file from the start up to
+ * that line. -1 with reason when the file cannot be read again. */
+static int detect_provider(index_pass *pass, char *reason) {
+    line_reader reader;
+    if (lines_open(&reader, pass->input->path, pass->max_line, reason) != 0) return -1;
+    line ln;
+    int got;
+    while ((got = lines_next(&reader, &ln, reason)) == 1) {
+        if (ln.too_long || json_parse(&pass->doc, ln.ptr, ln.len, reason) != 0 ||
+            json_type_of(&pass->doc, 0) != JSON_OBJECT)
+            continue;
+        pass->input->provider = provider_detect_request(&pass->doc, 0);
+        if (pass->input->provider) {
+            pass->detected_at = ln.number;
+            break;
+        }
+    }
+    lines_close(&reader);
+    return got < 0 ? -1 : 0;
+}
+
+/* What a worker made of one JSONL line. */
+typedef struct record_verdict {
+    bool blank;               /* nothing to index */
+    bool rejected;            /* text is why */
+    size_t text_at;           /* the custom_id, or the rejection, in the verdicts' text */
+    size_t text_len;
+} record_verdict;
+
+/* The verdicts on a chunk's lines (line_chunk.output). */
+typedef struct record_verdicts {
+    record_verdict *verdicts; /* one per line; owned */
+    size_t cap;               /* verdicts allocated */
+    buf_t text;               /* custom_ids and rejections */
+} record_verdicts;
+
+/* A worker's parser (line_chunk_ops.worker_new). */
+typedef struct record_worker {
+    json_doc doc;
+    arena_t arena;
+} record_worker;
+
+/* A worker's parser (line_chunk_ops.worker_new). */
+static void *record_worker_new(void *ctx) {
+    (void)ctx;
+    return xcalloc(1, sizeof(record_worker));
+}
+
+/* Release a worker's parser (line_chunk_ops.worker_free). */
+static void record_worker_free(void *ctx, void *opaque) {
+    (void)ctx;
+    record_worker *w = opaque;
+    json_doc_free(&w->doc);
+    arena_free(&w->arena);
+    free(w);
+}
+
+/* Release a chunk's verdicts (line_chunk_ops.output_free). */
+static void record_verdicts_free(void *ctx, void *opaque) {
+    (void)ctx;
+    record_verdicts *v = opaque;
+    free(v->verdicts);
+    buf_free(&v->text);
+    free(v);
+}
+
+/* Judge every line of a chunk (line_chunk_ops.work, on a worker). */
+static void judge_records(void *ctx, void *worker, line_chunk *chunk) {
+    const index_pass *pass = ctx;
+    record_worker *w = worker;
+    record_verdicts *v = chunk->output;
+    if (!v) v = chunk->output = xcalloc(1, sizeof *v);
+    if (v->cap < chunk->count) {
+        v->cap = chunk->count;
+        v->verdicts = xreallocarray(v->verdicts, v->cap, sizeof *v->verdicts);
+    }
+    buf_clear(&v->text);
+    for (size_t i = 0; i < chunk->count; i++) {
+        const chunk_line *ln = &chunk->lines[i];
+        record_verdict *verdict = &v->verdicts[i];
+        memset(verdict, 0, sizeof *verdict);
+        const char *text = chunk->text.data + ln->at;
+        char reason[REASON_MAX];
+        if (ln->too_long) {
+            fail(reason, "line of %zu bytes exceeds the line-length limit (%zu bytes, see "
+                         "--max-line-bytes)", ln->len, pass->max_line);
+        } else {
+            size_t start = 0;
+            while (start < ln->len && (text[start] == ' ' || text[start] == '\t')) start++;
+            verdict->blank = start == ln->len; /* blank lines are fine */
+            if (verdict->blank) continue;
+            bt_str custom_id;
+            if (judge_record(pass, &w->doc, &w->arena, text, ln->len, ln->number, &custom_id,
+                             reason) == 0) {
+                verdict->text_at = v->text.len;
+                verdict->text_len = custom_id.len;
+                buf_append(&v->text, custom_id.ptr, custom_id.len);
+                continue;
+            }
+        }
+        verdict->rejected = true;
+        verdict->text_at = v->text.len;
+        verdict->text_len = strlen(reason);
+        buf_append(&v->text, reason, verdict->text_len);
+    }
+}
+
+/* Index a judged chunk in line order (line_chunk_ops.settle). Never stops the run. */
+static int settle_records(void *ctx, line_chunk *chunk, char *reason) {
+    (void)reason;
+    index_pass *pass = ctx;
+    const record_verdicts *v = chunk->output;
+    for (size_t i = 0; i < chunk->count; i++) {
+        const chunk_line *ln = &chunk->lines[i];
+        const record_verdict *verdict = &v->verdicts[i];
+        const char *text = v->text.data + verdict->text_at;
+        if (verdict->rejected)
+            diag_reject(pass->diags, pass->input->path, ln->number, "%.*s",
+                        (int)verdict->text_len, text);
+        else if (!verdict->blank)
+            insert_record(pass, (bt_str){text, verdict->text_len}, ln->len, ln->offset,
+                          ln->number);
+    }
+    return 0;
+}
+
+/* Index a JSONL file, one record per non-blank line, parsed on the workers. */
+static int index_jsonl(index_pass *pass, line_reader *reader, char *reason) {
+    if (!pass->input->provider && detect_provider(pass, reason) != 0) return -1;
+    static const line_chunk_ops ops = {
+        .worker_new = record_worker_new,
+        .worker_free = record_worker_free,
+        .work = judge_records,
+        .settle = settle_records,
+        .output_free = record_verdicts_free,
+    };
+    return line_chunks_run(reader, NULL, 1, line_chunks_default_workers(), &ops, pass, reason);
 }
 
 /* A byte source for the create-body scanner: a block buffer over the file. */
@@ -305,7 +431,7 @@ int inputs_index_limited(input_file *input, const char *path, const provider_ops
         lines_close(&reader);
         return fail(reason, "%s", strerror(errno));
     }
-    index_pass pass = {input, index, diags, JSON_DOC_INIT, ARENA_INIT, reader.max_line};
+    index_pass pass = {input, index, diags, reader.max_line, 0, JSON_DOC_INIT, ARENA_INIT};
     int rc;
     if (looks_like_create_body(input->fd)) {
         input->create_body = true;

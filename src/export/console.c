@@ -23,7 +23,6 @@ static const char *const console_keys[] = {
 
 typedef struct console_state {
     FILE *out;   /* borrowed stream */
-    buf_t line;  /* the line being assembled, reused */
 } console_state;
 
 /* True when s can be shown bare: not empty, no quote, backslash or control character,
@@ -95,13 +94,12 @@ static void format_span(buf_t *line, const span_t *span) {
     buf_putc(line, '\n');
 }
 
-/* Write one span's line. -1 with reason when the stream reports an error. */
-static int console_write_span(void *opaque, const span_t *span, char *reason) {
+/* Write one span's line (from format_span). -1 with reason when the stream reports an
+ * error. */
+static int console_write_text(void *opaque, bt_str text, char *reason) {
     console_state *state = opaque;
-    buf_clear(&state->line);
-    format_span(&state->line, span);
     errno = 0;
-    if (fwrite(state->line.data, 1, state->line.len, state->out) != state->line.len)
+    if (fwrite(text.ptr, 1, text.len, state->out) != text.len)
         return fail(reason, "write to console: %s", errno ? strerror(errno) : "write error");
     return 0;
 }
@@ -116,15 +114,12 @@ static int console_close(void *opaque, char *reason) {
 }
 
 /* Release the state (not the stream). */
-static void console_free(void *opaque) {
-    console_state *state = opaque;
-    buf_free(&state->line);
-    free(state);
-}
+static void console_free(void *opaque) { free(opaque); }
 
 static const exporter_ops console_ops = {
     .deliver = NULL,
-    .write_span = console_write_span,
+    .format_span = format_span,
+    .write_text = console_write_text,
     .close = console_close,
     .free = console_free,
 };

@@ -1,7 +1,7 @@
 /* Exporters take finished spans and deliver them: `file` (OTLP/JSON lines), `console`
  * (a readable line per span) and `otlp` (OTLP/HTTP, protobuf or JSON). An exporter knows
- * nothing of providers. Spans are handed over one at a time and copied, so the caller may
- * reset the span's arena right after exporter_add returns. */
+ * nothing of providers. Spans are encoded (on any thread) and added one at a time, in
+ * order, on one thread; nothing of a span is kept once it is added. */
 #ifndef BT_EXPORT_EXPORTER_H
 #define BT_EXPORT_EXPORTER_H
 
@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "span/span.h"
+#include "util/buf.h"
 #include "util/reason.h"
 
 typedef enum otlp_protocol {
@@ -74,13 +75,20 @@ exporter_t *exporter_console_new(FILE *out, const span_resource *resource);
  * delivered goes to the spool of config->store_url. */
 exporter_t *exporter_otlp_new(const otlp_config *config, const span_resource *resource,
                               char *reason);
-/* Queue one span for encoding (or write it, for the console). The span is copied: the
- * caller may reset its arena at once. Spans are encoded on a second thread and join
- * requests, in order, during later calls (at most 32 spans behind) and exporter_finish.
- * -1 with reason on a failure that loses spans: a request sent during this call was not
- * delivered (its spans count in spans_failed). */
+/* Encode span as this exporter sends it (OTLP protobuf or JSON, or the console's line),
+ * appended to out. Reads nothing the exporter changes: any thread may call it, several at
+ * once, while another thread adds spans. */
+void exporter_encode(const exporter_t *exporter, const span_t *span, buf_t *out);
+/* Add a span that exporter_encode encoded as encoded (copied; span_id and name only name
+ * the span in messages). Spans join requests in the order they are added; a full request
+ * is sent during the call. -1 with reason on a failure that loses spans: a request sent
+ * during this call was not delivered (its spans count in spans_failed). */
+int exporter_add_encoded(exporter_t *exporter, const uint8_t span_id[8], bt_str name,
+                         bt_str encoded, char *reason);
+/* Encode span and add it (exporter_encode, then exporter_add_encoded). The span is not
+ * kept: the caller may reset its arena at once. */
 int exporter_add(exporter_t *exporter, const span_t *span, char *reason);
-/* Deliver everything still queued and fill report. -1 with reason when some spans could not
+/* Deliver everything still waiting and fill report. -1 with reason when some spans could not
  * be delivered (report says how many). */
 int exporter_finish(exporter_t *exporter, export_report *report, char *reason);
 /* The details of what a finished exporter did (see export_details). */

@@ -1,6 +1,6 @@
 /* What the exporter's shared part (exporter.c: encoding, chunking, counting) needs from a
  * transport (file.c, http.c, console.c). A transport only delivers finished requests, or,
- * for the console, writes spans one by one; it never encodes OTLP itself. */
+ * for the console, formats and writes spans one by one; it never encodes OTLP itself. */
 #ifndef BT_EXPORT_EXPORTER_INTERNAL_H
 #define BT_EXPORT_EXPORTER_INTERNAL_H
 
@@ -14,7 +14,7 @@
 
 /* How spans are encoded before they reach the transport. */
 typedef enum export_encoding {
-    EXPORT_ENCODING_NONE,      /* spans go one by one to write_span (the console) */
+    EXPORT_ENCODING_NONE,      /* no OTLP: format_span, then write_text per span (console) */
     EXPORT_ENCODING_PROTOBUF,  /* requests are ExportTraceServiceRequest in protobuf */
     EXPORT_ENCODING_JSON,      /* requests are ExportTraceServiceRequest in OTLP/JSON */
 } export_encoding;
@@ -34,8 +34,12 @@ typedef struct exporter_ops {
     /* Add what the transport delivered, spooled and lost to report and details, after
      * close. NULL: the shared part counts deliver's answers itself. */
     void (*tally)(void *state, export_report *report, export_details *details);
-    /* Write one span (EXPORT_ENCODING_NONE only, else NULL): 0, or -1 with reason. */
-    int (*write_span)(void *state, const span_t *span, char *reason);
+    /* Append the text that stands for span to out (EXPORT_ENCODING_NONE only, else NULL).
+     * Called from any thread: it must not touch the transport's state. */
+    void (*format_span)(buf_t *out, const span_t *span);
+    /* Write one span's text from format_span (EXPORT_ENCODING_NONE only, else NULL): 0,
+     * or -1 with reason. */
+    int (*write_text)(void *state, bt_str text, char *reason);
     /* After the last delivery: flush and close. 0, or -1 with reason. May be NULL. */
     int (*close)(void *state, char *reason);
     /* Release state (also when close was never called). */

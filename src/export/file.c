@@ -81,7 +81,8 @@ static void file_free(void *opaque) {
 
 static const exporter_ops file_ops = {
     .deliver = file_deliver,
-    .write_span = NULL,
+    .format_span = NULL,
+    .write_text = NULL,
     .close = file_close,
     .free = file_free,
 };

@@ -717,7 +717,8 @@ static const exporter_ops otlp_ops = {
     .deliver = otlp_deliver,
     .set_aside = otlp_set_aside,
     .tally = otlp_tally,
-    .write_span = NULL,
+    .format_span = NULL,
+    .write_text = NULL,
     .close = otlp_close,
     .free = otlp_free,
 };
