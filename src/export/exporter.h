@@ -66,11 +66,11 @@ typedef struct export_details {
 } export_details;
 
 /* A file exporter writing OTLP/JSON lines (one ExportTraceServiceRequest per line, up to
- * 512 spans or 1 MiB each) to path, truncating it. NULL with reason on failure. */
+ * 4096 spans or 1 MiB each) to path, truncating it. NULL with reason on failure. */
 exporter_t *exporter_file_new(const char *path, const span_resource *resource, char *reason);
 /* A console exporter writing one readable line per span to out (borrowed). */
 exporter_t *exporter_console_new(FILE *out, const span_resource *resource);
-/* An OTLP/HTTP exporter. Requests are sent as they fill (up to 512 spans or
+/* An OTLP/HTTP exporter. Requests are sent as they fill (up to 4096 spans or
  * max_request_bytes), several at once, retried on transient failures; what cannot be
  * delivered goes to the spool of config->store_url. */
 exporter_t *exporter_otlp_new(const otlp_config *config, const span_resource *resource,

@@ -7,8 +7,9 @@
 #include "export/exporter.h"
 #include "util/str.h"
 
-/* Most spans in one request. */
-#define EXPORT_CHUNK_MAX_SPANS 512
+/* Most spans in one request: high enough that the byte limit decides for real spans, so
+ * the memory of requests in flight does not grow with the size of the spans. */
+#define EXPORT_CHUNK_MAX_SPANS 4096
 /* Most bytes of encoded spans in one request (a larger single span goes alone). */
 #define EXPORT_CHUNK_MAX_BYTES (1024 * 1024)
 

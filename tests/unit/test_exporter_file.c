@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "export/exporter.h"
+#include "export/exporter_internal.h"
 #include "json/json.h"
 #include "span/resource.h"
 #include "test.h"
@@ -86,8 +87,8 @@ static int count_spans_per_line(const char *path, int *spans, int max_lines) {
     return lines;
 }
 
-TEST(file_of_1300_spans_has_three_requests_of_512_512_276) {
-    char *path = temp_path("1300.jsonl");
+TEST(spans_fill_requests_up_to_the_span_limit) {
+    char *path = temp_path("span-limit.jsonl");
     span_resource resource;
     char reason[REASON_MAX] = "";
     resource_build(&resource, "svc", NULL, reason);
@@ -95,7 +96,9 @@ TEST(file_of_1300_spans_has_three_requests_of_512_512_276) {
     CHECK(exporter != NULL);
     if (!exporter) goto done;
     arena_t arena = ARENA_INIT;
-    for (unsigned i = 0; i < 1300; i++) {
+    /* Small spans: 4096 of them stay under the 1 MiB byte limit, the span limit decides. */
+    const unsigned total = 2 * EXPORT_CHUNK_MAX_SPANS + 276;
+    for (unsigned i = 0; i < total; i++) {
         span_t span;
         make_span(&span, &arena, i, NULL, 0);
         CHECK_INT(exporter_add(exporter, &span, reason), 0);
@@ -104,14 +107,14 @@ TEST(file_of_1300_spans_has_three_requests_of_512_512_276) {
     arena_free(&arena);
     export_report report = {99, 99};
     CHECK_INT(exporter_finish(exporter, &report, reason), 0);
-    CHECK_INT(report.spans_exported, 1300);
+    CHECK_INT(report.spans_exported, total);
     CHECK_INT(report.spans_failed, 0);
     exporter_free(exporter);
 
     int spans[8] = {0};
     CHECK_INT(count_spans_per_line(path, spans, 8), 3);
-    CHECK_INT(spans[0], 512);
-    CHECK_INT(spans[1], 512);
+    CHECK_INT(spans[0], 4096);
+    CHECK_INT(spans[1], 4096);
     CHECK_INT(spans[2], 276);
 done:
     resource_free(&resource);
@@ -273,7 +276,8 @@ TEST(writing_to_a_full_device_fails_with_the_reason) {
     if (exporter) {
         arena_t arena = ARENA_INIT;
         int failures = 0;
-        for (unsigned i = 0; i < 600; i++) { /* the 512th span flushes a first request */
+        /* the 4096th span fills a first request, which is written then */
+        for (unsigned i = 0; i < EXPORT_CHUNK_MAX_SPANS + 88; i++) {
             span_t span;
             make_span(&span, &arena, i, NULL, 0);
             if (exporter_add(exporter, &span, reason) != 0) {
@@ -287,8 +291,8 @@ TEST(writing_to_a_full_device_fails_with_the_reason) {
         export_report report;
         CHECK_INT(exporter_finish(exporter, &report, reason), -1);
         CHECK_INT(report.spans_exported, 0);
-        CHECK_INT(report.spans_failed, 600);
-        CHECK_STR(reason, "600 of 600 spans not delivered: write /dev/full: No space left on "
+        CHECK_INT(report.spans_failed, 4184);
+        CHECK_STR(reason, "4184 of 4184 spans not delivered: write /dev/full: No space left on "
                           "device");
         exporter_free(exporter);
     }
@@ -369,7 +373,7 @@ done:
 }
 
 int main(void) {
-    RUN(file_of_1300_spans_has_three_requests_of_512_512_276);
+    RUN(spans_fill_requests_up_to_the_span_limit);
     RUN(requests_stay_within_one_mebibyte_of_spans_and_a_huge_span_goes_alone);
     RUN(empty_run_writes_an_empty_file);
     RUN(spans_are_copied_and_keep_their_order_through_the_encoding_thread);
