@@ -17,8 +17,9 @@ typedef struct index_pass {
     custom_id_index *index;
     diag_sink *diags;
     size_t max_line;          /* longest record accepted */
-    uint64_t detected_at;     /* with a detected provider, the line it was told from: object
-                                 records before it are rejected as unknown (0: none) */
+    uint64_t detected_at;     /* with a detected provider, the file offset of the record it
+                                 was told from: object records before it are rejected as
+                                 unknown (0: none) */
     json_doc doc;             /* the create body's records, parsed one at a time */
     arena_t arena;            /* their custom_ids */
 } index_pass;
@@ -27,12 +28,12 @@ typedef struct index_pass {
  * reason (the record is rejected). Reads only the pass's settled fields: workers call it
  * at the same time. */
 static int judge_record(const index_pass *pass, json_doc *doc, arena_t *arena, const char *text,
-                        size_t len, uint64_t line_number, bt_str *custom_id, char *reason) {
+                        size_t len, uint64_t offset, bt_str *custom_id, char *reason) {
     if (json_parse(doc, text, len, reason) != 0) return -1;
     if (json_type_of(doc, 0) != JSON_OBJECT)
         return fail(reason, "a request record must be a JSON object");
     const provider_ops *provider = pass->input->provider;
-    if (!provider || line_number < pass->detected_at)
+    if (!provider || offset < pass->detected_at)
         return fail(reason,
                     "not an OpenAI or Anthropic request record (use --provider to say which)");
     arena_reset(arena);
@@ -72,7 +73,7 @@ static void index_record(index_pass *pass, const char *text, size_t len, uint64_
                          uint64_t line_number) {
     char reason[REASON_MAX];
     bt_str custom_id;
-    if (judge_record(pass, &pass->doc, &pass->arena, text, len, line_number, &custom_id,
+    if (judge_record(pass, &pass->doc, &pass->arena, text, len, offset, &custom_id,
                      reason) != 0) {
         diag_reject(pass->diags, pass->input->path, line_number, "%s", reason);
         return;
@@ -95,7 +96,7 @@ static int detect_provider(index_pass *pass, char *reason) {
             continue;
         pass->input->provider = provider_detect_request(&pass->doc, 0);
         if (pass->input->provider) {
-            pass->detected_at = ln.number;
+            pass->detected_at = ln.offset;
             break;
         }
     }
@@ -163,7 +164,7 @@ static void judge_records(void *ctx, void *worker, line_chunk *chunk) {
         const chunk_line *ln = &chunk->lines[i];
         record_verdict *verdict = &v->verdicts[i];
         memset(verdict, 0, sizeof *verdict);
-        const char *text = chunk->text.data + ln->at;
+        const char *text = chunk->data + ln->at;
         char reason[REASON_MAX];
         if (ln->too_long) {
             fail(reason, "line of %zu bytes exceeds the line-length limit (%zu bytes, see "
@@ -174,7 +175,7 @@ static void judge_records(void *ctx, void *worker, line_chunk *chunk) {
             verdict->blank = start == ln->len; /* blank lines are fine */
             if (verdict->blank) continue;
             bt_str custom_id;
-            if (judge_record(pass, &w->doc, &w->arena, text, ln->len, ln->number, &custom_id,
+            if (judge_record(pass, &w->doc, &w->arena, text, ln->len, ln->offset, &custom_id,
                              reason) == 0) {
                 verdict->text_at = v->text.len;
                 verdict->text_len = custom_id.len;

@@ -299,7 +299,7 @@ static void judge_line(collector *c, result_worker *w, const line_chunk *chunk,
                        const chunk_line *ln, chunk_verdicts *v, line_verdict *verdict) {
     memset(verdict, 0, sizeof *verdict);
     char reason[REASON_MAX];
-    const char *text = chunk->text.data + ln->at;
+    const char *text = chunk->data + ln->at;
     if (ln->too_long) {
         fail(reason, "line of %zu bytes exceeds the line-length limit (%zu bytes, see "
                      "--max-line-bytes)", ln->len, c->readers[chunk->file].max_line);

@@ -1,10 +1,16 @@
-/* Ordered parallel work over the lines of files. The caller's thread reads the lines into
- * chunks (a few hundred KiB each); worker threads run `work` on whole chunks, several at
- * once and in any order; the caller's thread then runs `settle` on each chunk in file and
- * line order. So whatever must happen in order (counting, deciding duplicates, printing
- * diagnostics, writing output) happens in settle, exactly as a single thread reading line
- * after line would do it, while the costly part runs on every core. Memory is bounded by
- * the chunks in flight (a few per worker), whatever the size of the files. */
+/* Ordered parallel work over the lines of files. The caller's thread cuts the files into
+ * chunks of whole lines (a few hundred KiB each); worker threads run `work` on whole
+ * chunks, several at once and in any order; the caller's thread then runs `settle` on each
+ * chunk in file and line order. So whatever must happen in order (counting, deciding
+ * duplicates, printing diagnostics, writing output) happens in settle, exactly as a single
+ * thread reading line after line would do it, while the costly part runs on every core.
+ *
+ * Regular files are mapped, not read: a chunk is a range of the mapping, its lines are
+ * found by the worker, and its pages are dropped from the process once it is settled, so
+ * memory stays bounded by the chunks in flight (a few per worker), whatever the size of
+ * the files. Other files (pipes) are read through the line reader and copied into chunks.
+ * Lines follow util/lines.h: LF or CRLF endings, a UTF-8 BOM skipped, a line longer than
+ * the reader's max_line reported too_long and never read. */
 #ifndef BT_UTIL_LINE_CHUNKS_H
 #define BT_UTIL_LINE_CHUNKS_H
 
@@ -18,21 +24,23 @@
 
 /* One line of a chunk. */
 typedef struct chunk_line {
-    size_t at;              /* where its bytes start in the chunk's text (NUL-terminated) */
-    size_t len;             /* its length; for a too_long line, its full length */
-    uint64_t number;        /* 1-based line number in its file */
+    size_t at;              /* where its bytes start in the chunk's data (not NUL-terminated) */
+    size_t len;             /* its length, line ending excluded; for a too_long line, its
+                               full length */
+    uint64_t number;        /* 1-based line number in its file: final in settle, but in
+                               work it may count from the chunk's start */
     uint64_t offset;        /* file offset of its first byte */
-    bool too_long;          /* longer than the reader's max_line: no bytes were kept */
+    bool too_long;          /* longer than the reader's max_line: not to be read */
 } chunk_line;
 
 /* Consecutive lines of one file, and what the client made of them. */
 typedef struct line_chunk {
     size_t file;            /* which of the run's readers the lines come from */
+    const char *data;       /* the lines' bytes (a mapping of the file, or a copy) */
     chunk_line *lines;      /* the lines, in order; owned */
     size_t count;           /* lines in use */
     size_t cap;             /* lines allocated */
-    buf_t text;             /* the lines' bytes, each followed by a NUL; owned */
-    uint64_t bytes_read;    /* the reader's bytes_read once the chunk's last line was read */
+    uint64_t bytes_read;    /* bytes of the file read once the chunk's last line was read */
     void *output;           /* the client's per-chunk output: set by work (kept and handed
                                back with the chunk when it is reused), freed by
                                output_free */

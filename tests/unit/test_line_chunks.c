@@ -1,0 +1,318 @@
+/* The chunked line runner: whatever the path (a mapped regular file, or a pipe read through
+ * the line reader) and the number of workers, settle sees exactly the lines the line reader
+ * returns (numbers, offsets, lengths, bytes, too_long), in order, each once; the run's
+ * memory does not hold an over-long line. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/line_chunks.h"
+#include "util/lines.h"
+
+/* One line as settle saw it (or as the line reader returned it). */
+typedef struct seen_line {
+    uint64_t number, offset;
+    size_t len;
+    bool too_long;
+    uint64_t checksum;   /* FNV-1a of the bytes (0 for too_long) */
+} seen_line;
+
+/* What a run recorded, in settle order. */
+typedef struct recording {
+    seen_line *lines;
+    size_t count, cap;
+    size_t worked;       /* lines work saw (under lock: workers run at once) */
+    pthread_mutex_t lock;
+} recording;
+
+/* FNV-1a of len bytes. */
+static uint64_t checksum(const char *bytes, size_t len) {
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)bytes[i]) * 1099511628211u;
+    return h;
+}
+
+/* Append a line to a recording. */
+static void record(recording *r, seen_line seen) {
+    if (r->count == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 64;
+        r->lines = xreallocarray(r->lines, r->cap, sizeof *r->lines);
+    }
+    r->lines[r->count++] = seen;
+}
+
+/* work: checksum each line into the chunk's output (an array of uint64_t). */
+static void work(void *ctx, void *worker, line_chunk *chunk) {
+    recording *r = ctx;
+    (void)worker;
+    uint64_t *sums = xreallocarray(chunk->output, chunk->count ? chunk->count : 1, sizeof *sums);
+    chunk->output = sums;
+    for (size_t i = 0; i < chunk->count; i++) {
+        const chunk_line *ln = &chunk->lines[i];
+        sums[i] = ln->too_long ? 0 : checksum(chunk->data + ln->at, ln->len);
+    }
+    pthread_mutex_lock(&r->lock);
+    r->worked += chunk->count;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* settle: record every line in order. */
+static int settle(void *ctx, line_chunk *chunk, char *reason) {
+    (void)reason;
+    recording *r = ctx;
+    const uint64_t *sums = chunk->output;
+    for (size_t i = 0; i < chunk->count; i++) {
+        const chunk_line *ln = &chunk->lines[i];
+        record(r, (seen_line){ln->number, ln->offset, ln->len, ln->too_long, sums[i]});
+    }
+    return 0;
+}
+
+/* output_free: the checksums. */
+static void output_free(void *ctx, void *output) {
+    (void)ctx;
+    free(output);
+}
+
+static const line_chunk_ops recording_ops = {NULL, NULL, work, settle, output_free};
+
+/* A fresh path in the temporary directory holding bytes (the caller unlinks and frees). */
+static char *write_temp(const char *name, const char *bytes, size_t len) {
+    const char *dir = getenv("TMPDIR");
+    buf_t path = BUF_INIT;
+    buf_printf(&path, "%s/batchtrace-test-%ld-%s", dir && *dir ? dir : "/tmp", (long)getpid(),
+               name);
+    FILE *f = fopen(path.data, "wb");
+    if (f) {
+        if (len) fwrite(bytes, 1, len, f);
+        fclose(f);
+    }
+    return buf_detach(&path);
+}
+
+/* The lines the line reader returns for path, read directly. */
+static recording expected_lines(const char *path, size_t max_line) {
+    recording r = {0};
+    line_reader reader;
+    char reason[REASON_MAX];
+    if (lines_open(&reader, path, max_line, reason) != 0) return r;
+    line ln;
+    while (lines_next(&reader, &ln, reason) == 1)
+        record(&r, (seen_line){ln.number, ln.offset, ln.len, ln.too_long,
+                               ln.too_long ? 0 : checksum(ln.ptr, ln.len)});
+    lines_close(&reader);
+    return r;
+}
+
+/* Run the chunk runner over the files at paths (opened with max_line) with workers. */
+static recording chunked_lines(const char *const *paths, size_t count, size_t max_line,
+                               unsigned workers, int *rc) {
+    recording r = {0};
+    pthread_mutex_init(&r.lock, NULL);
+    line_reader *readers = xcalloc(count, sizeof *readers);
+    char reason[REASON_MAX] = "";
+    *rc = 0;
+    for (size_t i = 0; i < count; i++)
+        if (lines_open(&readers[i], paths[i], max_line, reason) != 0) *rc = -1;
+    if (*rc == 0) *rc = line_chunks_run(readers, paths, count, workers, &recording_ops, &r, reason);
+    for (size_t i = 0; i < count; i++) lines_close(&readers[i]);
+    free(readers);
+    pthread_mutex_destroy(&r.lock);
+    return r;
+}
+
+/* Check that got holds exactly the lines of want; *matched counts the runs that did. */
+static void check_same(const recording *got, const recording *want, const char *what) {
+    int mismatches = 0;
+    if (got->count != want->count) {
+        fprintf(stderr, "%s: %zu lines, expected %zu\n", what, got->count, want->count);
+        mismatches++;
+    }
+    for (size_t i = 0; i < got->count && i < want->count && mismatches < 5; i++) {
+        const seen_line *g = &got->lines[i], *w = &want->lines[i];
+        if (g->number != w->number || g->offset != w->offset || g->len != w->len ||
+            g->too_long != w->too_long || g->checksum != w->checksum) {
+            fprintf(stderr,
+                    "%s: line %zu is number %llu offset %llu len %zu too_long %d, expected "
+                    "%llu %llu %zu %d%s\n",
+                    what, i, (unsigned long long)g->number, (unsigned long long)g->offset,
+                    g->len, g->too_long, (unsigned long long)w->number,
+                    (unsigned long long)w->offset, w->len, w->too_long,
+                    g->checksum != w->checksum ? " (other bytes)" : "");
+            mismatches++;
+        }
+    }
+    CHECK_INT(mismatches, 0);
+    CHECK_INT(got->worked, got->count);
+}
+
+/* Compare the runner with the line reader on bytes, mapped (0 and 3 workers) and through
+ * a pipe (a path under /dev/fd, which cannot be mapped). */
+static void compare_on(const char *name, const char *bytes, size_t len, size_t max_line) {
+    char *path = write_temp(name, bytes, len);
+    recording want = expected_lines(path, max_line);
+    for (unsigned workers = 0; workers <= 3; workers += 3) {
+        int rc;
+        recording got = chunked_lines((const char *const *)&path, 1, max_line, workers, &rc);
+        CHECK_INT(rc, 0);
+        char what[128];
+        snprintf(what, sizeof what, "%s, mapped, %u workers", name, workers);
+        check_same(&got, &want, what);
+        free(got.lines);
+
+        int fds[2];
+        if (pipe(fds) != 0) continue;
+        pid_t child = fork();
+        if (child == 0) {
+            close(fds[0]);
+            size_t done = 0;
+            while (done < len) {
+                ssize_t n = write(fds[1], bytes + done, len - done);
+                if (n <= 0) break;
+                done += (size_t)n;
+            }
+            _exit(0);
+        }
+        close(fds[1]);
+        char pipe_path[64];
+        snprintf(pipe_path, sizeof pipe_path, "/dev/fd/%d", fds[0]);
+        const char *pipe_paths[1] = {pipe_path};
+        got = chunked_lines(pipe_paths, 1, max_line, workers, &rc);
+        close(fds[0]);
+        waitpid(child, NULL, 0);
+        CHECK_INT(rc, 0);
+        snprintf(what, sizeof what, "%s, piped, %u workers", name, workers);
+        check_same(&got, &want, what);
+        free(got.lines);
+    }
+    free(want.lines);
+    unlink(path);
+    free(path);
+}
+
+TEST(small_files_with_every_kind_of_line_ending) {
+    static const char *const cases[] = {
+        "",
+        "\xEF\xBB\xBF",
+        "\xEF\xBB",
+        "\xEF\xBB\xBF{\"a\":1}\n",
+        "one\ntwo\n",
+        "one\r\ntwo\r\n\r\n\n",
+        "no final newline",
+        "last is a lone CR\n\r",
+        "\n\n\n",
+        "blank then text\n\n   \nx",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "small-%zu", i);
+        compare_on(name, cases[i], strlen(cases[i]), 0);
+    }
+}
+
+TEST(many_chunks_of_mixed_lines_keep_numbers_and_offsets) {
+    /* About 3 MB: lines of 0 to 3000 bytes, CRLF on some, so chunk ends fall everywhere. */
+    buf_t bytes = BUF_INIT;
+    uint64_t state = 42;
+    for (unsigned n = 0; bytes.len < 3u << 20; n++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        size_t len = (size_t)(state >> 33) % 3000;
+        for (size_t i = 0; i < len; i++) buf_putc(&bytes, (char)('a' + (n + i) % 26));
+        if (n % 7 == 0) buf_putc(&bytes, '\r');
+        buf_putc(&bytes, '\n');
+    }
+    compare_on("mixed", bytes.data, bytes.len, 0);
+    buf_free(&bytes);
+}
+
+TEST(over_long_lines_across_chunk_ends_are_reported_not_read) {
+    /* max_line 1000: lines of 600 KiB and 2 MiB (longer than a chunk), with CR and without,
+     * at the start, in the middle and at the very end without a newline. */
+    buf_t bytes = BUF_INIT;
+    const size_t lengths[] = {700 * 1024, 10, 1000, 1001, 2 << 20, 5, 600 * 1024, 999};
+    for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+        for (size_t i = 0; i < lengths[k]; i++) buf_putc(&bytes, 'x');
+        if (k % 2) buf_putc(&bytes, '\r');
+        buf_putc(&bytes, '\n');
+    }
+    for (size_t i = 0; i < (3u << 20); i++) buf_putc(&bytes, 'y'); /* no final newline */
+    compare_on("long", bytes.data, bytes.len, 1000);
+    buf_free(&bytes);
+}
+
+TEST(several_files_are_numbered_each_from_one) {
+    char *a = write_temp("first", "a1\na2\n", 6);
+    char *b = write_temp("empty", "", 0);
+    char *c = write_temp("third", "c1\r\nc2", 6);
+    const char *paths[3] = {a, b, c};
+    int rc;
+    recording got = chunked_lines(paths, 3, 0, 2, &rc);
+    CHECK_INT(rc, 0);
+    CHECK_INT(got.count, 4);
+    if (got.count == 4) {
+        CHECK_INT(got.lines[0].number, 1);
+        CHECK_INT(got.lines[1].number, 2);
+        CHECK_INT(got.lines[2].number, 1);
+        CHECK_INT(got.lines[2].offset, 0);
+        CHECK_INT(got.lines[2].len, 2);
+        CHECK_INT(got.lines[3].number, 2);
+        CHECK_INT(got.lines[3].offset, 4);
+    }
+    free(got.lines);
+    unlink(a);
+    unlink(b);
+    unlink(c);
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* settle that stops the run at the second chunk. */
+static int settle_then_stop(void *ctx, line_chunk *chunk, char *reason) {
+    int *calls = ctx;
+    (void)chunk;
+    if (++*calls == 2) return fail(reason, "stopped by the client");
+    return 0;
+}
+
+/* work that does nothing. */
+static void work_nothing(void *ctx, void *worker, line_chunk *chunk) {
+    (void)ctx;
+    (void)worker;
+    (void)chunk;
+}
+
+TEST(a_settle_failure_stops_the_run_with_its_reason) {
+    buf_t bytes = BUF_INIT;
+    for (unsigned i = 0; i < 200000; i++) buf_printf(&bytes, "line %u\n", i);
+    char *path = write_temp("stop", bytes.data, bytes.len);
+    buf_free(&bytes);
+    static const line_chunk_ops stopping_ops = {NULL, NULL, work_nothing, settle_then_stop,
+                                                output_free};
+    line_reader reader;
+    char reason[REASON_MAX] = "";
+    CHECK_INT(lines_open(&reader, path, 0, reason), 0);
+    int calls = 0;
+    const char *paths[1] = {path};
+    CHECK_INT(line_chunks_run(&reader, paths, 1, 2, &stopping_ops, &calls, reason), -1);
+    CHECK_STR(reason, "stopped by the client");
+    CHECK_INT(calls, 2);
+    lines_close(&reader);
+    unlink(path);
+    free(path);
+}
+
+int main(void) {
+    RUN(small_files_with_every_kind_of_line_ending);
+    RUN(many_chunks_of_mixed_lines_keep_numbers_and_offsets);
+    RUN(over_long_lines_across_chunk_ends_are_reported_not_read);
+    RUN(several_files_are_numbered_each_from_one);
+    RUN(a_settle_failure_stops_the_run_with_its_reason);
+    TEST_MAIN_END();
+}
