@@ -136,7 +136,8 @@ static void write_metadata(buf_t *out, const bt_item *item, const native_body *r
     conv_write_if_some(&w, "batch_id", ctx->batch_id);
     conv_write_if_some(&w, "id", item->response_id);
     if (is_anthropic(item->provider)) {
-        if (item->finish_reason_count) conv_write_if_some(&w, "stop_reason", item->finish_reasons[0]);
+        if (item->finish_reason_count)
+            conv_write_if_some(&w, "stop_reason", item->finish_reasons[0]);
         int stop_sequence = json_get(&response->doc, response->root, "stop_sequence");
         if (json_type_of(&response->doc, stop_sequence) == JSON_STRING) {
             jw_key(&w, "stop_sequence");
@@ -178,51 +179,51 @@ static bool write_metrics(buf_t *out, const bt_item *item) {
     return true;
 }
 
-/* braintrust.* for one item's LLM span. Each document is built in one reused buffer and
- * copied into span->arena. */
+/* braintrust.* for one item's LLM span. Each document is built in the thread's scratch buffer
+ * and copied into span->arena. */
 static void braintrust_item(span_t *span, const bt_item *item, const convention_ctx *ctx) {
     native_body request, response;
     native_body_parse(&request, item->request_body);
     native_body_parse(&response, item->response_body);
-    buf_t json = BUF_INIT;
+    buf_t *json = conv_scratch_take();
 
     span_attr_cstr(span, "braintrust.span_attributes", "{\"type\":\"llm\"}");
-    if (!ctx->no_content && write_input(&json, item, &request))
-        conv_attr_buf(span, "braintrust.input_json", &json);
-    buf_clear(&json);
-    if (!ctx->no_content && write_output(&json, item, &response))
-        conv_attr_buf(span, "braintrust.output_json", &json);
-    buf_clear(&json);
-    write_metadata(&json, item, &request, &response, ctx);
-    conv_attr_buf(span, "braintrust.metadata", &json);
-    buf_clear(&json);
-    if (write_metrics(&json, item)) conv_attr_buf(span, "braintrust.metrics", &json);
+    if (!ctx->no_content && write_input(json, item, &request))
+        conv_attr_buf(span, "braintrust.input_json", json);
+    buf_clear(json);
+    if (!ctx->no_content && write_output(json, item, &response))
+        conv_attr_buf(span, "braintrust.output_json", json);
+    buf_clear(json);
+    write_metadata(json, item, &request, &response, ctx);
+    conv_attr_buf(span, "braintrust.metadata", json);
+    buf_clear(json);
+    if (write_metrics(json, item)) conv_attr_buf(span, "braintrust.metrics", json);
 
-    buf_free(&json);
+    conv_scratch_give(json);
     native_body_free(&request);
     native_body_free(&response);
 }
 
 /* braintrust.* for the task span: the batch, never item content. */
 static void braintrust_task(span_t *span, const task_totals *totals, const convention_ctx *ctx) {
-    buf_t json = BUF_INIT;
+    buf_t *json = conv_scratch_take();
     span_attr_cstr(span, "braintrust.span_attributes", "{\"type\":\"task\"}");
-    conv_task_input_json(&json, totals);
-    conv_attr_buf(span, "braintrust.input_json", &json);
-    buf_clear(&json);
-    conv_task_output_json(&json, totals);
-    conv_attr_buf(span, "braintrust.output_json", &json);
-    buf_clear(&json);
+    conv_task_input_json(json, totals);
+    conv_attr_buf(span, "braintrust.input_json", json);
+    buf_clear(json);
+    conv_task_output_json(json, totals);
+    conv_attr_buf(span, "braintrust.output_json", json);
+    buf_clear(json);
     jw_t w;
-    jw_init(&w, &json);
+    jw_init(&w, json);
     jw_object_open(&w);
     conv_write_if_some(&w, "provider", str_c(totals->provider));
     conv_write_if_some(&w, "batch_id", totals->batch_id);
     conv_write_if_some(&w, "endpoint", totals->endpoint);
     conv_write_if_some(&w, "batch_status", totals->batch_status);
     jw_object_close(&w);
-    conv_attr_buf(span, "braintrust.metadata", &json);
-    buf_free(&json);
+    conv_attr_buf(span, "braintrust.metadata", json);
+    conv_scratch_give(json);
 }
 
 const convention convention_braintrust = {

@@ -33,126 +33,135 @@
  * Task attributes: gen_ai.provider.name, gen_ai.request.model (exactly one model),
  *   batchtrace.models, then the summed gen_ai.usage.* in the order above. */
 #include "conventions/convention.h"
+#include "conventions/shared.h"
 
 #include "json/writer.h"
 #include "util/arena.h"
 #include "util/buf.h"
 
-/* Write the value of a part's content: raw when the parser marked it as JSON, else as a
- * string. */
-static void write_content_value(jw_t *w, const msg_part *part) {
-    if (part->content_is_json && str_some(part->content))
-        jw_raw(w, part->content);
+/* The content documents are written straight into a buf_t rather than through the jw_t
+ * writer: their shape is fixed, so the keys, brackets and commas are literals appended
+ * whole (no strlen or escaping of constant keys, no comma bookkeeping), and only values go
+ * through json_escape_string. The bytes are the ones jw_t would write. */
+
+/* Append a string literal; its length is known at compile time. */
+#define PUT_LITERAL(out, literal) buf_append((out), (literal), sizeof(literal) - 1)
+
+/* Append value as a quoted, escaped JSON string. */
+static void put_string(buf_t *out, bt_str value) {
+    json_escape_string(out, value.ptr, value.len);
+}
+
+/* Append value as is when it is raw JSON (and not empty), else as a JSON string. */
+static void put_maybe_json(buf_t *out, bt_str value, bool value_is_json) {
+    if (value_is_json && str_some(value))
+        buf_append(out, value.ptr, value.len);
     else
-        jw_string(w, part->content);
+        put_string(out, value);
 }
 
-/* Write "key": value when value is non-empty. */
-static void write_optional_string(jw_t *w, const char *key, bt_str value) {
+/* Append key_member (the text ,"key": of a constant key) and value, when value is
+ * non-empty. */
+static void put_optional_string(buf_t *out, bt_str key_member, bt_str value) {
     if (!str_some(value)) return;
-    jw_key(w, key);
-    jw_string(w, value);
+    buf_append(out, key_member.ptr, key_member.len);
+    put_string(out, value);
 }
 
-/* Write one message part as its schema object. */
-static void write_part(jw_t *w, const msg_part *part) {
-    jw_object_open(w);
-    jw_key(w, "type");
+/* Append one message part as its schema object. */
+static void put_part(buf_t *out, const msg_part *part) {
     switch (part->type) {
     case PART_TEXT:
-        jw_cstring(w, "text");
-        jw_key(w, "content");
-        write_content_value(w, part);
+        PUT_LITERAL(out, "{\"type\":\"text\",\"content\":");
+        put_maybe_json(out, part->content, part->content_is_json);
         break;
     case PART_TOOL_CALL:
-        jw_cstring(w, "tool_call");
-        write_optional_string(w, "id", part->id);
-        jw_key(w, "name");
-        jw_string(w, part->name);
+        PUT_LITERAL(out, "{\"type\":\"tool_call\"");
+        put_optional_string(out, STR_LIT(",\"id\":"), part->id);
+        PUT_LITERAL(out, ",\"name\":");
+        put_string(out, part->name);
         if (str_some(part->arguments)) {
-            jw_key(w, "arguments");
-            if (part->arguments_is_json)
-                jw_raw(w, part->arguments);
-            else
-                jw_string(w, part->arguments);
+            PUT_LITERAL(out, ",\"arguments\":");
+            put_maybe_json(out, part->arguments, part->arguments_is_json);
         }
         break;
     case PART_TOOL_CALL_RESPONSE:
-        jw_cstring(w, "tool_call_response");
-        write_optional_string(w, "id", part->id);
-        jw_key(w, "response");
-        write_content_value(w, part);
+        PUT_LITERAL(out, "{\"type\":\"tool_call_response\"");
+        put_optional_string(out, STR_LIT(",\"id\":"), part->id);
+        PUT_LITERAL(out, ",\"response\":");
+        put_maybe_json(out, part->content, part->content_is_json);
         break;
     case PART_REASONING:
-        jw_cstring(w, "reasoning");
-        jw_key(w, "content");
-        write_content_value(w, part);
+        PUT_LITERAL(out, "{\"type\":\"reasoning\",\"content\":");
+        put_maybe_json(out, part->content, part->content_is_json);
         break;
     case PART_URI:
-        jw_cstring(w, "uri");
-        jw_key(w, "modality");
-        jw_string(w, part->modality);
-        write_optional_string(w, "mime_type", part->mime_type);
-        jw_key(w, "uri");
-        jw_string(w, part->uri);
+        PUT_LITERAL(out, "{\"type\":\"uri\",\"modality\":");
+        put_string(out, part->modality);
+        put_optional_string(out, STR_LIT(",\"mime_type\":"), part->mime_type);
+        PUT_LITERAL(out, ",\"uri\":");
+        put_string(out, part->uri);
         break;
     case PART_BLOB:
-        jw_cstring(w, "blob");
-        jw_key(w, "modality");
-        jw_string(w, part->modality);
-        write_optional_string(w, "mime_type", part->mime_type);
-        jw_key(w, "content");
-        jw_string(w, part->content);
+        PUT_LITERAL(out, "{\"type\":\"blob\",\"modality\":");
+        put_string(out, part->modality);
+        put_optional_string(out, STR_LIT(",\"mime_type\":"), part->mime_type);
+        PUT_LITERAL(out, ",\"content\":");
+        put_string(out, part->content);
         break;
     }
-    jw_object_close(w);
+    buf_putc(out, '}');
 }
 
-/* Write an array of parts (a message's parts, or the system instructions). */
-static void write_parts(jw_t *w, const msg_part *parts, size_t part_count) {
-    jw_array_open(w);
-    for (size_t i = 0; i < part_count; i++) write_part(w, &parts[i]);
-    jw_array_close(w);
+/* Append an array of parts (a message's parts, or the system instructions). */
+static void put_parts(buf_t *out, const msg_part *parts, size_t part_count) {
+    buf_putc(out, '[');
+    for (size_t i = 0; i < part_count; i++) {
+        if (i) buf_putc(out, ',');
+        put_part(out, &parts[i]);
+    }
+    buf_putc(out, ']');
 }
 
-/* Write an array of messages; output messages also carry their finish_reason. */
-static void write_messages(jw_t *w, const msg *messages, size_t message_count,
-                           bool with_finish_reason) {
-    jw_array_open(w);
+/* Append an array of messages; output messages also carry their finish_reason. */
+static void put_messages(buf_t *out, const msg *messages, size_t message_count,
+                         bool with_finish_reason) {
+    buf_putc(out, '[');
     for (size_t i = 0; i < message_count; i++) {
         const msg *message = &messages[i];
-        jw_object_open(w);
-        jw_key(w, "role");
-        jw_string(w, message->role);
-        jw_key(w, "parts");
-        write_parts(w, message->parts, message->part_count);
-        if (with_finish_reason) write_optional_string(w, "finish_reason", message->finish_reason);
-        jw_object_close(w);
+        if (i) buf_putc(out, ',');
+        PUT_LITERAL(out, "{\"role\":");
+        put_string(out, message->role);
+        PUT_LITERAL(out, ",\"parts\":");
+        put_parts(out, message->parts, message->part_count);
+        if (with_finish_reason)
+            put_optional_string(out, STR_LIT(",\"finish_reason\":"), message->finish_reason);
+        buf_putc(out, '}');
     }
-    jw_array_close(w);
+    buf_putc(out, ']');
 }
 
-/* Write the tool definitions array; a tool without a type is a "function". */
-static void write_tool_definitions(jw_t *w, const tool_def *tools, size_t tool_count) {
-    jw_array_open(w);
+/* Append the tool definitions array; a tool without a type is a "function". */
+static void put_tool_definitions(buf_t *out, const tool_def *tools, size_t tool_count) {
+    buf_putc(out, '[');
     for (size_t i = 0; i < tool_count; i++) {
         const tool_def *tool = &tools[i];
-        jw_object_open(w);
-        jw_key(w, "type");
+        if (i) buf_putc(out, ',');
+        PUT_LITERAL(out, "{\"type\":");
         if (str_some(tool->type))
-            jw_string(w, tool->type);
+            put_string(out, tool->type);
         else
-            jw_cstring(w, "function");
-        jw_key(w, "name");
-        jw_string(w, tool->name);
-        write_optional_string(w, "description", tool->description);
+            PUT_LITERAL(out, "\"function\"");
+        PUT_LITERAL(out, ",\"name\":");
+        put_string(out, tool->name);
+        put_optional_string(out, STR_LIT(",\"description\":"), tool->description);
         if (str_some(tool->parameters)) {
-            jw_key(w, "parameters");
-            jw_raw(w, tool->parameters);
+            PUT_LITERAL(out, ",\"parameters\":");
+            buf_append(out, tool->parameters.ptr, tool->parameters.len);
         }
-        jw_object_close(w);
+        buf_putc(out, '}');
     }
-    jw_array_close(w);
+    buf_putc(out, ']');
 }
 
 /* Where one JSON document sits inside the shared build buffer. */
@@ -180,20 +189,18 @@ typedef enum content_kind {
 /* Append one content document of item to out and say where it is. */
 static json_slice build_document(buf_t *out, const bt_item *item, content_kind kind) {
     json_slice slice = {out->len, 0};
-    jw_t w;
-    jw_init(&w, out);
     switch (kind) {
     case CONTENT_INPUT_MESSAGES:
-        write_messages(&w, item->input_messages, item->input_message_count, false);
+        put_messages(out, item->input_messages, item->input_message_count, false);
         break;
     case CONTENT_OUTPUT_MESSAGES:
-        write_messages(&w, item->output_messages, item->output_message_count, true);
+        put_messages(out, item->output_messages, item->output_message_count, true);
         break;
     case CONTENT_SYSTEM_INSTRUCTIONS:
-        write_parts(&w, item->system_instructions, item->system_instruction_count);
+        put_parts(out, item->system_instructions, item->system_instruction_count);
         break;
     case CONTENT_TOOL_DEFINITIONS:
-        write_tool_definitions(&w, item->tools, item->tool_count);
+        put_tool_definitions(out, item->tools, item->tool_count);
         break;
     }
     slice.length = out->len - slice.offset;
@@ -225,26 +232,25 @@ static void attr_opt_str(span_t *span, const char *key, bt_str value) {
     if (str_some(value)) span_attr_str(span, key, value);
 }
 
-/* gen_ai.* and error.type for one item's LLM span. The content JSON is built in one
- * temporary buffer, then copied once into span->arena; other values are borrowed from
- * the item. */
+/* gen_ai.* and error.type for one item's LLM span. The content JSON is built in the thread's
+ * scratch buffer, then copied once into span->arena; other values are borrowed from the
+ * item. */
 static void genai_item(span_t *span, const bt_item *item, const convention_ctx *ctx) {
-    buf_t json = BUF_INIT;
     content_json content = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
-    if (!ctx->no_content) {
-        if (item->input_message_count)
-            content.input_messages = build_document(&json, item, CONTENT_INPUT_MESSAGES);
-        if (item->output_message_count)
-            content.output_messages = build_document(&json, item, CONTENT_OUTPUT_MESSAGES);
-        if (item->system_instruction_count)
-            content.system_instructions =
-                build_document(&json, item, CONTENT_SYSTEM_INSTRUCTIONS);
-        if (item->tool_count)
-            content.tool_definitions = build_document(&json, item, CONTENT_TOOL_DEFINITIONS);
-    }
     const char *json_base = NULL;
-    if (json.len) json_base = arena_strndup(span->arena, json.data, json.len).ptr;
-    buf_free(&json);
+    if (!ctx->no_content) {
+        buf_t *json = conv_scratch_take();
+        if (item->input_message_count)
+            content.input_messages = build_document(json, item, CONTENT_INPUT_MESSAGES);
+        if (item->output_message_count)
+            content.output_messages = build_document(json, item, CONTENT_OUTPUT_MESSAGES);
+        if (item->system_instruction_count)
+            content.system_instructions = build_document(json, item, CONTENT_SYSTEM_INSTRUCTIONS);
+        if (item->tool_count)
+            content.tool_definitions = build_document(json, item, CONTENT_TOOL_DEFINITIONS);
+        if (json->len) json_base = arena_strndup(span->arena, json->data, json->len).ptr;
+        conv_scratch_give(json);
+    }
 
     if (item->operation) span_attr_cstr(span, "gen_ai.operation.name", item->operation);
     if (item->provider) span_attr_cstr(span, "gen_ai.provider.name", item->provider);

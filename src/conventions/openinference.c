@@ -51,13 +51,13 @@ static void add_content_part(span_t *span, const char *prefix, const msg_part *p
     if (part->type == PART_URI && strcmp(type, "image") == 0) {
         span_attr_str(span, conv_key(span, "%simage.image.url", prefix), part->uri);
     } else if (part->type == PART_BLOB && strcmp(type, "image") == 0) {
-        buf_t url = BUF_INIT;
-        buf_puts(&url, "data:");
-        buf_append(&url, part->mime_type.ptr, part->mime_type.len);
-        buf_puts(&url, ";base64,");
-        buf_append(&url, part->content.ptr, part->content.len);
-        conv_attr_buf(span, conv_key(span, "%simage.image.url", prefix), &url);
-        buf_free(&url);
+        buf_t *url = conv_scratch_take();
+        buf_puts(url, "data:");
+        buf_append(url, part->mime_type.ptr, part->mime_type.len);
+        buf_puts(url, ";base64,");
+        buf_append(url, part->content.ptr, part->content.len);
+        conv_attr_buf(span, conv_key(span, "%simage.image.url", prefix), url);
+        conv_scratch_give(url);
     } else if (part->type != PART_URI && part->type != PART_BLOB && str_some(part->content)) {
         span_attr_str(span, conv_key(span, "%stext", prefix), part->content);
     }
@@ -112,13 +112,14 @@ static void add_message(span_t *span, const char *list, size_t index, bt_str rol
 
 /* Add llm.tools.N.tool.json_schema for each tool offered. */
 static void add_tools(span_t *span, const bt_item *item) {
-    buf_t json = BUF_INIT;
+    if (!item->tool_count) return;
+    buf_t *json = conv_scratch_take();
     for (size_t i = 0; i < item->tool_count; i++) {
         const tool_def *tool = &item->tools[i];
         bool function = !str_some(tool->type) || str_eq_c(tool->type, "function");
-        buf_clear(&json);
+        buf_clear(json);
         jw_t w;
-        jw_init(&w, &json);
+        jw_init(&w, json);
         jw_object_open(&w);
         jw_key(&w, "type");
         if (function) jw_cstring(&w, "function");
@@ -139,9 +140,9 @@ static void add_tools(span_t *span, const bt_item *item) {
         }
         if (function) jw_object_close(&w);
         jw_object_close(&w);
-        conv_attr_buf(span, conv_key(span, "llm.tools.%zu.tool.json_schema", i), &json);
+        conv_attr_buf(span, conv_key(span, "llm.tools.%zu.tool.json_schema", i), json);
     }
-    buf_free(&json);
+    conv_scratch_give(json);
 }
 
 /* openinference.* and llm.* for one item's LLM span. */
@@ -159,16 +160,16 @@ static void openinference_item(span_t *span, const bt_item *item, const conventi
     native_body request;
     native_body_parse(&request, item->request_body);
     if (request.root >= 0) {
-        buf_t json = BUF_INIT;
+        buf_t *json = conv_scratch_take();
         jw_t w;
-        jw_init(&w, &json);
+        jw_init(&w, json);
         jw_object_open(&w);
         conv_write_request_params(&w, &request, ctx->no_content);
         jw_object_close(&w);
         conv_attr_buf(span, embedding ? "embedding.invocation_parameters"
                                       : "llm.invocation_parameters",
-                      &json);
-        buf_free(&json);
+                      json);
+        conv_scratch_give(json);
     }
     native_body_free(&request);
 
@@ -198,34 +199,29 @@ static void openinference_item(span_t *span, const bt_item *item, const conventi
     conv_attr_opt_int(span, "llm.token_count.completion_details.reasoning", tokens.reasoning);
 
     if (ctx->no_content) return;
-    buf_t json = BUF_INIT;
     if (str_some(item->request_body)) {
-        conv_append_compact(&json, item->request_body);
-        conv_attr_buf(span, "input.value", &json);
+        conv_attr_compact(span, "input.value", item->request_body);
         span_attr_cstr(span, "input.mime_type", "application/json");
     }
     if (item->result == RESULT_SUCCEEDED && !embedding && str_some(item->response_body)) {
-        buf_clear(&json);
-        conv_append_compact(&json, item->response_body);
-        conv_attr_buf(span, "output.value", &json);
+        conv_attr_compact(span, "output.value", item->response_body);
         span_attr_cstr(span, "output.mime_type", "application/json");
     }
-    buf_free(&json);
 }
 
 /* openinference.* for the task span: a CHAIN whose input and output describe the batch. */
 static void openinference_task(span_t *span, const task_totals *totals,
                                const convention_ctx *ctx) {
-    buf_t json = BUF_INIT;
+    buf_t *json = conv_scratch_take();
     span_attr_cstr(span, "openinference.span.kind", "CHAIN");
-    conv_task_input_json(&json, totals);
-    conv_attr_buf(span, "input.value", &json);
+    conv_task_input_json(json, totals);
+    conv_attr_buf(span, "input.value", json);
     span_attr_cstr(span, "input.mime_type", "application/json");
-    buf_clear(&json);
-    conv_task_output_json(&json, totals);
-    conv_attr_buf(span, "output.value", &json);
+    buf_clear(json);
+    conv_task_output_json(json, totals);
+    conv_attr_buf(span, "output.value", json);
     span_attr_cstr(span, "output.mime_type", "application/json");
-    buf_free(&json);
+    conv_scratch_give(json);
 }
 
 const convention convention_openinference = {

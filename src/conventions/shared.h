@@ -1,6 +1,7 @@
-/* What the backend-dialect conventions (braintrust, openinference, traceloop) share: keys built
- * at run time, JSON documents copied into the span's arena, the provider-native request and
- * response bodies parsed again, the request parameters a backend shows, token totals, and the
+/* What the conventions share (mostly the backend dialects: braintrust, openinference,
+ * traceloop): a per-thread scratch buffer for building values, keys built at run time, JSON
+ * documents copied into the span's arena, the provider-native request and response bodies
+ * parsed again, the request parameters a backend shows, token totals, and the
  * two content-free documents describing a batch on the task span. */
 #ifndef BT_CONVENTIONS_SHARED_H
 #define BT_CONVENTIONS_SHARED_H
@@ -17,12 +18,24 @@
  * such as "llm.input_messages.3.message.role" must live as long as the span). */
 const char *conv_key(span_t *span, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A per-thread scratch buffer, empty, for building attribute values that are then copied into
+ * span->arena: it keeps its allocation from one item to the next, so building an item's
+ * documents allocates nothing once the thread has seen a few. The caller owns it until it
+ * gives it back with conv_scratch_give (before returning from the convention); a second
+ * take on the same thread meanwhile gets a buffer of its own. */
+buf_t *conv_scratch_take(void);
+/* Give back a buffer from conv_scratch_take (the caller must not use it afterwards). */
+void conv_scratch_give(buf_t *scratch);
+
 /* Add key = the bytes of json, copied into span->arena (json may be reused afterwards). */
 void conv_attr_buf(span_t *span, const char *key, const buf_t *json);
 
 /* Append json (valid JSON text) to out without its insignificant whitespace: raw provider
  * bodies may be pretty-printed, attribute values are compact. */
 void conv_append_compact(buf_t *out, bt_str json);
+/* Add key = json compacted as above: borrowed from json when it is compact already, else a
+ * compacted copy in span->arena. */
+void conv_attr_compact(span_t *span, const char *key, bt_str json);
 /* Write json (valid JSON text) as the next value of w, compacted as above. */
 void conv_write_raw(jw_t *w, bt_str json);
 

@@ -100,15 +100,11 @@ static void add_functions(span_t *span, const bt_item *item) {
         if (str_some(tool->description))
             span_attr_str(span, conv_key(span, "llm.request.functions.%zu.description", i),
                           tool->description);
-        if (str_some(tool->parameters)) {
-            buf_t schema = BUF_INIT;
-            conv_append_compact(&schema, tool->parameters);
-            conv_attr_buf(span,
-                          conv_key(span, "llm.request.functions.%zu.%s", i,
-                                   anthropic ? "input_schema" : "parameters"),
-                          &schema);
-            buf_free(&schema);
-        }
+        if (str_some(tool->parameters))
+            conv_attr_compact(span,
+                              conv_key(span, "llm.request.functions.%zu.%s", i,
+                                       anthropic ? "input_schema" : "parameters"),
+                              tool->parameters);
     }
 }
 
@@ -143,13 +139,13 @@ static void traceloop_task(span_t *span, const task_totals *totals, const conven
     span_attr_cstr(span, "traceloop.span.kind", "workflow");
     span_attr_str(span, "traceloop.entity.name", span->name);
     span_attr_str(span, "traceloop.workflow.name", span->name);
-    buf_t json = BUF_INIT;
-    conv_task_input_json(&json, totals);
-    conv_attr_buf(span, "traceloop.entity.input", &json);
-    buf_clear(&json);
-    conv_task_output_json(&json, totals);
-    conv_attr_buf(span, "traceloop.entity.output", &json);
-    buf_free(&json);
+    buf_t *json = conv_scratch_take();
+    conv_task_input_json(json, totals);
+    conv_attr_buf(span, "traceloop.entity.input", json);
+    buf_clear(json);
+    conv_task_output_json(json, totals);
+    conv_attr_buf(span, "traceloop.entity.output", json);
+    conv_scratch_give(json);
 }
 
 const convention convention_traceloop = {

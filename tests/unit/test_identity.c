@@ -1,5 +1,7 @@
 /* Deterministic identities and traceparent parsing. Expected values come from sha256sum
  * over the byte strings of docs/design.md, computed outside this code (see comments). */
+#include <pthread.h>
+
 #include "span/identity.h"
 #include "test.h"
 
@@ -56,9 +58,46 @@ TEST(traceparent_parsing) {
     CHECK(!identity_parse_traceparent("", &parent));
 }
 
+/* The span id of "item"/"request-1" under the nonce of test's batch, computed on another
+ * thread (each thread digests with contexts of its own). */
+static void *span_id_on_thread(void *span_id) {
+    uint8_t nonce[NONCE_LEN];
+    identity_nonce_from_batch("openai", STR_LIT("batch_abc123"), nonce);
+    identity_span_id(nonce, "item", STR_LIT("request-1"), span_id);
+    return NULL;
+}
+
+TEST(digests_nest_and_run_on_any_thread) {
+    /* printf 'abc' | sha256sum */
+    const char *abc_hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    uint8_t digest[SHA256_LEN], inner[SHA256_LEN];
+    char hex[65];
+    sha256_ctx outer;
+    sha256_begin(&outer);
+    sha256_update(&outer, "a", 1);
+    sha256("abc", 3, inner); /* a digest made while another is open on this thread */
+    sha256_update(&outer, "bc", 2);
+    sha256_end(&outer, digest);
+    hex_encode(digest, SHA256_LEN, hex);
+    CHECK_STR(hex, abc_hex);
+    hex_encode(inner, SHA256_LEN, hex);
+    CHECK_STR(hex, abc_hex);
+    sha256("abc", 3, digest); /* the thread's reused context gives the same digest again */
+    hex_encode(digest, SHA256_LEN, hex);
+    CHECK_STR(hex, abc_hex);
+
+    uint8_t span_id[8] = {0};
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, span_id_on_thread, span_id) == 0);
+    CHECK(pthread_join(thread, NULL) == 0);
+    hex_encode(span_id, 8, hex);
+    CHECK_STR(hex, "bdf7b0a98de024da");
+}
+
 int main(void) {
     RUN(span_and_trace_ids_follow_the_documented_formula);
     RUN(nonce_from_digest);
     RUN(traceparent_parsing);
+    RUN(digests_nest_and_run_on_any_thread);
     TEST_MAIN_END();
 }

@@ -276,6 +276,23 @@ TEST(run_time_keys_live_in_the_span_arena) {
     arena_free(&a);
 }
 
+TEST(compact_bodies_are_borrowed_and_others_compacted) {
+    arena_t a = ARENA_INIT;
+    bt_item item = make_item(&a, &provider_openai, OPENAI_PLAIN_REQUEST, OPENAI_PLAIN_RESULT);
+    span_t span = item_span(&a, &convention_openinference, &item, "", false);
+    const span_attr *input = span_attr_find(&span, "input.value");
+    CHECK(input && input->s.ptr == item.request_body.ptr &&
+          input->s.len == item.request_body.len);
+    /* whitespace between tokens goes; inside strings (after escaped quotes and backslashes)
+     * it stays */
+    item.request_body = str_c("{ \"a\\\\\" : [ \"x \\\" y\" ,\n\t1 ] ,\r\n \"b\": \"\\\\\" }");
+    span = item_span(&a, &convention_openinference, &item, "", false);
+    input = span_attr_find(&span, "input.value");
+    CHECK(input != NULL);
+    if (input) CHECK_BTSTR(input->s, "{\"a\\\\\":[\"x \\\" y\",1],\"b\":\"\\\\\"}");
+    arena_free(&a);
+}
+
 int main(void) {
     RUN(openai_plain_text);
     RUN(openai_tool_calls_in_and_out_with_cached_and_reasoning_tokens);
@@ -286,5 +303,6 @@ int main(void) {
     RUN(no_content_keeps_roles_tokens_and_parameters_only);
     RUN(task_is_a_chain_describing_the_batch);
     RUN(run_time_keys_live_in_the_span_arena);
+    RUN(compact_bodies_are_borrowed_and_others_compacted);
     TEST_MAIN_END();
 }
