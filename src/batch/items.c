@@ -210,6 +210,7 @@ typedef enum input_found {
 typedef struct line_verdict {
     verdict_kind kind;
     input_found input;                /* VERDICT_ITEM only */
+    uint32_t entry_number;            /* unless INPUT_NONE: the custom_id's index entry */
     text_ref message;                 /* the rejection, or why the input is unreadable */
     text_ref custom_id;
     item_tally tally;                 /* its model is in model, not here */
@@ -283,12 +284,20 @@ static void verdicts_free(void *ctx, void *opaque) {
 }
 
 /* The input record of custom_id, copied out of the index under its lock (settle may
- * insert at the same time); false when there is none. */
-static bool find_input(collector *c, bt_str custom_id, index_entry *record) {
+ * insert at the same time), and its entry number (entries never move in the array's
+ * order); false when the inputs have none. Only the record's fields are read: settle
+ * changes the others without the lock. */
+static bool find_input(collector *c, bt_str custom_id, index_entry *record, uint32_t *number) {
     pthread_mutex_lock(&c->index_lock);
     const index_entry *entry = index_find(&c->index, custom_id);
-    bool found = entry && (entry->flags & INDEX_HAS_INPUT);
-    if (found) *record = *entry;
+    bool found = entry && entry->record_len > 0;
+    if (found) {
+        memset(record, 0, sizeof *record);
+        record->record_offset = entry->record_offset;
+        record->record_len = entry->record_len;
+        record->record_line = entry->record_line;
+        *number = (uint32_t)(entry - c->index.entries);
+    }
     pthread_mutex_unlock(&c->index_lock);
     return found;
 }
@@ -336,7 +345,7 @@ static void judge_line(collector *c, result_worker *w, const line_chunk *chunk,
     verdict->kind = VERDICT_ITEM;
     verdict->custom_id = keep_text(v, item.custom_id.ptr, item.custom_id.len);
     index_entry record;
-    if (!find_input(c, item.custom_id, &record)) {
+    if (!find_input(c, item.custom_id, &record, &verdict->entry_number)) {
         verdict->input = INPUT_NONE;
         item.input_missing = true;
     } else if (items_load_request(c, &record, &w->request_text, &w->request_doc, &w->arena,
@@ -390,10 +399,15 @@ static void settle_line(collector *c, const line_chunk *chunk, const chunk_line 
     }
     bt_str custom_id = text_of(&v->text, verdict->custom_id);
     int shown = custom_id.len > 80 ? 80 : (int)custom_id.len;
-    bool existed;
-    pthread_mutex_lock(&c->index_lock);
-    index_entry *entry = index_insert(&c->index, custom_id, &existed);
-    pthread_mutex_unlock(&c->index_lock);
+    index_entry *entry;
+    if (verdict->input != INPUT_NONE) { /* found by the worker: no second lookup */
+        entry = &c->index.entries[verdict->entry_number];
+    } else {
+        bool existed;
+        pthread_mutex_lock(&c->index_lock);
+        entry = index_insert(&c->index, custom_id, &existed);
+        pthread_mutex_unlock(&c->index_lock);
+    }
     if (!entry) {
         diag_reject(diags, path, ln->number, "too many custom_ids for one run (over 2^32)");
         return;
