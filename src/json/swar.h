@@ -75,4 +75,49 @@ static inline size_t swar_find_special(const char *p, size_t len) {
     return len;
 }
 
+/* The bytes swar_copy_find_special copies and examines per call: 16 with SSE2, 8 without. */
+#ifdef __SSE2__
+#define SWAR_CHUNK 16
+#else
+#define SWAR_CHUNK 8
+#endif
+
+/* Copy the SWAR_CHUNK bytes at src to dst (both that long, any alignment, not
+ * overlapping) and return the index of the first that may be a '"', a '\\', a control
+ * character (< 0x20) or non-ASCII (>= 0x80), or SWAR_CHUNK when there is none. With SSE2
+ * the index is exact; without it, a plain byte may be flagged as in swar_find_special, and
+ * the caller copies it as it is. */
+static inline unsigned swar_copy_find_special(char *dst, const char *src) {
+#ifdef __SSE2__
+    __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)src);
+    _mm_storeu_si128((__m128i *)(void *)dst, bytes);
+    /* signed: bytes >= 0x80 are negative, so "below 0x20" catches them too */
+    __m128i special = _mm_or_si128(_mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                                _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'))));
+    /* bit 16 stands for "none": ctz then gives SWAR_CHUNK */
+    return (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(special) | 0x10000u);
+#else
+    uint64_t word = swar_load(src);
+    memcpy(dst, &word, sizeof word);
+    uint64_t flags = swar_string_specials(word) | (word & SWAR_HIGHS);
+    return flags ? swar_first_flagged(flags) : SWAR_CHUNK;
+#endif
+}
+
+/* Nonzero when a byte of word a or of word b may be a '"', a '\\', a control character
+ * (< 0x20) or non-ASCII (>= 0x80); zero when none is. For checking short strings that fit
+ * in two (possibly overlapping) words at once. */
+static inline unsigned swar_words_need_look(uint64_t a, uint64_t b) {
+#ifdef __SSE2__
+    __m128i bytes = _mm_set_epi64x((long long)b, (long long)a);
+    __m128i special = _mm_or_si128(_mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                                _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'))));
+    return (unsigned)_mm_movemask_epi8(special);
+#else
+    return (swar_string_specials(a) | swar_string_specials(b) | ((a | b) & SWAR_HIGHS)) != 0;
+#endif
+}
+
 #endif

@@ -1,5 +1,5 @@
-/* The JSON writer (see writer.h). Strings are copied in runs: bytes that need no escaping
- * are found eight at a time and appended with one buf_append per run. */
+/* The JSON writer (see writer.h). Strings are escaped a chunk (16 bytes with SSE2) at a time,
+ * straight into room reserved once per block, with no capacity check per byte or escape. */
 #include "json/writer.h"
 #include "json/swar.h"
 
@@ -19,74 +19,215 @@ static void writer_abort(const char *why) {
     abort();
 }
 
-/* Append the escape for c, a '"', a '\\' or a control character. */
-static void put_escape(buf_t *out, unsigned char c) {
-    static const char hex[] = "0123456789abcdef";
-    char escape[6] = {'\\', 0, 0, 0, 0, 0};
-    size_t len = 2;
-    switch (c) {
-    case '"': escape[1] = '"'; break;
-    case '\\': escape[1] = '\\'; break;
-    case '\b': escape[1] = 'b'; break;
-    case '\f': escape[1] = 'f'; break;
-    case '\n': escape[1] = 'n'; break;
-    case '\r': escape[1] = 'r'; break;
-    case '\t': escape[1] = 't'; break;
-    default:
-        escape[1] = 'u';
-        escape[2] = '0';
-        escape[3] = '0';
-        escape[4] = hex[c >> 4];
-        escape[5] = hex[c & 0xF];
-        len = 6;
+/* How an ASCII byte is written inside a JSON string: itself, a two-byte escape (\" \\ \b \f
+ * \n \r \t) or \u00xx for the other control characters. An entry is eight bytes, so it is
+ * written with one fixed-size copy; the bytes past length are overwritten by what follows. */
+typedef struct ascii_escape {
+    char text[7];         /* the output, text[0..length) */
+    unsigned char length; /* 1, 2 or 6 */
+} ascii_escape;
+
+#define NEEDS_ESCAPE(c) ((c) < 0x20 || (c) == '"' || (c) == '\\')
+#define SHORT_ESCAPE_LETTER(c)                                                               \
+    ((c) == '"' ? '"' : (c) == '\\' ? '\\' : (c) == '\b' ? 'b' : (c) == '\f' ? 'f'           \
+     : (c) == '\n' ? 'n' : (c) == '\r' ? 'r' : (c) == '\t' ? 't' : 0)
+#define UNICODE_ESCAPE(c) (NEEDS_ESCAPE(c) && !SHORT_ESCAPE_LETTER(c))
+#define HEX_DIGIT(d) ((d) < 10 ? '0' + (d) : 'a' + (d) - 10)
+#define ESCAPE_ENTRY(c)                                                                       \
+    {{NEEDS_ESCAPE(c) ? '\\' : (c), UNICODE_ESCAPE(c) ? 'u' : SHORT_ESCAPE_LETTER(c),         \
+      UNICODE_ESCAPE(c) ? '0' : 0, UNICODE_ESCAPE(c) ? '0' : 0,                               \
+      UNICODE_ESCAPE(c) ? HEX_DIGIT((c) >> 4) : 0, UNICODE_ESCAPE(c) ? HEX_DIGIT((c) & 0xF) : 0, \
+      0},                                                                                     \
+     !NEEDS_ESCAPE(c) ? 1 : UNICODE_ESCAPE(c) ? 6 : 2}
+#define ESCAPE_ROW(c)                                                                         \
+    ESCAPE_ENTRY(c), ESCAPE_ENTRY((c) + 1), ESCAPE_ENTRY((c) + 2), ESCAPE_ENTRY((c) + 3),     \
+        ESCAPE_ENTRY((c) + 4), ESCAPE_ENTRY((c) + 5), ESCAPE_ENTRY((c) + 6), ESCAPE_ENTRY((c) + 7)
+
+/* The output for each ASCII byte (read-only, shared by every thread). */
+static const ascii_escape ASCII_ESCAPES[128] = {
+    ESCAPE_ROW(0x00), ESCAPE_ROW(0x08), ESCAPE_ROW(0x10), ESCAPE_ROW(0x18),
+    ESCAPE_ROW(0x20), ESCAPE_ROW(0x28), ESCAPE_ROW(0x30), ESCAPE_ROW(0x38),
+    ESCAPE_ROW(0x40), ESCAPE_ROW(0x48), ESCAPE_ROW(0x50), ESCAPE_ROW(0x58),
+    ESCAPE_ROW(0x60), ESCAPE_ROW(0x68), ESCAPE_ROW(0x70), ESCAPE_ROW(0x78),
+};
+
+/* The escaper reserves output room once per block of this many input bytes, then writes
+ * through a plain pointer with no capacity checks. */
+#define ESCAPE_BLOCK 4096
+
+/* The output room that escaping a block of block_len input bytes may touch: each byte
+ * consumed gives at most six (\u00xx), consumption may end up to a chunk past the block,
+ * the last write may reach a chunk (or an eight-byte escape entry) past the output's end,
+ * and the closing quote, a ':' after a key and the NUL follow. */
+static inline size_t escape_room(size_t block_len) {
+    return 6 * (block_len + SWAR_CHUNK) + SWAR_CHUNK + sizeof(ascii_escape) + 3;
+}
+
+/* A pointer to out->data + used after making sure room bytes fit there. out->len is only
+ * brought up to date (to used) when the buffer must grow, so that the copy keeps them. */
+static char *reserve(buf_t *out, size_t used, size_t room) {
+    if (out->cap - used < room) {
+        out->len = used;
+        buf_grow(out, room);
     }
-    buf_append(out, escape, len);
+    return out->data + used;
+}
+
+/* Copy len bytes (1 <= len < 16) from src to dst with a few fixed-size, overlapping copies. */
+static inline void copy_short(unsigned char *dst, const unsigned char *src, size_t len) {
+    if (len >= 8) {
+        memcpy(dst, src, 8);
+        memcpy(dst + len - 8, src + len - 8, 8);
+    } else if (len >= 4) {
+        memcpy(dst, src, 4);
+        memcpy(dst + len - 4, src + len - 4, 4);
+    } else {
+        dst[0] = src[0];
+        dst[len / 2] = src[len / 2];
+        dst[len - 1] = src[len - 1];
+    }
+}
+
+/* Escape src from *pos on, while *pos < stop, writing at o; return the new output position
+ * and leave *pos after the last byte consumed (up to a chunk past stop). Each step copies a
+ * whole chunk to o and advances to its first special byte, if any, which is then written
+ * again: an ASCII byte from ASCII_ESCAPES, a run of non-ASCII bytes sequence by sequence
+ * (well-formed ones as they are, each other byte as U+FFFD). src must be readable for
+ * SWAR_CHUNK bytes from every position before stop; src_len is the string's length (how far a
+ * UTF-8 sequence may reach); o must have escape_room(stop - *pos) bytes of room. */
+static inline char *escape_chunks(char *o, const unsigned char *src, size_t *pos, size_t stop,
+                                  size_t src_len) {
+    size_t i = *pos;
+    while (i < stop) {
+        unsigned plain = swar_copy_find_special(o, (const char *)src + i);
+        i += plain;
+        o += plain;
+        if (plain == SWAR_CHUNK) continue;
+        unsigned char c = src[i];
+        if (c < 0x80) {
+            const ascii_escape *escape = &ASCII_ESCAPES[c];
+            memcpy(o, escape, sizeof *escape);
+            o += escape->length;
+            i++;
+            continue;
+        }
+        do {
+            size_t length = utf8_sequence_length(src + i, src_len - i);
+            if (length) { /* 2 to 4 bytes as two overlapping 2-byte copies, within the string */
+                memcpy(o, src + i, 2);
+                memcpy(o + length - 2, src + i + length - 2, 2);
+                o += length;
+                i += length;
+            } else {
+                memcpy(o, REPLACEMENT_CHARACTER, sizeof REPLACEMENT_CHARACTER - 1);
+                o += sizeof REPLACEMENT_CHARACTER - 1;
+                i++;
+            }
+        } while (i < stop && src[i] >= 0x80);
+    }
+    *pos = i;
+    return o;
+}
+
+/* Write the escaped bytes of s[0..len) (no quotes) at o, which has room for the first
+ * block (escape_room(min(len, ESCAPE_BLOCK))), reserving more in out as later blocks need;
+ * return the output position after them. The string is read a chunk at a time straight into
+ * the output; the last bytes, fewer than a chunk, are copied into a buffer padded with
+ * spaces (which need no escape) and read the same way, the padding's copies then dropped. */
+static char *escape_bytes(buf_t *out, char *o, const unsigned char *s, size_t len) {
+    size_t i = 0;
+    if (len >= SWAR_CHUNK) {
+        size_t stop = len - SWAR_CHUNK + 1; /* a whole chunk can be read before this */
+        for (;;) {
+            size_t block_stop = stop - i > ESCAPE_BLOCK ? i + ESCAPE_BLOCK : stop;
+            o = escape_chunks(o, s, &i, block_stop, len);
+            if (i >= stop) break;
+            o = reserve(out, (size_t)(o - out->data), escape_room(ESCAPE_BLOCK));
+        }
+        if (len > ESCAPE_BLOCK)
+            o = reserve(out, (size_t)(o - out->data), escape_room(SWAR_CHUNK));
+    }
+    if (i < len) {
+        unsigned char padded[2 * SWAR_CHUNK];
+        size_t tail_len = len - i, tail_pos = 0;
+        memset(padded, ' ', sizeof padded);
+        copy_short(padded, s + i, tail_len);
+        o = escape_chunks(o, padded, &tail_pos, tail_len, tail_len);
+        o -= tail_pos - tail_len; /* the padding spaces copied past the end */
+    }
+    return o;
+}
+
+/* Write s[0..len) as a quoted, escaped JSON string at the end of out, then suffix unless it
+ * is '\0' (the ':' after a key), then the NUL, and update out->len. The general case of
+ * write_quoted, kept out of line so that the short case stays small. */
+static void write_quoted_escaped(buf_t *out, const char *s, size_t len, char suffix) {
+    char *o = reserve(out, out->len, 1 + escape_room(len < ESCAPE_BLOCK ? len : ESCAPE_BLOCK));
+    *o++ = '"';
+    if (len) o = escape_bytes(out, o, (const unsigned char *)s, len); /* s may be NULL if 0 */
+    o[0] = '"';
+    o[1] = suffix; /* the NUL itself when there is no suffix */
+    o[2] = '\0';
+    out->len = (size_t)(o - out->data) + 1 + (suffix != '\0');
+}
+
+/* Copy s[0..len), 1 <= len <= 2 * SWAR_CHUNK, to o and return true when none of its bytes
+ * needs a look (the usual case for keys and short values); otherwise return false, having
+ * written nothing that counts. The string is read as two overlapping pieces, never past its
+ * end. */
+static inline bool copy_short_plain(char *o, const char *s, size_t len) {
+    if (len > SWAR_CHUNK) {
+        unsigned head = swar_copy_find_special(o, s);
+        unsigned tail = swar_copy_find_special(o + len - SWAR_CHUNK, s + len - SWAR_CHUNK);
+        return head == SWAR_CHUNK && tail == SWAR_CHUNK;
+    }
+    if (len >= 8) {
+        uint64_t head = swar_load(s), tail = swar_load(s + len - 8);
+        if (swar_words_need_look(head, tail)) return false;
+        memcpy(o, &head, 8);
+        memcpy(o + len - 8, &tail, 8);
+    } else if (len >= 4) {
+        uint32_t head, tail;
+        memcpy(&head, s, 4);
+        memcpy(&tail, s + len - 4, 4);
+        uint64_t both = (uint64_t)head | (uint64_t)tail << 32;
+        if (swar_words_need_look(both, both)) return false;
+        memcpy(o, &head, 4);
+        memcpy(o + len - 4, &tail, 4);
+    } else {
+        unsigned char first = (unsigned char)s[0], middle = (unsigned char)s[len / 2],
+                      last = (unsigned char)s[len - 1];
+        uint64_t word = (SWAR_ONES * ' ') << 24 | (uint64_t)last << 16 | (uint64_t)middle << 8 |
+                        first; /* the three bytes, then spaces */
+        if (swar_words_need_look(word, word)) return false;
+        o[0] = (char)first;
+        o[len / 2] = (char)middle;
+        o[len - 1] = (char)last;
+    }
+    return true;
+}
+
+/* Write s[0..len) as a quoted, escaped JSON string at the end of out, then suffix unless it
+ * is '\0', then the NUL, and update out->len. Short strings with nothing to escape (most
+ * keys and many values) are copied here; the rest go to write_quoted_escaped. */
+static inline void write_quoted(buf_t *out, const char *s, size_t len, char suffix) {
+    if (len <= 2 * SWAR_CHUNK) {
+        char *o = reserve(out, out->len, 2 * SWAR_CHUNK + 4);
+        if (len == 0 || copy_short_plain(o + 1, s, len)) {
+            o[0] = '"';
+            o[len + 1] = '"';
+            o[len + 2] = suffix; /* the NUL itself when there is no suffix */
+            o[len + 3] = '\0';
+            out->len += len + 2 + (suffix != '\0');
+            return;
+        }
+    }
+    write_quoted_escaped(out, s, len, suffix);
 }
 
 /* See writer.h. Valid UTF-8 is copied as is; each byte that does not belong to a well-formed
- * sequence is written as U+FFFD. Runs of bytes that need nothing are found by
- * swar_find_special and appended at once; a non-ASCII byte costs one check of its sequence. */
-void json_escape_string(buf_t *out, const char *s, size_t len) {
-    size_t i = len ? swar_find_special(s, len) : 0; /* s may be NULL when len is 0 */
-    if (out->len + len + 3 > out->cap) buf_grow(out, len + 2);
-    char *quoted = out->data + out->len;
-    quoted[0] = '"';
-    if (i == len) { /* the usual case: nothing to escape, one copy */
-        if (len) memcpy(quoted + 1, s, len);
-        quoted[len + 1] = '"';
-        quoted[len + 2] = '\0';
-        out->len += len + 2;
-        return;
-    }
-    out->len++;
-    const unsigned char *bytes = (const unsigned char *)s;
-    size_t run_start = 0;
-    while (i < len) {
-        unsigned char c = bytes[i];
-        if (c >= 0x80) {
-            size_t length = utf8_sequence_length(bytes + i, len - i);
-            if (length) {
-                i += length;
-                i += swar_find_special(s + i, len - i);
-                continue;
-            }
-            buf_append(out, s + run_start, i - run_start);
-            buf_append(out, REPLACEMENT_CHARACTER, sizeof REPLACEMENT_CHARACTER - 1);
-        } else if (c < 0x20 || c == '"' || c == '\\') {
-            buf_append(out, s + run_start, i - run_start);
-            put_escape(out, c);
-        } else {
-            i++; /* a plain byte flagged next to a special one */
-            i += swar_find_special(s + i, len - i);
-            continue;
-        }
-        i++;
-        run_start = i;
-        i += swar_find_special(s + i, len - i);
-    }
-    buf_append(out, s + run_start, len - run_start);
-    buf_putc(out, '"');
-}
+ * sequence is written as U+FFFD. */
+void json_escape_string(buf_t *out, const char *s, size_t len) { write_quoted(out, s, len, '\0'); }
 
 /* See writer.h. */
 void jw_init(jw_t *w, buf_t *out) {
@@ -131,18 +272,14 @@ void jw_array_close(jw_t *w) { close_container(w, ']'); }
 /* See writer.h. */
 void jw_key_str(jw_t *w, bt_str key) {
     begin_value(w);
-    json_escape_string(w->out, key.ptr, key.len);
-    buf_putc(w->out, ':');
+    write_quoted(w->out, key.ptr, key.len, ':');
     w->after_key = true;
 }
 
 /* See writer.h. */
-void jw_key(jw_t *w, const char *key) { jw_key_str(w, str_c(key)); }
-
-/* See writer.h. */
 void jw_string(jw_t *w, bt_str s) {
     begin_value(w);
-    json_escape_string(w->out, s.ptr, s.len);
+    write_quoted(w->out, s.ptr, s.len, '\0');
 }
 
 /* See writer.h. */

@@ -29,8 +29,10 @@ void jw_object_close(jw_t *w);
 void jw_array_open(jw_t *w);
 void jw_array_close(jw_t *w);
 /* An object key (escaped). */
-void jw_key(jw_t *w, const char *key);
 void jw_key_str(jw_t *w, bt_str key);
+/* The same for a C string key. Inline, so that the compiler measures a literal key (the
+ * usual case) at compile time instead of calling strlen. */
+static inline void jw_key(jw_t *w, const char *key) { jw_key_str(w, str_c(key)); }
 /* Values. */
 void jw_string(jw_t *w, bt_str s);
 void jw_cstring(jw_t *w, const char *s);

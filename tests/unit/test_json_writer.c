@@ -2,6 +2,9 @@
  * placement, and round trips through the reader. */
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #include "json/json.h"
 #include "json/writer.h"
@@ -236,6 +239,185 @@ TEST(output_is_valid_json_for_any_bytes) {
     CHECK_INT(rejected, 0);
 }
 
+/* A byte-at-a-time escaper written from RFC 8259 and the Unicode Standard's table 3-7,
+ * independent of the writer's, for the tests below to compare against: appends s[0..len)
+ * as a quoted JSON string to out. */
+static void reference_escape(buf_t *out, const unsigned char *s, size_t len) {
+    buf_putc(out, '"');
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if (c == '"') buf_puts(out, "\\\"");
+            else if (c == '\\') buf_puts(out, "\\\\");
+            else if (c == '\b') buf_puts(out, "\\b");
+            else if (c == '\f') buf_puts(out, "\\f");
+            else if (c == '\n') buf_puts(out, "\\n");
+            else if (c == '\r') buf_puts(out, "\\r");
+            else if (c == '\t') buf_puts(out, "\\t");
+            else if (c < 0x20) buf_printf(out, "\\u%04x", c);
+            else buf_putc(out, (char)c);
+            i++;
+            continue;
+        }
+        /* Decode one sequence; keep it only when it is complete, shortest and in range. */
+        size_t length = c >= 0xF8 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+        uint32_t code_point = length == 4 ? c & 0x07u : length == 3 ? c & 0x0Fu : c & 0x1Fu;
+        bool well_formed = length != 0 && length <= len - i;
+        for (size_t k = 1; well_formed && k < length; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) well_formed = false;
+            code_point = code_point << 6 | (s[i + k] & 0x3Fu);
+        }
+        static const uint32_t shortest[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (well_formed && (code_point < shortest[length] || code_point > 0x10FFFF ||
+                            (code_point >= 0xD800 && code_point <= 0xDFFF)))
+            well_formed = false;
+        if (well_formed) {
+            buf_append(out, s + i, length);
+            i += length;
+        } else {
+            buf_puts(out, "\xEF\xBF\xBD");
+            i++;
+        }
+    }
+    buf_putc(out, '"');
+}
+
+/* Check json_escape_string, jw_string and jw_key_str on bytes[0..len) against
+ * reference_escape, each appending after prefix_len bytes already in the buffer (so the
+ * output starts at varied offsets and the buffer grows at varied points). Returns the number
+ * of mismatches (0 or more), printing the first differing input. */
+static int check_against_reference(const char *bytes, size_t len, size_t prefix_len, int line) {
+    buf_t expected = BUF_INIT;
+    for (size_t k = 0; k < prefix_len; k++) buf_putc(&expected, (char)('A' + k % 26));
+    reference_escape(&expected, (const unsigned char *)bytes, len);
+    int mismatches = 0;
+    for (int way = 0; way < 3; way++) {
+        buf_t out = BUF_INIT;
+        for (size_t k = 0; k < prefix_len; k++) buf_putc(&out, (char)('A' + k % 26));
+        jw_t w;
+        jw_init(&w, &out);
+        if (way == 0) {
+            json_escape_string(&out, bytes, len);
+        } else if (way == 1) {
+            jw_string(&w, (bt_str){bytes, len});
+        } else {
+            jw_object_open(&w);
+            jw_key_str(&w, (bt_str){bytes, len});
+        }
+        /* jw_key_str wrote "{" before and ":" after the string */
+        size_t start = way == 2 ? prefix_len + 1 : prefix_len;
+        size_t expected_len = expected.len - prefix_len + (way == 2 ? 2 : 0);
+        bool same = out.len == prefix_len + expected_len && out.data[out.len] == '\0' &&
+                    memcmp(out.data, expected.data, prefix_len) == 0 &&
+                    memcmp(out.data + start, expected.data + prefix_len,
+                           expected.len - prefix_len) == 0 &&
+                    (way != 2 || (out.data[prefix_len] == '{' && out.data[out.len - 1] == ':'));
+        if (!same) {
+            if (!mismatches) {
+                fprintf(stderr, "%s:%d: way %d, %zu bytes after %zu:", __FILE__, line, way, len,
+                        prefix_len);
+                for (size_t k = 0; k < len && k < 80; k++)
+                    fprintf(stderr, " %02x", (unsigned char)bytes[k]);
+                fprintf(stderr, "\n  expected %s\n  got      %s\n", expected.data + prefix_len,
+                        out.data + prefix_len);
+            }
+            mismatches++;
+        }
+        buf_free(&out);
+    }
+    buf_free(&expected);
+    return mismatches;
+}
+
+/* Pieces the generated strings are made of: plain runs, every kind of escape, valid UTF-8
+ * of each length, and ill-formed bytes (stray continuation bytes, overlong forms, encoded
+ * surrogates, past U+10FFFF, truncated sequences, bytes never valid). */
+static const char *const STRING_PIECES[] = {
+    "a", " ", "0123456789abcdefghijklmnopqrstuvwxyz", "plain text ", "\"", "\\", "\n",
+    "\r", "\t", "\b", "\f", "\x01", "\x1f", "\x7f", "/", "{\"k\":\"v\"}", "\\\"",
+    "\xC3\xA9", "\xE2\x82\xAC", "\xE6\x97\xA5", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF",
+    "\xEF\xBF\xBF", "\xE2\x80\xA8", "\xFF", "\x80", "\xBF", "\xC0\x80", "\xC1\xBF",
+    "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xE0\x80\xAF", "\xF0\x8F\xBF\xBF",
+    "\xE2\x82", "\xC3", "\xF0\x9F\x98", "\xED", "\xF8\x90\x80\x80", "\xFE",
+};
+
+TEST(escaping_matches_a_byte_at_a_time_reference) {
+    /* A fixed pseudo-random sequence, so a failure reproduces. */
+    uint64_t state = 0x9E3779B97F4A7C15u;
+    size_t piece_count = sizeof STRING_PIECES / sizeof STRING_PIECES[0];
+    buf_t text = BUF_INIT;
+    int mismatches = 0;
+    for (int round = 0; round < 4000 && mismatches < 5; round++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        /* mostly short strings, some across blocks of the escaper (a few KiB) */
+        size_t target = round % 100 == 0 ? (size_t)(state >> 33) % 12000
+                                         : (size_t)(state >> 33) % 160;
+        size_t offset = (size_t)(state >> 20) % 16; /* the string's alignment */
+        buf_clear(&text);
+        for (size_t k = 0; k < offset; k++) buf_putc(&text, 'x');
+        while (text.len - offset < target) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            buf_puts(&text, STRING_PIECES[(state >> 33) % piece_count]);
+        }
+        if (round % 2) buf_putc(&text, '\0'); /* NUL bytes inside strings */
+        mismatches += check_against_reference(text.data + offset, text.len - offset,
+                                              (size_t)(state >> 40) % 70, __LINE__);
+    }
+    buf_free(&text);
+    CHECK_INT(mismatches, 0);
+}
+
+/* Bytes the boundary sweep below places: escapes of each length, UTF-8 of each length, and
+ * ill-formed or truncated sequences. */
+static const char *const BOUNDARY_INSERTS[] = {
+    "\"", "\x01", "\n", "\\", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xFF",
+    "\xE2\x82", "\xF0\x9F\x98", "\xED\xA0\x80", "\x7f", "\"\"\"",
+};
+
+/* Escape runs of plain bytes of length around the escaper's chunk (16) and block (4096)
+ * sizes with each insert at each position near the edges: specials at 15/16/17, sequences
+ * split across a chunk or block edge, ill-formed bytes at the very end. */
+TEST(escaping_is_right_at_chunk_and_block_boundaries) {
+    static const size_t lengths[] = {1,    2,    3,    4,    7,    8,    9,    15,   16,
+                                     17,   23,   24,   31,   32,   33,   47,   48,   49,
+                                     4095, 4096, 4097, 4111, 4112, 4113, 8191, 8192, 8210};
+    size_t insert_count = sizeof BOUNDARY_INSERTS / sizeof BOUNDARY_INSERTS[0];
+    char *text = malloc(8210 + 8);
+    int mismatches = 0;
+    for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
+        size_t len = lengths[l];
+        for (size_t position = 0; position < len; position++) {
+            /* every position of short strings; the edges of chunks and blocks of long ones */
+            size_t in_chunk = position % 16, in_block = position % 4096;
+            if (len > 64 && position > 40 && position + 40 < len && in_chunk > 2 &&
+                in_chunk < 14 && in_block > 40 && in_block < 4056)
+                continue;
+            for (size_t k = 0; k < insert_count; k++) {
+                memset(text, 'a', len);
+                size_t insert_len = strlen(BOUNDARY_INSERTS[k]);
+                if (insert_len > len - position) insert_len = len - position; /* cut at the end */
+                memcpy(text + position, BOUNDARY_INSERTS[k], insert_len);
+                mismatches += check_against_reference(text, len, position % 7, __LINE__);
+            }
+        }
+    }
+    free(text);
+    CHECK_INT(mismatches, 0);
+}
+
+TEST(long_strings_are_escaped_whole) {
+    /* Longer than many blocks, dense with escapes (each grows to six bytes) */
+    size_t len = 100000;
+    char *controls = malloc(len);
+    for (size_t k = 0; k < len; k++) controls[k] = (char)(k % 3 == 0 ? 'x' : k % 32);
+    CHECK_INT(check_against_reference(controls, len, 3, __LINE__), 0);
+    buf_t out = escaped(controls, len);
+    CHECK(out.len > 3 * len);
+    buf_free(&out);
+    free(controls);
+}
+
 int main(void) {
     RUN(escapes_every_control_character);
     RUN(escapes_quotes_and_backslashes_only);
@@ -247,5 +429,8 @@ int main(void) {
     RUN(nesting_up_to_the_limit_works);
     RUN(tricky_strings_round_trip_through_the_reader);
     RUN(output_is_valid_json_for_any_bytes);
+    RUN(escaping_matches_a_byte_at_a_time_reference);
+    RUN(escaping_is_right_at_chunk_and_block_boundaries);
+    RUN(long_strings_are_escaped_whole);
     TEST_MAIN_END();
 }
