@@ -9,6 +9,7 @@
 #include "json/swar.h"
 
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -35,8 +36,8 @@ enum { JSON_COUNTED_TOKENS = 1 << 16 };
 struct json_token {
     int start;              /* offset of its first byte (a string's: after the quote) */
     int end;                /* offset after its last byte (a string's: the closing quote) */
-    int size;               /* containers: members or elements; 0 for anything else */
-    int next;               /* containers: the token after the subtree; unused otherwise */
+    int size;               /* containers: members or elements; unset for anything else */
+    int next;               /* containers: the token after the subtree; unset otherwise */
     unsigned char kind;     /* a json_type, never JSON_NONE */
     unsigned char escaped;  /* strings: the body holds a backslash */
 };
@@ -353,28 +354,42 @@ static bool room_for_token(json_doc *doc, int count) {
 
 /* Tokenize text[0..len) into doc in one pass, checking everything validate() checks. True
  * when the document is valid (doc->tok_count set); false, with no reason, when it is not.
- * Iterative: the open containers' tokens are on a bounded stack. */
+ * Iterative: the open containers are on a bounded stack, and the innermost one's token, kind
+ * and value count are kept in locals (written to its token when it closes). */
 static bool tokenize(json_doc *doc, const char *text, size_t len) {
     const unsigned char *bytes = (const unsigned char *)text;
-    int open[JSON_MAX_DEPTH]; /* token numbers of the open containers, outermost first */
+    int open[JSON_MAX_DEPTH];           /* token numbers of the open containers, outermost first */
+    int enclosing_values[JSON_MAX_DEPTH]; /* open[d]'s parent's value count while open[d] is */
     int depth = 0, count = 0;
-    struct json_token *tok;
+    int parent = -1;        /* the innermost open container (open[depth - 1]) */
+    bool in_object = false; /* whether parent is an object */
+    int values = 0;         /* the values parent holds so far (an object's: one per member) */
+    struct json_token *toks = doc->toks, *tok;
+    unsigned cap = doc->tok_cap;
     size_t i = skip_space(bytes, len, 0);
 
 value: /* a value starts at i */
-    if (i >= len || !room_for_token(doc, count)) return false;
-    tok = &doc->toks[count];
+    if (i >= len) return false;
+    if ((unsigned)count >= cap) {
+        if (!room_for_token(doc, count)) return false;
+        toks = doc->toks;
+        cap = doc->tok_cap;
+    }
+    tok = &toks[count];
     tok->start = (int)i;
-    tok->size = 0;
     tok->escaped = 0;
-    if (depth > 0 && doc->toks[open[depth - 1]].kind == JSON_ARRAY) doc->toks[open[depth - 1]].size++;
+    values++;
     switch (bytes[i]) {
     case '{':
     case '[': {
         bool is_object = bytes[i] == '{';
         if (depth == JSON_MAX_DEPTH) return false;
         tok->kind = is_object ? JSON_OBJECT : JSON_ARRAY;
-        open[depth++] = count++;
+        enclosing_values[depth] = values;
+        open[depth++] = count;
+        parent = count++;
+        in_object = is_object;
+        values = 0;
         i = skip_space(bytes, len, i + 1);
         if (i < len && bytes[i] == (is_object ? '}' : ']')) goto close;
         if (is_object) goto key;
@@ -423,22 +438,32 @@ after_value: /* a value ended before i */
     if (i >= len) return false;
     if (bytes[i] == ',') {
         i = skip_space(bytes, len, i + 1);
-        if (doc->toks[open[depth - 1]].kind == JSON_OBJECT) goto key;
+        if (in_object) goto key;
         goto value;
     }
-    if (bytes[i] != (doc->toks[open[depth - 1]].kind == JSON_OBJECT ? '}' : ']')) return false;
+    if (bytes[i] != (in_object ? '}' : ']')) return false;
 
 close: /* the innermost container closes at i */
-    tok = &doc->toks[open[--depth]];
+    tok = &toks[parent];
     tok->end = (int)i + 1;
+    tok->size = values;
     tok->next = count;
+    values = enclosing_values[--depth];
+    if (depth > 0) {
+        parent = open[depth - 1];
+        in_object = toks[parent].kind == JSON_OBJECT;
+    }
     i++;
     goto after_value;
 
 key: /* an object member starts at i */
-    if (i >= len || bytes[i] != '"' || !room_for_token(doc, count)) return false;
-    doc->toks[open[depth - 1]].size++;
-    tok = &doc->toks[count];
+    if (i >= len || bytes[i] != '"') return false;
+    if ((unsigned)count >= cap) {
+        if (!room_for_token(doc, count)) return false;
+        toks = doc->toks;
+        cap = doc->tok_cap;
+    }
+    tok = &toks[count];
     {
         bool escaped = false;
         i++;
@@ -446,7 +471,6 @@ key: /* an object member starts at i */
         if (!tokenize_string(bytes, len, &i, &escaped)) return false;
         tok->kind = JSON_STRING;
         tok->escaped = escaped;
-        tok->size = 0;
         tok->end = (int)i;
     }
     count++;
@@ -664,6 +688,38 @@ int json_get(const json_doc *doc, int obj, const char *key) {
     return found;
 }
 
+/* See json.h. Each member's key is compared with each key by length, then first byte, before
+ * any memcmp, so a scan costs about members x keys small comparisons; an escaped member key
+ * (rare) is compared unescaped. */
+void json_get_fields(const json_doc *doc, int obj, const json_key *keys, int key_count,
+                     int *values) {
+    for (int i = 0; i < key_count; i++) values[i] = -1;
+    if (json_type_of(doc, obj) != JSON_OBJECT) return;
+    const struct json_token *toks = doc->toks;
+    int member_count = toks[obj].size, member_key = obj + 1;
+    for (int m = 0; m < member_count; m++) {
+        const struct json_token *k = &toks[member_key];
+        int value = member_key + 1;
+        if (k->escaped) {
+            for (int i = 0; i < key_count; i++)
+                if (string_token_equals(doc, member_key, keys[i].name, keys[i].len))
+                    values[i] = value;
+        } else {
+            const char *name = doc->text + k->start;
+            size_t name_len = (size_t)(k->end - k->start);
+            for (int i = 0; i < key_count; i++) {
+                if (keys[i].len == name_len &&
+                    (name_len == 0 ||
+                     (name[0] == keys[i].name[0] && memcmp(name, keys[i].name, name_len) == 0))) {
+                    values[i] = value; /* a later duplicate overwrites it */
+                    break;             /* the keys are distinct: no other can match */
+                }
+            }
+        }
+        member_key = is_container(doc, value) ? toks[value].next : value + 1;
+    }
+}
+
 /* See json.h. The result lives in the arena. */
 int json_string(const json_doc *doc, int tok, arena_t *a, bt_str *out) {
     if (json_type_of(doc, tok) != JSON_STRING) return -1;
@@ -676,6 +732,14 @@ int json_string(const json_doc *doc, int tok, arena_t *a, bt_str *out) {
     size_t len = unescape(body.ptr, body.len, bytes);
     bytes[len] = '\0';
     *out = (bt_str){bytes, len};
+    return 0;
+}
+
+/* See json.h. */
+int json_string_borrowed(const json_doc *doc, int tok, arena_t *a, bt_str *out) {
+    if (json_type_of(doc, tok) != JSON_STRING) return -1;
+    if (doc->toks[tok].escaped) return json_string(doc, tok, a, out);
+    *out = token_text(doc, tok);
     return 0;
 }
 
@@ -707,11 +771,47 @@ int json_int64(const json_doc *doc, int tok, int64_t *out) {
     return 0;
 }
 
-/* See json.h. Numbers beyond the range of a double (1e400) are errors too. The token is
- * copied (NUL-terminated) before strtod, which would otherwise read past it. */
+/* Read a validated number of at most 15 digits and no exponent ("-0.75", "1", "0.2") as
+ * the double nearest to it: its digits form an integer below 2^53 and its fraction digits a
+ * power of ten up to 10^15, both exact doubles, so one correctly rounded division gives
+ * what strtod gives. False for any other number (and where doubles are evaluated with
+ * excess precision), which strtod then reads. */
+static bool short_decimal(bt_str text, double *out) {
+#if FLT_EVAL_METHOD == 0
+    static const double powers_of_ten[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                           1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const char *p = text.ptr, *end = text.ptr + text.len;
+    bool negative = *p == '-';
+    if (negative) p++;
+    uint64_t digits = 0;
+    int digit_count = 0, fraction_digits = 0;
+    bool in_fraction = false;
+    for (; p < end; p++) {
+        if (*p == '.') {
+            in_fraction = true;
+            continue;
+        }
+        if (!is_digit(*p) || ++digit_count > 15) return false; /* an exponent, or too long */
+        digits = digits * 10 + (uint64_t)(*p - '0');
+        fraction_digits += in_fraction;
+    }
+    double value = (double)digits / powers_of_ten[fraction_digits];
+    *out = negative ? -value : value;
+    return true;
+#else
+    (void)text;
+    (void)out;
+    return false;
+#endif
+}
+
+/* See json.h. Numbers beyond the range of a double (1e400) are errors too. Short decimals
+ * are read by short_decimal; others are copied (NUL-terminated) for strtod, which would
+ * otherwise read past the token. */
 int json_double(const json_doc *doc, int tok, double *out) {
     if (json_type_of(doc, tok) != JSON_NUMBER) return -1;
     bt_str text = token_text(doc, tok);
+    if (short_decimal(text, out)) return 0;
     char small[64];
     char *copy = text.len < sizeof small ? small : xmalloc(text.len + 1);
     memcpy(copy, text.ptr, text.len);

@@ -74,6 +74,25 @@ int json_double(const json_doc *doc, int tok, double *out);
 /* true/false. Returns -1 for anything else. */
 int json_bool(const json_doc *doc, int tok, bool *out);
 
+/* One key of a json_get_fields lookup: its bytes and their count. JSON_KEY("model") makes
+ * one from a string literal. */
+typedef struct json_key {
+    const char *name;  /* the key, unescaped (NUL-terminated or not) */
+    size_t len;        /* its length in bytes */
+} json_key;
+
+#define JSON_KEY(literal) {(literal), sizeof(literal) - 1}
+
+/* Look up key_count distinct keys of object obj in one pass over its members: values[i] is
+ * what json_get(doc, obj, keys[i].name) would answer (the value, -1 when absent or obj is
+ * not an object; the last duplicate wins), for the cost of one scan instead of one per key. */
+void json_get_fields(const json_doc *doc, int obj, const json_key *keys, int key_count,
+                     int *values);
+/* Like json_string, without a copy when it can: a string with no escapes is borrowed from
+ * the document's text (not NUL-terminated; valid while the text is), one with escapes is
+ * unescaped into the arena. */
+int json_string_borrowed(const json_doc *doc, int tok, arena_t *a, bt_str *out);
+
 /* Convenience: json_get then json_string; -1 when absent or not a string. */
 int json_get_string(const json_doc *doc, int obj, const char *key, arena_t *a, bt_str *out);
 /* Convenience: json_get then json_int64; -1 when absent or not an integer. */

@@ -1,7 +1,9 @@
 /* Anthropic Message Batches: request records ({custom_id, params}), result lines
  * ({custom_id, result:{type, message|error}}) and the message batch object, turned into
- * normalized items (providers/item.h). Every string an item holds is copied into the
- * caller's arena; the json_doc is only read. Optional fields that are null, absent or of
+ * normalized items (providers/item.h). Strings an item holds borrow the record's text when
+ * they can (no escapes; raw JSON values) and are unescaped into the caller's arena when not;
+ * arrays live in the arena. The json_doc is only read, and objects read for several keys are
+ * scanned once (json_get_fields). Optional fields that are null, absent or of
  * the wrong type are ignored; integers given as numbers are strict (json_int64): a fraction
  * or an out-of-range value rejects the record rather than being clamped. */
 #include <stddef.h>
@@ -79,15 +81,21 @@ static bool custom_id_valid(bt_str id) {
     return true;
 }
 
-/* Read the required string member key of obj into *out (arena); fails when it is absent,
- * null or not a string. */
-static int read_required_string(const json_doc *doc, int obj, const char *key, arena_t *a,
-                                bt_str *out, char *reason) {
-    int tok = json_get(doc, obj, key);
+/* Read the required string at tok, the member named key, into *out (borrowed or in the
+ * arena); fails when it is absent, null or not a string. */
+static int required_string_at(const json_doc *doc, int tok, const char *key, arena_t *a,
+                              bt_str *out, char *reason) {
     json_type type = json_type_of(doc, tok);
     if (type == JSON_NONE || type == JSON_NULL) return fail(reason, "missing \"%s\"", key);
-    if (json_string(doc, tok, a, out) != 0) return fail(reason, "\"%s\" is not a string", key);
+    if (json_string_borrowed(doc, tok, a, out) != 0)
+        return fail(reason, "\"%s\" is not a string", key);
     return 0;
+}
+
+/* Read the required string member key of obj, as required_string_at. */
+static int read_required_string(const json_doc *doc, int obj, const char *key, arena_t *a,
+                                bt_str *out, char *reason) {
+    return required_string_at(doc, json_get(doc, obj, key), key, a, out, reason);
 }
 
 /* Check that tok, the member named path, is present and an object. */
@@ -98,13 +106,12 @@ static int require_object(const json_doc *doc, int tok, const char *path, char *
     return 0;
 }
 
-/* Read the required string member custom_id of root into *out (arena). Fails when root is
- * not an object or custom_id is absent, not a string, or (when validate) breaks the
- * Batches API pattern; the reason then quotes the id with control characters escaped. */
-static int read_custom_id(const json_doc *doc, int root, arena_t *a, bool validate,
-                          bt_str *out, char *reason) {
-    if (json_type_of(doc, root) != JSON_OBJECT) return fail(reason, "record is not a JSON object");
-    if (read_required_string(doc, root, "custom_id", a, out, reason) != 0) return -1;
+/* Read the required string custom_id at tok (the record's member) into *out. Fails when it
+ * is absent, not a string, or (when validate) breaks the Batches API pattern; the reason
+ * then quotes the id with control characters escaped. */
+static int custom_id_at(const json_doc *doc, int tok, arena_t *a, bool validate, bt_str *out,
+                        char *reason) {
+    if (required_string_at(doc, tok, "custom_id", a, out, reason) != 0) return -1;
     if (validate && !custom_id_valid(*out)) {
         char quoted[QUOTE_MAX_BYTES * 2];
         quote_excerpt(*out, quoted, sizeof quoted);
@@ -113,28 +120,30 @@ static int read_custom_id(const json_doc *doc, int root, arena_t *a, bool valida
     return 0;
 }
 
-/* The optional string member key of obj, copied into the arena; empty when absent, null or
- * not a string. */
-static bt_str opt_string(const json_doc *doc, int obj, const char *key, arena_t *a) {
+/* The optional string at tok (a member's value, or -1), borrowed or in the arena; empty when
+ * absent, null or not a string. */
+static bt_str string_at(const json_doc *doc, int tok, arena_t *a) {
     bt_str s = STR_NULL;
-    if (json_get_string(doc, obj, key, a, &s) != 0) return STR_NULL;
+    if (json_string_borrowed(doc, tok, a, &s) != 0) return STR_NULL;
     return s;
 }
 
-/* The raw JSON text of tok, copied into the arena (empty for an absent token). */
-static bt_str raw_copy(const json_doc *doc, int tok, arena_t *a) {
-    if (tok < 0) return STR_NULL;
-    bt_str raw = json_raw(doc, tok);
-    return arena_strndup(a, raw.ptr, raw.len);
+/* The optional string member key of obj, as string_at. */
+static bt_str opt_string(const json_doc *doc, int obj, const char *key, arena_t *a) {
+    return string_at(doc, json_get(doc, obj, key), a);
 }
 
-/* Read the optional strict integer member key of obj into *out (has stays false when it is
- * absent, null or not a number). A number that is not a JSON integer in int64 range (a
- * fraction, an exponent, an overflow) rejects the record; path names the field in the
- * reason ("params.max_tokens"). */
-static int opt_int(const json_doc *doc, int obj, const char *key, const char *path,
-                   opt_i64 *out, char *reason) {
-    int tok = json_get(doc, obj, key);
+/* The raw JSON text of tok, borrowed from the record's text (empty for an absent token). */
+static bt_str raw_text(const json_doc *doc, int tok) {
+    if (tok < 0) return STR_NULL;
+    return json_raw(doc, tok);
+}
+
+/* Read the optional strict integer at tok (a member's value, or -1) into *out (has stays
+ * false when it is absent, null or not a number). A number that is not a JSON integer in
+ * int64 range (a fraction, an exponent, an overflow) rejects the record; path names the
+ * field in the reason ("params.max_tokens"). */
+static int int_at(const json_doc *doc, int tok, const char *path, opt_i64 *out, char *reason) {
     if (json_type_of(doc, tok) != JSON_NUMBER) return 0;
     int64_t value;
     if (json_int64(doc, tok, &value) != 0) {
@@ -147,9 +156,15 @@ static int opt_int(const json_doc *doc, int obj, const char *key, const char *pa
     return 0;
 }
 
-/* Read the optional number member key of obj into *out; ignored unless it is a number. */
-static void opt_double(const json_doc *doc, int obj, const char *key, opt_f64 *out) {
-    int tok = json_get(doc, obj, key);
+/* Read the optional strict integer member key of obj, as int_at. */
+static int opt_int(const json_doc *doc, int obj, const char *key, const char *path,
+                   opt_i64 *out, char *reason) {
+    return int_at(doc, json_get(doc, obj, key), path, out, reason);
+}
+
+/* Read the optional number at tok (a member's value, or -1) into *out; ignored unless it is
+ * a number. */
+static void double_at(const json_doc *doc, int tok, opt_f64 *out) {
     if (json_type_of(doc, tok) != JSON_NUMBER) return;
     double value;
     if (json_double(doc, tok, &value) != 0) return;
@@ -176,16 +191,20 @@ static void append_text_content(const json_doc *doc, int content, arena_t *a, pa
     json_type type = json_type_of(doc, content);
     if (type == JSON_STRING) {
         msg_part *part = part_push(list, a, PART_TEXT);
-        json_string(doc, content, a, &part->content);
+        json_string_borrowed(doc, content, a, &part->content);
         return;
     }
     if (type != JSON_ARRAY) return;
     int count = json_count(doc, content);
     int block = json_first(doc, content);
+    enum { TYPE, TEXT, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {[TYPE] = JSON_KEY("type"), [TEXT] = JSON_KEY("text")};
     for (int i = 0; i < count; i++, block = json_next(doc, block)) {
-        if (!json_string_eq(doc, json_get(doc, block, "type"), "text")) continue;
+        int field[KEY_COUNT];
+        json_get_fields(doc, block, keys, KEY_COUNT, field);
+        if (!json_string_eq(doc, field[TYPE], "text")) continue;
         bt_str text;
-        if (json_get_string(doc, block, "text", a, &text) != 0) continue;
+        if (json_string_borrowed(doc, field[TEXT], a, &text) != 0) continue;
         part_push(list, a, PART_TEXT)->content = text;
     }
 }
@@ -216,10 +235,23 @@ static void append_media(const json_doc *doc, int block, const char *modality, a
 /* Append the part(s) for one content block of a request message or a response message.
  * Unknown block types are skipped. */
 static void append_block(const json_doc *doc, int block, arena_t *a, part_list *list) {
-    int type = json_get(doc, block, "type");
+    enum { TYPE, TEXT, ID, NAME, INPUT, TOOL_USE_ID, CONTENT, THINKING, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [TYPE] = JSON_KEY("type"),
+        [TEXT] = JSON_KEY("text"),
+        [ID] = JSON_KEY("id"),
+        [NAME] = JSON_KEY("name"),
+        [INPUT] = JSON_KEY("input"),
+        [TOOL_USE_ID] = JSON_KEY("tool_use_id"),
+        [CONTENT] = JSON_KEY("content"),
+        [THINKING] = JSON_KEY("thinking"),
+    };
+    int field[KEY_COUNT];
+    json_get_fields(doc, block, keys, KEY_COUNT, field);
+    int type = field[TYPE];
     if (json_string_eq(doc, type, "text")) {
         bt_str text;
-        if (json_get_string(doc, block, "text", a, &text) == 0)
+        if (json_string_borrowed(doc, field[TEXT], a, &text) == 0)
             part_push(list, a, PART_TEXT)->content = text;
     } else if (json_string_eq(doc, type, "image")) {
         append_media(doc, block, "image", a, list);
@@ -228,27 +260,27 @@ static void append_block(const json_doc *doc, int block, arena_t *a, part_list *
     } else if (json_string_eq(doc, type, "tool_use") ||
                json_string_eq(doc, type, "server_tool_use")) {
         msg_part *part = part_push(list, a, PART_TOOL_CALL);
-        part->id = opt_string(doc, block, "id", a);
-        part->name = opt_string(doc, block, "name", a);
-        int input = json_get(doc, block, "input");
+        part->id = string_at(doc, field[ID], a);
+        part->name = string_at(doc, field[NAME], a);
+        int input = field[INPUT];
         if (input >= 0) {
-            part->arguments = raw_copy(doc, input, a);
+            part->arguments = raw_text(doc, input);
             part->arguments_is_json = true;
         }
     } else if (json_string_eq(doc, type, "tool_result") ||
                json_string_eq(doc, type, "web_search_tool_result")) {
         msg_part *part = part_push(list, a, PART_TOOL_CALL_RESPONSE);
-        part->id = opt_string(doc, block, "tool_use_id", a);
-        int content = json_get(doc, block, "content");
+        part->id = string_at(doc, field[TOOL_USE_ID], a);
+        int content = field[CONTENT];
         json_type content_type = json_type_of(doc, content);
         if (content_type == JSON_STRING) {
-            json_string(doc, content, a, &part->content);
+            json_string_borrowed(doc, content, a, &part->content);
         } else if (content_type == JSON_ARRAY || content_type == JSON_OBJECT) {
-            part->content = raw_copy(doc, content, a);
+            part->content = raw_text(doc, content);
             part->content_is_json = true;
         }
     } else if (json_string_eq(doc, type, "thinking")) {
-        part_push(list, a, PART_REASONING)->content = opt_string(doc, block, "thinking", a);
+        part_push(list, a, PART_REASONING)->content = string_at(doc, field[THINKING], a);
     } else if (json_string_eq(doc, type, "redacted_thinking")) {
         part_push(list, a, PART_REASONING); /* the reasoning is encrypted: no content */
     }
@@ -261,7 +293,7 @@ static msg_part *content_parts(const json_doc *doc, int content, arena_t *a, siz
     json_type type = json_type_of(doc, content);
     if (type == JSON_STRING) {
         msg_part *part = part_push(&list, a, PART_TEXT);
-        json_string(doc, content, a, &part->content);
+        json_string_borrowed(doc, content, a, &part->content);
     } else if (type == JSON_ARRAY) {
         int block_count = json_count(doc, content);
         list.cap = (size_t)block_count;
@@ -274,10 +306,13 @@ static msg_part *content_parts(const json_doc *doc, int content, arena_t *a, siz
     return list.items;
 }
 
-/* Fill item->input_messages from params.messages ([{role, content}]); non-object entries
- * are skipped. */
-static void read_messages(const json_doc *doc, int params, arena_t *a, bt_item *item) {
-    int messages = json_get(doc, params, "messages");
+/* Fill item->input_messages from params.messages (the member messages, [{role, content}]);
+ * non-object entries are skipped. */
+static void read_messages(const json_doc *doc, int messages, arena_t *a, bt_item *item) {
+    enum { ROLE, CONTENT, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [ROLE] = JSON_KEY("role"), [CONTENT] = JSON_KEY("content"),
+    };
     if (json_type_of(doc, messages) != JSON_ARRAY) return;
     int count = json_count(doc, messages);
     if (count == 0) return;
@@ -286,17 +321,17 @@ static void read_messages(const json_doc *doc, int params, arena_t *a, bt_item *
     for (int i = 0; i < count; i++, entry = json_next(doc, entry)) {
         if (json_type_of(doc, entry) != JSON_OBJECT) continue;
         msg *message = &item->input_messages[item->input_message_count++];
-        message->role = opt_string(doc, entry, "role", a);
-        message->parts = content_parts(doc, json_get(doc, entry, "content"), a,
-                                       &message->part_count);
+        int field[KEY_COUNT];
+        json_get_fields(doc, entry, keys, KEY_COUNT, field);
+        message->role = string_at(doc, field[ROLE], a);
+        message->parts = content_parts(doc, field[CONTENT], a, &message->part_count);
     }
 }
 
 /* Fill item->tools from params.tools: client tools ({name, description, input_schema},
  * type "custom" or none) get type "function"; server tools ({type:"web_search_20250305",
  * name, ...}) keep their type. Non-object entries are skipped. */
-static void read_tools(const json_doc *doc, int params, arena_t *a, bt_item *item) {
-    int tools = json_get(doc, params, "tools");
+static void read_tools(const json_doc *doc, int tools, arena_t *a, bt_item *item) {
     if (json_type_of(doc, tools) != JSON_ARRAY) return;
     int count = json_count(doc, tools);
     if (count == 0) return;
@@ -311,13 +346,13 @@ static void read_tools(const json_doc *doc, int params, arena_t *a, bt_item *ite
         tool->name = opt_string(doc, entry, "name", a);
         tool->description = opt_string(doc, entry, "description", a);
         int schema = json_get(doc, entry, "input_schema");
-        if (json_type_of(doc, schema) == JSON_OBJECT) tool->parameters = raw_copy(doc, schema, a);
+        if (json_type_of(doc, schema) == JSON_OBJECT) tool->parameters = raw_text(doc, schema);
     }
 }
 
-/* Fill item->stop_sequences from params.stop_sequences (string elements only). */
-static void read_stop_sequences(const json_doc *doc, int params, arena_t *a, bt_item *item) {
-    int stops = json_get(doc, params, "stop_sequences");
+/* Fill item->stop_sequences from params.stop_sequences (the member stops; string elements
+ * only). */
+static void read_stop_sequences(const json_doc *doc, int stops, arena_t *a, bt_item *item) {
     if (json_type_of(doc, stops) != JSON_ARRAY) return;
     int count = json_count(doc, stops);
     if (count == 0) return;
@@ -325,7 +360,7 @@ static void read_stop_sequences(const json_doc *doc, int params, arena_t *a, bt_
     int entry = json_first(doc, stops);
     for (int i = 0; i < count; i++, entry = json_next(doc, entry)) {
         bt_str stop;
-        if (json_string(doc, entry, a, &stop) == 0)
+        if (json_string_borrowed(doc, entry, a, &stop) == 0)
             item->stop_sequences[item->stop_sequence_count++] = stop;
     }
 }
@@ -340,53 +375,82 @@ static void set_identity(bt_item *item) {
 /* provider_ops.request_custom_id: the validated custom_id of a {custom_id, params} record. */
 static int anthropic_request_custom_id(const json_doc *doc, int root, arena_t *a,
                                        bt_str *custom_id, char *reason) {
-    return read_custom_id(doc, root, a, true, custom_id, reason);
+    if (json_type_of(doc, root) != JSON_OBJECT) return fail(reason, "record is not a JSON object");
+    return custom_id_at(doc, json_get(doc, root, "custom_id"), a, true, custom_id, reason);
 }
 
 /* provider_ops.parse_request: the request side of item from a {custom_id, params} record. */
 static int anthropic_parse_request(const json_doc *doc, int root, arena_t *a, bt_item *item,
                                    char *reason) {
-    if (read_custom_id(doc, root, a, true, &item->custom_id, reason) != 0) return -1;
-    int params = json_get(doc, root, "params");
+    enum { CUSTOM_ID, PARAMS, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [CUSTOM_ID] = JSON_KEY("custom_id"), [PARAMS] = JSON_KEY("params"),
+    };
+    enum { MODEL, MESSAGES, MAX_TOKENS, SYSTEM, TOOLS, TEMPERATURE, TOP_P, TOP_K, STOP_SEQUENCES,
+           PARAM_COUNT };
+    static const json_key param_keys[PARAM_COUNT] = {
+        [MODEL] = JSON_KEY("model"),
+        [MESSAGES] = JSON_KEY("messages"),
+        [MAX_TOKENS] = JSON_KEY("max_tokens"),
+        [SYSTEM] = JSON_KEY("system"),
+        [TOOLS] = JSON_KEY("tools"),
+        [TEMPERATURE] = JSON_KEY("temperature"),
+        [TOP_P] = JSON_KEY("top_p"),
+        [TOP_K] = JSON_KEY("top_k"),
+        [STOP_SEQUENCES] = JSON_KEY("stop_sequences"),
+    };
+    if (json_type_of(doc, root) != JSON_OBJECT) return fail(reason, "record is not a JSON object");
+    int record[KEY_COUNT];
+    json_get_fields(doc, root, keys, KEY_COUNT, record);
+    if (custom_id_at(doc, record[CUSTOM_ID], a, true, &item->custom_id, reason) != 0) return -1;
+    int params = record[PARAMS];
     if (require_object(doc, params, "params", reason) != 0) return -1;
+    int param[PARAM_COUNT];
+    json_get_fields(doc, params, param_keys, PARAM_COUNT, param);
 
     set_identity(item);
     item->has_request = true;
-    item->request_model = opt_string(doc, params, "model", a);
-    if (opt_int(doc, params, "max_tokens", "params.max_tokens", &item->max_tokens, reason) != 0 ||
-        opt_int(doc, params, "top_k", "params.top_k", &item->top_k, reason) != 0)
+    item->request_model = string_at(doc, param[MODEL], a);
+    if (int_at(doc, param[MAX_TOKENS], "params.max_tokens", &item->max_tokens, reason) != 0 ||
+        int_at(doc, param[TOP_K], "params.top_k", &item->top_k, reason) != 0)
         return -1;
-    opt_double(doc, params, "temperature", &item->temperature);
-    opt_double(doc, params, "top_p", &item->top_p);
-    read_stop_sequences(doc, params, a, item);
+    double_at(doc, param[TEMPERATURE], &item->temperature);
+    double_at(doc, param[TOP_P], &item->top_p);
+    read_stop_sequences(doc, param[STOP_SEQUENCES], a, item);
 
     part_list system = {NULL, 0, 0};
-    append_text_content(doc, json_get(doc, params, "system"), a, &system);
+    append_text_content(doc, param[SYSTEM], a, &system);
     item->system_instructions = system.items;
     item->system_instruction_count = system.count;
 
-    read_messages(doc, params, a, item);
-    read_tools(doc, params, a, item);
-    item->request_body = raw_copy(doc, params, a);
+    read_messages(doc, param[MESSAGES], a, item);
+    read_tools(doc, param[TOOLS], a, item);
+    item->request_body = raw_text(doc, params);
     return 0;
 }
 
-/* Fill the usage of item from message.usage. input_tokens includes the cache reads and
- * writes (SPEC section 5), and is set only when input_tokens itself is given. */
-static int read_usage(const json_doc *doc, int message, bt_item *item, char *reason) {
-    int usage = json_get(doc, message, "usage");
+/* Fill the usage of item from message.usage (the member usage). input_tokens includes the
+ * cache reads and writes (SPEC section 5), and is set only when input_tokens itself is
+ * given. */
+static int read_usage(const json_doc *doc, int usage, bt_item *item, char *reason) {
+    enum { INPUT, OUTPUT, CACHE_READ, CACHE_CREATION, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [INPUT] = JSON_KEY("input_tokens"),
+        [OUTPUT] = JSON_KEY("output_tokens"),
+        [CACHE_READ] = JSON_KEY("cache_read_input_tokens"),
+        [CACHE_CREATION] = JSON_KEY("cache_creation_input_tokens"),
+    };
     if (json_type_of(doc, usage) != JSON_OBJECT) return 0;
+    int field[KEY_COUNT];
+    json_get_fields(doc, usage, keys, KEY_COUNT, field);
     opt_i64 uncached = {false, 0};
-    if (opt_int(doc, usage, "input_tokens", "result.message.usage.input_tokens", &uncached,
-                reason) != 0 ||
-        opt_int(doc, usage, "output_tokens", "result.message.usage.output_tokens",
-                &item->output_tokens, reason) != 0 ||
-        opt_int(doc, usage, "cache_read_input_tokens",
-                "result.message.usage.cache_read_input_tokens", &item->cache_read_tokens,
-                reason) != 0 ||
-        opt_int(doc, usage, "cache_creation_input_tokens",
-                "result.message.usage.cache_creation_input_tokens", &item->cache_creation_tokens,
-                reason) != 0)
+    if (int_at(doc, field[INPUT], "result.message.usage.input_tokens", &uncached, reason) != 0 ||
+        int_at(doc, field[OUTPUT], "result.message.usage.output_tokens", &item->output_tokens,
+               reason) != 0 ||
+        int_at(doc, field[CACHE_READ], "result.message.usage.cache_read_input_tokens",
+               &item->cache_read_tokens, reason) != 0 ||
+        int_at(doc, field[CACHE_CREATION], "result.message.usage.cache_creation_input_tokens",
+               &item->cache_creation_tokens, reason) != 0)
         return -1;
     if (!uncached.has) return 0;
     int64_t total = uncached.value;
@@ -403,39 +467,47 @@ static int read_usage(const json_doc *doc, int message, bt_item *item, char *rea
     return 0;
 }
 
-/* Fill the response side of item from a succeeded result's message. */
-static int read_succeeded(const json_doc *doc, int result, arena_t *a, bt_item *item,
+/* Fill the response side of item from a succeeded result's message (its member). */
+static int read_succeeded(const json_doc *doc, int message, arena_t *a, bt_item *item,
                           char *reason) {
-    int message = json_get(doc, result, "message");
-    if (require_object(doc, message, "result.message", reason) != 0 ||
-        read_usage(doc, message, item, reason) != 0)
-        return -1;
+    enum { ID, MODEL, ROLE, CONTENT, STOP_REASON, USAGE, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [ID] = JSON_KEY("id"),
+        [MODEL] = JSON_KEY("model"),
+        [ROLE] = JSON_KEY("role"),
+        [CONTENT] = JSON_KEY("content"),
+        [STOP_REASON] = JSON_KEY("stop_reason"),
+        [USAGE] = JSON_KEY("usage"),
+    };
+    if (require_object(doc, message, "result.message", reason) != 0) return -1;
+    int field[KEY_COUNT];
+    json_get_fields(doc, message, keys, KEY_COUNT, field);
+    if (read_usage(doc, field[USAGE], item, reason) != 0) return -1;
 
     item->result = RESULT_SUCCEEDED;
-    item->response_id = opt_string(doc, message, "id", a);
-    item->response_model = opt_string(doc, message, "model", a);
+    item->response_id = string_at(doc, field[ID], a);
+    item->response_model = string_at(doc, field[MODEL], a);
 
     msg *output = arena_calloc(a, 1, sizeof *output);
-    output->role = opt_string(doc, message, "role", a);
+    output->role = string_at(doc, field[ROLE], a);
     if (!str_some(output->role)) output->role = STR_LIT("assistant"); /* the API's only role */
-    output->parts = content_parts(doc, json_get(doc, message, "content"), a, &output->part_count);
-    output->finish_reason = opt_string(doc, message, "stop_reason", a);
+    output->parts = content_parts(doc, field[CONTENT], a, &output->part_count);
+    output->finish_reason = string_at(doc, field[STOP_REASON], a);
     item->output_messages = output;
     item->output_message_count = 1;
     if (str_some(output->finish_reason)) {
         item->finish_reasons = &output->finish_reason;
         item->finish_reason_count = 1;
     }
-    item->response_body = raw_copy(doc, message, a);
+    item->response_body = raw_text(doc, message);
     return 0;
 }
 
-/* Fill the error of item from an errored result. result.error is an error response
- * {type:"error", error:{type, message}}; a flat {type, message} is accepted too. Without
- * a usable type, error_type is the result type "errored". */
-static void read_errored(const json_doc *doc, int result, arena_t *a, bt_item *item) {
+/* Fill the error of item from an errored result. result.error (the member error) is an
+ * error response {type:"error", error:{type, message}}; a flat {type, message} is accepted
+ * too. Without a usable type, error_type is the result type "errored". */
+static void read_errored(const json_doc *doc, int error, arena_t *a, bt_item *item) {
     item->result = RESULT_ERRORED;
-    int error = json_get(doc, result, "error");
     int inner = json_get(doc, error, "error");
     if (json_type_of(doc, inner) == JSON_OBJECT) error = inner;
     item->error_type = opt_string(doc, error, "type", a);
@@ -447,10 +519,23 @@ static void read_errored(const json_doc *doc, int result, arena_t *a, bt_item *i
  * gives no per-item timestamp, so end_time_ns stays 0. */
 static int anthropic_parse_result(const json_doc *doc, int root, arena_t *a, bt_item *item,
                                   char *reason) {
-    if (read_custom_id(doc, root, a, false, &item->custom_id, reason) != 0) return -1;
-    int result = json_get(doc, root, "result");
+    enum { CUSTOM_ID, RESULT, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [CUSTOM_ID] = JSON_KEY("custom_id"), [RESULT] = JSON_KEY("result"),
+    };
+    enum { TYPE, MESSAGE, ERROR, RESULT_KEY_COUNT };
+    static const json_key result_keys[RESULT_KEY_COUNT] = {
+        [TYPE] = JSON_KEY("type"), [MESSAGE] = JSON_KEY("message"), [ERROR] = JSON_KEY("error"),
+    };
+    if (json_type_of(doc, root) != JSON_OBJECT) return fail(reason, "record is not a JSON object");
+    int record[KEY_COUNT];
+    json_get_fields(doc, root, keys, KEY_COUNT, record);
+    if (custom_id_at(doc, record[CUSTOM_ID], a, false, &item->custom_id, reason) != 0) return -1;
+    int result = record[RESULT];
     if (require_object(doc, result, "result", reason) != 0) return -1;
-    int type = json_get(doc, result, "type");
+    int field[RESULT_KEY_COUNT];
+    json_get_fields(doc, result, result_keys, RESULT_KEY_COUNT, field);
+    int type = field[TYPE];
     json_type type_json_type = json_type_of(doc, type);
     if (type_json_type == JSON_NONE || type_json_type == JSON_NULL)
         return fail(reason, "missing \"result.type\"");
@@ -458,9 +543,10 @@ static int anthropic_parse_result(const json_doc *doc, int root, arena_t *a, bt_
 
     set_identity(item);
     item->has_response = true;
-    if (json_string_eq(doc, type, "succeeded")) return read_succeeded(doc, result, a, item, reason);
+    if (json_string_eq(doc, type, "succeeded"))
+        return read_succeeded(doc, field[MESSAGE], a, item, reason);
     if (json_string_eq(doc, type, "errored")) {
-        read_errored(doc, result, a, item);
+        read_errored(doc, field[ERROR], a, item);
     } else if (json_string_eq(doc, type, "canceled")) {
         item->result = RESULT_CANCELED;
         item->error_type = STR_LIT("canceled");
@@ -471,7 +557,7 @@ static int anthropic_parse_result(const json_doc *doc, int root, arena_t *a, bt_
         item->error_message = STR_LIT("request expired before processing");
     } else {
         bt_str type_name;
-        json_string(doc, type, a, &type_name);
+        json_string_borrowed(doc, type, a, &type_name);
         char quoted[QUOTE_MAX_BYTES * 2];
         quote_excerpt(type_name, quoted, sizeof quoted);
         return fail(reason, "unknown result type \"%s\"", quoted);

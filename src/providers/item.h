@@ -1,7 +1,9 @@
 /* The normalized batch item: what every provider parser produces and every convention and
  * exporter-facing module reads. Provider-neutral: roles, typed message parts, usage and
- * outcome. Every bt_str and array in an item lives in the arena the parser was given;
- * the item dies with that arena (one item at a time: the collector resets it per item). */
+ * outcome. Every array in an item lives in the arena the parser was given; every bt_str
+ * either borrows the parsed record's text (strings without escapes, raw JSON bodies) or
+ * lives in that arena. The item dies with the first of the two (one item at a time: the
+ * collector resets the arena and reuses the line buffers per item). */
 #ifndef BT_PROVIDERS_ITEM_H
 #define BT_PROVIDERS_ITEM_H
 
@@ -121,7 +123,8 @@ typedef enum batch_state {
     BATCH_CANCELLED,
 } batch_state;
 
-/* What a provider's batch object says. Strings live in the parser's arena. */
+/* What a provider's batch object says. Strings borrow the object's text or live in the
+ * parser's arena (as an item's do). */
 typedef struct batch_info {
     const char *provider;    /* static */
     bt_str id;

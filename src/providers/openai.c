@@ -2,10 +2,14 @@
  * lines {custom_id, method, url, body}, output/error lines {id, custom_id, response, error}
  * and the batch object, turned into the normalized item of providers/item.h.
  *
- * Every string and array written into an item or batch_info is allocated in the arena the
- * caller passes (static strings excepted); nothing keeps a pointer into the JSON text. The
- * only heap allocation outside the arena is the short-lived document that checks whether a
- * tool call's arguments string is itself JSON.
+ * Strings in an item or batch_info borrow the record's JSON text when they can (a string
+ * with no escapes, a raw JSON value); an escaped string is unescaped, and every array
+ * allocated, in the arena the caller passes. So the item lives as long as both the arena and
+ * the record's text (provider.h). The only heap allocation outside the arena is the
+ * short-lived document that checks whether a tool call's arguments string is itself JSON.
+ *
+ * An object whose members are read for several keys is scanned once (json_get_fields, with a
+ * key table per kind of object) rather than once per key.
  *
  * Field rules: a required field (custom_id, body, url, the response/error shape) that is
  * missing or of the wrong type rejects the record; an optional field that is null or of the
@@ -55,41 +59,41 @@ static bool is_type(const oa_ctx *c, int tok, json_type type) {
     return json_type_of(c->doc, tok) == type;
 }
 
-/* The unescaped string at tok, in the arena; empty when tok is not a string. */
+/* The unescaped string at tok (borrowed from the text, or in the arena when it had
+ * escapes); empty when tok is not a string. */
 static bt_str str_at(const oa_ctx *c, int tok) {
     bt_str s = STR_NULL;
-    if (json_string(c->doc, tok, c->arena, &s) < 0) return STR_NULL;
+    if (json_string_borrowed(c->doc, tok, c->arena, &s) < 0) return STR_NULL;
     return s;
 }
 
-/* The string member key of obj, in the arena; empty when absent or not a string. */
+/* The string member key of obj (as str_at); empty when absent or not a string. */
 static bt_str str_field(const oa_ctx *c, int obj, const char *key) {
     return str_at(c, json_get(c->doc, obj, key));
 }
 
-/* The member key of obj when it is of the given type, else -1. */
-static int typed_field(const oa_ctx *c, int obj, const char *key, json_type type) {
-    int tok = json_get(c->doc, obj, key);
+/* tok when it is of the given type, else -1. */
+static int typed(const oa_ctx *c, int tok, json_type type) {
     return is_type(c, tok, type) ? tok : -1;
 }
 
-/* A copy in the arena of the raw JSON text of tok. */
-static bt_str raw_at(const oa_ctx *c, int tok) {
-    bt_str raw = json_raw(c->doc, tok);
-    return arena_strndup(c->arena, raw.ptr, raw.len);
+/* The member key of obj when it is of the given type, else -1. */
+static int typed_field(const oa_ctx *c, int obj, const char *key, json_type type) {
+    return typed(c, json_get(c->doc, obj, key), type);
 }
+
+/* The raw JSON text of tok, borrowed from the record's text. */
+static bt_str raw_at(const oa_ctx *c, int tok) { return json_raw(c->doc, tok); }
 
 /* True when tok is a string equal to s. */
 static bool str_is(const oa_ctx *c, int tok, const char *s) {
     return json_string_eq(c->doc, tok, s);
 }
 
-/* Read the optional integer member key of obj into out. Absent, null or not a number:
- * out is left alone. A number that is not a strict int64 rejects the record; label names
- * the field in the reason. */
-static int int_field(const oa_ctx *c, int obj, const char *key, const char *label,
-                     opt_i64 *out) {
-    int tok = json_get(c->doc, obj, key);
+/* Read the optional integer at tok (a member's value, or -1) into out. Absent, null or not
+ * a number: out is left alone. A number that is not a strict int64 rejects the record;
+ * label names the field in the reason. */
+static int int_at(const oa_ctx *c, int tok, const char *label, opt_i64 *out) {
     if (!is_type(c, tok, JSON_NUMBER)) return 0;
     int64_t value;
     if (json_int64(c->doc, tok, &value) < 0) {
@@ -103,21 +107,31 @@ static int int_field(const oa_ctx *c, int obj, const char *key, const char *labe
     return 0;
 }
 
-/* Read the optional unix-seconds member key of obj into *out_ns (left alone when absent).
+/* Read the optional integer member key of obj into out, as int_at. */
+static int int_field(const oa_ctx *c, int obj, const char *key, const char *label,
+                     opt_i64 *out) {
+    return int_at(c, json_get(c->doc, obj, key), label, out);
+}
+
+/* Read the optional unix-seconds value at tok into *out_ns (left alone when absent).
  * Rejects non-integers and times that do not fit in int64 nanoseconds. */
-static int time_field(const oa_ctx *c, int obj, const char *key, const char *label,
-                      int64_t *out_ns) {
+static int time_at(const oa_ctx *c, int tok, const char *label, int64_t *out_ns) {
     opt_i64 seconds = {false, 0};
-    if (int_field(c, obj, key, label, &seconds) < 0) return -1;
+    if (int_at(c, tok, label, &seconds) < 0) return -1;
     if (!seconds.has) return 0;
     if (time_from_unix_seconds(seconds.value, out_ns) < 0)
         return fail(c->reason, "\"%s\" is out of range: %" PRId64, label, seconds.value);
     return 0;
 }
 
-/* Read the optional number member key of obj into out; anything but a number is ignored. */
-static void double_field(const oa_ctx *c, int obj, const char *key, opt_f64 *out) {
-    int tok = json_get(c->doc, obj, key);
+/* Read the optional unix-seconds member key of obj into *out_ns, as time_at. */
+static int time_field(const oa_ctx *c, int obj, const char *key, const char *label,
+                      int64_t *out_ns) {
+    return time_at(c, json_get(c->doc, obj, key), label, out_ns);
+}
+
+/* Read the optional number at tok into out; anything but a number is ignored. */
+static void double_at(const oa_ctx *c, int tok, opt_f64 *out) {
     double value;
     if (!is_type(c, tok, JSON_NUMBER) || json_double(c->doc, tok, &value) < 0) return;
     out->has = true;
@@ -189,7 +203,7 @@ static void set_arguments(const oa_ctx *c, msg_part *part, int tok) {
 }
 
 /* Fill an image or audio part from a URL: a `data:MIME;base64,DATA` URL becomes a blob
- * (mime type and data are slices of url, which lives in the arena), anything else a uri. */
+ * (mime type and data are slices of url), anything else a uri. */
 static void set_media(msg_part *part, bt_str url, const char *modality) {
     part->modality = str_c(modality);
     static const char data_prefix[] = "data:";
@@ -227,21 +241,28 @@ static void add_audio(const oa_ctx *c, oa_msg_builder *b, int audio) {
  * image_url (Chat: {url}) / input_image (Responses: a URL string), input_audio. Other types
  * (files, image ids) carry nothing the item can hold and are skipped. */
 static void add_content_part(const oa_ctx *c, oa_msg_builder *b, int part) {
+    enum { TYPE, TEXT, REFUSAL, IMAGE_URL, INPUT_AUDIO, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [TYPE] = JSON_KEY("type"),       [TEXT] = JSON_KEY("text"),
+        [REFUSAL] = JSON_KEY("refusal"), [IMAGE_URL] = JSON_KEY("image_url"),
+        [INPUT_AUDIO] = JSON_KEY("input_audio"),
+    };
     if (!is_type(c, part, JSON_OBJECT)) return;
-    int type = json_get(c->doc, part, "type");
+    int field[KEY_COUNT];
+    json_get_fields(c->doc, part, keys, KEY_COUNT, field);
+    int type = field[TYPE];
     if (str_is(c, type, "text") || str_is(c, type, "input_text") ||
         str_is(c, type, "output_text")) {
-        int text = json_get(c->doc, part, "text");
-        if (is_type(c, text, JSON_STRING)) add_text(c, b, PART_TEXT, str_at(c, text));
+        if (is_type(c, field[TEXT], JSON_STRING)) add_text(c, b, PART_TEXT, str_at(c, field[TEXT]));
     } else if (str_is(c, type, "refusal")) {
-        int refusal = json_get(c->doc, part, "refusal");
-        if (is_type(c, refusal, JSON_STRING)) add_text(c, b, PART_TEXT, str_at(c, refusal));
+        if (is_type(c, field[REFUSAL], JSON_STRING))
+            add_text(c, b, PART_TEXT, str_at(c, field[REFUSAL]));
     } else if (str_is(c, type, "image_url") || str_is(c, type, "input_image")) {
-        int image = json_get(c->doc, part, "image_url");
+        int image = field[IMAGE_URL];
         bt_str url = is_type(c, image, JSON_OBJECT) ? str_field(c, image, "url") : str_at(c, image);
         if (url.len) set_media(part_new(c, b, PART_URI), url, "image");
     } else if (str_is(c, type, "input_audio")) {
-        add_audio(c, b, json_get(c->doc, part, "input_audio"));
+        add_audio(c, b, field[INPUT_AUDIO]);
     }
 }
 
@@ -283,11 +304,17 @@ static bt_str content_text(const oa_ctx *c, int content) {
 /* Append a tool call from a Chat tool_calls element: {id, function:{name, arguments}} or
  * {id, type:"custom", custom:{name, input}}. */
 static void add_chat_tool_call(const oa_ctx *c, oa_msg_builder *b, int call) {
+    enum { ID, FUNCTION, CUSTOM, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [ID] = JSON_KEY("id"), [FUNCTION] = JSON_KEY("function"), [CUSTOM] = JSON_KEY("custom"),
+    };
     if (!is_type(c, call, JSON_OBJECT)) return;
+    int field[KEY_COUNT];
+    json_get_fields(c->doc, call, keys, KEY_COUNT, field);
     msg_part *part = part_new(c, b, PART_TOOL_CALL);
-    part->id = str_field(c, call, "id");
-    int function = typed_field(c, call, "function", JSON_OBJECT);
-    int custom = typed_field(c, call, "custom", JSON_OBJECT);
+    part->id = str_at(c, field[ID]);
+    int function = typed(c, field[FUNCTION], JSON_OBJECT);
+    int custom = typed(c, field[CUSTOM], JSON_OBJECT);
     if (function >= 0) {
         part->name = str_field(c, function, "name");
         set_arguments(c, part, json_get(c->doc, function, "arguments"));
@@ -302,23 +329,36 @@ static void add_chat_tool_call(const oa_ctx *c, oa_msg_builder *b, int call) {
  * OpenAI-compatible server's reasoning string), content, refusal and tool calls, in that
  * order. default_role is used when the message has no role. */
 static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
+    enum { ROLE, CONTENT, TOOL_CALLS, TOOL_CALL_ID, REASONING_CONTENT, REASONING, REFUSAL,
+           KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [ROLE] = JSON_KEY("role"),
+        [CONTENT] = JSON_KEY("content"),
+        [TOOL_CALLS] = JSON_KEY("tool_calls"),
+        [TOOL_CALL_ID] = JSON_KEY("tool_call_id"),
+        [REASONING_CONTENT] = JSON_KEY("reasoning_content"),
+        [REASONING] = JSON_KEY("reasoning"),
+        [REFUSAL] = JSON_KEY("refusal"),
+    };
+    int field[KEY_COUNT];
+    json_get_fields(c->doc, obj, keys, KEY_COUNT, field);
     oa_msg_builder b;
-    bt_str role = str_field(c, obj, "role");
-    int content = json_get(c->doc, obj, "content");
-    int tool_calls = typed_field(c, obj, "tool_calls", JSON_ARRAY);
+    bt_str role = str_at(c, field[ROLE]);
+    int content = field[CONTENT];
+    int tool_calls = typed(c, field[TOOL_CALLS], JSON_ARRAY);
     size_t hint = 2 + (size_t)json_count(c->doc, content) + (size_t)json_count(c->doc, tool_calls);
     builder_init(c, &b, role.len ? role : default_role, hint);
     if (str_eq_c(role, "tool")) {
         msg_part *part = part_new(c, &b, PART_TOOL_CALL_RESPONSE);
-        part->id = str_field(c, obj, "tool_call_id");
+        part->id = str_at(c, field[TOOL_CALL_ID]);
         part->content = content_text(c, content);
         return b.m;
     }
-    int reasoning = json_get(c->doc, obj, "reasoning_content");
-    if (!is_type(c, reasoning, JSON_STRING)) reasoning = json_get(c->doc, obj, "reasoning");
+    int reasoning = field[REASONING_CONTENT];
+    if (!is_type(c, reasoning, JSON_STRING)) reasoning = field[REASONING];
     if (is_type(c, reasoning, JSON_STRING)) add_text(c, &b, PART_REASONING, str_at(c, reasoning));
     add_content(c, &b, content);
-    int refusal = json_get(c->doc, obj, "refusal");
+    int refusal = field[REFUSAL];
     if (is_type(c, refusal, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, refusal));
     for (int call = json_first(c->doc, tool_calls), i = 0; i < json_count(c->doc, tool_calls);
          call = json_next(c->doc, call), i++)
@@ -378,15 +418,55 @@ static bool add_responses_item(const oa_ctx *c, oa_msg_builder *b, int item, bt_
 
 /* ---- requests ---- */
 
-/* Read the required, non-empty custom_id of a record. */
-static int read_custom_id(const oa_ctx *c, int root, bt_str *custom_id) {
-    int tok = json_get(c->doc, root, "custom_id");
+/* Read the required, non-empty custom_id at tok (the record's member, or -1). */
+static int custom_id_at(const oa_ctx *c, int tok, bt_str *custom_id) {
     if (!present(c, tok)) return fail(c->reason, "missing \"custom_id\"");
     if (!is_type(c, tok, JSON_STRING)) return fail(c->reason, "\"custom_id\" is not a string");
     *custom_id = str_at(c, tok);
     if (!custom_id->len) return fail(c->reason, "\"custom_id\" is empty");
     return 0;
 }
+
+/* The members of a request body the request side reads (body_keys, in json_get_fields). */
+typedef enum body_key {
+    BODY_MODEL,
+    BODY_MESSAGES,
+    BODY_INPUT,
+    BODY_INSTRUCTIONS,
+    BODY_PROMPT,
+    BODY_TOOLS,
+    BODY_MAX_COMPLETION_TOKENS,
+    BODY_MAX_OUTPUT_TOKENS,
+    BODY_MAX_TOKENS,
+    BODY_SEED,
+    BODY_N,
+    BODY_TEMPERATURE,
+    BODY_TOP_P,
+    BODY_FREQUENCY_PENALTY,
+    BODY_PRESENCE_PENALTY,
+    BODY_STOP,
+    BODY_KEY_COUNT,
+} body_key;
+
+/* The names of the body_key members. */
+static const json_key body_keys[BODY_KEY_COUNT] = {
+    [BODY_MODEL] = JSON_KEY("model"),
+    [BODY_MESSAGES] = JSON_KEY("messages"),
+    [BODY_INPUT] = JSON_KEY("input"),
+    [BODY_INSTRUCTIONS] = JSON_KEY("instructions"),
+    [BODY_PROMPT] = JSON_KEY("prompt"),
+    [BODY_TOOLS] = JSON_KEY("tools"),
+    [BODY_MAX_COMPLETION_TOKENS] = JSON_KEY("max_completion_tokens"),
+    [BODY_MAX_OUTPUT_TOKENS] = JSON_KEY("max_output_tokens"),
+    [BODY_MAX_TOKENS] = JSON_KEY("max_tokens"),
+    [BODY_SEED] = JSON_KEY("seed"),
+    [BODY_N] = JSON_KEY("n"),
+    [BODY_TEMPERATURE] = JSON_KEY("temperature"),
+    [BODY_TOP_P] = JSON_KEY("top_p"),
+    [BODY_FREQUENCY_PENALTY] = JSON_KEY("frequency_penalty"),
+    [BODY_PRESENCE_PENALTY] = JSON_KEY("presence_penalty"),
+    [BODY_STOP] = JSON_KEY("stop"),
+};
 
 /* Tell the endpoint of a request url: "/v1/chat/completions" and friends; the same paths
  * without "/v1" (Azure OpenAI's batch form) and with a query string are accepted too.
@@ -424,24 +504,25 @@ static const char *operation_of(oa_endpoint endpoint) {
     return "chat";
 }
 
-/* Read the request parameters shared by the endpoints. The max-token field is the first of
- * max_completion_tokens, max_output_tokens, max_tokens that is set; all are checked. */
-static int read_parameters(const oa_ctx *c, int body, bt_item *item) {
-    static const char *const max_keys[] = {"max_completion_tokens", "max_output_tokens",
-                                           "max_tokens"};
+/* Read the request parameters shared by the endpoints from the body's members (field, by
+ * body_key). The max-token field is the first of max_completion_tokens, max_output_tokens,
+ * max_tokens that is set; all are checked. */
+static int read_parameters(const oa_ctx *c, const int *field, bt_item *item) {
+    static const body_key max_keys[] = {BODY_MAX_COMPLETION_TOKENS, BODY_MAX_OUTPUT_TOKENS,
+                                        BODY_MAX_TOKENS};
     for (size_t i = 0; i < sizeof max_keys / sizeof max_keys[0]; i++) {
         opt_i64 value = {false, 0};
-        if (int_field(c, body, max_keys[i], max_keys[i], &value) < 0) return -1;
+        if (int_at(c, field[max_keys[i]], body_keys[max_keys[i]].name, &value) < 0) return -1;
         if (value.has && !item->max_tokens.has) item->max_tokens = value;
     }
-    if (int_field(c, body, "seed", "seed", &item->seed) < 0) return -1;
-    if (int_field(c, body, "n", "n", &item->choice_count) < 0) return -1;
-    double_field(c, body, "temperature", &item->temperature);
-    double_field(c, body, "top_p", &item->top_p);
-    double_field(c, body, "frequency_penalty", &item->frequency_penalty);
-    double_field(c, body, "presence_penalty", &item->presence_penalty);
+    if (int_at(c, field[BODY_SEED], "seed", &item->seed) < 0) return -1;
+    if (int_at(c, field[BODY_N], "n", &item->choice_count) < 0) return -1;
+    double_at(c, field[BODY_TEMPERATURE], &item->temperature);
+    double_at(c, field[BODY_TOP_P], &item->top_p);
+    double_at(c, field[BODY_FREQUENCY_PENALTY], &item->frequency_penalty);
+    double_at(c, field[BODY_PRESENCE_PENALTY], &item->presence_penalty);
 
-    int stop = json_get(c->doc, body, "stop");
+    int stop = field[BODY_STOP];
     if (is_type(c, stop, JSON_STRING)) {
         item->stop_sequences = arena_alloc(c->arena, sizeof(bt_str));
         item->stop_sequences[0] = str_at(c, stop);
@@ -461,8 +542,8 @@ static int read_parameters(const oa_ctx *c, int body, bt_item *item) {
 /* Read the tools offered: Chat {type, function:{name, description, parameters}} (or
  * another type's object under its type name), Responses {type, name, description,
  * parameters}; other tool types keep their type and name. */
-static void read_tools(const oa_ctx *c, int body, bt_item *item) {
-    int tools = typed_field(c, body, "tools", JSON_ARRAY);
+static void read_tools(const oa_ctx *c, int tools_tok, bt_item *item) {
+    int tools = typed(c, tools_tok, JSON_ARRAY);
     int count = json_count(c->doc, tools);
     if (count <= 0) return;
     item->tools = arena_calloc(c->arena, (size_t)count, sizeof(tool_def));
@@ -481,9 +562,10 @@ static void read_tools(const oa_ctx *c, int body, bt_item *item) {
     }
 }
 
-/* Read Chat messages into input_messages (system and developer messages included). */
-static void read_chat_messages(const oa_ctx *c, int body, bt_item *item) {
-    int messages = typed_field(c, body, "messages", JSON_ARRAY);
+/* Read Chat messages (the body's messages member) into input_messages (system and developer
+ * messages included). */
+static void read_chat_messages(const oa_ctx *c, int messages_tok, bt_item *item) {
+    int messages = typed(c, messages_tok, JSON_ARRAY);
     int count = json_count(c->doc, messages);
     if (count <= 0) return;
     item->input_messages = arena_calloc(c->arena, (size_t)count, sizeof(msg));
@@ -494,17 +576,15 @@ static void read_chat_messages(const oa_ctx *c, int body, bt_item *item) {
     }
 }
 
-/* Read a Responses request: `input` (a string is one user message; an array holds
- * messages and items) and `instructions` (the system instructions). */
-static void read_responses_input(const oa_ctx *c, int body, bt_item *item) {
-    int instructions = json_get(c->doc, body, "instructions");
+/* Read a Responses request from the body's members `input` (a string is one user message;
+ * an array holds messages and items) and `instructions` (the system instructions). */
+static void read_responses_input(const oa_ctx *c, int instructions, int input, bt_item *item) {
     if (is_type(c, instructions, JSON_STRING)) {
         item->system_instructions = arena_calloc(c->arena, 1, sizeof(msg_part));
         item->system_instructions[0].type = PART_TEXT;
         item->system_instructions[0].content = str_at(c, instructions);
         item->system_instruction_count = 1;
     }
-    int input = json_get(c->doc, body, "input");
     oa_msg_builder b;
     if (is_type(c, input, JSON_STRING)) {
         builder_init(c, &b, STR_LIT("user"), 1);
@@ -528,10 +608,9 @@ static void read_responses_input(const oa_ctx *c, int body, bt_item *item) {
     }
 }
 
-/* Read a Completions prompt: a string, or an array whose strings each become a user
- * message (token-id prompts carry no text and are skipped). */
-static void read_prompt(const oa_ctx *c, int body, bt_item *item) {
-    int prompt = json_get(c->doc, body, "prompt");
+/* Read a Completions prompt (the body's member): a string, or an array whose strings each
+ * become a user message (token-id prompts carry no text and are skipped). */
+static void read_prompt(const oa_ctx *c, int prompt, bt_item *item) {
     bool single = is_type(c, prompt, JSON_STRING);
     int count = single ? 1 : json_count(c->doc, prompt);
     if (count <= 0 || (!single && !is_type(c, prompt, JSON_ARRAY))) return;
@@ -551,18 +630,24 @@ static int openai_request_custom_id(const json_doc *doc, int root, arena_t *a,
                                     bt_str *custom_id, char *reason) {
     oa_ctx c = {doc, a, reason};
     if (!is_type(&c, root, JSON_OBJECT)) return fail(reason, "record is not a JSON object");
-    return read_custom_id(&c, root, custom_id);
+    return custom_id_at(&c, json_get(doc, root, "custom_id"), custom_id);
 }
 
 /* provider_ops.parse_request: fill the request side of item (expected zeroed on that side)
  * from an input line {custom_id, method, url, body}. */
 static int openai_parse_request(const json_doc *doc, int root, arena_t *a, bt_item *item,
                                 char *reason) {
+    enum { CUSTOM_ID, URL, BODY, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [CUSTOM_ID] = JSON_KEY("custom_id"), [URL] = JSON_KEY("url"), [BODY] = JSON_KEY("body"),
+    };
     oa_ctx c = {doc, a, reason};
     if (!is_type(&c, root, JSON_OBJECT)) return fail(reason, "record is not a JSON object");
+    int record[KEY_COUNT];
+    json_get_fields(doc, root, keys, KEY_COUNT, record);
     bt_str custom_id;
-    if (read_custom_id(&c, root, &custom_id) < 0) return -1;
-    int url = json_get(doc, root, "url");
+    if (custom_id_at(&c, record[CUSTOM_ID], &custom_id) < 0) return -1;
+    int url = record[URL];
     if (!present(&c, url)) return fail(reason, "missing \"url\"");
     if (!is_type(&c, url, JSON_STRING)) return fail(reason, "\"url\" is not a string");
     bt_str endpoint = str_at(&c, url);
@@ -572,23 +657,27 @@ static int openai_parse_request(const json_doc *doc, int root, arena_t *a, bt_it
         return fail(reason, "unsupported endpoint \"%.*s%s\"", quoted, endpoint.ptr,
                     endpoint.len > OA_QUOTE_MAX ? "..." : "");
     }
-    int body = json_get(doc, root, "body");
+    int body = record[BODY];
     if (!present(&c, body)) return fail(reason, "missing \"body\"");
     if (!is_type(&c, body, JSON_OBJECT)) return fail(reason, "\"body\" is not an object");
-    if (read_parameters(&c, body, item) < 0) return -1;
+    int field[BODY_KEY_COUNT];
+    json_get_fields(doc, body, body_keys, BODY_KEY_COUNT, field);
+    if (read_parameters(&c, field, item) < 0) return -1;
 
     item->provider = "openai";
     item->custom_id = custom_id;
     item->endpoint = endpoint;
     item->operation = operation_of(kind);
-    item->request_model = str_field(&c, body, "model");
+    item->request_model = str_at(&c, field[BODY_MODEL]);
     switch (kind) {
-    case OA_CHAT: read_chat_messages(&c, body, item); break;
-    case OA_RESPONSES: read_responses_input(&c, body, item); break;
-    case OA_COMPLETIONS: read_prompt(&c, body, item); break;
+    case OA_CHAT: read_chat_messages(&c, field[BODY_MESSAGES], item); break;
+    case OA_RESPONSES:
+        read_responses_input(&c, field[BODY_INSTRUCTIONS], field[BODY_INPUT], item);
+        break;
+    case OA_COMPLETIONS: read_prompt(&c, field[BODY_PROMPT], item); break;
     case OA_EMBEDDINGS: break;
     }
-    read_tools(&c, body, item);
+    read_tools(&c, field[BODY_TOOLS], item);
     item->request_body = raw_at(&c, body);
     item->has_request = true;
     return 0;
@@ -597,10 +686,9 @@ static int openai_parse_request(const json_doc *doc, int root, arena_t *a, bt_it
 /* ---- results ---- */
 
 /* When the request did not tell the endpoint, learn it from the response body's object
- * type. An endpoint already set is kept. */
-static void infer_endpoint(const oa_ctx *c, int body, bt_item *item) {
+ * type (its members object and data). An endpoint already set is kept. */
+static void infer_endpoint(const oa_ctx *c, int object, int data_tok, bt_item *item) {
     if (item->endpoint.len) return;
-    int object = json_get(c->doc, body, "object");
     if (str_is(c, object, "chat.completion")) {
         item->endpoint = STR_LIT("/v1/chat/completions");
         item->operation = "chat";
@@ -611,7 +699,7 @@ static void infer_endpoint(const oa_ctx *c, int body, bt_item *item) {
         item->endpoint = STR_LIT("/v1/completions");
         item->operation = "text_completion";
     } else if (str_is(c, object, "list")) {
-        int data = typed_field(c, body, "data", JSON_ARRAY);
+        int data = typed(c, data_tok, JSON_ARRAY);
         if (str_is(c, json_get(c->doc, json_first(c->doc, data), "object"), "embedding")) {
             item->endpoint = STR_LIT("/v1/embeddings");
             item->operation = "embeddings";
@@ -619,22 +707,36 @@ static void infer_endpoint(const oa_ctx *c, int body, bt_item *item) {
     }
 }
 
-/* Read usage: Chat/Completions/Embeddings names (prompt_tokens, completion_tokens,
- * *_tokens_details) or the Responses ones (input_tokens, output_tokens, ...). */
-static int read_usage(const oa_ctx *c, int body, bt_item *item) {
-    int usage = typed_field(c, body, "usage", JSON_OBJECT);
+/* Read usage (the body's member): Chat/Completions/Embeddings names (prompt_tokens,
+ * completion_tokens, *_tokens_details) or the Responses ones (input_tokens, output_tokens,
+ * ...). */
+static int read_usage(const oa_ctx *c, int usage_tok, bt_item *item) {
+    enum { PROMPT, INPUT, COMPLETION, OUTPUT, PROMPT_DETAILS, INPUT_DETAILS, COMPLETION_DETAILS,
+           OUTPUT_DETAILS, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [PROMPT] = JSON_KEY("prompt_tokens"),
+        [INPUT] = JSON_KEY("input_tokens"),
+        [COMPLETION] = JSON_KEY("completion_tokens"),
+        [OUTPUT] = JSON_KEY("output_tokens"),
+        [PROMPT_DETAILS] = JSON_KEY("prompt_tokens_details"),
+        [INPUT_DETAILS] = JSON_KEY("input_tokens_details"),
+        [COMPLETION_DETAILS] = JSON_KEY("completion_tokens_details"),
+        [OUTPUT_DETAILS] = JSON_KEY("output_tokens_details"),
+    };
+    int usage = typed(c, usage_tok, JSON_OBJECT);
     if (usage < 0) return 0;
-    int prompt_details = typed_field(c, usage, "prompt_tokens_details", JSON_OBJECT);
-    int input_details = typed_field(c, usage, "input_tokens_details", JSON_OBJECT);
-    int completion_details = typed_field(c, usage, "completion_tokens_details", JSON_OBJECT);
-    int output_details = typed_field(c, usage, "output_tokens_details", JSON_OBJECT);
-    if (int_field(c, usage, "prompt_tokens", "usage.prompt_tokens", &item->input_tokens) < 0 ||
+    int field[KEY_COUNT];
+    json_get_fields(c->doc, usage, keys, KEY_COUNT, field);
+    int prompt_details = typed(c, field[PROMPT_DETAILS], JSON_OBJECT);
+    int input_details = typed(c, field[INPUT_DETAILS], JSON_OBJECT);
+    int completion_details = typed(c, field[COMPLETION_DETAILS], JSON_OBJECT);
+    int output_details = typed(c, field[OUTPUT_DETAILS], JSON_OBJECT);
+    if (int_at(c, field[PROMPT], "usage.prompt_tokens", &item->input_tokens) < 0 ||
         (!item->input_tokens.has &&
-         int_field(c, usage, "input_tokens", "usage.input_tokens", &item->input_tokens) < 0) ||
-        int_field(c, usage, "completion_tokens", "usage.completion_tokens",
-                  &item->output_tokens) < 0 ||
+         int_at(c, field[INPUT], "usage.input_tokens", &item->input_tokens) < 0) ||
+        int_at(c, field[COMPLETION], "usage.completion_tokens", &item->output_tokens) < 0 ||
         (!item->output_tokens.has &&
-         int_field(c, usage, "output_tokens", "usage.output_tokens", &item->output_tokens) < 0) ||
+         int_at(c, field[OUTPUT], "usage.output_tokens", &item->output_tokens) < 0) ||
         int_field(c, prompt_details, "cached_tokens", "usage.prompt_tokens_details.cached_tokens",
                   &item->cache_read_tokens) < 0 ||
         (!item->cache_read_tokens.has &&
@@ -657,21 +759,29 @@ static void read_choices(const oa_ctx *c, int choices, bt_item *item) {
     if (count <= 0) return;
     item->output_messages = arena_calloc(c->arena, (size_t)count, sizeof(msg));
     item->finish_reasons = arena_calloc(c->arena, (size_t)count, sizeof(bt_str));
+    enum { MESSAGE, TEXT, FINISH_REASON, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [MESSAGE] = JSON_KEY("message"),
+        [TEXT] = JSON_KEY("text"),
+        [FINISH_REASON] = JSON_KEY("finish_reason"),
+    };
     for (int choice = json_first(c->doc, choices), i = 0; i < count;
          choice = json_next(c->doc, choice), i++) {
         if (!is_type(c, choice, JSON_OBJECT)) continue;
-        int message = typed_field(c, choice, "message", JSON_OBJECT);
+        int field[KEY_COUNT];
+        json_get_fields(c->doc, choice, keys, KEY_COUNT, field);
+        int message = typed(c, field[MESSAGE], JSON_OBJECT);
         msg out;
         if (message >= 0) {
             out = chat_message(c, message, STR_LIT("assistant"));
         } else {
             oa_msg_builder b;
             builder_init(c, &b, STR_LIT("assistant"), 1);
-            int text = json_get(c->doc, choice, "text");
+            int text = field[TEXT];
             if (is_type(c, text, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, text));
             out = b.m;
         }
-        out.finish_reason = str_field(c, choice, "finish_reason");
+        out.finish_reason = str_at(c, field[FINISH_REASON]);
         if (out.finish_reason.len)
             item->finish_reasons[item->finish_reason_count++] = out.finish_reason;
         item->output_messages[item->output_message_count++] = out;
@@ -679,8 +789,9 @@ static void read_choices(const oa_ctx *c, int choices, bt_item *item) {
 }
 
 /* Read a Responses `output`: one assistant message holding every item's parts (text,
- * refusals, function calls, reasoning summaries); its finish reason is body.status. */
-static void read_responses_output(const oa_ctx *c, int body, int output, bt_item *item) {
+ * refusals, function calls, reasoning summaries); its finish reason is body.status (the
+ * body's member status). */
+static void read_responses_output(const oa_ctx *c, int status, int output, bt_item *item) {
     oa_msg_builder b;
     builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, output) + 1);
     for (int entry = json_first(c->doc, output), i = 0; i < json_count(c->doc, output);
@@ -688,7 +799,7 @@ static void read_responses_output(const oa_ctx *c, int body, int output, bt_item
         bt_str role_unused = STR_NULL;
         add_responses_item(c, &b, entry, &role_unused);
     }
-    b.m.finish_reason = str_field(c, body, "status");
+    b.m.finish_reason = str_at(c, status);
     item->output_messages = arena_calloc(c->arena, 1, sizeof(msg));
     item->output_messages[0] = b.m;
     item->output_message_count = 1;
@@ -701,25 +812,43 @@ static void read_responses_output(const oa_ctx *c, int body, int output, bt_item
 
 /* Fill the response side of a successful (2xx) result from its body. */
 static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
+    enum { ID, OBJECT, CREATED, MODEL, CHOICES, USAGE, OUTPUT, STATUS, CREATED_AT, COMPLETED_AT,
+           ERROR, DATA, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [ID] = JSON_KEY("id"),
+        [OBJECT] = JSON_KEY("object"),
+        [CREATED] = JSON_KEY("created"),
+        [MODEL] = JSON_KEY("model"),
+        [CHOICES] = JSON_KEY("choices"),
+        [USAGE] = JSON_KEY("usage"),
+        [OUTPUT] = JSON_KEY("output"),
+        [STATUS] = JSON_KEY("status"),
+        [CREATED_AT] = JSON_KEY("created_at"),
+        [COMPLETED_AT] = JSON_KEY("completed_at"),
+        [ERROR] = JSON_KEY("error"),
+        [DATA] = JSON_KEY("data"),
+    };
+    int field[KEY_COUNT];
+    json_get_fields(c->doc, body, keys, KEY_COUNT, field);
     item->result = RESULT_SUCCEEDED;
     item->response_body = raw_at(c, body);
-    item->response_id = str_field(c, body, "id");
-    item->response_model = str_field(c, body, "model");
-    infer_endpoint(c, body, item);
+    item->response_id = str_at(c, field[ID]);
+    item->response_model = str_at(c, field[MODEL]);
+    infer_endpoint(c, field[OBJECT], field[DATA], item);
     /* The item's own end: chat/completions/embeddings give `created` (the response was made
      * then); Responses gives `created_at` and, when finished, `completed_at`, which wins. */
-    if (time_field(c, body, "created", "response.body.created", &item->end_time_ns) < 0 ||
-        time_field(c, body, "created_at", "response.body.created_at", &item->end_time_ns) < 0 ||
-        time_field(c, body, "completed_at", "response.body.completed_at", &item->end_time_ns) < 0)
+    if (time_at(c, field[CREATED], "response.body.created", &item->end_time_ns) < 0 ||
+        time_at(c, field[CREATED_AT], "response.body.created_at", &item->end_time_ns) < 0 ||
+        time_at(c, field[COMPLETED_AT], "response.body.completed_at", &item->end_time_ns) < 0)
         return -1;
-    if (read_usage(c, body, item) < 0) return -1;
-    int choices = typed_field(c, body, "choices", JSON_ARRAY);
-    int output = typed_field(c, body, "output", JSON_ARRAY);
+    if (read_usage(c, field[USAGE], item) < 0) return -1;
+    int choices = typed(c, field[CHOICES], JSON_ARRAY);
+    int output = typed(c, field[OUTPUT], JSON_ARRAY);
     if (choices >= 0) read_choices(c, choices, item);
-    else if (output >= 0) read_responses_output(c, body, output, item);
+    else if (output >= 0) read_responses_output(c, field[STATUS], output, item);
     /* A Responses body can report its own failure: status "failed" with error{code, message}. */
-    if (output >= 0 && str_is(c, json_get(c->doc, body, "status"), "failed")) {
-        int error = typed_field(c, body, "error", JSON_OBJECT);
+    if (output >= 0 && str_is(c, field[STATUS], "failed")) {
+        int error = typed(c, field[ERROR], JSON_OBJECT);
         item->result = RESULT_ERRORED;
         item->error_type = str_field(c, error, "code");
         if (!item->error_type.len) item->error_type = STR_LIT("failed");
@@ -748,12 +877,18 @@ static void read_http_error(const oa_ctx *c, int body, int64_t status, bt_item *
 
 /* Fill the item from a response object {status_code, request_id, body}. */
 static int read_response(const oa_ctx *c, int response, bt_item *item) {
-    int status_tok = json_get(c->doc, response, "status_code");
+    enum { STATUS_CODE, BODY, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [STATUS_CODE] = JSON_KEY("status_code"), [BODY] = JSON_KEY("body"),
+    };
+    int field[KEY_COUNT];
+    json_get_fields(c->doc, response, keys, KEY_COUNT, field);
+    int status_tok = field[STATUS_CODE];
     int64_t status;
     if (!present(c, status_tok)) return fail(c->reason, "missing \"response.status_code\"");
     if (!is_type(c, status_tok, JSON_NUMBER) || json_int64(c->doc, status_tok, &status) < 0)
         return fail(c->reason, "\"response.status_code\" is not an integer");
-    int body = json_get(c->doc, response, "body");
+    int body = field[BODY];
     if (status < 200 || status > 299) {
         read_http_error(c, body, status, item);
         return 0;
@@ -779,15 +914,23 @@ static void read_line_error(const oa_ctx *c, int error, bt_item *item) {
  * {id, custom_id, response, error}. */
 static int openai_parse_result(const json_doc *doc, int root, arena_t *a, bt_item *item,
                                char *reason) {
+    enum { CUSTOM_ID, RESPONSE, ERROR, KEY_COUNT };
+    static const json_key keys[KEY_COUNT] = {
+        [CUSTOM_ID] = JSON_KEY("custom_id"),
+        [RESPONSE] = JSON_KEY("response"),
+        [ERROR] = JSON_KEY("error"),
+    };
     oa_ctx c = {doc, a, reason};
     if (!is_type(&c, root, JSON_OBJECT)) return fail(reason, "record is not a JSON object");
+    int record[KEY_COUNT];
+    json_get_fields(doc, root, keys, KEY_COUNT, record);
     bt_str custom_id;
-    if (read_custom_id(&c, root, &custom_id) < 0) return -1;
+    if (custom_id_at(&c, record[CUSTOM_ID], &custom_id) < 0) return -1;
     item->provider = "openai";
     item->custom_id = custom_id;
     item->has_response = true;
-    int response = json_get(doc, root, "response");
-    int error = json_get(doc, root, "error");
+    int response = record[RESPONSE];
+    int error = record[ERROR];
     if (present(&c, response)) {
         if (!is_type(&c, response, JSON_OBJECT))
             return fail(reason, "\"response\" is not an object");

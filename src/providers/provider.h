@@ -1,7 +1,9 @@
 /* A provider turns its raw records into normalized items (providers/item.h). One file per
  * provider (openai.c, anthropic.c); detect.c tells which provider wrote a record. A provider
  * knows nothing of spans or OTLP. All functions fill `reason` and return -1 when the record
- * is malformed (a required field missing or of the wrong type); strings go into the arena. */
+ * is malformed (a required field missing or of the wrong type). Strings borrow the record's
+ * text (the json_doc's text, which must outlive the item or batch_info) or go into the
+ * arena when they had to be unescaped. */
 #ifndef BT_PROVIDERS_PROVIDER_H
 #define BT_PROVIDERS_PROVIDER_H
 

@@ -260,6 +260,62 @@ TEST(lookup_keys_are_compared_unescaped_and_last_duplicate_wins) {
     json_doc_free(&doc);
 }
 
+TEST(field_lookups_answer_as_json_get_in_one_scan) {
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    static const json_key keys[] = {
+        JSON_KEY("a"), JSON_KEY("ab"), JSON_KEY("a\nb"), JSON_KEY("b"),   JSON_KEY(""),
+        JSON_KEY("missing"), JSON_KEY("\xF0\x9F\x98\x80"), JSON_KEY("ba"), JSON_KEY("nested"),
+    };
+    enum { KEY_COUNT = sizeof keys / sizeof keys[0] };
+    const char *text = "{\"a\":1,\"nested\":{\"a\":[1,{\"b\":2}]},\"a\\nb\":3,\"ab\":4,"
+                       "\"\":5,\"\\u0061\":6,\"b\":7,\"\\ud83d\\ude00\":8,\"ba\":{},\"b\":9}";
+    CHECK_INT(parse(&doc, text, reason), 0);
+    int values[KEY_COUNT];
+    json_get_fields(&doc, 0, keys, KEY_COUNT, values);
+    for (int i = 0; i < KEY_COUNT; i++) {
+        if (values[i] != json_get(&doc, 0, keys[i].name)) {
+            fprintf(stderr, "key %d: json_get_fields %d, json_get %d\n", i, values[i],
+                    json_get(&doc, 0, keys[i].name));
+            test_failures_in_current++;
+        }
+    }
+    int64_t v = 0;
+    CHECK_INT(json_int64(&doc, values[0], &v), 0); /* "\u0061" came after "a": it wins */
+    CHECK_INT(v, 6);
+    CHECK_INT(json_int64(&doc, values[3], &v), 0); /* the last "b" */
+    CHECK_INT(v, 9);
+    CHECK_INT(values[5], -1);
+    CHECK_INT(json_type_of(&doc, values[8]), JSON_OBJECT);
+    /* Not an object: every key absent. */
+    json_get_fields(&doc, values[8] + 1, keys, KEY_COUNT, values);
+    for (int i = 0; i < KEY_COUNT; i++) CHECK_INT(values[i], -1);
+    json_get_fields(&doc, -1, keys, 1, values);
+    CHECK_INT(values[0], -1);
+    json_doc_free(&doc);
+}
+
+TEST(borrowed_strings_point_into_the_text_unless_escaped) {
+    json_doc doc = JSON_DOC_INIT;
+    arena_t arena = ARENA_INIT;
+    char reason[REASON_MAX];
+    const char *text = "[\"plain caf\xC3\xA9\",\"tab\\there\",\"\",1]";
+    CHECK_INT(parse(&doc, text, reason), 0);
+    bt_str s = STR_NULL;
+    CHECK_INT(json_string_borrowed(&doc, 1, &arena, &s), 0);
+    CHECK_BTSTR(s, "plain caf\xC3\xA9");
+    CHECK(s.ptr == text + 2);
+    CHECK_INT(json_string_borrowed(&doc, 2, &arena, &s), 0);
+    CHECK_BTSTR(s, "tab\there");
+    CHECK(s.ptr < text || s.ptr >= text + strlen(text)); /* unescaped into the arena */
+    CHECK_INT(json_string_borrowed(&doc, 3, &arena, &s), 0);
+    CHECK_INT(s.len, 0);
+    CHECK_INT(json_string_borrowed(&doc, 4, &arena, &s), -1);
+    CHECK_INT(json_string_borrowed(&doc, 0, &arena, &s), -1);
+    json_doc_free(&doc);
+    arena_free(&arena);
+}
+
 TEST(next_and_first_walk_mixed_depth) {
     json_doc doc = JSON_DOC_INIT;
     char reason[REASON_MAX];
@@ -464,6 +520,19 @@ TEST(doubles_parse_any_number) {
     CHECK(d == 123456789.125);
     CHECK_INT(root_double("1e-400", &d), 0); /* underflows to zero, still a number */
     CHECK(d == 0);
+    /* Short decimals (read without strtod) round exactly as strtod does. */
+    static const char *const decimals[] = {
+        "0.7", "0.2", "-0.3", "1", "0", "0.0", "-0.0", "1.1", "0.95", "2.675", "999999999999999",
+        "0.000000000000001", "123456.789012345", "9007199254740.993", "0.1234567890123456",
+        "1234567890123456", "1.7976931348623157", "00", "-7.0"};
+    for (size_t i = 0; i < sizeof decimals / sizeof decimals[0]; i++) {
+        if (root_double(decimals[i], &d) != 0) continue; /* "00" is not JSON: skipped */
+        double expected = strtod(decimals[i], NULL);
+        if (memcmp(&d, &expected, sizeof d) != 0) {
+            fprintf(stderr, "%s: json_double %.17g, strtod %.17g\n", decimals[i], d, expected);
+            test_failures_in_current++;
+        }
+    }
     d = 3;
     CHECK_INT(root_double("1e400", &d), -1); /* beyond a double */
     CHECK_INT(root_double("\"1\"", &d), -1);
@@ -586,6 +655,8 @@ int main(void) {
     RUN(value_limit_bounds_token_memory);
     RUN(lookups_follow_nesting);
     RUN(lookup_keys_are_compared_unescaped_and_last_duplicate_wins);
+    RUN(field_lookups_answer_as_json_get_in_one_scan);
+    RUN(borrowed_strings_point_into_the_text_unless_escaped);
     RUN(next_and_first_walk_mixed_depth);
     RUN(scalar_roots_are_one_token);
     RUN(strings_unescape_exactly);

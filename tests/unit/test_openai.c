@@ -168,7 +168,7 @@ TEST(chat_request_keeps_every_parameter_and_message_part) {
     CHECK_INT(item.request_body.len, body_len);
     CHECK(item.request_body.len == body_len &&
           memcmp(item.request_body.ptr, body_start, body_len) == 0);
-    CHECK(item.request_body.ptr != body_start); /* a copy in the arena, not the line */
+    CHECK(item.request_body.ptr == body_start); /* borrowed from the line, not copied */
 }
 
 TEST(chat_request_with_max_tokens_and_a_single_stop_string) {
