@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "json/json.h"
+#include "util/utf8.h"
 
 /* Protobuf wire types. */
 enum { WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2, WIRE_FIXED32 = 5 };
@@ -101,31 +102,11 @@ static void put_fixed32(buf_t *out, uint32_t v) {
     buf_append(out, bytes, 4);
 }
 
-/* Length of the valid UTF-8 sequence at s[0..avail), or 0 when the byte at s starts none
- * (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF). The same rule as
- * utf8_valid, so a byte is replaced here exactly when the JSON writer replaces it. */
+/* Length of the valid UTF-8 sequence at s[0..avail): 1 for ASCII, else the rule shared with
+ * utf8_valid and the JSON writer (util/utf8.h), so a byte is replaced here exactly when the
+ * JSON writer replaces it; 0 when the byte at s starts no valid sequence. */
 static size_t utf8_sequence_len(const unsigned char *s, size_t avail) {
-    unsigned char b = s[0];
-    if (b < 0x80) return 1;
-    size_t len;
-    unsigned char low = 0x80, high = 0xBF; /* range of the second byte */
-    if (b >= 0xC2 && b <= 0xDF) {
-        len = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        len = 3;
-        if (b == 0xE0) low = 0xA0;
-        if (b == 0xED) high = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        len = 4;
-        if (b == 0xF0) low = 0x90;
-        if (b == 0xF4) high = 0x8F;
-    } else {
-        return 0;
-    }
-    if (avail < len || s[1] < low || s[1] > high) return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF) return 0;
-    return len;
+    return s[0] < 0x80 ? 1 : utf8_sequence_length(s, avail);
 }
 
 /* Length of s once every byte that starts no valid sequence is replaced by U+FFFD. Equal

@@ -644,6 +644,24 @@ TEST(utf8_rejects_ill_formed_sequences_at_their_first_byte) {
     CHECK(!utf8_valid("\x80", 1, NULL)); /* bad_offset may be NULL */
 }
 
+/* The block, word and byte steps all find the first non-ASCII byte: a stray continuation
+ * byte, then a well-formed é followed by one, at every offset of runs up to 100 bytes. */
+TEST(utf8_finds_the_bad_byte_at_every_offset) {
+    char text[104];
+    for (size_t len = 1; len <= 100; len++) {
+        for (size_t at = 0; at < len; at++) {
+            memset(text, 'a', len);
+            text[at] = (char)0x80;
+            CHECK_INT(utf8_bad(text, len), (long long)at);
+            memset(text, 'a', len + 3);
+            text[at] = (char)0xC3, text[at + 1] = (char)0xA9;
+            CHECK_INT(utf8_bad(text, len + 3), -1);
+            text[at + 2] = (char)0xBF;
+            CHECK_INT(utf8_bad(text, len + 3), (long long)at + 2);
+        }
+    }
+}
+
 int main(void) {
     RUN(rejects_what_jsmn_strict_lets_through);
     RUN(rejects_malformed_numbers_and_literals);
@@ -668,5 +686,6 @@ int main(void) {
     RUN(large_string_line_parses);
     RUN(utf8_accepts_well_formed_sequences);
     RUN(utf8_rejects_ill_formed_sequences_at_their_first_byte);
+    RUN(utf8_finds_the_bad_byte_at_every_offset);
     TEST_MAIN_END();
 }
