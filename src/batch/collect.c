@@ -363,7 +363,9 @@ static void close_unresolved(collector *c, index_entry *entry, item_result resul
  * them pending and say which (SPEC section 3, Terminal outcomes). */
 static void resolve_unmatched(collector *c) {
     if (!c->has_input) return;
-    index_entry **sorted = index_sorted(&c->index);
+    size_t count;
+    index_entry **sorted =
+        index_sorted_where(&c->index, INDEX_HAS_INPUT, INDEX_HAS_RESULT, &count);
     batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
     buf_t listed = BUF_INIT;
     const char *message = unfinished_message(state);
@@ -371,15 +373,12 @@ static void resolve_unmatched(collector *c) {
     if (closing && c->resume.active) { /* the items about to be ended are claimed first */
         char reason[REASON_MAX];
         int rc = 0;
-        for (size_t i = 0; i < c->index.count && rc == 0; i++)
-            if ((sorted[i]->flags & INDEX_HAS_INPUT) && !(sorted[i]->flags & INDEX_HAS_RESULT))
-                rc = queue_claim(c, sorted[i], reason);
+        for (size_t i = 0; i < count && rc == 0; i++) rc = queue_claim(c, sorted[i], reason);
         if (rc != 0 || flush_claims(c, reason) != 0)
             diag_warn(c->config->diags, "", 0, "%s", reason);
     }
-    for (size_t i = 0; i < c->index.count; i++) {
+    for (size_t i = 0; i < count; i++) {
         index_entry *entry = sorted[i];
-        if (!(entry->flags & INDEX_HAS_INPUT) || (entry->flags & INDEX_HAS_RESULT)) continue;
         if (state == BATCH_EXPIRED) {
             close_unresolved(c, entry, RESULT_EXPIRED, "expired", message);
         } else if (state == BATCH_CANCELLED) {

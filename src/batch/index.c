@@ -94,13 +94,24 @@ static int compare_entries(const void *a, const void *b) {
     return (x->id_len > y->id_len) - (x->id_len < y->id_len);
 }
 
-index_entry **index_sorted(const custom_id_index *index) {
+index_entry **index_sorted_where(const custom_id_index *index, uint8_t set, uint8_t clear,
+                                 size_t *count) {
     index_entry **sorted = xcalloc(index->count ? index->count : 1, sizeof *sorted);
-    for (size_t n = 0; n < index->count; n++) sorted[n] = &index->entries[n];
+    size_t n = 0;
+    for (size_t i = 0; i < index->count; i++) {
+        uint8_t flags = index->entries[i].flags;
+        if ((flags & set) == set && !(flags & clear)) sorted[n++] = &index->entries[i];
+    }
     sort_pool = index->pool;
-    qsort(sorted, index->count, sizeof *sorted, compare_entries);
+    qsort(sorted, n, sizeof *sorted, compare_entries);
     sort_pool = NULL;
+    *count = n;
     return sorted;
+}
+
+index_entry **index_sorted(const custom_id_index *index) {
+    size_t count;
+    return index_sorted_where(index, 0, 0, &count);
 }
 
 void index_digest(const custom_id_index *index, uint8_t out[SHA256_LEN]) {

@@ -61,6 +61,11 @@ bt_str index_custom_id(const custom_id_index *index, const index_entry *entry);
 void index_digest(const custom_id_index *index, uint8_t out[SHA256_LEN]);
 /* Entries in custom_id order (a new array of borrowed pointers; the caller frees it). */
 index_entry **index_sorted(const custom_id_index *index);
+/* The entries whose flags have every bit of set and none of clear, in custom_id order, as
+ * index_sorted; *count says how many. Sorting only those is what keeps a complete batch's
+ * end cheap (no unmatched entries, nothing to sort). */
+index_entry **index_sorted_where(const custom_id_index *index, uint8_t set, uint8_t clear,
+                                 size_t *count);
 /* Release everything. */
 void index_free(custom_id_index *index);
 
