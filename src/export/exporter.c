@@ -93,7 +93,14 @@ static bt_str chunk_finish(exporter_t *exporter) {
                : otlp_json_request_finish(&exporter->json);
 }
 
-/* Empty the request for the next spans. */
+/* The buffer the request being filled lies in (a transport may take it, see
+ * exporter_ops.deliver). */
+static buf_t *chunk_storage(exporter_t *exporter) {
+    return exporter->encoding == EXPORT_ENCODING_PROTOBUF ? &exporter->proto.data
+                                                          : &exporter->json.data;
+}
+
+/* Empty the request for the next spans (in whatever buffer it now has). */
 static void chunk_reset(exporter_t *exporter) {
     if (exporter->encoding == EXPORT_ENCODING_PROTOBUF)
         otlp_proto_request_reset(&exporter->proto);
@@ -115,7 +122,8 @@ static int flush_chunk(exporter_t *exporter, char *reason) {
     if (span_count == 0) return 0;
     bt_str request = chunk_finish(exporter);
     char why[REASON_MAX] = "";
-    int rc = exporter->ops->deliver(exporter->state, request, span_count, why);
+    int rc = exporter->ops->deliver(exporter->state, request, chunk_storage(exporter),
+                                    span_count, why);
     if (rc == 0) {
         if (!exporter->ops->tally) exporter->report.spans_exported += span_count;
     } else {

@@ -22,11 +22,14 @@ typedef enum export_encoding {
 
 /* A transport's functions; state is the transport's own data. */
 typedef struct exporter_ops {
-    /* Deliver one request of span_count spans. 0 when the destination took it (or, for a
-     * transport with tally, when the transport took charge of it); -1 with reason when it
-     * did not (the shared part counts the spans as failed). NULL for
-     * EXPORT_ENCODING_NONE. */
-    int (*deliver)(void *state, bt_str request, size_t span_count, char *reason);
+    /* Deliver one request of span_count spans. request lies in storage, the exporter's
+     * buffer, which the transport may take instead of copying the request: it then swaps
+     * another buffer into *storage (empty, or one it is done with), which the exporter
+     * reuses. 0 when the destination took it (or, for a transport with tally, when the
+     * transport took charge of it); -1 with reason when it did not (the shared part counts
+     * the spans as failed). NULL for EXPORT_ENCODING_NONE. */
+    int (*deliver)(void *state, bt_str request, buf_t *storage, size_t span_count,
+                   char *reason);
     /* Keep a request that must not be sent (a span larger than the request limit alone):
      * 0 when kept (spooled), -1 with reason. Only for transports with tally, which count
      * these spans too; NULL when the transport sets no hard limit. */

@@ -51,7 +51,9 @@ static int write_line(int fd, const char *bytes, size_t len) {
 
 /* Deliver one request as one line. After a failed write the file may end in a partial
  * line, so every later request fails too, with the first error. */
-static int file_deliver(void *opaque, bt_str request, size_t span_count, char *reason) {
+static int file_deliver(void *opaque, bt_str request, buf_t *storage, size_t span_count,
+                        char *reason) {
+    (void)storage; /* written from where it is */
     file_state *state = opaque;
     if (state->broken[0]) return fail(reason, "%s", state->broken);
     if (write_line(state->fd, request.ptr, request.len) != 0) {

@@ -70,7 +70,8 @@ static int send_spooled(store_t *store, otlp_sender *sender, const otlp_settings
                                 protocol,
                                 options->braintrust_parent ? NULL
                                                            : claim.chunk.braintrust_parent,
-                                claim.chunk.id};
+                                claim.chunk.id,
+                                NULL};
         otlp_sender_submit(sender, &request);
     }
     spool_claim_free(&claim);

@@ -36,7 +36,8 @@ enum {
 
 /* One request under way. */
 typedef struct otlp_job {
-    buf_t body;                        /* the encoded request, uncompressed; owned */
+    bt_str body;                       /* the encoded request, uncompressed: in storage */
+    buf_t storage;                     /* holds body (a copy, or the exporter's buffer) */
     buf_t wire;                        /* its gzip form when that is what is sent, else empty */
     size_t span_count;                 /* spans in body */
     otlp_protocol protocol;            /* body's encoding */
@@ -81,6 +82,8 @@ struct otlp_sender {
     export_report report;              /* outcomes so far */
     export_details details;            /* the rest of them */
     char first_failure[REASON_MAX];    /* see otlp_sender_first_failure */
+    buf_t spare;                       /* a finished job's storage, kept for the next
+                                          request taken without a copy (empty: none) */
 };
 
 static pthread_once_t http_global_once = PTHREAD_ONCE_INIT;
@@ -242,7 +245,12 @@ static void drop_job(otlp_sender *s, otlp_job *job) {
         s->jobs[i] = s->jobs[--s->job_count];
         break;
     }
-    buf_free(&job->body);
+    if (!s->spare.cap) { /* kept for the next request taken: no new allocation */
+        s->spare = job->storage;
+        s->spare.len = 0;
+    } else {
+        buf_free(&job->storage);
+    }
     buf_free(&job->wire);
     buf_free(&job->response);
     free(job->braintrust_parent);
@@ -278,7 +286,7 @@ static void fail_job(otlp_sender *s, otlp_job *job, const char *why) {
         spool_chunk chunk = {0,
                              protocol_name(job->protocol),
                              spans,
-                             job->body.data,
+                             job->body.ptr,
                              job->body.len,
                              s->shown_url,
                              job->braintrust_parent,
@@ -371,7 +379,7 @@ static void start_attempt(otlp_sender *s, otlp_job *job, int64_t now) {
     job->response.len = 0;
     job->retry_after[0] = '\0';
     job->curl_error[0] = '\0';
-    const buf_t *sent = job->wire.len ? &job->wire : &job->body;
+    bt_str sent = job->wire.len ? (bt_str){job->wire.data, job->wire.len} : job->body;
     long timeout = remaining < s->timeout_ms ? (long)remaining : s->timeout_ms;
     CURL *easy = curl_easy_init();
     CURLcode rc = easy ? CURLE_OK : CURLE_OUT_OF_MEMORY;
@@ -381,9 +389,9 @@ static void start_attempt(otlp_sender *s, otlp_job *job, int64_t now) {
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, job->headers);
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_POST, 1L);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, sent->data ? sent->data : "");
+        rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, sent.ptr ? sent.ptr : "");
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sent->len);
+        rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sent.len);
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout);
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     if (rc == CURLE_OK)
@@ -558,11 +566,26 @@ static void sender_step(otlp_sender *s, bool wait) {
     curl_multi_poll(s->multi, NULL, 0, (int)sleep_ms, NULL);
 }
 
-/* A new job for request (body copied; compressed when gzip is on and that fits). NULL,
- * with why, when no form of the body fits max_request_bytes. */
+/* Give job the bytes of body: take *storage, which holds them, leaving the spare buffer
+ * in its place; without storage, copy them. */
+static void hold_body(otlp_sender *s, otlp_job *job, bt_str body, buf_t *storage) {
+    if (storage) {
+        job->storage = *storage;
+        *storage = s->spare;
+        s->spare = (buf_t)BUF_INIT;
+        job->body = body; /* the bytes did not move: only their owner changed */
+    } else {
+        buf_append(&job->storage, body.ptr, body.len);
+        job->body = (bt_str){job->storage.data, body.len};
+    }
+}
+
+/* A new job for request (body taken or copied, see otlp_request.storage; compressed when
+ * gzip is on and that fits). Its why is set when no form of the body fits
+ * max_request_bytes. */
 static otlp_job *new_job(otlp_sender *s, const otlp_request *request, char *why) {
     otlp_job *job = xcalloc(1, sizeof *job);
-    buf_append(&job->body, request->body.ptr, request->body.len);
+    hold_body(s, job, request->body, request->storage);
     job->span_count = request->span_count;
     job->protocol = request->protocol;
     job->braintrust_parent = xstrdup(request->braintrust_parent ? request->braintrust_parent
@@ -570,7 +593,7 @@ static otlp_job *new_job(otlp_sender *s, const otlp_request *request, char *why)
     job->spool_id = request->spool_id;
     if (s->gzip) {
         char reason[REASON_MAX];
-        if (gzip_compress(job->body.data, job->body.len, &job->wire, reason) != 0) {
+        if (gzip_compress(job->body.ptr, job->body.len, &job->wire, reason) != 0) {
             notice(s, "%s; sending uncompressed", reason);
             buf_clear(&job->wire);
         } else if (job->wire.len > s->max_request_bytes) {
@@ -603,7 +626,7 @@ void otlp_sender_submit(otlp_sender *s, const otlp_request *request) {
 void otlp_sender_set_aside(otlp_sender *s, const otlp_request *request, const char *why) {
     while (s->job_count >= s->max_in_flight) sender_step(s, true);
     otlp_job *job = xcalloc(1, sizeof *job);
-    buf_append(&job->body, request->body.ptr, request->body.len);
+    hold_body(s, job, request->body, request->storage);
     job->span_count = request->span_count;
     job->protocol = request->protocol;
     job->braintrust_parent = xstrdup(request->braintrust_parent ? request->braintrust_parent
@@ -651,6 +674,7 @@ void otlp_sender_free(otlp_sender *s) {
     free(s->shown_url);
     free(s->braintrust_parent);
     free(s->store_url);
+    buf_free(&s->spare);
     store_close(s->store);
     free(s->jobs);
     free(s);
@@ -665,9 +689,10 @@ typedef struct otlp_transport {
 } otlp_transport;
 
 /* Hand a full request to the sender: it takes charge (delivered or spooled). */
-static int otlp_deliver(void *opaque, bt_str request, size_t span_count, char *reason) {
+static int otlp_deliver(void *opaque, bt_str request, buf_t *storage, size_t span_count,
+                        char *reason) {
     otlp_transport *t = opaque;
-    otlp_request sent = {request, span_count, t->protocol, NULL, 0};
+    otlp_request sent = {request, span_count, t->protocol, NULL, 0, storage};
     otlp_sender_submit(t->sender, &sent);
     return 0;
 }
@@ -676,7 +701,7 @@ static int otlp_deliver(void *opaque, bt_str request, size_t span_count, char *r
 static int otlp_set_aside(void *opaque, bt_str request, size_t span_count, const char *why,
                           char *reason) {
     otlp_transport *t = opaque;
-    otlp_request kept = {request, span_count, t->protocol, NULL, 0};
+    otlp_request kept = {request, span_count, t->protocol, NULL, 0, NULL};
     otlp_sender_set_aside(t->sender, &kept, why);
     return 0;
 }

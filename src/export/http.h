@@ -25,12 +25,15 @@ typedef struct otlp_sender otlp_sender;
 
 /* One request to send. */
 typedef struct otlp_request {
-    bt_str body;                    /* the encoded request, uncompressed (copied) */
+    bt_str body;                    /* the encoded request, uncompressed */
     size_t span_count;              /* spans in it */
     otlp_protocol protocol;         /* its encoding, which sets Content-Type */
     const char *braintrust_parent;  /* x-bt-parent for it (NULL: the configuration's) */
     int64_t spool_id;               /* > 0: it came from the spool (deleted once accepted,
                                        released when not); 0: spooled when not delivered */
+    buf_t *storage;                 /* NULL: body is copied. Else the buffer body lies in,
+                                       which the sender takes (no copy), leaving in its
+                                       place a buffer it is done with, or an empty one */
 } otlp_request;
 
 /* A sender for config (strings copied; config's defaults applied). Nothing is sent yet.

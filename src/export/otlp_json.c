@@ -5,9 +5,11 @@
 #include "export/otlp_json.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json/writer.h"
+#include "util/alloc.h"
 #include "util/hash.h"
 
 /* What closes a request after its last span: spans, scopeSpans[0], scopeSpans,
@@ -175,6 +177,8 @@ void otlp_json_request_init(otlp_json_request *req, const span_resource *resourc
     jw_key(&w, "spans");
     jw_array_open(&w);
     req->prefix_len = req->data.len;
+    req->prefix = xmalloc(req->prefix_len);
+    memcpy(req->prefix, req->data.data, req->prefix_len);
 }
 
 /* See otlp_json.h. */
@@ -202,13 +206,14 @@ bt_str otlp_json_request_finish(otlp_json_request *req) {
 
 /* See otlp_json.h. */
 void otlp_json_request_reset(otlp_json_request *req) {
-    req->data.len = req->prefix_len;
-    req->data.data[req->data.len] = '\0';
+    req->data.len = 0; /* data may be another buffer now (a transport took the request's) */
+    buf_append(&req->data, req->prefix, req->prefix_len);
     req->span_count = 0;
 }
 
 /* See otlp_json.h. */
 void otlp_json_request_free(otlp_json_request *req) {
     buf_free(&req->data);
+    free(req->prefix);
     memset(req, 0, sizeof *req);
 }

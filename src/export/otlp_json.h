@@ -22,6 +22,7 @@ void otlp_json_encode_span(buf_t *out, const span_t *span);
 typedef struct otlp_json_request {
     buf_t data;          /* the prefix (resource, scope, "spans":[), then the span objects */
     size_t prefix_len;   /* bytes of the prefix */
+    char *prefix;        /* a copy of the prefix, for reset; owned */
     size_t span_count;   /* span objects since the last reset */
 } otlp_json_request;
 
@@ -37,7 +38,9 @@ size_t otlp_json_request_overhead(const otlp_json_request *req);
 /* The complete request (no trailing newline). Borrowed from req: valid until the next
  * reset or free; call otlp_json_request_reset before adding more spans. */
 bt_str otlp_json_request_finish(otlp_json_request *req);
-/* Forget the spans, keep the prefix and memory. */
+/* Forget the spans, keep the prefix. data may have been swapped for another buffer since
+ * finish (a transport taking the request's bytes without a copy); reset rewrites the
+ * prefix into whatever data now holds, keeping its memory. */
 void otlp_json_request_reset(otlp_json_request *req);
 /* Release the request's memory. */
 void otlp_json_request_free(otlp_json_request *req);

@@ -372,6 +372,8 @@ bt_str otlp_proto_request_finish(otlp_proto_request *req) {
 
 /* See otlp_proto.h. */
 void otlp_proto_request_reset(otlp_proto_request *req) {
+    req->data.len = 0; /* data may be another buffer now (a transport took the request's) */
+    buf_grow(&req->data, req->header_room);
     req->data.len = req->header_room;
     req->span_count = 0;
 }

@@ -42,7 +42,9 @@ size_t otlp_proto_request_span_bytes(const otlp_proto_request *req);
 size_t otlp_proto_request_overhead(const otlp_proto_request *req);
 /* The complete request. Borrowed from req: valid until the next add, reset or free. */
 bt_str otlp_proto_request_finish(otlp_proto_request *req);
-/* Forget the spans, keep the resource, scope and memory. */
+/* Forget the spans, keep the resource and scope. data may have been swapped for another
+ * buffer since finish (a transport taking the request's bytes without a copy); reset makes
+ * whatever data now holds the start of a new request, keeping its memory. */
 void otlp_proto_request_reset(otlp_proto_request *req);
 /* Release the request's memory. */
 void otlp_proto_request_free(otlp_proto_request *req);
