@@ -249,7 +249,7 @@ if [[ " $providers " == *" openai "* ]]; then
     printf '  peak RSS, results %.1f MB:          file %.1f MB, OTLP %.1f MB (issue target: < 128 MB)\n' \
         "$(ratio "${result_size[openai]}" 1e6)" "$(ratio "${rss[openai/bt-file]}" 1024)" \
         "$(ratio "${rss[openai/bt-otlp]}" 1024)"
-    printf '  peak RSS, results %.1f MB (scale 4): file %.1f MB (%+.1f%%), OTLP %.1f MB (%+.1f%%) (issue target: within 10%%)\n' \
+    printf '  peak RSS, results %.1f MB (scale 4): file %.1f MB (%+.1f%%), OTLP %.1f MB (%+.1f%%) (issue target: at most +10%%)\n' \
         "$(ratio "$large_result_bytes" 1e6)" \
         "$(ratio "${rss[openai/bt-file-x4]}" 1024)" \
         "$(awk -v a="${rss[openai/bt-file-x4]}" -v b="${rss[openai/bt-file]}" 'BEGIN { print (a - b) * 100 / b }')" \
