@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/map_guard.h"
 
 enum {
     CHUNK_BYTES = 512 << 10,  /* a chunk is closed once its bytes reach this */
@@ -49,6 +50,7 @@ typedef struct chunk_slot {
 typedef struct file_map {
     const char *bytes;        /* the mapping (read-only), or NULL: the file is read */
     size_t size;              /* its length */
+    int guard;                /* its map_guard handle (-1: none) */
     size_t next;              /* the first byte not yet in a chunk */
     uint64_t lines_settled;   /* lines of the chunks settled so far */
 } file_map;
@@ -151,12 +153,18 @@ static void *worker_main(void *opaque) {
     return NULL;
 }
 
-/* Start up to count workers with every signal blocked in them (handlers run on the
- * caller's thread); thread_count says how many started. */
+/* Start up to count workers with every asynchronous signal blocked in them (handlers of
+ * SIGINT and the like run on the caller's thread); the faults a thread raises itself
+ * (SIGBUS, SIGSEGV, SIGFPE, SIGILL) stay open, as a blocked fault kills the process
+ * without its handler (util/map_guard.h). thread_count says how many started. */
 static void start_workers(chunk_run *run, unsigned count) {
     run->threads = xcalloc(count ? count : 1, sizeof *run->threads);
     sigset_t all, previous;
     sigfillset(&all);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
     for (unsigned i = 0; i < count; i++) {
         if (pthread_create(&run->threads[i], NULL, worker_main, run) != 0) break;
@@ -179,6 +187,7 @@ static void stop_workers(chunk_run *run) {
  * at its start is stepped over); else leave map empty (the file is then read through the
  * reader). */
 static void map_file(const line_reader *reader, file_map *map) {
+    map->guard = -1;
     struct stat st;
     if (reader->bytes_read != 0 || fstat(reader->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
         st.st_size <= 0 || (uintmax_t)st.st_size > SIZE_MAX)
@@ -188,6 +197,7 @@ static void map_file(const line_reader *reader, file_map *map) {
     madvise(bytes, (size_t)st.st_size, MADV_SEQUENTIAL);
     map->bytes = bytes;
     map->size = (size_t)st.st_size;
+    map->guard = map_guard_add(bytes, map->size, reader->path ? reader->path : "a file");
     if (map->size >= 3 && memcmp(map->bytes, "\xEF\xBB\xBF", 3) == 0) map->next = 3;
 }
 
@@ -386,8 +396,11 @@ int line_chunks_run(line_reader *readers, const char *const *paths, size_t reade
         buf_free(&slot->copy);
     }
     free(run.slots);
-    for (size_t f = 0; f < reader_count; f++)
-        if (run.maps[f].bytes) munmap((void *)run.maps[f].bytes, run.maps[f].size);
+    for (size_t f = 0; f < reader_count; f++) {
+        if (!run.maps[f].bytes) continue;
+        map_guard_remove(run.maps[f].guard);
+        munmap((void *)run.maps[f].bytes, run.maps[f].size);
+    }
     free(run.maps);
     pthread_cond_destroy(&run.worked_cond);
     pthread_cond_destroy(&run.filled_cond);

@@ -8,7 +8,9 @@
  * Regular files are mapped, not read: a chunk is a range of the mapping, its lines are
  * found by the worker, and its pages are dropped from the process once it is settled, so
  * memory stays bounded by the chunks in flight (a few per worker), whatever the size of
- * the files. Other files (pipes) are read through the line reader and copied into chunks.
+ * the files. A mapped file cut shorter during the run ends the process with a message
+ * naming it (util/map_guard.h) instead of a bare SIGBUS. Other files (pipes) are read
+ * through the line reader and copied into chunks.
  * Lines follow util/lines.h: LF or CRLF endings, a UTF-8 BOM skipped, a line longer than
  * the reader's max_line reported too_long and never read. */
 #ifndef BT_UTIL_LINE_CHUNKS_H

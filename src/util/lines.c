@@ -30,6 +30,7 @@ int lines_open(line_reader *reader, const char *path, size_t max_line, char *rea
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
     reader->fd = fd;
+    reader->path = path;
     reader->cap = LINES_BLOCK;
     reader->buf = xmalloc(reader->cap + 1);
     reader->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;

@@ -15,6 +15,8 @@
 
 typedef struct line_reader {
     int fd;                 /* owned; closed by lines_close */
+    const char *path;       /* what was opened, for messages (borrowed: the caller's
+                               string outlives the reader) */
     char *buf;              /* block buffer, owned */
     size_t cap;             /* its size */
     size_t start;           /* first unread byte in buf */

@@ -3,6 +3,7 @@
  * returns (numbers, offsets, lengths, bytes, too_long), in order, each once; the run's
  * memory does not hold an over-long line. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,11 +309,76 @@ TEST(a_settle_failure_stops_the_run_with_its_reason) {
     free(path);
 }
 
+/* work that cuts its file (ctx: the path) to nothing, then reads its lines' bytes. */
+static void work_truncating(void *ctx, void *worker, line_chunk *chunk) {
+    (void)worker;
+    if (truncate(ctx, 0) != 0) _exit(3);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < chunk->count; i++)
+        sum += checksum(chunk->data + chunk->lines[i].at, chunk->lines[i].len);
+    uint64_t *out = xreallocarray(chunk->output, 1, sizeof *out); /* reached only if the */
+    *out = sum;                                                  /* bytes could be read */
+    chunk->output = out;
+}
+
+/* settle that accepts every chunk. */
+static int settle_all(void *ctx, line_chunk *chunk, char *reason) {
+    (void)ctx;
+    (void)chunk;
+    (void)reason;
+    return 0;
+}
+
+TEST(a_file_cut_shorter_while_mapped_is_named_not_a_bare_sigbus) {
+    buf_t bytes = BUF_INIT;
+    for (unsigned i = 0; i < 200000; i++) buf_printf(&bytes, "line %u\n", i);
+    char *path = write_temp("cut", bytes.data, bytes.len);
+    char *err_path = write_temp("cut-stderr", "", 0);
+    buf_free(&bytes);
+    struct sigaction before, after;
+    sigaction(SIGBUS, NULL, &before);
+    pid_t child = fork();
+    if (child == 0) {
+        if (!freopen(err_path, "w", stderr)) _exit(4);
+        static const line_chunk_ops cutting_ops = {NULL, NULL, work_truncating, settle_all,
+                                                   output_free};
+        line_reader reader;
+        char reason[REASON_MAX] = "";
+        if (lines_open(&reader, path, 0, reason) != 0) _exit(5);
+        line_chunks_run(&reader, NULL, 1, 2, &cutting_ops, path, reason);
+        _exit(0); /* reached only when nothing faulted */
+    }
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK_INT(WEXITSTATUS(status), 1);
+    FILE *f = fopen(err_path, "rb");
+    char said[512] = "";
+    if (f) {
+        size_t n = fread(said, 1, sizeof said - 1, f);
+        said[n] = '\0';
+        fclose(f);
+    }
+    buf_t want = BUF_INIT;
+    buf_printf(&want, "batchtrace: error: %s: the file was cut shorter while it was being "
+                      "read; run again once nothing writes to it\n", path);
+    CHECK_STR(said, want.data);
+    buf_free(&want);
+    /* A run that ends puts the previous SIGBUS disposition back. */
+    sigaction(SIGBUS, NULL, &after);
+    CHECK(after.sa_handler == before.sa_handler);
+    unlink(path);
+    unlink(err_path);
+    free(path);
+    free(err_path);
+}
+
 int main(void) {
     RUN(small_files_with_every_kind_of_line_ending);
     RUN(many_chunks_of_mixed_lines_keep_numbers_and_offsets);
     RUN(over_long_lines_across_chunk_ends_are_reported_not_read);
     RUN(several_files_are_numbered_each_from_one);
     RUN(a_settle_failure_stops_the_run_with_its_reason);
+    RUN(a_file_cut_shorter_while_mapped_is_named_not_a_bare_sigbus);
     TEST_MAIN_END();
 }
