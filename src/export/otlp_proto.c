@@ -228,6 +228,25 @@ static void put_any_value(buf_t *out, const span_attr *attr, size_t string_len) 
     }
 }
 
+/* Write v as a varint at p, which has room for it; returns the byte after it. */
+static char *raw_varint(char *p, uint64_t v) {
+    while (v >= 0x80) {
+        *p++ = (char)((v & 0x7F) | 0x80);
+        v >>= 7;
+    }
+    *p++ = (char)v;
+    return p;
+}
+
+/* Write a length-delimited field of field number `field` holding len bytes at p, which
+ * has room for it (len_field_size); returns the byte after it. */
+static char *raw_len_field(char *p, unsigned field, const char *bytes, size_t len) {
+    p = raw_varint(p, ((uint64_t)field << 3) | WIRE_LEN);
+    p = raw_varint(p, len);
+    memcpy(p, bytes, len);
+    return p + len;
+}
+
 /* Append attr as a KeyValue message in field `field` of the enclosing message. */
 static void put_key_value(buf_t *out, unsigned field, const span_attr *attr) {
     size_t key_len = strlen(attr->key);
@@ -236,6 +255,20 @@ static void put_key_value(buf_t *out, unsigned field, const span_attr *attr) {
     size_t any_size = any_value_size(attr, &string_len);
     size_t kv_size = len_field_size(KEY_VALUE_KEY, key_repaired) +
                      len_field_size(KEY_VALUE_VALUE, any_size);
+    if (attr->type == ATTR_STRING && key_repaired == key_len && string_len == attr->s.len) {
+        /* The usual case, valid UTF-8 key and string: one reservation, then plain stores. */
+        buf_grow(out, len_field_size(field, kv_size));
+        char *p = out->data + out->len;
+        p = raw_varint(p, ((uint64_t)field << 3) | WIRE_LEN);
+        p = raw_varint(p, kv_size);
+        p = raw_len_field(p, KEY_VALUE_KEY, attr->key, key_len);
+        p = raw_varint(p, ((uint64_t)KEY_VALUE_VALUE << 3) | WIRE_LEN);
+        p = raw_varint(p, any_size);
+        p = raw_len_field(p, ANY_STRING, attr->s.ptr, attr->s.len);
+        out->len = (size_t)(p - out->data);
+        out->data[out->len] = '\0';
+        return;
+    }
     put_tag(out, field, WIRE_LEN);
     put_varint(out, kv_size);
     put_string_field(out, KEY_VALUE_KEY, attr->key, key_len, key_repaired);
