@@ -285,16 +285,26 @@ void jw_string(jw_t *w, bt_str s) {
 /* See writer.h. */
 void jw_cstring(jw_t *w, const char *s) { jw_string(w, str_c(s)); }
 
-/* Append the decimal digits of magnitude, after a '-' when negative. */
-static void put_decimal(buf_t *out, uint64_t magnitude, bool negative) {
-    char digits[21]; /* 20 digits of UINT64_MAX and a sign */
+/* Write the decimal digits of magnitude at out (room for 20); returns how many. */
+static size_t write_digits(char *out, uint64_t magnitude) {
+    char digits[20];
     char *p = digits + sizeof digits;
     do {
         *--p = (char)('0' + magnitude % 10);
         magnitude /= 10;
     } while (magnitude);
-    if (negative) *--p = '-';
-    buf_append(out, p, (size_t)(digits + sizeof digits - p));
+    size_t len = (size_t)(digits + sizeof digits - p);
+    memcpy(out, p, len);
+    return len;
+}
+
+/* Append the decimal digits of magnitude, after a '-' when negative. */
+static void put_decimal(buf_t *out, uint64_t magnitude, bool negative) {
+    char text[21]; /* a sign and the 20 digits of UINT64_MAX */
+    size_t len = 0;
+    if (negative) text[len++] = '-';
+    len += write_digits(text + len, magnitude);
+    buf_append(out, text, len);
 }
 
 /* See writer.h. */
@@ -311,6 +321,40 @@ void jw_uint(jw_t *w, uint64_t v) {
 
 /* See writer.h. The first of %.15g, %.16g, %.17g that reads back equal wins (%.17g always
  * does); -0.0 is written "-0". */
+/* Write v at text as "%.15g" would when v is the double nearest a decimal of at most six
+ * fraction digits and fifteen significant ones, in %g's fixed-point range (1e-4 to 1e15):
+ * the integer part, then the fewest fraction digits that give v back (so none ends in 0).
+ * Returns the length, or 0 when v is not such a number (the caller then uses printf). The
+ * parameters of requests (temperature 0.7, top_p 0.95, ...) are; printf costs thousands of
+ * instructions. */
+static int short_decimal(double v, char text[32]) {
+    static const double powers[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+    double magnitude = fabs(v);
+    if (!(magnitude >= 1e-4 && magnitude < 1e15)) return 0;
+    for (int digits = 0; digits <= 6; digits++) {
+        double scaled = magnitude * powers[digits];
+        if (scaled >= 1e15) return 0; /* more than fifteen significant digits */
+        uint64_t decimal = (uint64_t)llround(scaled);
+        if ((double)decimal / powers[digits] != magnitude) continue;
+        uint64_t unit = (uint64_t)powers[digits];
+        char *p = text;
+        if (v < 0) *p++ = '-';
+        p += write_digits(p, decimal / unit);
+        if (digits) {
+            *p++ = '.';
+            uint64_t fraction = decimal % unit;
+            for (int i = digits - 1; i >= 0; i--) {
+                p[i] = (char)('0' + fraction % 10);
+                fraction /= 10;
+            }
+            p += digits;
+        }
+        return (int)(p - text);
+    }
+    return 0;
+}
+
+/* See writer.h. */
 void jw_double(jw_t *w, double v) {
     if (!isfinite(v)) {
         jw_null(w);
@@ -318,10 +362,12 @@ void jw_double(jw_t *w, double v) {
     }
     begin_value(w);
     char text[32];
-    int len = 0;
-    for (int precision = 15; precision <= 17; precision++) {
-        len = snprintf(text, sizeof text, "%.*g", precision, v);
-        if (strtod(text, NULL) == v) break;
+    int len = short_decimal(v, text);
+    if (len == 0) { /* the shortest of 15, 16 and 17 significant digits that gives v back */
+        for (int precision = 15; precision <= 17; precision++) {
+            len = snprintf(text, sizeof text, "%.*g", precision, v);
+            if (strtod(text, NULL) == v) break;
+        }
     }
     buf_append(w->out, text, (size_t)len);
 }

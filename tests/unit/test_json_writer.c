@@ -109,6 +109,41 @@ TEST(doubles_are_shortest_round_trip) {
     CHECK_DOUBLE(-INFINITY, "null");
 }
 
+/* What jw_double wrote before its short-decimal path: the shortest of %.15g, %.16g and
+ * %.17g that reads back as v. */
+static void reference_double(double v, char text[32]) {
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(text, 32, "%.*g", precision, v);
+        if (strtod(text, NULL) == v) return;
+    }
+}
+
+TEST(short_decimals_are_written_as_printf_would) {
+    static const double fixed[] = {0.7, 0.95, 1, 2, 0.0001, 0.00010000000000000002, 9.9e-5,
+                                   1e-4 * 3, 0.000123, 123456.789012, 123456.7890123,
+                                   999999999999999, 1e15, 99999999999999.9, 0.1 + 0.2,
+                                   1.0 / 3.0, 4096, 1e14 + 0.5, 0.5, 2.675, 1.005, 1e-5};
+    char want[32];
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        for (int sign = 1; sign >= -1; sign -= 2) {
+            double v = sign * fixed[i];
+            reference_double(v, want);
+            CHECK_DOUBLE(v, want);
+        }
+    }
+    uint64_t state = 42;
+    for (int n = 0; n < 200000; n++) { /* decimals of 0 to 7 fraction digits, all magnitudes */
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        int digits = (int)(state >> 61);
+        uint64_t bound = n % 3 == 0 ? 1000 : n % 3 == 1 ? 10000000 : 1000000000000000u;
+        uint64_t mantissa = (state >> 11) % bound;
+        double v = (double)mantissa / pow(10, digits);
+        if (n & 1) v = -v;
+        reference_double(v, want);
+        CHECK_DOUBLE(v, want);
+    }
+}
+
 TEST(integers_are_exact) {
     buf_t out = BUF_INIT;
     jw_t w;
@@ -424,6 +459,7 @@ int main(void) {
     RUN(valid_utf8_passes_through_unchanged);
     RUN(invalid_utf8_bytes_become_replacement_characters);
     RUN(doubles_are_shortest_round_trip);
+    RUN(short_decimals_are_written_as_printf_would);
     RUN(integers_are_exact);
     RUN(commas_are_placed_per_depth);
     RUN(nesting_up_to_the_limit_works);
