@@ -118,6 +118,11 @@ measure() {
     local run start end seconds
     for ((run = 1; run <= runs; run++)); do
         [ "$check" = sink ] && curl -fsS -X POST "$sink_url/_bench/reset" >/dev/null
+        # Every run starts from the same state, untimed: no output file left by the run
+        # before (truncating 200 MB would be timed), and no dirty pages still being written
+        # back (the kernel's flusher would compete with the run for the two cores).
+        [[ "$check" == file:* ]] && rm -f "${check#file:}"
+        sync
         start=$EPOCHREALTIME
         if ! /usr/bin/time -f '%M %U %S' -o "$work_dir/usage" "$@" >"$work_dir/stdout" 2>"$work_dir/stderr"; then
             cat "$work_dir/stderr" >&2
