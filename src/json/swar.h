@@ -105,6 +105,20 @@ static inline unsigned swar_copy_find_special(char *dst, const char *src) {
 #endif
 }
 
+#ifdef __SSE2__
+/* Copy the 16 bytes at src to dst (any alignment, not overlapping) and return a mask with
+ * bit k set when byte k is a '"', a '\\', a control character (< 0x20) or non-ASCII (>= 0x80):
+ * exact, so a caller can visit every special byte of the chunk from one load. */
+static inline unsigned swar_copy_special_mask(char *dst, const char *src) {
+    __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)src);
+    _mm_storeu_si128((__m128i *)(void *)dst, bytes);
+    __m128i special = _mm_or_si128(_mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                                _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'))));
+    return (unsigned)_mm_movemask_epi8(special);
+}
+#endif
+
 /* Nonzero when a byte of word a or of word b may be a '"', a '\\', a control character
  * (< 0x20) or non-ASCII (>= 0x80); zero when none is. For checking short strings that fit
  * in two (possibly overlapping) words at once. */
