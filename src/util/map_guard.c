@@ -19,6 +19,7 @@ static const char *guard_path[GUARDS_MAX];
 static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER; /* add and remove */
 static int guards_in_use;                                      /* under guard_lock */
 static struct sigaction previous_action;                       /* before the first guard */
+static atomic_flag reporting = ATOMIC_FLAG_INIT;                /* a fault is being reported */
 
 /* Write text to stderr, as much as goes (async-signal-safe). */
 static void say(const char *text) {
@@ -39,6 +40,10 @@ static void on_sigbus(int sig, siginfo_t *info, void *context) {
     for (int i = 0; i < GUARDS_MAX; i++) {
         uintptr_t start = atomic_load(&guard_start[i]);
         if (start && address - start < guard_size[i]) {
+            /* Several threads may fault at once: the first reports and ends the process,
+             * the others wait for that (returning would only fault again). */
+            if (atomic_flag_test_and_set(&reporting))
+                for (;;) pause();
             say("batchtrace: error: ");
             say(guard_path[i]);
             say(": the file was cut shorter while it was being read; run again once "
