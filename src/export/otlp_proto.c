@@ -68,16 +68,20 @@ static size_t varint_size(uint64_t v) {
     return n;
 }
 
+/* Write v as a base-128 varint at p, which has room for it; returns the byte after it. */
+static char *raw_varint(char *p, uint64_t v) {
+    while (v >= 0x80) {
+        *p++ = (char)((v & 0x7F) | 0x80);
+        v >>= 7;
+    }
+    *p++ = (char)v;
+    return p;
+}
+
 /* Append v as a base-128 varint. */
 static void put_varint(buf_t *out, uint64_t v) {
     char bytes[VARINT_MAX];
-    size_t n = 0;
-    while (v >= 0x80) {
-        bytes[n++] = (char)((v & 0x7F) | 0x80);
-        v >>= 7;
-    }
-    bytes[n++] = (char)v;
-    buf_append(out, bytes, n);
+    buf_append(out, bytes, (size_t)(raw_varint(bytes, v) - bytes));
 }
 
 /* Append a field key (field number and wire type). */
@@ -226,16 +230,6 @@ static void put_any_value(buf_t *out, const span_attr *attr, size_t string_len) 
         }
         break;
     }
-}
-
-/* Write v as a varint at p, which has room for it; returns the byte after it. */
-static char *raw_varint(char *p, uint64_t v) {
-    while (v >= 0x80) {
-        *p++ = (char)((v & 0x7F) | 0x80);
-        v >>= 7;
-    }
-    *p++ = (char)v;
-    return p;
 }
 
 /* Write a length-delimited field of field number `field` holding len bytes at p, which
