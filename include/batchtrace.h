@@ -94,11 +94,16 @@ typedef struct batchtrace_collect_options {
                                           object (identities and the store lookup), or NULL */
     int force;                         /* non-zero: with a context, send again the spans an
                                           earlier collect of the batch sent */
+    int truncate_output;               /* file exporter: non-zero empties output_path at the
+                                          first write; 0 appends to it. Either way the file
+                                          is created only when there is a span to write, and
+                                          an output_path that is one of the files read is
+                                          refused (BATCHTRACE_EUSAGE) */
 } batchtrace_collect_options;
 
 #define BATCHTRACE_COLLECT_OPTIONS_INIT {BATCHTRACE_COLLECT_OPTIONS_VERSION, NULL, 0, NULL, NULL, \
     NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, NULL, 0, 0, NULL, 0, 0, \
-    0, NULL, NULL, NULL, 0}
+    0, NULL, NULL, NULL, 0, 0}
 
 /* One diagnostic kept in a summary. */
 typedef struct batchtrace_diagnostic {
@@ -226,10 +231,11 @@ typedef struct batchtrace_start_options {
     size_t max_line_bytes;             /* longest request record; 0: 256 MiB */
     batchtrace_diagnostic_fn on_diagnostic; /* may be NULL */
     void *callback_ctx;
+    int truncate_output;               /* as in batchtrace_collect_options */
 } batchtrace_start_options;
 
 #define BATCHTRACE_START_OPTIONS_INIT {BATCHTRACE_START_OPTIONS_VERSION, NULL, NULL, NULL, \
-    NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL}
+    NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0}
 
 /* What a start did. Owned by the library: release with batchtrace_start_summary_free. */
 typedef struct batchtrace_start_summary {

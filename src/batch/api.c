@@ -181,6 +181,7 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
     memset(&resource, 0, sizeof resource);
     exporter_t *exporter = NULL;
     const convention **conventions = NULL; /* linkage, genai, then the named ones; owned */
+    export_input_file *inputs = NULL;      /* the files the output must not be; owned */
     int rc;
 
     if (configure(options, &config, reason) != 0 ||
@@ -196,7 +197,18 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
     export_request request = {options->exporter, options->output_path, options->endpoint,
                               options->protocol, options->store, options->max_request_bytes,
                               options->max_in_flight, options->export_timeout,
-                              options->braintrust_parent, export_notice, &owner->diags, false};
+                              options->braintrust_parent, export_notice, &owner->diags, false,
+                              false, NULL, 0};
+    /* The output may be none of the files read. */
+    size_t results_count = options->results_paths ? options->results_count : 0;
+    inputs = xcalloc(results_count + 2, sizeof *inputs);
+    for (size_t i = 0; i < results_count; i++)
+        inputs[request.input_count++] =
+            (export_input_file){"the results file", "--results", options->results_paths[i]};
+    inputs[request.input_count++] = (export_input_file){"the input file", "--input", options->input_path};
+    inputs[request.input_count++] = (export_input_file){"the batch file", "--batch", options->batch_path};
+    request.inputs = inputs;
+    request.truncate_output = options->truncate_output != 0;
     int usage_error = 0;
     exporter = export_select(&request, &resource, &owner->destination, &usage_error, reason);
     if (!exporter) {
@@ -226,6 +238,7 @@ done:
     exporter_free(exporter);
     resource_free(&resource);
     free(conventions);
+    free(inputs);
     if (rc != BATCHTRACE_OK) owner->outcome.exit_code = owner->public.exit_code;
     owner->public.max_attribute_bytes = config.max_attribute_bytes;
     publish(owner);

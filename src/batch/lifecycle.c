@@ -128,7 +128,12 @@ int batchtrace_start(batchtrace_start_summary **out, const batchtrace_start_opti
     export_request request = {options->exporter, options->output_path, options->endpoint,
                               options->protocol, options->store, options->max_request_bytes,
                               options->max_in_flight, options->export_timeout,
-                              options->braintrust_parent, start_notice, &owner->diags, false};
+                              options->braintrust_parent, start_notice, &owner->diags, false,
+                              false, NULL, 0};
+    export_input_file input = {"the input file", "--input", options->input_path};
+    request.inputs = &input;
+    request.input_count = 1;
+    request.truncate_output = options->truncate_output != 0;
     config.export_request = &request;
     config.resource = &resource;
     config.diags = &owner->diags;

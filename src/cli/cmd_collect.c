@@ -71,6 +71,7 @@ int cmd_collect(int argc, char **argv) {
     options.trace_id = config.trace_id;
     options.exporter = config.exporter;
     options.output_path = config.output_path;
+    options.truncate_output = config.truncate;
     options.endpoint = config.endpoint;
     options.protocol = config.protocol;
     options.no_content = config.no_content;

@@ -73,6 +73,7 @@ int cmd_start(int argc, char **argv) {
     options.store = config.store;
     options.exporter = config.exporter;
     options.output_path = config.output_path;
+    options.truncate_output = config.truncate;
     options.endpoint = config.endpoint;
     options.protocol = config.protocol;
     options.max_request_bytes = limits.max_request_bytes;

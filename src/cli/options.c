@@ -44,7 +44,10 @@ static const cli_option options[] = {
     {"exporter", "NAME", CMD_COLLECT | CMD_START, OPT_STRING, AT(exporter),
      "otlp, file or console (default: otlp when an endpoint is set, else file)"},
     {"output", "FILE", CMD_COLLECT | CMD_START, OPT_STRING, AT(output_path),
-     "file exporter: where to write (default: ./batchtrace-spans.jsonl)"},
+     "file exporter: the file spans are appended to (default: ./batchtrace-spans.jsonl); "
+     "created at the first span, never one of the input files"},
+    {"truncate", NULL, CMD_COLLECT | CMD_START, OPT_FLAG, AT(truncate),
+     "file exporter: empty the --output file at the first span instead of appending"},
     {"endpoint", "URL", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(endpoint),
      "OTLP/HTTP base URL, /v1/traces is appended (default: $OTEL_EXPORTER_OTLP_ENDPOINT)"},
     {"protocol", "NAME", CMD_COLLECT | CMD_START, OPT_STRING, AT(protocol),

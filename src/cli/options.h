@@ -44,6 +44,7 @@ typedef struct cli_config {
     bool no_keep_inputs;           /* --no-keep-inputs */
     bool force;                    /* --force */
     bool no_content;               /* --no-content */
+    bool truncate;                 /* --truncate */
     bool json;                     /* --json */
     bool quiet;                    /* --quiet */
     bool help;                     /* --help */

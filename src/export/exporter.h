@@ -5,6 +5,7 @@
 #ifndef BT_EXPORT_EXPORTER_H
 #define BT_EXPORT_EXPORTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,9 +66,12 @@ typedef struct export_details {
                                      borrowed from the exporter */
 } export_details;
 
-/* A file exporter writing OTLP/JSON lines (one ExportTraceServiceRequest per line, up to
- * 4096 spans or 1 MiB each) to path, truncating it. NULL with reason on failure. */
-exporter_t *exporter_file_new(const char *path, const span_resource *resource, char *reason);
+/* A file exporter appending OTLP/JSON lines (one ExportTraceServiceRequest per line, up to
+ * 4096 spans or 1 MiB each) to path, which it creates (or, with truncate, empties) only
+ * when the first request is written; lines of processes appending at once never mix.
+ * NULL with reason when path cannot be written. */
+exporter_t *exporter_file_new(const char *path, bool truncate, const span_resource *resource,
+                              char *reason);
 /* A console exporter writing one readable line per span to out (borrowed). */
 exporter_t *exporter_console_new(FILE *out, const span_resource *resource);
 /* An OTLP/HTTP exporter. Requests are sent as they fill (up to 4096 spans or

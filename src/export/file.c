@@ -1,12 +1,22 @@
 /* The file transport: OTLP/JSON lines, one ExportTraceServiceRequest per line, as the
  * OpenTelemetry file exporter writes them (readable by the Collector's otlpjsonfile
- * receiver). Each request goes out with one writev(2) of the request and its newline, so
- * output is never split into small writes; every error is reported, none is ignored. */
+ * receiver). The file is appended to (O_APPEND), so every run's spans stay in it, and it
+ * is opened (created) only when the first request is written: a run that exports nothing
+ * or fails early leaves no file behind. With truncate, that first open empties it.
+ *
+ * Several processes may append to one file at once: each request goes out as one
+ * writev(2) of the request and its newline, under an exclusive flock(2) of the file, so
+ * no line is ever interleaved with another process's (O_APPEND alone makes one write
+ * atomic on a local file; the lock also covers the writes that finish a short write, and
+ * the newline added after a partial line an earlier run left). Every error is reported,
+ * none is ignored. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -15,7 +25,9 @@
 
 typedef struct file_state {
     char *path;                      /* the output path, for messages; owned */
-    int fd;                          /* open for writing, -1 once closed */
+    int fd;                          /* open for appending; -1 until the first request and
+                                        once closed */
+    bool truncate;                   /* empty the file when it is first opened */
     char broken[REASON_MAX];         /* the write error that ended output ("" until one) */
 } file_state;
 
@@ -49,15 +61,59 @@ static int write_line(int fd, const char *bytes, size_t len) {
     return 0;
 }
 
-/* Deliver one request as one line. After a failed write the file may end in a partial
- * line, so every later request fails too, with the first error. */
+/* True when the regular file behind fd is not empty and does not end in a newline (an
+ * earlier run stopped mid-line, e.g. on a full disk). Call it holding the lock. */
+static bool ends_mid_line(int fd) {
+    struct stat info;
+    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_size == 0) return false;
+    char last;
+    return pread(fd, &last, 1, info.st_size - 1) == 1 && last != '\n';
+}
+
+/* Open the file for appending (creating it; emptying it when asked): for reading too, so
+ * ends_mid_line can look at the last byte, else (a file we may only write) write-only.
+ * 0, or -1 with errno set. */
+static int open_output(file_state *state) {
+    int flags = O_CREAT | O_APPEND | O_CLOEXEC | (state->truncate ? O_TRUNC : 0);
+    int fd;
+    do {
+        fd = open(state->path, flags | O_RDWR, 0644);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0 && errno == EACCES) {
+        do {
+            fd = open(state->path, flags | O_WRONLY, 0644);
+        } while (fd < 0 && errno == EINTR);
+    }
+    if (fd < 0) return -1;
+    state->fd = fd;
+    return 0;
+}
+
+/* Deliver one request as one line, appended under the file's lock (see the header). After
+ * a failed write the file may end in a partial line, so every later request fails too,
+ * with the first error. */
 static int file_deliver(void *opaque, bt_str request, buf_t *storage, size_t span_count,
                         char *reason) {
     (void)storage; /* written from where it is */
+    (void)span_count;
     file_state *state = opaque;
     if (state->broken[0]) return fail(reason, "%s", state->broken);
-    if (write_line(state->fd, request.ptr, request.len) != 0) {
-        fail(state->broken, "write %s: %s", state->path, strerror(errno));
+    if (state->fd < 0 && open_output(state) != 0) {
+        fail(state->broken, "cannot open %s: %s", state->path, strerror(errno));
+        return fail(reason, "%s", state->broken);
+    }
+    /* A file system without flock (some network ones) still gets O_APPEND's atomic write. */
+    int locked;
+    do {
+        locked = flock(state->fd, LOCK_EX);
+    } while (locked != 0 && errno == EINTR);
+    int rc = 0;
+    if (ends_mid_line(state->fd) && write_all(state->fd, "\n", 1) != 0) rc = -1;
+    if (rc == 0) rc = write_line(state->fd, request.ptr, request.len);
+    int saved_errno = errno;
+    if (locked == 0) flock(state->fd, LOCK_UN);
+    if (rc != 0) {
+        fail(state->broken, "write %s: %s", state->path, strerror(saved_errno));
         return fail(reason, "%s", state->broken);
     }
     return 0;
@@ -89,15 +145,34 @@ static const exporter_ops file_ops = {
     .free = file_free,
 };
 
-/* See exporter.h: opens (truncating) path now, so a bad path fails before any work. */
-exporter_t *exporter_file_new(const char *path, const span_resource *resource, char *reason) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        fail(reason, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
+/* Whether path could be opened for appending, without creating or changing anything:
+ * an existing file must be writable (and no directory), an absent one needs a writable
+ * directory. 0, or -1 with reason. */
+static int check_writable(const char *path, char *reason) {
+    struct stat info;
+    if (stat(path, &info) == 0) {
+        if (S_ISDIR(info.st_mode)) return fail(reason, "cannot open %s: Is a directory", path);
+        if (access(path, W_OK) != 0)
+            return fail(reason, "cannot open %s: %s", path, strerror(errno));
+        return 0;
     }
+    if (errno != ENOENT) return fail(reason, "cannot open %s: %s", path, strerror(errno));
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    int rc = access(dir, W_OK | X_OK) == 0 ? 0 : -1;
+    if (rc != 0) fail(reason, "cannot open %s: %s", path, strerror(errno));
+    free(dir);
+    return rc;
+}
+
+/* See exporter.h: checks now that path can be written, so a bad path fails before any
+ * work; opens it at the first request. */
+exporter_t *exporter_file_new(const char *path, bool truncate, const span_resource *resource,
+                              char *reason) {
+    if (check_writable(path, reason) != 0) return NULL;
     file_state *state = xcalloc(1, sizeof *state);
     state->path = xstrdup(path);
-    state->fd = fd;
+    state->fd = -1;
+    state->truncate = truncate;
     return exporter_create(&file_ops, state, EXPORT_ENCODING_JSON, resource);
 }

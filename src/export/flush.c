@@ -100,7 +100,8 @@ int flush_run(batchtrace_flush_summary **out, const batchtrace_flush_options *op
     export_request request = {"otlp", NULL, options->endpoint, NULL, options->store,
                               options->max_request_bytes, options->max_in_flight,
                               options->export_timeout, options->braintrust_parent,
-                              notice_to_diagnostic, (void *)options, true};
+                              notice_to_diagnostic, (void *)options, true,
+                              false, NULL, 0};
     int usage_error = 0;
     if (export_otlp_settings(&request, &settings, &usage_error, reason) != 0) {
         summary->exit_code = usage_error ? BATCHTRACE_EXIT_USAGE : BATCHTRACE_EXIT_FATAL;

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "export/http.h"
 #include "store/store.h"
@@ -300,6 +301,26 @@ void otlp_settings_free(otlp_settings *settings) {
     memset(settings, 0, sizeof *settings);
 }
 
+/* Refuse an output path that is the same file (device and inode, so hard links, symbolic
+ * links and other spellings count) as one of the run's inputs: the file exporter would
+ * write into the user's data. Paths that do not exist (yet) cannot be the same. 0, or -1
+ * with reason. */
+static int check_output_is_no_input(const export_request *request, const char *output,
+                                    char *reason) {
+    struct stat out_info;
+    if (stat(output, &out_info) != 0) return 0;
+    for (size_t i = 0; i < request->input_count; i++) {
+        const export_input_file *input = &request->inputs[i];
+        struct stat in_info;
+        if (!input->path || stat(input->path, &in_info) != 0) continue;
+        if (in_info.st_dev != out_info.st_dev || in_info.st_ino != out_info.st_ino) continue;
+        return fail(reason, "the output file %s is %s %s (%s): spans written there would "
+                            "destroy it; give --output another file",
+                    output, input->role, input->path, input->option);
+    }
+    return 0;
+}
+
 /* See select.h. */
 exporter_t *export_select(const export_request *request, const span_resource *resource,
                           char **destination, int *usage_error, char *reason) {
@@ -321,7 +342,11 @@ exporter_t *export_select(const export_request *request, const span_resource *re
     exporter_t *exporter = NULL;
     if (strcmp(kind, "file") == 0) {
         const char *path = request->output_path ? request->output_path : DEFAULT_OUTPUT;
-        exporter = exporter_file_new(path, resource, reason);
+        if (check_output_is_no_input(request, path, reason) != 0) {
+            *usage_error = 1;
+            return NULL;
+        }
+        exporter = exporter_file_new(path, request->truncate_output, resource, reason);
         buf_t where = BUF_INIT;
         buf_printf(&where, "OTLP/JSON lines in %s", path);
         *destination = buf_detach(&where);

@@ -14,6 +14,13 @@
 /* Most --max-in-flight. */
 #define EXPORT_MAX_IN_FLIGHT 64
 
+/* A file the run reads, which the file exporter must never write into. */
+typedef struct export_input_file {
+    const char *role;              /* what it is, for the message ("the results file") */
+    const char *option;            /* the option that named it ("--results") */
+    const char *path;
+} export_input_file;
+
 /* What the caller asked for; NULL (or 0) fields fall back to the environment, then
  * defaults. */
 typedef struct export_request {
@@ -30,12 +37,18 @@ typedef struct export_request {
     void *notice_ctx;
     bool parent_optional;          /* the preset may go without a parent (flush: each
                                       spooled request keeps its own) */
+    bool truncate_output;          /* file exporter: empty the file at the first write
+                                      rather than append to it */
+    const export_input_file *inputs; /* files the output must not be (same device and
+                                      inode); may be NULL */
+    size_t input_count;
 } export_request;
 
 /* Build the exporter. *destination gets a malloc'd description for a person ("OTLP/JSON
  * lines in ./batchtrace-spans.jsonl", "http://...:4318/v1/traces (http/protobuf)"), never
  * with a credential. NULL with reason on failure; *usage_error is set when the fault is in
- * the options or the environment. */
+ * the options or the environment (an output file that is one of request->inputs, by
+ * device and inode, is one: nothing is written). */
 exporter_t *export_select(const export_request *request, const span_resource *resource,
                           char **destination, int *usage_error, char *reason);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "export/exporter.h"
@@ -92,7 +93,7 @@ TEST(spans_fill_requests_up_to_the_span_limit) {
     span_resource resource;
     char reason[REASON_MAX] = "";
     resource_build(&resource, "svc", NULL, reason);
-    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    exporter_t *exporter = exporter_file_new(path, false, &resource, reason);
     CHECK(exporter != NULL);
     if (!exporter) goto done;
     arena_t arena = ARENA_INIT;
@@ -127,7 +128,7 @@ TEST(requests_stay_within_one_mebibyte_of_spans_and_a_huge_span_goes_alone) {
     span_resource resource;
     char reason[REASON_MAX] = "";
     resource_build(&resource, "svc", NULL, reason);
-    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    exporter_t *exporter = exporter_file_new(path, false, &resource, reason);
     CHECK(exporter != NULL);
     if (!exporter) goto done;
     size_t big_len = 2 * 1024 * 1024;
@@ -171,7 +172,7 @@ TEST(spans_are_copied_and_keep_their_order_through_the_encoding_thread) {
     span_resource resource;
     char reason[REASON_MAX] = "";
     resource_build(&resource, "svc", NULL, reason);
-    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    exporter_t *exporter = exporter_file_new(path, false, &resource, reason);
     CHECK(exporter != NULL);
     if (!exporter) goto done;
     arena_t arena = ARENA_INIT;
@@ -225,7 +226,7 @@ TEST(freeing_without_finish_stops_the_encoding_thread) {
     span_resource resource;
     char reason[REASON_MAX] = "";
     resource_build(&resource, "svc", NULL, reason);
-    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    exporter_t *exporter = exporter_file_new(path, false, &resource, reason);
     CHECK(exporter != NULL);
     if (exporter) {
         arena_t arena = ARENA_INIT;
@@ -246,23 +247,111 @@ TEST(freeing_without_finish_stops_the_encoding_thread) {
     free(path);
 }
 
-TEST(empty_run_writes_an_empty_file) {
+TEST(empty_run_creates_no_file) {
     char *path = temp_path("empty.jsonl");
+    unlink(path);
     span_resource resource;
     char reason[REASON_MAX] = "";
     resource_build(&resource, "svc", NULL, reason);
-    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    exporter_t *exporter = exporter_file_new(path, true, &resource, reason);
     CHECK(exporter != NULL);
     if (exporter) {
         export_report report;
         CHECK_INT(exporter_finish(exporter, &report, reason), 0);
         CHECK_INT(report.spans_exported, 0);
         exporter_free(exporter);
-        size_t len = 99;
-        free(read_file(path, &len));
-        CHECK_INT(len, 0);
+        CHECK(access(path, F_OK) != 0);
     }
     resource_free(&resource);
+    unlink(path);
+    free(path);
+}
+
+/* Export count spans (ids from first) to path through a new file exporter. */
+static void export_spans(const char *path, bool truncate, unsigned first, unsigned count) {
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    exporter_t *exporter = exporter_file_new(path, truncate, &resource, reason);
+    CHECK(exporter != NULL);
+    if (exporter) {
+        arena_t arena = ARENA_INIT;
+        for (unsigned i = first; i < first + count; i++) {
+            span_t span;
+            make_span(&span, &arena, i, NULL, 0);
+            CHECK_INT(exporter_add(exporter, &span, reason), 0);
+            arena_reset(&arena);
+        }
+        arena_free(&arena);
+        export_report report;
+        CHECK_INT(exporter_finish(exporter, &report, reason), 0);
+        CHECK_INT(report.spans_exported, count);
+        exporter_free(exporter);
+    }
+    resource_free(&resource);
+}
+
+TEST(runs_append_and_truncate_empties_at_the_first_write) {
+    char *path = temp_path("append.jsonl");
+    unlink(path);
+    export_spans(path, false, 0, 3);
+    export_spans(path, false, 3, 2);
+    int spans[8] = {0};
+    CHECK_INT(count_spans_per_line(path, spans, 8), 2);
+    CHECK_INT(spans[0], 3);
+    CHECK_INT(spans[1], 2);
+    export_spans(path, true, 5, 4);
+    CHECK_INT(count_spans_per_line(path, spans, 8), 1);
+    CHECK_INT(spans[0], 4);
+    unlink(path);
+    free(path);
+}
+
+TEST(a_partial_line_left_by_an_earlier_run_is_ended_before_appending) {
+    char *path = temp_path("partial.jsonl");
+    FILE *out = fopen(path, "w");
+    CHECK(out != NULL);
+    if (!out) goto done;
+    fputs("{\"resourceSpans\":[", out); /* a run cut short on a full disk */
+    fclose(out);
+    export_spans(path, false, 0, 2);
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    const char *second = strchr(text, '\n');
+    CHECK(second != NULL && strncmp(text, "{\"resourceSpans\":[\n", 19) == 0);
+    /* the line after the cut one is whole */
+    CHECK(second != NULL && strncmp(second + 1, "{\"resourceSpans\"", 16) == 0);
+    CHECK(len > 0 && text[len - 1] == '\n');
+    free(text);
+done:
+    unlink(path);
+    free(path);
+}
+
+TEST(two_processes_appending_at_once_never_mix_lines) {
+    char *path = temp_path("concurrent.jsonl");
+    unlink(path);
+    enum { WRITERS = 3, ROUNDS = 40 };
+    pid_t children[WRITERS];
+    for (int w = 0; w < WRITERS; w++) {
+        children[w] = fork();
+        if (children[w] == 0) {
+            /* Requests of 4096 spans, about 1 MiB: far beyond what one pipe or page holds. */
+            for (int round = 0; round < ROUNDS / 10; round++)
+                export_spans(path, false, (unsigned)(w * 100000 + round * 10000),
+                             EXPORT_CHUNK_MAX_SPANS + 100);
+            _exit(test_failures_in_current ? 1 : 0);
+        }
+        CHECK(children[w] > 0);
+    }
+    for (int w = 0; w < WRITERS; w++) {
+        int status = 0;
+        if (children[w] > 0) waitpid(children[w], &status, 0);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    int spans[64] = {0};
+    /* each writer's run is two requests: 4096 spans and 100 */
+    CHECK_INT(count_spans_per_line(path, spans, 64), WRITERS * (ROUNDS / 10) * 2);
     unlink(path);
     free(path);
 }
@@ -271,7 +360,7 @@ TEST(writing_to_a_full_device_fails_with_the_reason) {
     span_resource resource;
     char reason[REASON_MAX] = "";
     resource_build(&resource, "svc", NULL, reason);
-    exporter_t *exporter = exporter_file_new("/dev/full", &resource, reason);
+    exporter_t *exporter = exporter_file_new("/dev/full", false, &resource, reason);
     CHECK(exporter != NULL);
     if (exporter) {
         arena_t arena = ARENA_INIT;
@@ -304,7 +393,7 @@ TEST(unopenable_path_fails_with_the_reason) {
     char reason[REASON_MAX] = "";
     resource_build(&resource, "svc", NULL, reason);
     char *path = temp_path("no-such-dir/spans.jsonl");
-    exporter_t *exporter = exporter_file_new(path, &resource, reason);
+    exporter_t *exporter = exporter_file_new(path, false, &resource, reason);
     CHECK(exporter == NULL);
     buf_t expected = BUF_INIT;
     buf_printf(&expected, "cannot open %s: No such file or directory", path);
@@ -375,7 +464,10 @@ done:
 int main(void) {
     RUN(spans_fill_requests_up_to_the_span_limit);
     RUN(requests_stay_within_one_mebibyte_of_spans_and_a_huge_span_goes_alone);
-    RUN(empty_run_writes_an_empty_file);
+    RUN(empty_run_creates_no_file);
+    RUN(runs_append_and_truncate_empties_at_the_first_write);
+    RUN(a_partial_line_left_by_an_earlier_run_is_ended_before_appending);
+    RUN(two_processes_appending_at_once_never_mix_lines);
     RUN(spans_are_copied_and_keep_their_order_through_the_encoding_thread);
     RUN(freeing_without_finish_stops_the_encoding_thread);
     RUN(writing_to_a_full_device_fails_with_the_reason);
