@@ -24,6 +24,7 @@
 #include "export/exporter_internal.h"
 #include "export/otlp_response.h"
 #include "export/retry.h"
+#include "export/url.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -117,21 +118,6 @@ static void notice(const otlp_sender *s, const char *fmt, ...) {
 static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
 
 /* See http.h. */
-char *http_hide_credentials(const char *url) {
-    const char *scheme_end = strstr(url, "://");
-    if (!scheme_end) return xstrdup(url);
-    const char *host = scheme_end + 3;
-    size_t authority_len = strcspn(host, "/?#");
-    const char *at = memchr(host, '@', authority_len);
-    if (!at) return xstrdup(url);
-    buf_t shown = BUF_INIT;
-    buf_append(&shown, url, (size_t)(host - url));
-    buf_puts(&shown, "***@");
-    buf_puts(&shown, at + 1);
-    return buf_detach(&shown);
-}
-
-/* See http.h. */
 int http_check_header_line(const char *line, size_t index, char *reason) {
     const char *colon = strchr(line, ':');
     if (!colon || colon == line)
@@ -191,7 +177,7 @@ otlp_sender *otlp_sender_new(const otlp_config *config, char *reason) {
         return NULL;
     }
     s->url = xstrdup(config->traces_url);
-    s->shown_url = http_hide_credentials(config->traces_url);
+    s->shown_url = url_redact(config->traces_url);
     s->header_lines = xcalloc(header_count + 1, sizeof *s->header_lines);
     for (size_t i = 0; i < header_count; i++) s->header_lines[i] = xstrdup(config->headers[i]);
     s->header_count = header_count;
@@ -468,11 +454,19 @@ static void attempt_done(otlp_sender *s, otlp_job *job, CURLcode result) {
         char message[OTLP_MESSAGE_MAX];
         otlp_error_message(job->response.data, job->response.len, content_type, message,
                            sizeof message);
-        if (message[0]) fail(what, "POST %s: HTTP %ld: %s", s->shown_url, status, message);
+        /* The server's message may quote the URL too. */
+        buf_t words = BUF_INIT;
+        url_scrub(s->url, message, "(a message that quotes the URL; not shown)", &words);
+        if (message[0]) fail(what, "POST %s: HTTP %ld: %s", s->shown_url, status, buf_cstr(&words));
         else fail(what, "POST %s: HTTP %ld", s->shown_url, status);
+        buf_free(&words);
     } else {
-        fail(what, "POST %s: %s", s->shown_url,
-             job->curl_error[0] ? job->curl_error : curl_easy_strerror(result));
+        /* libcurl's words may quote the URL or a part of it: never a secret of it. */
+        buf_t words = BUF_INIT;
+        url_scrub(s->url, job->curl_error[0] ? job->curl_error : curl_easy_strerror(result),
+                  curl_easy_strerror(result), &words);
+        fail(what, "POST %s: %s", s->shown_url, buf_cstr(&words));
+        buf_free(&words);
     }
     end_transfer(s, job);
 

@@ -59,8 +59,6 @@ const char *otlp_sender_first_failure(const otlp_sender *sender);
 /* Check that line looks like "Name: value" with no line break. 0, or -1 with a reason that
  * gives the header's position (index + 1) only: its name may be a secret too. */
 int http_check_header_line(const char *line, size_t index, char *reason);
-/* A copy of url (malloc'd) with a user:password@ part replaced by "***@". */
-char *http_hide_credentials(const char *url);
 /* Release the sender (NULL-safe); drain it first, or requests under way are dropped. */
 void otlp_sender_free(otlp_sender *sender);
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "export/http.h"
+#include "export/url.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -118,11 +119,7 @@ static char *traces_url(const export_request *request) {
         base = env("OTEL_EXPORTER_OTLP_ENDPOINT");
     }
     if (!base) return NULL;
-    buf_t url = BUF_INIT;
-    buf_puts(&url, base);
-    while (url.len && url.data[url.len - 1] == '/') url.data[--url.len] = '\0';
-    buf_puts(&url, "/v1/traces");
-    return buf_detach(&url);
+    return url_append_path(base, "/v1/traces");
 }
 
 /* True for a byte that may not appear in a header value. */
@@ -174,11 +171,7 @@ static int braintrust_settings(const export_request *request, otlp_settings *out
                             "experiment_id:ID (or BRAINTRUST_PARENT)");
     if (parent && check_braintrust_parent(parent, source, reason) != 0) return -1;
     const char *api_url = env("BRAINTRUST_API_URL");
-    buf_t url = BUF_INIT;
-    buf_puts(&url, api_url ? api_url : BRAINTRUST_DEFAULT_API_URL);
-    while (url.len && url.data[url.len - 1] == '/') url.data[--url.len] = '\0';
-    buf_puts(&url, "/otel/v1/traces");
-    out->url = buf_detach(&url);
+    out->url = url_append_path(api_url ? api_url : BRAINTRUST_DEFAULT_API_URL, "/otel/v1/traces");
     buf_t line = BUF_INIT;
     buf_printf(&line, "Authorization: Bearer %s", key);
     out->headers = push_header(out->headers, header_count, buf_detach(&line));
@@ -276,7 +269,7 @@ int export_otlp_settings(const export_request *request, otlp_settings *out, int 
     config->on_notice = request->on_notice;
     config->notice_ctx = request->notice_ctx;
 
-    char *shown = http_hide_credentials(out->url);
+    char *shown = url_redact(out->url);
     buf_t where = BUF_INIT;
     buf_printf(&where, "%s (%s%s", shown, protocol, config->gzip ? ", gzip" : "");
     if (preset && out->braintrust_parent)

@@ -364,6 +364,20 @@ int store_spool_delete(store_t *store, int64_t id, char *reason) {
                        "cannot delete a delivered request", reason);
 }
 
+/* See store.h: the new rows and the deletion in one BEGIN IMMEDIATE transaction. */
+int store_spool_replace(store_t *store, int64_t id, spool_chunk *chunks, size_t count,
+                        char *reason) {
+    if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the spool", reason) != 0) return -1;
+    for (size_t i = 0; i < count; i++)
+        if (store_spool_put(store, &chunks[i], reason) != 0) goto failed;
+    if (store_spool_delete(store, id, reason) != 0) goto failed;
+    if (exec_sql(store, "COMMIT", "cannot replace a spooled request", reason) != 0) goto failed;
+    return 0;
+failed:
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 /* See store.h. */
 int store_spool_release(store_t *store, int64_t id, const char *why, char *reason) {
     return exec_on_row(store,

@@ -72,6 +72,11 @@ int store_spool_claim(store_t *store, int64_t after_id, int64_t lease_ms, spool_
                       char *reason);
 /* Delete a chunk the server accepted. 0, or -1 with reason. */
 int store_spool_delete(store_t *store, int64_t id, char *reason);
+/* Replace the claimed chunk id by chunks (the parts of it that were not delivered, each
+ * chunk's id set) in one transaction: all of it or nothing. With count 0 it is a delete.
+ * 0, or -1 with reason (then the chunk stays as it was). */
+int store_spool_replace(store_t *store, int64_t id, spool_chunk *chunks, size_t count,
+                        char *reason);
 /* Give back a claimed chunk that could not be delivered, noting why; it stays spooled.
  * 0, or -1 with reason. */
 int store_spool_release(store_t *store, int64_t id, const char *why, char *reason);

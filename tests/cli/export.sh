@@ -349,6 +349,27 @@ EXTRA_ENV=(OTEL_EXPORTER_OTLP_HEADERS="x-secret-name=line%0Abreak")
 collect "$SMALL" --endpoint "$SINK"
 check line_break_is_a_usage_error '[ "$code" = 2 ] && [[ "$err" == *"OTLP header 1 contains a line break"* && "$err" != *x-secret-name* ]]'
 
+# ---- secrets in the endpoint URL: userinfo and query values are never shown or spooled ----
+begin secrets
+for endpoint in "http://user:top/SECRET@127.0.0.1:1" "http://user:p@SECRET@127.0.0.1:1" \
+                "http://u:SECRET@127.0.0.1:1/?key=SECRET2" "$DOWN?key=SECRET3"; do
+    rm -f "$W/state.db"*
+    collect "$SMALL" --endpoint "$endpoint" --export-timeout 0.3
+    check "spooled_${endpoint//[^a-z0-9]/_}" '[ "$code" = 5 ] && [ "$(spool)" = "1|6" ]'
+    check "secret_nowhere_${endpoint//[^a-z0-9]/_}" '[[ "$out$err$(sqlite3 "$W/state.db" .dump)" != *SECRET* && "$out$err" != *top/* ]]'
+    flush --endpoint "$endpoint" --export-timeout 0.3
+    check "flush_secret_nowhere_${endpoint//[^a-z0-9]/_}" '[ "$code" = 5 ] && [[ "$out$err$(sqlite3 "$W/state.db" .dump)" != *SECRET* ]]'
+done
+check shown_form '[ "$(summary destination)" = "\"$DOWN/v1/traces?key=<redacted> (http/protobuf)\"" ]'
+check spool_destination '[ "$(sqlite3 "$W/state.db" "SELECT destination FROM spool")" = "$DOWN/v1/traces?key=<redacted>" ]'
+collect "$SMALL" --endpoint "$SINK/?key=SECRET4"
+check path_before_query '[ "$code" = 0 ] && [ "$(node "$ASSERT" requests "$W/received" | cut -d" " -f6)" = "/v1/traces?key=SECRET4" ]'
+check query_value_hidden '[[ "$out$err" != *SECRET4* && "$(summary destination)" == *"/v1/traces?key=<redacted> (http/protobuf)"* ]]'
+EXTRA_ENV=(BRAINTRUST_API_KEY=k BRAINTRUST_API_URL="http://bt:SECRET5@127.0.0.1:1")
+collect "$SMALL" --braintrust-parent project_name:x --export-timeout 0.3
+check braintrust_url_hidden '[ "$code" = 5 ] && [[ "$out$err$(sqlite3 "$W/state.db" .dump)" != *SECRET5* && "$err" == *"http://<redacted>@127.0.0.1:1/otel/v1/traces"* ]]'
+EXTRA_ENV=()
+
 # ---- settings: usage errors (exit 2) with the reason ----
 begin usage
 collect "$SMALL" --endpoint "$SINK" --max-request-bytes 100

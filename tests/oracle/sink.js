@@ -222,7 +222,8 @@ function handleExport(req, raw, res) {
     return;
   }
   // /otel/v1/traces is where Braintrust's OTLP endpoint lives (the Braintrust preset).
-  if (req.method !== 'POST' || (req.url !== '/v1/traces' && req.url !== '/otel/v1/traces')) {
+  const urlPath = req.url.split('?')[0]; // an endpoint may carry a query (an API key)
+  if (req.method !== 'POST' || (urlPath !== '/v1/traces' && urlPath !== '/otel/v1/traces')) {
     recordResponse(meta, 404, 'wrong-path');
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('only POST /v1/traces or /otel/v1/traces\n');
