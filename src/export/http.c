@@ -23,6 +23,7 @@
 
 #include "export/exporter_internal.h"
 #include "export/otlp_response.h"
+#include "export/otlp_split.h"
 #include "export/retry.h"
 #include "export/url.h"
 #include "store/store.h"
@@ -35,6 +36,16 @@ enum {
     POLL_MAX_MS = 100,    /* longest wait between looks at the interruption flag */
 };
 
+/* The parts of a spooled request that was split after a 413: the row stays as it is until
+ * every part has its outcome; then, in one transaction, the parts not delivered become
+ * rows of their own and the row is deleted (store_spool_replace). */
+typedef struct split_family {
+    int64_t spool_id;                  /* the row the parts come from */
+    size_t pending;                    /* parts without an outcome yet */
+    spool_chunk *failed;               /* the parts not delivered, to spool; owned */
+    size_t failed_count;
+} split_family;
+
 /* One request under way. */
 typedef struct otlp_job {
     bt_str body;                       /* the encoded request, uncompressed: in storage */
@@ -44,6 +55,9 @@ typedef struct otlp_job {
     otlp_protocol protocol;            /* body's encoding */
     char *braintrust_parent;           /* x-bt-parent, or NULL; owned */
     int64_t spool_id;                  /* > 0: the spool row it came from */
+    split_family *family;              /* a part of a split spooled request, or NULL */
+    size_t span_offset;                /* index of its first span in the request it was
+                                          split from (0 when it was not) */
     unsigned attempts;                 /* attempts started */
     int64_t deadline_ms;               /* monotonic: no attempt runs past it */
     int64_t next_attempt_ms;           /* monotonic: when the next attempt may start */
@@ -73,13 +87,15 @@ struct otlp_sender {
     store_t *store;                    /* opened at the first need */
     export_notice_fn on_notice;        /* may be NULL */
     void *notice_ctx;
-    otlp_job **jobs;                   /* under way: max_in_flight slots; owned */
+    otlp_job **jobs;                   /* under way (max_in_flight, more after a split); owned */
     size_t job_count;
+    size_t job_cap;                    /* slots allocated */
     bool stopped;                      /* nothing more is sent */
     char stop_reason[REASON_MAX];      /* why ("" until stopped) */
     bool interrupted;                  /* stopped by exporter_interrupt */
     int64_t grace_end_ms;              /* after an interruption: transfers are cut then */
     unsigned failure_notices;          /* failed requests described so far */
+    unsigned split_notices;            /* requests split after a 413, described so far */
     export_report report;              /* outcomes so far */
     export_details details;            /* the rest of them */
     char first_failure[REASON_MAX];    /* see otlp_sender_first_failure */
@@ -196,9 +212,19 @@ otlp_sender *otlp_sender_new(const otlp_config *config, char *reason) {
     s->store_url = xstrdup(config->store_url);
     s->on_notice = config->on_notice;
     s->notice_ctx = config->notice_ctx;
-    s->jobs = xcalloc(s->max_in_flight, sizeof *s->jobs);
+    s->job_cap = s->max_in_flight;
+    s->jobs = xcalloc(s->job_cap, sizeof *s->jobs);
     exporter_watch_interrupts(1);
     return s;
+}
+
+/* Add job to the list, growing it when a split made more jobs than max_in_flight. */
+static void push_job(otlp_sender *s, otlp_job *job) {
+    if (s->job_count == s->job_cap) {
+        s->job_cap *= 2;
+        s->jobs = xreallocarray(s->jobs, s->job_cap, sizeof *s->jobs);
+    }
+    s->jobs[s->job_count++] = job;
 }
 
 /* Stop sending (once): what is not on the wire goes to the spool from now on. */
@@ -253,8 +279,35 @@ static void end_transfer(otlp_sender *s, otlp_job *job) {
     job->headers = NULL;
 }
 
+/* Release a family and what it holds. */
+static void family_free(split_family *family) {
+    for (size_t i = 0; i < family->failed_count; i++) {
+        free((void *)family->failed[i].body);
+        free((void *)family->failed[i].braintrust_parent);
+        free((void *)family->failed[i].reason);
+    }
+    free(family->failed);
+    free(family);
+}
+
+/* One part of family has its outcome. After the last one, the parts not delivered replace
+ * the spooled row in one transaction (none: the row is deleted). When the store refuses,
+ * the row stays whole (its lease runs out) and a later flush sends again the parts that
+ * were delivered: at least once, never lost. */
+static void family_part_done(otlp_sender *s, split_family *family) {
+    if (--family->pending > 0) return;
+    char reason[REASON_MAX] = "";
+    store_t *store = spool_store(s, reason);
+    if (!store || store_spool_replace(store, family->spool_id, family->failed,
+                                      family->failed_count, reason) != 0)
+        notice(s, "a split spooled request could not be replaced by its parts (%s): it stays "
+                  "whole, and a later flush sends its delivered parts again", reason);
+    family_free(family);
+}
+
 /* The job could not be delivered, for why: spool it (or, when it came from the spool,
- * leave it there), count and tell, then drop it. */
+ * leave it there; when it is a part of a split spooled request, keep it for the row that
+ * replaces it), count and tell, then drop it. */
 static void fail_job(otlp_sender *s, otlp_job *job, const char *why) {
     end_transfer(s, job);
     note_first_failure(s, why);
@@ -263,7 +316,24 @@ static void fail_job(otlp_sender *s, otlp_job *job, const char *why) {
     char reason[REASON_MAX] = "";
     const char *outcome;
     store_t *store = spool_store(s, reason);
-    if (job->spool_id > 0) {
+    if (job->family) {
+        split_family *family = job->family;
+        family->failed = xreallocarray(family->failed, family->failed_count + 1,
+                                       sizeof *family->failed);
+        family->failed[family->failed_count++] =
+            (spool_chunk){0,
+                          protocol_name(job->protocol),
+                          spans,
+                          memcpy(xmalloc(job->body.len + 1), job->body.ptr, job->body.len),
+                          job->body.len,
+                          s->shown_url,
+                          xstrdup(job->braintrust_parent),
+                          xstrdup(why)};
+        s->details.spans_spooled += spans;
+        outcome = "spooled";
+        job->family = NULL;
+        family_part_done(s, family);
+    } else if (job->spool_id > 0) {
         if (store && store_spool_release(store, job->spool_id, why, reason) != 0)
             notice(s, "%s", reason); /* the row stays; its lease runs out by itself */
         s->details.spans_spooled += spans;
@@ -433,7 +503,11 @@ static void accept_job(otlp_sender *s, otlp_job *job, long status) {
         notice(s, "the server accepted %" PRIu64 " span%s with a warning: %s", spans,
                plural(spans), answer.error_message);
     }
-    if (job->spool_id > 0) {
+    if (job->family) {
+        split_family *family = job->family;
+        job->family = NULL;
+        family_part_done(s, family);
+    } else if (job->spool_id > 0) {
         char reason[REASON_MAX] = "";
         store_t *store = spool_store(s, reason);
         if (!store || store_spool_delete(store, job->spool_id, reason) != 0)
@@ -441,6 +515,53 @@ static void accept_job(otlp_sender *s, otlp_job *job, long status) {
                       "spool (%s): a later flush sends it again", reason);
     }
     drop_job(s, job);
+}
+
+static otlp_job *new_job(otlp_sender *s, const otlp_request *request, char *why);
+
+/* The server refused job as too large (413, said in what): send its spans again as two
+ * requests of half as many, cut at span boundaries (otlp_split.h), each split again on its
+ * own 413 down to one span. The parts are new jobs; job is dropped unspooled. A part of a
+ * spooled request joins its family (see split_family). false when the body cannot be cut
+ * (then nothing changed). */
+static bool split_job(otlp_sender *s, otlp_job *job, const char *what) {
+    otlp_spans spans;
+    char reason[REASON_MAX];
+    if (otlp_spans_parse(job->body, job->protocol, &spans, reason) != 0) return false;
+    if (spans.span_count != job->span_count) {
+        otlp_spans_free(&spans);
+        return false;
+    }
+    split_family *family = job->family;
+    if (!family && job->spool_id > 0) {
+        family = xcalloc(1, sizeof *family);
+        family->spool_id = job->spool_id;
+        family->pending = 1;
+    }
+    if (family) family->pending++; /* one job becomes two parts */
+    size_t counts[2] = {job->span_count / 2, job->span_count - job->span_count / 2};
+    buf_t part_body = BUF_INIT;
+    int64_t now = monotonic_ms();
+    for (size_t half = 0, first = 0; half < 2; first += counts[half], half++) {
+        otlp_spans_build(&spans, first, counts[half], &part_body);
+        otlp_request request = {{part_body.data, part_body.len}, counts[half], job->protocol,
+                                job->braintrust_parent, 0, NULL};
+        char too_large[REASON_MAX] = ""; /* cannot be: a part is smaller than its whole */
+        otlp_job *part = new_job(s, &request, too_large);
+        part->family = family;
+        part->span_offset = job->span_offset + first;
+        part->deadline_ms = now + s->export_timeout_ms;
+        part->next_attempt_ms = now;
+        push_job(s, part);
+    }
+    buf_free(&part_body);
+    otlp_spans_free(&spans);
+    if (s->split_notices++ < NOTICES_LISTED)
+        notice(s, "%s; sending its %zu spans again as requests of %zu and %zu", what,
+               job->span_count, counts[0], counts[1]);
+    job->family = NULL; /* handed to the parts */
+    drop_job(s, job);
+    return true;
 }
 
 /* An attempt of job ended with libcurl's result: judge it (retry.h) and act. */
@@ -477,6 +598,7 @@ static void attempt_done(otlp_sender *s, otlp_job *job, CURLcode result) {
     }
     char why[REASON_MAX];
     if (verdict == RETRY_NEVER) {
+        if (status == 413 && job->span_count > 1 && split_job(s, job, what)) return;
         fail_job(s, job, what);
         return;
     }
@@ -516,6 +638,9 @@ static void sender_step(otlp_sender *s, bool wait) {
         s->grace_end_ms = now + HTTP_INTERRUPT_GRACE_MS;
         stop_sending(s, "interrupted");
     }
+    /* At most max_in_flight on the wire, even when splits made more jobs. */
+    size_t on_wire = 0;
+    for (size_t i = 0; i < s->job_count; i++) on_wire += s->jobs[i]->easy != NULL;
     /* Backwards, since dropping a job moves the last one into its slot. */
     for (size_t i = s->job_count; i-- > 0;) {
         otlp_job *job = s->jobs[i];
@@ -535,8 +660,9 @@ static void sender_step(otlp_sender *s, bool wait) {
             else
                 fail(why, "POST %s: not sent: %s", s->shown_url, s->stop_reason);
             fail_job(s, job, why);
-        } else if (now >= job->next_attempt_ms) {
+        } else if (now >= job->next_attempt_ms && on_wire < s->max_in_flight) {
             start_attempt(s, job, now);
+            on_wire++;
         }
     }
     int running = 0;
@@ -605,7 +731,7 @@ void otlp_sender_submit(otlp_sender *s, const otlp_request *request) {
     while (s->job_count >= s->max_in_flight) sender_step(s, true);
     char why[REASON_MAX] = "";
     otlp_job *job = new_job(s, request, why);
-    s->jobs[s->job_count++] = job;
+    push_job(s, job);
     if (why[0]) {
         fail_job(s, job, why);
         return;
@@ -626,7 +752,7 @@ void otlp_sender_set_aside(otlp_sender *s, const otlp_request *request, const ch
     job->braintrust_parent = xstrdup(request->braintrust_parent ? request->braintrust_parent
                                                                 : s->braintrust_parent);
     job->spool_id = request->spool_id;
-    s->jobs[s->job_count++] = job;
+    push_job(s, job);
     fail_job(s, job, why);
 }
 
@@ -658,6 +784,8 @@ void otlp_sender_free(otlp_sender *s) {
     while (s->job_count > 0) {
         otlp_job *job = s->jobs[s->job_count - 1];
         end_transfer(s, job);
+        /* Not drained: the family's row stays whole (its lease runs out). */
+        if (job->family && --job->family->pending == 0) family_free(job->family);
         drop_job(s, job);
     }
     curl_multi_cleanup(s->multi);

@@ -204,16 +204,55 @@ check three_503 '[ "$(answered "$W/received" 503)" = 3 ]'
 check server_decoded_every_span_once 'server_has "$W/received" "$BIG"'
 check nothing_spooled '[ "$(spool)" = "0|0" ]'
 
-# ---- 413: final, not retried, spooled, reported with the server's message ----
+# ---- 413 always: split down to single spans (6 -> 3+3 -> 1+2 -> 1+1: 11 requests), each
+# refused span spooled on its own, reported with the server's message ----
 begin too-large-413
 sink '{"then": {"status": 413, "body": "request entity too large: limit 1 KiB"}}'
 collect "$SMALL" --endpoint "$SINK"
 check exit_5 '[ "$code" = 5 ]'
-check message_quotes_the_server '[[ "$err" == *"POST $SINK/v1/traces: HTTP 413: request entity too large: limit 1 KiB; 6 spans spooled"* ]]'
-check not_retried '[ "$(requests "$W/received")" = 1 ]'
-check every_span_spooled '[ "$(spool)" = "1|6" ]'
+check message_quotes_the_server '[[ "$err" == *"POST $SINK/v1/traces: HTTP 413: request entity too large: limit 1 KiB; 1 span spooled"* ]]'
+check split_down_to_one_span '[ "$(requests "$W/received")" = 11 ] && [ "$(answered "$W/received" 413)" = 11 ]'
+check every_span_spooled_alone '[ "$(spool)" = "6|6" ]'
 check says_how_to_send_them '[[ "$err" == *"6 spans wait in the spool: send them with \`batchtrace flush\` (store sqlite:$W/state.db)"* ]]'
 check summary_spooled '[ "$(summary spans_spooled)" = 6 ] && [ "$(summary store)" = "\"sqlite:$W/state.db\"" ]'
+
+# ---- 413 above a server's limit: split in halves down to one span; flush splits too ----
+for protocol in http/protobuf http/json; do
+    begin "split-413-${protocol#http/}"
+    sink '{"reject_over": {"spans": 5}}'
+    collect "$BIG" --endpoint "$SINK" --protocol "$protocol"
+    check exit_0 '[ "$code" = 0 ] && [ "$(summary spans_exported)" = 41 ]'
+    check server_decoded_every_span_once 'server_has "$W/received" "$BIG"'
+    check refused_then_split '[ "$(answered "$W/received" 413)" -ge 3 ] && [[ "$err" == *"HTTP 413: payload too large: 41 spans, at most 5; sending its 41 spans again as requests of 20 and 21"* ]]'
+    check nothing_spooled '[ "$(spool)" = "0|0" ]'
+    # one span over the byte limit alone: spooled with the reason, the rest delivered
+    sink '{"dir": "'"$W/huge"'", "reject_over": {"bytes": 8000}}'
+    collect "$HUGE" --endpoint "$SINK" --protocol "$protocol"
+    check single_span_spooled '[ "$code" = 5 ] && [ "$(spool)" = "1|1" ] && [ "$(summary spans_exported)" = 8 ]'
+    check single_span_reason '[[ "$(sqlite3 "$W/state.db" "SELECT reason FROM spool")" == *"HTTP 413: payload too large"* ]]'
+    # a spooled request refused as too large: flush splits it, deletes the row once every
+    # part is delivered
+    rm -f "$W/state.db"*
+    sink '{"dir": "'"$W/down"'", "then": {"status": 503}, "reject_over": null}'
+    collect "$BIG" --endpoint "$SINK" --protocol "$protocol" --export-timeout 0.3
+    check spooled_whole '[ "$code" = 5 ] && [ "$(spool)" = "1|41" ]'
+    sink '{"dir": "'"$W/flushed"'", "then": {"status": 200}, "reject_over": {"spans": 4}}'
+    flush --endpoint "$SINK"
+    check flush_split_and_sent_all '[ "$code" = 0 ] && [ "$(spool)" = "0|0" ] && [ "$(summary spans_sent)" = 41 ]'
+    check flush_delivered_every_span_once 'server_has "$W/flushed" "$BIG"'
+    # ... and when a part is refused for good, that part alone replaces the row
+    sink '{"dir": "'"$W/down"'", "then": {"status": 503}, "reject_over": null}'
+    collect "$HUGE" --endpoint "$SINK" --protocol "$protocol" --export-timeout 0.3
+    row=$(sqlite3 "$W/state.db" "SELECT id FROM spool")
+    check huge_spooled_whole '[ "$code" = 5 ] && [ "$(spool)" = "1|9" ]'
+    sink '{"dir": "'"$W/flushed-huge"'", "then": {"status": 200}, "reject_over": {"bytes": 8000}}'
+    flush --endpoint "$SINK"
+    check flush_left_only_the_huge_span '[ "$code" = 5 ] && [ "$(spool)" = "1|1" ] && [ "$(summary spans_sent)" = 8 ] && [ "$(summary spans_left)" = 1 ]'
+    check the_row_was_replaced '[ "$(sqlite3 "$W/state.db" "SELECT id FROM spool")" != "$row" ] && [[ "$(sqlite3 "$W/state.db" "SELECT reason FROM spool")" == *"HTTP 413: payload too large"* ]]'
+    sink '{"dir": "'"$W/flushed-huge"'", "reject_over": null}'
+    flush --endpoint "$SINK"
+    check the_huge_span_later '[ "$code" = 0 ] && [ "$(spool)" = "0|0" ] && server_has "$W/flushed-huge" "$HUGE"'
+done
 
 # ---- 400 with a google.rpc.Status-less text body ----
 begin bad-request-400

@@ -29,6 +29,11 @@
 // or once gunzipped) is larger than N is a violation: it is stored with its error, answered
 // 413, and counted in /_sink/stats, so a test can fail on it (null turns the check off).
 //
+// A server's own size limit: with "reject_over": {"bytes": N, "spans": M} in the config (either
+// may be left out; null turns it off), a request whose decoded body is larger than N bytes or
+// holds more than M spans is stored and answered 413 "payload too large" (not a violation:
+// the client is expected to split and send again).
+//
 // Control endpoint (the same port), for a driver running many cases against one sink:
 //   POST /_sink/config  {"dir": DIR, "script": [...], "then": {...}, "max_body_bytes": N}
 //     -> {"ok": true}
@@ -47,6 +52,7 @@ const zlib = require('zlib');
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root');
 
 const ExportTraceServiceResponse = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+const ExportTraceServiceRequest = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 // The sink's mutable state: where requests go and what is answered.
@@ -60,6 +66,7 @@ const state = {
   startedAt: Date.now(), // for received_at_ms
   maxBodyBytes: null, // the body-size check's limit, or null
   violations: 0,      // requests over maxBodyBytes (all dirs)
+  rejectOver: null,   // {bytes, spans}: answer 413 above either, or null
 };
 
 // Parses the command line into {dir, portFile, config, idleSeconds, control}.
@@ -86,6 +93,7 @@ function applyConfig(config) {
   }
   if (config.then !== undefined) state.then = config.then;
   if (config.max_body_bytes !== undefined) state.maxBodyBytes = config.max_body_bytes;
+  if (config.reject_over !== undefined) state.rejectOver = config.reject_over;
   state.script = (config.script || []).map((step) => ({ ...step, remaining: step.times || 1 }));
   state.step = 0;
 }
@@ -197,6 +205,31 @@ function decodeBody(req, raw) {
   }
 }
 
+// Spans in a decoded request body (protobuf or OTLP/JSON); -1 when it does not decode.
+function spanCount(req, body) {
+  try {
+    const request = mediaType(req) === 'application/json'
+      ? JSON.parse(body.toString('utf8')) : ExportTraceServiceRequest.decode(body);
+    let count = 0;
+    for (const resourceSpans of request.resourceSpans || []) {
+      for (const scopeSpans of resourceSpans.scopeSpans || []) count += (scopeSpans.spans || []).length;
+    }
+    return count;
+  } catch (err) {
+    return -1;
+  }
+}
+
+// Why the request is over the reject_over limit, or null.
+function overLimit(req, body) {
+  const limit = state.rejectOver;
+  if (!limit) return null;
+  if (limit.bytes != null && body.length > limit.bytes) return `payload too large: ${body.length} bytes, at most ${limit.bytes}`;
+  const spans = spanCount(req, body);
+  if (limit.spans != null && spans > limit.spans) return `payload too large: ${spans} spans, at most ${limit.spans}`;
+  return null;
+}
+
 // Answers one export request according to the script.
 function handleExport(req, raw, res) {
   const decoded = decodeBody(req, raw);
@@ -227,6 +260,13 @@ function handleExport(req, raw, res) {
     recordResponse(meta, 404, 'wrong-path');
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('only POST /v1/traces or /otel/v1/traces\n');
+    return;
+  }
+  const tooLarge = overLimit(req, body);
+  if (tooLarge) {
+    recordResponse(meta, 413, 'rejected-over-limit');
+    res.writeHead(413, { 'content-type': 'text/plain' });
+    res.end(`${tooLarge}\n`);
     return;
   }
   const step = nextStep();
