@@ -1,6 +1,7 @@
 #!/bin/sh
 # make demo: collect the bundled OpenAI and Anthropic examples with the embedded default
-# exporter (no endpoint configured: OTLP/JSON lines in ./batchtrace-spans.jsonl).
+# exporter (no endpoint configured: OTLP/JSON lines in ./batchtrace-spans.jsonl). The file
+# exporter appends; --truncate makes each `make demo` start the files afresh.
 set -eu
 batchtrace=${1:-build/batchtrace}
 cd "$(dirname "$0")/.."
@@ -11,7 +12,8 @@ echo "   (no exporter configured: the embedded default, ./batchtrace-spans.jsonl
     --input examples/openai/input.jsonl \
     --results examples/openai/output.jsonl \
     --results examples/openai/errors.jsonl \
-    --batch examples/openai/batch.json
+    --batch examples/openai/batch.json \
+    --truncate
 
 echo
 echo "== Anthropic: examples/anthropic (create body, results, batch object)"
@@ -20,7 +22,8 @@ echo "   (the same file exporter, to a second file so the first is kept)"
     --input examples/anthropic/requests.json \
     --results examples/anthropic/results.jsonl \
     --batch examples/anthropic/batch.json \
-    --output batchtrace-anthropic-spans.jsonl
+    --output batchtrace-anthropic-spans.jsonl \
+    --truncate
 
 echo
 echo "The spans are in ./batchtrace-spans.jsonl and ./batchtrace-anthropic-spans.jsonl"
