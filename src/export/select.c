@@ -296,12 +296,13 @@ void otlp_settings_free(otlp_settings *settings) {
 
 /* Refuse an output path that is the same file (device and inode, so hard links, symbolic
  * links and other spellings count) as one of the run's inputs: the file exporter would
- * write into the user's data. Paths that do not exist (yet) cannot be the same. 0, or -1
- * with reason. */
+ * write into the user's data. Paths that do not exist (yet) cannot be the same; an output
+ * that is no regular file (a terminal, /dev/null, a pipe) holds no data to destroy. 0, or
+ * -1 with reason. */
 static int check_output_is_no_input(const export_request *request, const char *output,
                                     char *reason) {
     struct stat out_info;
-    if (stat(output, &out_info) != 0) return 0;
+    if (stat(output, &out_info) != 0 || !S_ISREG(out_info.st_mode)) return 0;
     for (size_t i = 0; i < request->input_count; i++) {
         const export_input_file *input = &request->inputs[i];
         struct stat in_info;
