@@ -678,7 +678,11 @@ static void sender_step(otlp_sender *s, bool wait) {
     if (!wait || s->job_count == 0) return;
     int64_t sleep_ms = POLL_MAX_MS;
     now = monotonic_ms();
-    for (size_t i = 0; i < s->job_count; i++) {
+    on_wire = 0;
+    for (size_t i = 0; i < s->job_count; i++) on_wire += s->jobs[i]->easy != NULL;
+    /* A job waiting for a free slot (after a split) waits for a transfer to end, which
+     * ends the poll: no need to wake for it. */
+    for (size_t i = 0; i < s->job_count && on_wire < s->max_in_flight; i++) {
         if (s->jobs[i]->easy) continue;
         int64_t until = s->jobs[i]->next_attempt_ms - now;
         if (until < sleep_ms) sleep_ms = until < 0 ? 0 : until;

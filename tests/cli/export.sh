@@ -220,7 +220,7 @@ check summary_spooled '[ "$(summary spans_spooled)" = 6 ] && [ "$(summary store)
 for protocol in http/protobuf http/json; do
     begin "split-413-${protocol#http/}"
     sink '{"reject_over": {"spans": 5}}'
-    collect "$BIG" --endpoint "$SINK" --protocol "$protocol"
+    collect "$BIG" --endpoint "$SINK" --protocol "$protocol" --max-in-flight 1
     check exit_0 '[ "$code" = 0 ] && [ "$(summary spans_exported)" = 41 ]'
     check server_decoded_every_span_once 'server_has "$W/received" "$BIG"'
     check refused_then_split '[ "$(answered "$W/received" 413)" -ge 3 ] && [[ "$err" == *"HTTP 413: payload too large: 41 spans, at most 5; sending its 41 spans again as requests of 20 and 21"* ]]'
