@@ -196,6 +196,42 @@ done:
     free(dir);
 }
 
+TEST(a_split_spooled_chunk_is_replaced_by_its_parts_in_one_step) {
+    char *dir = temp_dir("spool-replace");
+    buf_t url = BUF_INIT;
+    buf_printf(&url, "sqlite:%s/state.db", dir);
+    char reason[REASON_MAX] = "";
+    store_t *store = store_open(buf_cstr(&url), true, reason);
+    CHECK(store != NULL);
+    if (!store) goto done;
+    spool_chunk whole = {0, "http/json", 4, "{1234}", 6, "http://c/v1/traces", NULL, "HTTP 413"};
+    CHECK_INT(store_spool_put(store, &whole, reason), 0);
+    spool_chunk parts[2] = {
+        {0, "http/json", 1, "{1}", 3, "http://c/v1/traces", NULL, "HTTP 413: one span"},
+        {0, "http/json", 1, "{4}", 3, "http://c/v1/traces", "project_id:p", "HTTP 400"},
+    };
+    CHECK_INT(store_spool_replace(store, whole.id, parts, 2, reason), 0);
+    CHECK(parts[0].id > whole.id && parts[1].id > parts[0].id);
+    uint64_t count = 0, spans = 0;
+    CHECK_INT(store_spool_count(store, &count, &spans, reason), 0);
+    CHECK_INT(count, 2);
+    CHECK_INT(spans, 2);
+    spool_claim claim = SPOOL_CLAIM_INIT;
+    CHECK_INT(store_spool_claim(store, 0, 60000, &claim, reason), 1);
+    CHECK_INT(claim.chunk.id, parts[0].id);
+    CHECK_STRN((const char *)claim.chunk.body, claim.chunk.body_len, "{1}");
+    spool_claim_free(&claim);
+    /* every part delivered: a plain delete */
+    CHECK_INT(store_spool_replace(store, parts[0].id, NULL, 0, reason), 0);
+    CHECK_INT(store_spool_count(store, &count, &spans, reason), 0);
+    CHECK_INT(count, 1);
+    store_close(store);
+done:
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
 /* Open a fresh store at dir/state.db twice, as two processes would. */
 static void open_two(const char *dir, buf_t *url, store_t **first, store_t **second) {
     buf_printf(url, "sqlite:%s/state.db", dir);
@@ -444,6 +480,7 @@ int main(void) {
     RUN(open_creates_private_directories_and_file_with_the_schema);
     RUN(a_store_from_a_newer_batchtrace_is_refused);
     RUN(spool_puts_counts_claims_releases_and_deletes);
+    RUN(a_split_spooled_chunk_is_replaced_by_its_parts_in_one_step);
     RUN(the_signing_key_is_made_once_and_kept);
     RUN(batches_are_recorded_found_bound_and_listed);
     RUN(items_and_the_task_are_claimed_once_across_processes);
