@@ -9,24 +9,33 @@
 #include <stdio.h>
 
 #include "json/json.h"
+#include "source/source.h"
 #include "util/lines.h"
 #include "util/reason.h"
 
-/* Parse every line of path; add to the counters. -1 with reason when it cannot be read. */
+/* Parse every line of path (opened as collect opens it); add to the counters. -1 with
+ * reason ("PATH: why") when it cannot be read. */
 static int parse_file(const char *path, json_doc *doc, unsigned long long *lines,
                       unsigned long long *bytes, unsigned long long *invalid, char *reason) {
+    source_t src;
+    if (source_open(&src, path, reason) != 0) {
+        source_close(&src);
+        return -1;
+    }
     line_reader reader;
-    if (lines_open(&reader, path, LINES_DEFAULT_MAX, reason) != 0) return -1;
+    lines_open(&reader, &src, LINES_DEFAULT_MAX);
     int rc;
     line current;
-    char parse_reason[REASON_MAX];
-    while ((rc = lines_next(&reader, &current, reason)) == 1) {
+    char parse_reason[REASON_MAX], detail[REASON_MAX];
+    while ((rc = lines_next(&reader, &current, detail)) == 1) {
         if (current.too_long || current.len == 0) continue;
         (*lines)++;
         *bytes += current.len;
         if (json_parse(doc, current.ptr, current.len, parse_reason) != 0) (*invalid)++;
     }
+    if (rc < 0) fail(reason, "%s: %s", src.name, detail);
     lines_close(&reader);
+    source_close(&src);
     return rc;
 }
 
@@ -42,7 +51,7 @@ int main(int argc, char **argv) {
     char reason[REASON_MAX];
     for (int i = 1; i < argc; i++) {
         if (parse_file(argv[i], &doc, &lines, &bytes, &invalid, reason) != 0) {
-            fprintf(stderr, "batchtrace-bench-baseline: %s: %s\n", argv[i], reason);
+            fprintf(stderr, "batchtrace-bench-baseline: %s\n", reason);
             status = 1;
             goto done;
         }

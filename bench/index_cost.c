@@ -13,6 +13,7 @@
 #include "batch/diag.h"
 #include "batch/index.h"
 #include "batch/inputs.h"
+#include "source/source.h"
 #include "util/reason.h"
 
 /* Index the file named on the command line and print the index's cost. */
@@ -23,11 +24,13 @@ int main(int argc, char **argv) {
     }
     custom_id_index index = CUSTOM_ID_INDEX_INIT;
     diag_sink diags = {{NULL, 0, 0}, {NULL, 0, 0}, NULL, NULL};
+    source_t src;
     input_file input;
     char reason[REASON_MAX];
     int status = 1;
-    if (inputs_index(&input, argv[1], NULL, &index, &diags, reason) != 0) {
-        fprintf(stderr, "batchtrace-bench-index-cost: %s: %s\n", argv[1], reason);
+    if (source_open(&src, argv[1], reason) != 0 ||
+        inputs_index(&input, &src, NULL, &index, &diags, reason) != 0) {
+        fprintf(stderr, "batchtrace-bench-index-cost: %s\n", reason);
         goto done;
     }
     if (index.count == 0) {
@@ -43,7 +46,7 @@ int main(int argc, char **argv) {
            slot_bytes, index.pool_cap, (double)beyond_ids / (double)index.count);
     status = 0;
 done:
-    inputs_close(&input);
+    source_close(&src);
     index_free(&index);
     diag_sink_free(&diags);
     return status;

@@ -1,16 +1,18 @@
-/* Fuzz target: the line reader (src/util/lines.c) and the request-file indexer
- * (src/batch/inputs.c: JSONL records and the create-body scanner), over a real file since
- * both read through a file descriptor. The input is the file; it is read twice, with the
- * default line-length limit and with a small one (1 to 97 bytes, from the input's size) for
- * the over-long paths. Every line must come
- * back within bounds and NUL-terminated; every indexed record must read back and be found
- * again by its custom_id. */
+/* Fuzz target: sources (src/source/source.c: gzip data is told by its magic bytes and
+ * decompressed), the line reader (src/util/lines.c) and the request-file indexer
+ * (src/batch/inputs.c: JSONL records and the create-body scanner), over a real file opened
+ * as collect opens it. The input is the file; it is read twice, with the default
+ * line-length limit and with a small one (1 to 97 bytes, from the input's size) for the
+ * over-long paths. A source that cannot be opened (damaged gzip data) must say why; every
+ * line must come back within bounds and NUL-terminated; every indexed record must read back
+ * and be found again by its custom_id. */
 #include <string.h>
 #include <unistd.h>
 
 #include "batch/index.h"
 #include "batch/inputs.h"
 #include "fuzz_target.h"
+#include "source/source.h"
 #include "util/buf.h"
 #include "util/lines.h"
 
@@ -37,11 +39,12 @@ static void write_scratch(const uint8_t *bytes, size_t size) {
     FUZZ_CHECK(fclose(file) == 0);
 }
 
-/* Read every line back and check each is within the file and the limit. */
-static void read_lines(size_t max_line, size_t file_size) {
+/* Read every line back and check each is within the source and the limit. */
+static void read_lines(const source_t *src, size_t max_line) {
     line_reader reader;
     char reason[REASON_MAX];
-    FUZZ_CHECK(lines_open(&reader, scratch_path, max_line, reason) == 0);
+    lines_open(&reader, src, max_line);
+    uint64_t file_size = src->size;
     line ln;
     uint64_t previous_end = 0, number = 0;
     int got;
@@ -60,15 +63,15 @@ static void read_lines(size_t max_line, size_t file_size) {
     lines_close(&reader);
 }
 
-/* Index the file as a request file and read every record back. */
-static void index_requests(size_t max_line) {
+/* Index the source as a request file and read every record back. */
+static void index_requests(const source_t *src, size_t max_line) {
     input_file input;
     custom_id_index index = CUSTOM_ID_INDEX_INIT;
     diag_sink diags;
     memset(&diags, 0, sizeof diags);
     char reason[REASON_MAX];
     buf_t record = BUF_INIT;
-    if (inputs_index_limited(&input, scratch_path, NULL, &index, &diags, max_line, reason) == 0) {
+    if (inputs_index_limited(&input, src, NULL, &index, &diags, max_line, reason) == 0) {
         FUZZ_CHECK(input.record_count <= index.count);
         for (size_t i = 0; i < index.count; i++) {
             index_entry *entry = &index.entries[i];
@@ -80,7 +83,6 @@ static void index_requests(size_t max_line) {
     } else {
         FUZZ_CHECK(reason[0] != '\0');
     }
-    inputs_close(&input);
     index_free(&index);
     diag_sink_free(&diags);
     buf_free(&record);
@@ -88,10 +90,19 @@ static void index_requests(size_t max_line) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     write_scratch(data, size);
-    read_lines(0, size);
-    index_requests(0);
+    source_t src;
+    char reason[REASON_MAX];
+    if (source_open(&src, scratch_path, reason) != 0) {
+        FUZZ_CHECK(reason[0] != '\0');
+        source_close(&src);
+        return 0;
+    }
+    FUZZ_CHECK(src.gzip || src.size == size);
+    read_lines(&src, 0);
+    index_requests(&src, 0);
     size_t small_limit = 1 + size % 97;
-    read_lines(small_limit, size);
-    index_requests(small_limit);
+    read_lines(&src, small_limit);
+    index_requests(&src, small_limit);
+    source_close(&src);
     return 0;
 }

@@ -7,12 +7,14 @@
 #include "batch/api.h"
 #include "batch/collect.h"
 #include "batch/diag.h"
+#include "batch/index.h"
 #include "batchtrace.h"
 #include "export/flush.h"
 #include "export/select.h"
 #include "json/writer.h"
 #include "span/limit.h"
 #include "span/resource.h"
+#include "source/source.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/hash.h"
@@ -90,6 +92,23 @@ static void publish(summary_owner *owner) {
     s->store = owner->store ? owner->store : "";
 }
 
+/* Check the paths of a collect's inputs: stdin can feed one of them at most (it is read
+ * once), and the results files fit the index's file numbers. -1 with reason. */
+static int check_paths(const batchtrace_collect_options *options, char *reason) {
+    size_t results = options->results_paths ? options->results_count : 0;
+    if (results > INDEX_RESULT_FILES_MAX)
+        return fail(reason, "too many results files: %zu (at most %zu)", results,
+                    INDEX_RESULT_FILES_MAX);
+    size_t from_stdin = 0;
+    for (size_t i = 0; i < results; i++) from_stdin += source_is_stdin(options->results_paths[i]);
+    if (options->input_path) from_stdin += source_is_stdin(options->input_path);
+    if (options->batch_path) from_stdin += source_is_stdin(options->batch_path);
+    if (from_stdin > 1)
+        return fail(reason, "stdin can be read only once: give - (or /dev/stdin) to one of "
+                            "--results, --input and --batch");
+    return 0;
+}
+
 /* Turn the public options into an engine configuration. -1 with reason on a usage error. */
 static int configure(const batchtrace_collect_options *options, collect_config *config,
                      char *reason) {
@@ -100,6 +119,7 @@ static int configure(const batchtrace_collect_options *options, collect_config *
     if ((options->results_count == 0 || !options->results_paths) && !options->batch_path)
         return fail(reason, "nothing to collect: give --results FILE (repeatable) and/or "
                             "--batch FILE");
+    if (check_paths(options, reason) != 0) return -1;
     config->results_paths = options->results_paths;
     config->results_count = options->results_count;
     config->batch_path = options->batch_path;

@@ -4,13 +4,9 @@
 #include "batch/collect.h"
 #include "batch/collector.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "batch/index.h"
 #include "batch/inputs.h"
@@ -34,38 +30,31 @@ enum {
 
 /* ---- reading the batch object ------------------------------------------------------ */
 
-/* Read and parse the batch object at path. -1 with reason: the run cannot go on without it
- * being understood (its status decides every item's outcome). */
+/* Read and parse the batch object at path (a source: "-", a pipe, gzip data are fine).
+ * -1 with reason: the run cannot go on without it being understood (its status decides
+ * every item's outcome). */
 static int read_batch(collector *c, const char *path, char *reason) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fail(reason, "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        close(fd);
-        return fail(reason, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
-    }
-    char block[65536];
-    ssize_t n;
-    while ((n = read(fd, block, sizeof block)) != 0) {
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            int err = errno;
-            close(fd);
-            return fail(reason, "%s: read failed: %s", path, strerror(err));
-        }
-        buf_append(&c->batch_text, block, (size_t)n);
-        if (c->batch_text.len > BATCH_OBJECT_MAX) {
-            close(fd);
-            return fail(reason, "%s: over %d MiB: not a batch object", path, BATCH_OBJECT_MAX >> 20);
-        }
-    }
-    close(fd);
-    const char *text = buf_cstr(&c->batch_text);
-    size_t len = c->batch_text.len;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) text += 3, len -= 3;
+    source_t src;
     json_doc doc = JSON_DOC_INIT;
     char detail[REASON_MAX];
     int rc = -1;
+    if (source_open(&src, path, reason) != 0) goto done;
+    c->batch_name = xstrdup(src.name); /* messages name the source ("<stdin>" for "-") */
+    path = c->batch_name;
+    if (src.size > BATCH_OBJECT_MAX) {
+        fail(reason, "%s: over %d MiB: not a batch object", path, BATCH_OBJECT_MAX >> 20);
+        goto done;
+    }
+    buf_grow(&c->batch_text, (size_t)src.size);
+    ssize_t n = source_read_at(&src, c->batch_text.data, (size_t)src.size, 0, detail);
+    if (n < 0) {
+        fail(reason, "%s: %s", path, detail);
+        goto done;
+    }
+    c->batch_text.len = (size_t)n;
+    const char *text = buf_cstr(&c->batch_text);
+    size_t len = c->batch_text.len;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) text += 3, len -= 3;
     if (json_parse(&doc, text, len, detail) != 0) {
         fail(reason, "%s: %s", path, detail);
         goto done;
@@ -84,6 +73,7 @@ static int read_batch(collector *c, const char *path, char *reason) {
     rc = 0;
 done:
     json_doc_free(&doc);
+    source_close(&src);
     return rc;
 }
 
@@ -99,10 +89,7 @@ static int prescan_results(collector *c, bool index_ids, char *reason) {
     for (size_t f = 0; f < c->config->results_count && rc == 0; f++) {
         if (!index_ids && c->provider) break;
         line_reader reader;
-        if (lines_open(&reader, c->config->results_paths[f], c->config->max_line, reason) != 0) {
-            rc = -1;
-            break;
-        }
+        lines_open(&reader, &c->results[f], c->config->max_line);
         line ln;
         char detail[REASON_MAX];
         int got;
@@ -120,7 +107,7 @@ static int prescan_results(collector *c, bool index_ids, char *reason) {
             index_insert(&c->index, item.custom_id, &existed);
         }
         if (got < 0) {
-            fail(reason, "%s: %s", c->config->results_paths[f], detail);
+            fail(reason, "%s: %s", c->results[f].name, detail);
             rc = -1;
         }
         lines_close(&reader);
@@ -206,10 +193,7 @@ static int claim_results(collector *c, char *reason) {
     int rc = 0;
     for (size_t f = 0; f < c->config->results_count && rc == 0; f++) {
         line_reader reader;
-        if (lines_open(&reader, c->config->results_paths[f], c->config->max_line, reason) != 0) {
-            rc = -1;
-            break;
-        }
+        lines_open(&reader, &c->results[f], c->config->max_line);
         line ln;
         char detail[REASON_MAX];
         int got;
@@ -224,7 +208,7 @@ static int claim_results(collector *c, char *reason) {
             index_entry *entry = index_insert(&c->index, custom_id, &existed);
             if (entry) rc = queue_claim(c, entry, reason);
         }
-        if (rc == 0 && got < 0) rc = fail(reason, "%s: %s", c->config->results_paths[f], detail);
+        if (rc == 0 && got < 0) rc = fail(reason, "%s: %s", c->results[f].name, detail);
         lines_close(&reader);
     }
     if (rc == 0) rc = flush_claims(c, reason);
@@ -277,7 +261,8 @@ static int find_context(collector *c, char *reason) {
     if (rc != 0 || !c->resume.active || c->config->input_path || !c->resume.record.inputs_kept)
         return rc;
     char detail[REASON_MAX];
-    if (resume_restore_inputs(c->resume.store, c->resume.nonce, &c->restored_inputs, detail) != 0)
+    if (resume_restore_inputs(c->resume.store, c->resume.nonce, STORED_INPUTS, &c->input_source,
+                              detail) != 0)
         return fail(reason, "the inputs kept in the store cannot be read: %s", detail);
     return 0;
 }
@@ -299,7 +284,7 @@ static int check_context(collector *c, char *reason) {
         index_digest(&c->index, digest);
         if (memcmp(digest, claims->input_digest, SHA256_LEN) != 0) {
             snprintf(why, sizeof why, "it was made for other inputs (the custom_ids of %s "
-                     "differ)", c->input.path);
+                     "differ)", c->input.name);
             resume_drop(&c->resume, c->config->diags, why);
             return 0;
         }
@@ -394,7 +379,7 @@ static void resolve_unmatched(collector *c) {
         }
     }
     if (c->pending && state != BATCH_RUNNING) {
-        diag_warn(c->config->diags, c->input.path, 0,
+        diag_warn(c->config->diags, c->input.name, 0,
                   "%llu item%s no result: %s%s; the batch stays incomplete (collect again "
                   "with the complete results)",
                   (unsigned long long)c->pending, c->pending == 1 ? " has" : "s have",
@@ -408,7 +393,7 @@ static void resolve_unmatched(collector *c) {
 static void check_request_counts(collector *c) {
     if (!c->has_batch || c->batch.state == BATCH_RUNNING) return;
     uint64_t total = c->item_spans + c->pending;
-    const char *path = c->config->batch_path;
+    const char *path = c->batch_name;
     /* A batch that failed validation reports zero counts: nothing to compare. */
     bool failed_unprocessed = c->batch.state == BATCH_FAILED && c->batch.count_total.has &&
                               c->batch.count_total.value == 0;
@@ -476,22 +461,34 @@ static void emit_task(collector *c) {
 
 /* ---- the run ---------------------------------------------------------------------------- */
 
-/* Open every results file up front, so that an unreadable one stops the run before any
- * span is exported. */
+/* Open every results file up front, as the sources every pass reads (a pipe or gzip data
+ * is spooled here, once), so that an unreadable one stops the run before any span is
+ * exported. */
 static int open_results(collector *c, char *reason) {
-    c->readers = xcalloc(c->config->results_count ? c->config->results_count : 1,
-                         sizeof *c->readers);
+    c->results = xcalloc(c->config->results_count ? c->config->results_count : 1,
+                         sizeof *c->results);
     for (size_t f = 0; f < c->config->results_count; f++) {
-        char detail[REASON_MAX];
-        if (lines_open(&c->readers[f], c->config->results_paths[f], c->config->max_line,
-                       detail) != 0) {
-            for (size_t g = 0; g < f; g++) lines_close(&c->readers[g]);
-            free(c->readers);
-            c->readers = NULL;
-            return fail(reason, "%s: %s", c->config->results_paths[f], detail);
-        }
-        c->results_bytes += c->readers[f].file_size;
+        if (source_open(&c->results[f], c->config->results_paths[f], reason) != 0) return -1;
+        c->results_bytes += c->results[f].size;
     }
+    return 0;
+}
+
+/* Open the inputs (--input) when given; else find_context restored the store's copy into
+ * c->input_source, or there are none. Then index them. -1 with reason. */
+static int index_inputs(collector *c, char *reason) {
+    const collect_config *config = c->config;
+    if (config->input_path && source_open(&c->input_source, config->input_path, reason) != 0)
+        return -1;
+    if (!c->input_source.name) return 0; /* no inputs */
+    const provider_ops *provider = c->provider;
+    if (!provider && !config->input_path) provider = provider_by_name(c->resume.claims.provider);
+    if (inputs_index_limited(&c->input, &c->input_source, provider, &c->index, config->diags,
+                             config->max_line, reason) != 0)
+        return -1;
+    c->has_input = true;
+    if (!c->provider) c->provider = c->input.provider;
+    if (c->input.record_count) c->has_valid_record = true;
     return 0;
 }
 
@@ -538,29 +535,8 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     }
     if (open_results(c, reason) != 0) goto done;
     if (find_context(c, reason) != 0) goto done;
-    const char *input_path = config->input_path ? config->input_path : c->restored_inputs;
-    if (input_path) {
-        const provider_ops *provider = c->provider;
-        if (!provider && !config->input_path) provider = provider_by_name(c->resume.claims.provider);
-        int indexed = inputs_index_limited(&c->input, input_path, provider, &c->index,
-                                           config->diags, config->max_line, reason);
-        if (c->restored_inputs) { /* the descriptor keeps the file while it is read */
-            unlink(c->restored_inputs);
-            c->input.path = STORED_INPUTS;
-        }
-        if (indexed != 0) {
-            char detail[REASON_MAX];
-            memcpy(detail, reason, REASON_MAX);
-            fail(reason, "%s: %s", config->input_path ? config->input_path : STORED_INPUTS,
-                 detail);
-            goto done;
-        }
-        c->has_input = true;
-        if (!c->provider) c->provider = c->input.provider;
-        if (c->input.record_count) c->has_valid_record = true;
-    } else if (prescan_results(c, true, reason) != 0) {
-        goto done;
-    }
+    if (index_inputs(c, reason) != 0) goto done;
+    if (!c->has_input && prescan_results(c, true, reason) != 0) goto done;
     if (!c->provider && prescan_results(c, false, reason) != 0) goto done;
     if (c->resume.active && check_context(c, reason) != 0) goto done;
     choose_identities(c);
@@ -649,11 +625,11 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         outcome->exit_code = BATCHTRACE_EXIT_OK;
     rc = 0;
 done:
-    if (c->readers) {
-        for (size_t f = 0; f < config->results_count; f++) lines_close(&c->readers[f]);
-        free(c->readers);
+    if (c->results) {
+        for (size_t f = 0; f < config->results_count; f++) source_close(&c->results[f]);
+        free(c->results);
     }
-    if (c->has_input || c->input.fd > 0) inputs_close(&c->input);
+    source_close(&c->input_source);
     index_free(&c->index);
     arena_free(&c->batch_arena);
     arena_free(&c->item_arena);
@@ -663,7 +639,7 @@ done:
     for (size_t i = 0; i < c->model_count; i++) free(c->models[i]);
     free(c->models);
     resume_close(&c->resume);
-    free(c->restored_inputs);
+    free(c->batch_name);
     free(c->claim_queue);
     pthread_mutex_destroy(&c->index_lock);
     free(c);

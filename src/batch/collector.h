@@ -13,9 +13,9 @@
 #include "batch/inputs.h"
 #include "batch/resume.h"
 #include "json/json.h"
+#include "source/source.h"
 #include "util/arena.h"
 #include "util/buf.h"
-#include "util/lines.h"
 
 /* Everything one collection works with. */
 typedef struct collector {
@@ -25,16 +25,19 @@ typedef struct collector {
     batch_info batch;                 /* strings in batch_arena */
     arena_t batch_arena;
     buf_t batch_text;                 /* the batch object's JSON, which batch borrows */
+    char *batch_name;                 /* the batch object's name in messages; owned */
     bool has_input;
-    input_file input;
+    source_t input_source;            /* --input, else the inputs kept in the store (zeroed
+                                         when there are none) */
+    input_file input;                 /* its index pass, reading it back */
     custom_id_index index;            /* inputs and results by custom_id */
     pthread_mutex_t index_lock;       /* guards index while results stream (find_input) */
-    line_reader *readers;             /* one per results file, opened up front */
+    source_t *results;                /* one per results file, opened up front; every pass
+                                         reads these (owned) */
     uint64_t results_bytes;           /* total size of the results files */
 
     bt_str batch_id;                  /* the batch object's id, else --batch-id (borrowed) */
     resume_context resume;            /* the batch's context from start, when one is used */
-    char *restored_inputs;            /* temporary file of the store's inputs, or NULL */
     uint32_t *claim_queue;            /* entry numbers waiting for their claim (CLAIM_CHUNK) */
     size_t claim_queued;
     bool task_claimed;                /* this run won the task's claim */

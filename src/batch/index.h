@@ -14,18 +14,26 @@
 #include "util/hash.h"
 #include "util/str.h"
 
+/* An input record's offset fits 48 bits (inputs under 256 TiB), which leaves 16 for the
+ * results file: an entry stays 32 bytes however many results files a run reads. */
+#define INDEX_OFFSET_LIMIT ((uint64_t)1 << 48)
+#define INDEX_RESULT_FILES_MAX ((size_t)1 << 16)
+
 /* What the index knows about one custom_id. */
 typedef struct index_entry {
-    uint64_t record_offset;  /* byte offset of the request record in the input file */
+    uint64_t record_offset : 48; /* byte offset of the request record in the inputs
+                                    (below INDEX_OFFSET_LIMIT) */
+    uint64_t result_file : 16;   /* which results file held the first result (below
+                                    INDEX_RESULT_FILES_MAX) */
     uint32_t record_len;     /* its length; 0 when there is no input record */
     uint32_t record_line;    /* its 1-based line in the input file (0 when none) */
     uint32_t id_offset;      /* where the custom_id starts in the pool */
     uint16_t id_len;         /* custom_id length (custom_ids are at most 64 KiB) */
     uint8_t flags;           /* INDEX_* bits below */
-    uint8_t result_file;     /* which results file held the first result */
     uint32_t result_line;    /* the line of the first result (0: none yet) */
     uint32_t hash;           /* the custom_id's hash, to skip most comparisons */
 } index_entry;
+_Static_assert(sizeof(index_entry) == 32, "an index entry is 32 bytes (docs/design.md)");
 
 enum {
     INDEX_HAS_INPUT = 1,     /* an input record was indexed */

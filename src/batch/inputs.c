@@ -1,10 +1,7 @@
 #include "batch/inputs.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "util/alloc.h"
 #include "util/arena.h"
@@ -47,7 +44,7 @@ static int judge_record(const index_pass *pass, json_doc *doc, arena_t *arena, c
 /* Index a judged record found at offset/line; a custom_id seen before is rejected. */
 static void insert_record(index_pass *pass, bt_str custom_id, size_t len, uint64_t offset,
                           uint64_t line_number) {
-    const char *path = pass->input->path;
+    const char *path = pass->input->name;
     bool existed;
     index_entry *entry = index_insert(pass->index, custom_id, &existed);
     if (!entry) {
@@ -75,7 +72,7 @@ static void index_record(index_pass *pass, const char *text, size_t len, uint64_
     bt_str custom_id;
     if (judge_record(pass, &pass->doc, &pass->arena, text, len, offset, &custom_id,
                      reason) != 0) {
-        diag_reject(pass->diags, pass->input->path, line_number, "%s", reason);
+        diag_reject(pass->diags, pass->input->name, line_number, "%s", reason);
         return;
     }
     insert_record(pass, custom_id, len, offset, line_number);
@@ -83,11 +80,11 @@ static void index_record(index_pass *pass, const char *text, size_t len, uint64_
 
 /* With no provider given: tell it from the first JSON object line it can be told from, as
  * a pass reading line after line would (the lines before it that are objects are then
- * rejected as unknown); none told leaves it unknown. Reads the file from the start up to
- * that line. -1 with reason when the file cannot be read again. */
+ * rejected as unknown); none told leaves it unknown. Reads the source from the start up
+ * to that line. -1 with reason (not naming the source) when it cannot be read. */
 static int detect_provider(index_pass *pass, char *reason) {
     line_reader reader;
-    if (lines_open(&reader, pass->input->path, pass->max_line, reason) != 0) return -1;
+    lines_open(&reader, pass->input->source, pass->max_line);
     line ln;
     int got;
     while ((got = lines_next(&reader, &ln, reason)) == 1) {
@@ -200,7 +197,7 @@ static int settle_records(void *ctx, line_chunk *chunk, char *reason) {
         const record_verdict *verdict = &v->verdicts[i];
         const char *text = v->text.data + verdict->text_at;
         if (verdict->rejected)
-            diag_reject(pass->diags, pass->input->path, ln->number, "%.*s",
+            diag_reject(pass->diags, pass->input->name, ln->number, "%.*s",
                         (int)verdict->text_len, text);
         else if (!verdict->blank)
             insert_record(pass, (bt_str){text, verdict->text_len}, ln->len, ln->offset,
@@ -209,9 +206,12 @@ static int settle_records(void *ctx, line_chunk *chunk, char *reason) {
     return 0;
 }
 
-/* Index a JSONL file, one record per non-blank line, parsed on the workers. */
-static int index_jsonl(index_pass *pass, line_reader *reader, char *reason) {
-    if (!pass->input->provider && detect_provider(pass, reason) != 0) return -1;
+/* Index a JSONL source, one record per non-blank line, parsed on the workers. -1 with
+ * reason ("NAME: why") when it cannot be read. */
+static int index_jsonl(index_pass *pass, char *reason) {
+    char detail[REASON_MAX];
+    if (!pass->input->provider && detect_provider(pass, detail) != 0)
+        return fail(reason, "%s: %s", pass->input->name, detail);
     static const line_chunk_ops ops = {
         .worker_new = record_worker_new,
         .worker_free = record_worker_free,
@@ -219,15 +219,17 @@ static int index_jsonl(index_pass *pass, line_reader *reader, char *reason) {
         .settle = settle_records,
         .output_free = record_verdicts_free,
     };
-    return line_chunks_run(reader, NULL, 1, line_chunks_default_workers(), &ops, pass, reason);
+    return line_chunks_run(pass->input->source, 1, pass->max_line,
+                           line_chunks_default_workers(), &ops, pass, reason);
 }
 
-/* A byte source for the create-body scanner: a block buffer over the file. */
+/* The create-body scanner's bytes: a block buffer over the source. */
 typedef struct scanner {
-    int fd;
+    const source_t *source;
     char block[1 << 16];
     size_t pos, end;
-    uint64_t offset;     /* file offset of block[pos] */
+    uint64_t read_to;    /* source offset of block[end] */
+    uint64_t offset;     /* source offset of block[pos] */
     uint64_t line;       /* current 1-based line */
     bool eof;
 } scanner;
@@ -236,16 +238,15 @@ typedef struct scanner {
 static int next_byte(scanner *s, char *reason) {
     if (s->pos == s->end) {
         if (s->eof) return -1;
-        ssize_t n;
-        do n = read(s->fd, s->block, sizeof s->block);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) return fail(reason, "read failed: %s", strerror(errno)), -2;
+        ssize_t n = source_read_at(s->source, s->block, sizeof s->block, s->read_to, reason);
+        if (n < 0) return -2;
         if (n == 0) {
             s->eof = true;
             return -1;
         }
         s->pos = 0;
         s->end = (size_t)n;
+        s->read_to += (uint64_t)n;
     }
     unsigned char c = (unsigned char)s->block[s->pos++];
     s->offset++;
@@ -304,17 +305,14 @@ static int scan_value(scanner *s, int first, buf_t *out, size_t max_len, uint64_
 }
 
 /* Index a create body {"requests": [...]}: find the "requests" array and index each of its
- * elements as a record. Other top-level members are skipped. */
+ * elements as a record. Other top-level members are skipped. -1 with reason (not naming
+ * the source) when the body cannot be read or is not a create body. */
 static int index_create_body(index_pass *pass, char *reason) {
     scanner *s = xcalloc(1, sizeof *s);
-    s->fd = pass->input->fd;
+    s->source = pass->input->source;
     s->line = 1;
     buf_t value = BUF_INIT;
     int rc = -1;
-    if (lseek(s->fd, 0, SEEK_SET) < 0) {
-        fail(reason, "cannot seek: %s", strerror(errno));
-        goto done;
-    }
     int c = next_token_byte(s, reason);
     if (c == 0xEF) { /* UTF-8 BOM */
         next_byte(s, reason);
@@ -373,7 +371,7 @@ static int index_create_body(index_pass *pass, char *reason) {
                 goto done;
             }
             if (length > pass->max_line) {
-                diag_reject(pass->diags, pass->input->path, line_number,
+                diag_reject(pass->diags, pass->input->name, line_number,
                             "request of %llu bytes exceeds the line-length limit (%zu bytes, "
                             "see --max-line-bytes)", (unsigned long long)length,
                             pass->max_line);
@@ -393,12 +391,13 @@ done:
     return rc;
 }
 
-/* True when the first JSON object in the file starts with the member "requests": the
+/* True when the first JSON object in the source starts with the member "requests": the
  * create-body shape. Reads the first 4 KiB. */
-static bool looks_like_create_body(int fd) {
+static bool looks_like_create_body(const source_t *src) {
     char head[4096];
-    ssize_t n = pread(fd, head, sizeof head - 1, 0);
-    if (n <= 0) return false;
+    char reason[REASON_MAX];
+    ssize_t n = source_read_at(src, head, sizeof head - 1, 0, reason);
+    if (n <= 0) return false; /* a read error is reported by the pass that follows */
     head[n] = '\0';
     const char *p = head;
     if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
@@ -410,61 +409,47 @@ static bool looks_like_create_body(int fd) {
     return strncmp(p, "\"requests\"", 10) == 0;
 }
 
-int inputs_index(input_file *input, const char *path, const provider_ops *provider,
+int inputs_index(input_file *input, const source_t *src, const provider_ops *provider,
                  custom_id_index *index, diag_sink *diags, char *reason) {
-    return inputs_index_limited(input, path, provider, index, diags, 0, reason);
+    return inputs_index_limited(input, src, provider, index, diags, 0, reason);
 }
 
-int inputs_index_limited(input_file *input, const char *path, const provider_ops *provider,
+int inputs_index_limited(input_file *input, const source_t *src, const provider_ops *provider,
                          custom_id_index *index, diag_sink *diags, size_t max_line,
                          char *reason) {
     memset(input, 0, sizeof *input);
-    input->path = path;
+    input->source = src;
+    input->name = src->name;
     input->provider = provider;
-    line_reader reader;
-    if (lines_open(&reader, path, max_line, reason) != 0) {
-        input->fd = -1;
-        return -1;
-    }
-    /* The reader's descriptor doubles as the one records are read back through. */
-    input->fd = dup(reader.fd);
-    if (input->fd < 0) {
-        lines_close(&reader);
-        return fail(reason, "%s", strerror(errno));
-    }
-    index_pass pass = {input, index, diags, reader.max_line, 0, JSON_DOC_INIT, ARENA_INIT};
+    if (src->size >= INDEX_OFFSET_LIMIT)
+        return fail(reason, "%s: over 256 TiB: too large to index", src->name);
+    index_pass pass = {input, index, diags, lines_limit(max_line), 0, JSON_DOC_INIT, ARENA_INIT};
     int rc;
-    if (looks_like_create_body(input->fd)) {
+    if (looks_like_create_body(src)) {
         input->create_body = true;
         if (!input->provider) input->provider = &provider_anthropic;
-        rc = index_create_body(&pass, reason);
+        char detail[REASON_MAX];
+        rc = index_create_body(&pass, detail);
+        if (rc != 0) fail(reason, "%s: %s", src->name, detail);
     } else {
-        rc = index_jsonl(&pass, &reader, reason);
+        rc = index_jsonl(&pass, reason);
     }
-    lines_close(&reader);
     json_doc_free(&pass.doc);
     arena_free(&pass.arena);
     return rc;
 }
 
-int inputs_read(input_file *input, const index_entry *entry, buf_t *out, char *reason) {
+int inputs_read(const input_file *input, const index_entry *entry, buf_t *out, char *reason) {
     buf_clear(out);
     buf_grow(out, entry->record_len);
-    size_t done = 0;
-    while (done < entry->record_len) {
-        ssize_t n = pread(input->fd, out->data + done, entry->record_len - done,
-                          (off_t)(entry->record_offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail(reason, "%s: read failed: %s", input->path, strerror(errno));
-        if (n == 0) return fail(reason, "%s: the file shrank while being read", input->path);
-        done += (size_t)n;
-    }
-    out->len = done;
-    out->data[done] = '\0';
+    char detail[REASON_MAX];
+    ssize_t n = source_read_at(input->source, out->data, entry->record_len,
+                               entry->record_offset, detail);
+    if (n < 0) return fail(reason, "%s: %s", input->name, detail);
+    if ((size_t)n < entry->record_len) /* an entry indexed from other bytes */
+        return fail(reason, "%s: no record of %u bytes at byte %llu", input->name,
+                    entry->record_len, (unsigned long long)entry->record_offset);
+    out->len = (size_t)n;
+    out->data[n] = '\0';
     return 0;
-}
-
-void inputs_close(input_file *input) {
-    if (input->fd >= 0) close(input->fd);
-    input->fd = -1;
 }

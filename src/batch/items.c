@@ -176,11 +176,11 @@ void items_emit(collector *c, const bt_item *item, index_entry *entry) {
 /* See collector.h. */
 int items_load_request(const collector *c, const index_entry *entry, buf_t *text,
                        json_doc *doc, arena_t *arena, bt_item *item, char *reason) {
-    if (inputs_read((input_file *)&c->input, entry, text, reason) != 0) return -1;
+    if (inputs_read(&c->input, entry, text, reason) != 0) return -1;
     char detail[REASON_MAX];
     if (json_parse(doc, text->data, text->len, detail) != 0 ||
         c->input.provider->parse_request(doc, 0, arena, item, detail) != 0)
-        return fail(reason, "%s:%u: %s", c->input.path, entry->record_line, detail);
+        return fail(reason, "%s:%u: %s", c->input.name, entry->record_line, detail);
     return 0;
 }
 
@@ -311,7 +311,7 @@ static void judge_line(collector *c, result_worker *w, const line_chunk *chunk,
     const char *text = chunk->data + ln->at;
     if (ln->too_long) {
         fail(reason, "line of %zu bytes exceeds the line-length limit (%zu bytes, see "
-                     "--max-line-bytes)", ln->len, c->readers[chunk->file].max_line);
+                     "--max-line-bytes)", ln->len, lines_limit(c->config->max_line));
         reject_line(v, verdict, reason);
         return;
     }
@@ -389,7 +389,7 @@ static void judge_chunk(void *ctx, void *worker, line_chunk *chunk) {
  * count it. */
 static void settle_line(collector *c, const line_chunk *chunk, const chunk_line *ln,
                         const chunk_verdicts *v, const line_verdict *verdict) {
-    const char *path = c->config->results_paths[chunk->file];
+    const char *path = c->results[chunk->file].name;
     diag_sink *diags = c->config->diags;
     if (verdict->kind == VERDICT_BLANK) return;
     if (verdict->kind == VERDICT_REJECTED) {
@@ -415,13 +415,13 @@ static void settle_line(collector *c, const line_chunk *chunk, const chunk_line 
     if (entry->flags & INDEX_HAS_RESULT) {
         diag_reject(diags, path, ln->number,
                     "second result for custom_id \"%.*s\" (first at %s:%u); this line is skipped",
-                    shown, custom_id.ptr, c->config->results_paths[entry->result_file],
+                    shown, custom_id.ptr, c->results[entry->result_file].name,
                     entry->result_line);
         return;
     }
     /* Only settle changes these fields, and workers never read them. */
     entry->flags |= INDEX_HAS_RESULT;
-    entry->result_file = (uint8_t)(chunk->file > UINT8_MAX ? UINT8_MAX : chunk->file);
+    entry->result_file = chunk->file; /* below INDEX_RESULT_FILES_MAX: batchtrace_collect checks */
     entry->result_line = ln->number > UINT32_MAX ? UINT32_MAX : (uint32_t)ln->number;
     c->has_valid_record = true;
     if (verdict->input == INPUT_UNREADABLE) {
@@ -456,7 +456,7 @@ static int settle_chunk(void *ctx, line_chunk *chunk, char *reason) {
         settle_line(c, chunk, &chunk->lines[i], v, &v->verdicts[i]);
     if (c->config->on_progress) {
         uint64_t before = 0; /* the files before this one are read whole */
-        for (size_t f = 0; f < chunk->file; f++) before += c->readers[f].bytes_read;
+        for (size_t f = 0; f < chunk->file; f++) before += c->results[f].size;
         c->config->on_progress(c->config->callback_ctx, before + chunk->bytes_read,
                                c->results_bytes, c->item_spans);
     }
@@ -472,7 +472,6 @@ int items_stream(collector *c, char *reason) {
         .settle = settle_chunk,
         .output_free = verdicts_free,
     };
-    return line_chunks_run(c->readers, (const char *const *)c->config->results_paths,
-                           c->config->results_count, line_chunks_default_workers(), &ops, c,
-                           reason);
+    return line_chunks_run(c->results, c->config->results_count, c->config->max_line,
+                           line_chunks_default_workers(), &ops, c, reason);
 }

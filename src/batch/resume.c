@@ -1,12 +1,9 @@
 /* See resume.h. */
 #include "batch/resume.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "providers/provider.h"
@@ -81,14 +78,13 @@ static int put_part(store_t *store, const char *nonce, int64_t *part_number, buf
 }
 
 /* See resume.h. */
-int resume_keep_inputs(store_t *store, const char *nonce, const char *path, char *reason) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fail(reason, "%s: %s", path, strerror(errno));
+int resume_keep_inputs(store_t *store, const char *nonce, const source_t *src, char *reason) {
     z_stream z;
     memset(&z, 0, sizeof z);
     char *block = xmalloc(READ_BLOCK);
     buf_t part = BUF_INIT;
     int64_t part_number = 0;
+    uint64_t read_to = 0; /* bytes of src compressed so far */
     int rc = -1;
     bool deflating = deflateInit(&z, Z_DEFAULT_COMPRESSION) == Z_OK;
     if (!deflating) {
@@ -97,12 +93,13 @@ int resume_keep_inputs(store_t *store, const char *nonce, const char *path, char
     }
     int flush = Z_NO_FLUSH;
     while (flush != Z_FINISH) {
-        ssize_t n = read(fd, block, READ_BLOCK);
-        if (n < 0 && errno == EINTR) continue;
+        char detail[REASON_MAX];
+        ssize_t n = source_read_at(src, block, READ_BLOCK, read_to, detail);
         if (n < 0) {
-            fail(reason, "%s: read failed: %s", path, strerror(errno));
+            fail(reason, "%s: %s", src->name, detail);
             goto done;
         }
+        read_to += (uint64_t)n;
         flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
         z.next_in = (Bytef *)block;
         z.avail_in = (uInt)n;
@@ -125,7 +122,6 @@ int resume_keep_inputs(store_t *store, const char *nonce, const char *path, char
     rc = 0;
 done:
     if (deflating) deflateEnd(&z);
-    close(fd);
     free(block);
     buf_free(&part);
     return rc;
@@ -134,23 +130,10 @@ done:
 /* Where store_inputs_read's parts go while they are inflated. */
 typedef struct inflater {
     z_stream z;
-    int fd;                   /* the temporary file */
-    const char *path;         /* its name, for messages */
+    source_t *spool;          /* the source being filled */
     char *block;              /* READ_BLOCK bytes of output */
     bool ended;               /* the zlib stream ended */
 } inflater;
-
-/* Write len bytes to the temporary file. 0, or -1 with reason. */
-static int write_all(inflater *in, const char *bytes, size_t len, char *reason) {
-    while (len) {
-        ssize_t n = write(in->fd, bytes, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail(reason, "%s: %s", in->path, strerror(errno));
-        bytes += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
 
 /* store_inputs_read's callback: inflate one part into the temporary file. */
 static int inflate_part(void *ctx, const void *data, size_t len, char *reason) {
@@ -166,28 +149,22 @@ static int inflate_part(void *ctx, const void *data, size_t len, char *reason) {
         if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR)
             return fail(reason, "the inputs kept in the store are damaged (zlib: %s)",
                         in->z.msg ? in->z.msg : "error");
-        if (write_all(in, in->block, READ_BLOCK - in->z.avail_out, reason) != 0) return -1;
+        if (source_spool_write(in->spool, in->block, READ_BLOCK - in->z.avail_out, reason) != 0)
+            return -1;
         in->ended = status == Z_STREAM_END;
     } while (in->z.avail_in > 0 || in->z.avail_out == 0);
     return 0;
 }
 
 /* See resume.h. */
-int resume_restore_inputs(store_t *store, const char *nonce, char **path, char *reason) {
-    const char *tmp = getenv("TMPDIR");
-    buf_t name = BUF_INIT;
-    buf_printf(&name, "%s/batchtrace-inputs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+int resume_restore_inputs(store_t *store, const char *nonce, const char *name, source_t *out,
+                          char *reason) {
     inflater in;
     memset(&in, 0, sizeof in);
-    in.path = buf_cstr(&name);
-    in.fd = mkstemp(name.data);
+    in.spool = out;
     int rc = -1;
     bool inflating = false;
-    if (in.fd < 0) {
-        fail(reason, "cannot make a temporary file for the stored inputs: %s: %s", name.data,
-             strerror(errno));
-        goto done;
-    }
+    if (source_spool_new(out, name, reason) != 0) goto done;
     in.block = xmalloc(READ_BLOCK);
     inflating = inflateInit(&in.z) == Z_OK;
     if (!inflating) {
@@ -202,14 +179,7 @@ int resume_restore_inputs(store_t *store, const char *nonce, char **path, char *
     rc = 0;
 done:
     if (inflating) inflateEnd(&in.z);
-    if (in.fd >= 0) close(in.fd);
     free(in.block);
-    if (rc == 0) {
-        *path = buf_detach(&name);
-    } else {
-        if (in.fd >= 0) unlink(name.data);
-        buf_free(&name);
-    }
     return rc;
 }
 

@@ -13,6 +13,7 @@
 
 #include "batch/context.h"
 #include "batch/diag.h"
+#include "source/source.h"
 #include "store/store.h"
 
 /* The key that signs and verifies context tokens. */
@@ -33,12 +34,14 @@ void resume_record_from_claims(const context_claims *claims, const char *token,
 /* The claims a store record holds. -1 when a field is not what the store writes. */
 int resume_claims_from_record(const store_batch *record, context_claims *out);
 
-/* Keep a zlib-compressed copy of the file at path as the inputs of the batch of nonce (in
- * parts of about 1 MiB, so memory stays small whatever the size). 0, or -1 with reason. */
-int resume_keep_inputs(store_t *store, const char *nonce, const char *path, char *reason);
-/* Write the inputs kept for nonce, decompressed, to a new private temporary file; *path
- * gets its malloc'd name (the caller indexes, then unlinks and frees it). 0, or -1. */
-int resume_restore_inputs(store_t *store, const char *nonce, char **path, char *reason);
+/* Keep a zlib-compressed copy of src's bytes as the inputs of the batch of nonce (in parts
+ * of about 1 MiB, so memory stays small whatever the size). 0, or -1 with reason. */
+int resume_keep_inputs(store_t *store, const char *nonce, const source_t *src, char *reason);
+/* The inputs kept for nonce, decompressed into a spooled source named name (an anonymous
+ * temporary file: nothing is left behind whatever ends the process). 0, or -1 with reason;
+ * close *out with source_close either way. */
+int resume_restore_inputs(store_t *store, const char *nonce, const char *name, source_t *out,
+                          char *reason);
 
 /* Where a collect run may find its context. */
 typedef struct resume_request {

@@ -47,7 +47,7 @@ static void add_model(batch_summary *summary, bt_str model) {
 /* Read every indexed request back and sum up the batch: endpoint, models, max_tokens. A
  * request its provider cannot read is rejected (FILE:LINE: reason): the provider would
  * refuse it. */
-static void summarize_requests(input_file *input, const custom_id_index *index,
+static void summarize_requests(const input_file *input, const custom_id_index *index,
                                diag_sink *diags, batch_summary *summary) {
     index_entry **sorted = index_sorted(index);
     buf_t text = BUF_INIT;
@@ -60,12 +60,12 @@ static void summarize_requests(input_file *input, const custom_id_index *index,
         bt_item item;
         memset(&item, 0, sizeof item);
         if (inputs_read(input, entry, &text, reason) != 0) {
-            diag_reject(diags, input->path, entry->record_line, "%s", reason);
+            diag_reject(diags, input->name, entry->record_line, "%s", reason);
             continue;
         }
         if (json_parse(&doc, text.data, text.len, reason) != 0 ||
             input->provider->parse_request(&doc, 0, &arena, &item, reason) != 0) {
-            diag_reject(diags, input->path, entry->record_line, "%s", reason);
+            diag_reject(diags, input->name, entry->record_line, "%s", reason);
             continue;
         }
         if (!summary->endpoint && item.endpoint.len)
@@ -156,8 +156,9 @@ static int export_submit(const start_config *config, const context_claims *claim
 
 /* Keep the batch in the store: the compressed inputs, then the record. -1 with reason
  * (e.g. the batch id is bound to another batch already). */
-static int record_batch(const start_config *config, store_t *store, const context_claims *claims,
-                        const batch_summary *summary, start_outcome *outcome, char *reason) {
+static int record_batch(const start_config *config, const source_t *inputs, store_t *store,
+                        const context_claims *claims, const batch_summary *summary,
+                        start_outcome *outcome, char *reason) {
     store_batch record;
     resume_record_from_claims(claims, outcome->context, &record);
     int rc = -1;
@@ -174,7 +175,7 @@ static int record_batch(const start_config *config, store_t *store, const contex
     }
     if (config->keep_inputs) {
         char detail[REASON_MAX];
-        if (resume_keep_inputs(store, record.nonce, config->input_path, detail) != 0) {
+        if (resume_keep_inputs(store, record.nonce, inputs, detail) != 0) {
             fail(reason, "cannot keep the inputs in the store: %s", detail);
             goto done;
         }
@@ -202,9 +203,9 @@ int start_run(const start_config *config, start_outcome *outcome, int *usage_err
     memset(outcome, 0, sizeof *outcome);
     *usage_error = 0;
     outcome->exit_code = BATCHTRACE_EXIT_FATAL;
+    source_t inputs = {0}; /* read by every pass: indexing, the summary, the copy kept */
     input_file input;
     memset(&input, 0, sizeof input);
-    input.fd = -1;
     custom_id_index index = CUSTOM_ID_INDEX_INIT;
     batch_summary summary;
     memset(&summary, 0, sizeof summary);
@@ -212,11 +213,10 @@ int start_run(const start_config *config, start_outcome *outcome, int *usage_err
     int rc = -1;
 
     char detail[REASON_MAX];
-    if (inputs_index_limited(&input, config->input_path, config->provider, &index, config->diags,
-                             config->max_line, detail) != 0) {
-        fail(reason, "%s: %s", config->input_path, detail);
+    if (source_open(&inputs, config->input_path, reason) != 0 ||
+        inputs_index_limited(&input, &inputs, config->provider, &index, config->diags,
+                             config->max_line, reason) != 0)
         goto done;
-    }
     if (input.record_count > 0) summarize_requests(&input, &index, config->diags, &summary);
     outcome->provider = xstrdup(input.provider ? input.provider->name : "");
     outcome->request_count = input.record_count;
@@ -229,7 +229,7 @@ int start_run(const start_config *config, start_outcome *outcome, int *usage_err
         goto done;
     }
     if (input.record_count == 0) {
-        fail(reason, "%s: no requests: nothing to start", config->input_path);
+        fail(reason, "%s: no requests: nothing to start", inputs.name);
         goto done;
     }
 
@@ -270,7 +270,7 @@ int start_run(const start_config *config, start_outcome *outcome, int *usage_err
     char token[CONTEXT_TOKEN_MAX + 1];
     context_token_encode(&claims, key.bytes, key.len, token);
     outcome->context = xstrdup(token);
-    if (record_batch(config, store, &claims, &summary, outcome, reason) != 0) {
+    if (record_batch(config, &inputs, store, &claims, &summary, outcome, reason) != 0) {
         free(outcome->context);
         outcome->context = NULL;
         goto done;
@@ -298,7 +298,7 @@ done:
     store_close(store);
     batch_summary_free(&summary);
     index_free(&index);
-    inputs_close(&input);
+    source_close(&inputs);
     return rc;
 }
 

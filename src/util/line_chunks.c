@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
@@ -38,21 +37,23 @@ typedef enum slot_state {
 typedef struct chunk_slot {
     line_chunk chunk;         /* the lines and the client's output; reused */
     slot_state state;         /* guarded by the run's lock */
-    buf_t copy;               /* the lines' bytes, for a file that is read, not mapped */
-    bool mapped;              /* a range of a mapped file, its lines numbered from its start */
+    buf_t copy;               /* the lines' bytes, for a source that is read, not mapped */
+    bool mapped;              /* a range of a mapped source, its lines numbered from its start */
     size_t from, to;          /* mapped: the worker finds the lines of these bytes */
-    size_t max_line;          /* the reader's limit, for too_long */
+    size_t max_line;          /* the run's limit, for too_long */
     bool long_tail;           /* mapped: after them comes a line longer than max_line */
     size_t tail_len;          /* its length (line ending excluded); it starts at to */
 } chunk_slot;
 
-/* One file of the run, when it is mapped. */
+/* One source of the run: mapped, or read through a line reader. */
 typedef struct file_map {
-    const char *bytes;        /* the mapping (read-only), or NULL: the file is read */
+    const source_t *source;   /* borrowed */
+    const char *bytes;        /* the mapping (read-only), or NULL: the source is read */
     size_t size;              /* its length */
     int guard;                /* its map_guard handle (-1: none) */
     size_t next;              /* the first byte not yet in a chunk */
     uint64_t lines_settled;   /* lines of the chunks settled so far */
+    line_reader reader;       /* when it is not mapped */
 } file_map;
 
 /* One run: the slots and the threads working on them. */
@@ -70,7 +71,9 @@ typedef struct chunk_run {
     bool stopping;              /* workers end (unclaimed chunks are dropped) */
     pthread_t *threads;         /* the workers, owned */
     unsigned thread_count;      /* workers started */
-    file_map *maps;             /* one per reader, owned (the mappings too) */
+    file_map *maps;             /* one per source, owned (the mappings and readers too) */
+    size_t map_count;
+    size_t max_line;            /* the line-length limit (lines_limit) */
 } chunk_run;
 
 /* See line_chunks.h. */
@@ -183,21 +186,18 @@ static void stop_workers(chunk_run *run) {
     free(run->threads);
 }
 
-/* Map reader's file when it is a regular, non-empty file nothing was read from yet (a BOM
- * at its start is stepped over); else leave map empty (the file is then read through the
- * reader). */
-static void map_file(const line_reader *reader, file_map *map) {
+/* Map src when it can be (a BOM at its start is stepped over); else open a line reader on
+ * it. */
+static void map_file(const source_t *src, size_t max_line, file_map *map) {
+    map->source = src;
     map->guard = -1;
-    struct stat st;
-    if (reader->bytes_read != 0 || fstat(reader->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_size <= 0 || (uintmax_t)st.st_size > SIZE_MAX)
+    map->bytes = source_map(src);
+    if (!map->bytes) {
+        lines_open(&map->reader, src, max_line);
         return;
-    void *bytes = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, reader->fd, 0);
-    if (bytes == MAP_FAILED) return;
-    madvise(bytes, (size_t)st.st_size, MADV_SEQUENTIAL);
-    map->bytes = bytes;
-    map->size = (size_t)st.st_size;
-    map->guard = map_guard_add(bytes, map->size, reader->path ? reader->path : "a file");
+    }
+    map->size = (size_t)src->size;
+    map->guard = map_guard_add(map->bytes, map->size, src->name);
     if (map->size >= 3 && memcmp(map->bytes, "\xEF\xBB\xBF", 3) == 0) map->next = 3;
 }
 
@@ -225,35 +225,34 @@ static size_t line_end_from(const file_map *map, size_t line_start, size_t at,
     return map->size;
 }
 
-/* Fill slot with the next bytes of a mapped file: CHUNK_BYTES, then up to the end of the
+/* Fill slot with the next bytes of a mapped source: CHUNK_BYTES, then up to the end of the
  * line they stop in. When that line is longer than max_line, the chunk ends before it and
  * carries it as its long tail, so its bytes are never held. */
-static void fill_mapped(file_map *map, line_reader *reader, chunk_slot *slot) {
+static void fill_mapped(file_map *map, size_t max_line, chunk_slot *slot) {
     size_t from = map->next, to = map->size, next = map->size;
     slot->long_tail = false;
     if (map->size - from > CHUNK_BYTES) {
         size_t at = from + CHUNK_BYTES;
         size_t line_start = at; /* lines start at from and after each LF */
         while (line_start > from && map->bytes[line_start - 1] != '\n') line_start--;
-        size_t line_end = line_end_from(map, line_start, at, reader->max_line);
+        size_t line_end = line_end_from(map, line_start, at, max_line);
         next = line_end < map->size ? line_end + 1 : map->size;
         size_t len = line_end - line_start;
         if (len > 0 && map->bytes[line_end - 1] == '\r') len--;
         to = next;
-        if (len > reader->max_line) {
+        if (len > max_line) {
             to = line_start;
             slot->long_tail = true;
             slot->tail_len = len;
         }
     }
     map->next = next;
-    reader->bytes_read = next;
     slot->chunk.data = map->bytes;
     slot->chunk.bytes_read = next;
     slot->mapped = true;
     slot->from = from;
     slot->to = to;
-    slot->max_line = reader->max_line;
+    slot->max_line = max_line;
 }
 
 /* Append one line from the reader to a read (not mapped) chunk. */
@@ -267,25 +266,24 @@ static void copy_line(chunk_slot *slot, const line *ln) {
     if (!ln->too_long) buf_append(&slot->copy, ln->ptr, ln->len);
 }
 
-/* Fill slot with the next lines of the files from *file on, stopping at a chunk's size or
- * the end of a file (a chunk never mixes files); *file moves past finished files. 1 when
- * the slot holds a chunk, 0 when every file is done, -1 with reason on a read error (the
- * lines read before it stay in the chunk, which *filled then says). */
-static int fill_slot(chunk_run *run, line_reader *readers, const char *const *paths,
-                     size_t reader_count, size_t *file, chunk_slot *slot, bool *filled,
+/* Fill slot with the next lines of the sources from *file on, stopping at a chunk's size
+ * or the end of a source (a chunk never mixes sources); *file moves past finished ones. 1
+ * when the slot holds a chunk, 0 when every source is done, -1 with reason ("NAME: why")
+ * on a read error (the lines read before it stay in the chunk, which *filled then says). */
+static int fill_slot(chunk_run *run, size_t *file, chunk_slot *slot, bool *filled,
                      char *reason) {
     line_chunk *chunk = &slot->chunk;
     chunk->count = 0;
     slot->mapped = false;
     buf_clear(&slot->copy);
     *filled = false;
-    for (; *file < reader_count; (*file)++) {
-        line_reader *reader = &readers[*file];
+    for (; *file < run->map_count; (*file)++) {
         file_map *map = &run->maps[*file];
+        line_reader *reader = &map->reader;
         chunk->file = *file;
         if (map->bytes) {
             if (map->next == map->size) continue;
-            fill_mapped(map, reader, slot);
+            fill_mapped(map, run->max_line, slot);
             if (map->next == map->size) (*file)++;
             *filled = true;
             return 1;
@@ -301,8 +299,7 @@ static int fill_slot(chunk_run *run, line_reader *readers, const char *const *pa
             if (slot->copy.len >= CHUNK_BYTES || chunk->count >= CHUNK_MAX_LINES) return 1;
         }
         chunk->bytes_read = reader->bytes_read;
-        if (got < 0) return paths ? fail(reason, "%s: %s", paths[*file], detail)
-                                  : fail(reason, "%s", detail);
+        if (got < 0) return fail(reason, "%s: %s", map->source->name, detail);
         if (*filled) {
             (*file)++;
             return 1;
@@ -341,14 +338,15 @@ static void drop_pages(const chunk_run *run, const chunk_slot *slot) {
 }
 
 /* See line_chunks.h. */
-int line_chunks_run(line_reader *readers, const char *const *paths, size_t reader_count,
+int line_chunks_run(const source_t *sources, size_t source_count, size_t max_line,
                     unsigned workers, const line_chunk_ops *ops, void *ctx, char *reason) {
-    chunk_run run = {.ops = ops, .ctx = ctx};
+    chunk_run run = {.ops = ops, .ctx = ctx, .map_count = source_count,
+                     .max_line = lines_limit(max_line)};
     pthread_mutex_init(&run.lock, NULL);
     pthread_cond_init(&run.filled_cond, NULL);
     pthread_cond_init(&run.worked_cond, NULL);
-    run.maps = xcalloc(reader_count ? reader_count : 1, sizeof *run.maps);
-    for (size_t f = 0; f < reader_count; f++) map_file(&readers[f], &run.maps[f]);
+    run.maps = xcalloc(source_count ? source_count : 1, sizeof *run.maps);
+    for (size_t f = 0; f < source_count; f++) map_file(&sources[f], run.max_line, &run.maps[f]);
     if (workers > WORKERS_MAX) workers = WORKERS_MAX;
     start_workers(&run, workers);
     run.slot_count = run.thread_count ? (size_t)run.thread_count * SLOTS_PER_WORKER : 1;
@@ -364,8 +362,7 @@ int line_chunks_run(line_reader *readers, const char *const *paths, size_t reade
         while (reading && run.filled - run.settled < run.slot_count) {
             chunk_slot *slot = &run.slots[run.filled % run.slot_count];
             bool filled;
-            int got = fill_slot(&run, readers, paths, reader_count, &file, slot, &filled,
-                                read_failure);
+            int got = fill_slot(&run, &file, slot, &filled, read_failure);
             if (got <= 0) reading = false;
             if (!filled) break;
             pthread_mutex_lock(&run.lock);
@@ -396,10 +393,14 @@ int line_chunks_run(line_reader *readers, const char *const *paths, size_t reade
         buf_free(&slot->copy);
     }
     free(run.slots);
-    for (size_t f = 0; f < reader_count; f++) {
-        if (!run.maps[f].bytes) continue;
-        map_guard_remove(run.maps[f].guard);
-        munmap((void *)run.maps[f].bytes, run.maps[f].size);
+    for (size_t f = 0; f < source_count; f++) {
+        file_map *map = &run.maps[f];
+        if (!map->bytes) {
+            lines_close(&map->reader);
+            continue;
+        }
+        map_guard_remove(map->guard);
+        source_unmap(map->source, map->bytes);
     }
     free(run.maps);
     pthread_cond_destroy(&run.worked_cond);

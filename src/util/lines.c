@@ -1,43 +1,23 @@
 #include "util/lines.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util/alloc.h"
 
 enum { LINES_BLOCK = 1 << 20 };
 
-int lines_open(line_reader *reader, const char *path, size_t max_line, char *reason) {
+size_t lines_limit(size_t max_line) {
+    return max_line == 0 ? LINES_DEFAULT_MAX : max_line > LINES_LIMIT_MAX ? LINES_LIMIT_MAX : max_line;
+}
+
+void lines_open(line_reader *reader, const source_t *src, size_t max_line) {
     memset(reader, 0, sizeof *reader);
-    reader->fd = -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fail(reason, "%s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int err = errno;
-        close(fd);
-        return fail(reason, "%s", strerror(err));
-    }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return fail(reason, "is a directory");
-    }
-#ifdef POSIX_FADV_SEQUENTIAL
-    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-    reader->fd = fd;
-    reader->path = path;
+    reader->source = src;
     reader->cap = LINES_BLOCK;
     reader->buf = xmalloc(reader->cap + 1);
-    reader->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-    reader->max_line = max_line == 0 ? LINES_DEFAULT_MAX
-                       : max_line > LINES_LIMIT_MAX ? LINES_LIMIT_MAX : max_line;
+    reader->max_line = lines_limit(max_line);
     reader->at_start = true;
-    return 0;
 }
 
 /* Read more bytes after end, first moving the unread tail to the front (growing the buffer
@@ -58,15 +38,13 @@ static ssize_t fill(line_reader *r, char *reason) {
         r->cap = grown < r->max_line + 2 ? grown : r->max_line + 2;
         r->buf = xreallocarray(r->buf, r->cap + 1, 1);
     }
-    for (;;) {
-        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail(reason, "read failed: %s", strerror(errno));
-        if (n == 0) r->eof = true;
-        r->end += (size_t)n;
-        r->bytes_read += (uint64_t)n;
-        return n;
-    }
+    ssize_t n = source_read_at(r->source, r->buf + r->end, r->cap - r->end, r->bytes_read,
+                               reason);
+    if (n < 0) return -1;
+    if (n == 0) r->eof = true;
+    r->end += (size_t)n;
+    r->bytes_read += (uint64_t)n;
+    return n;
 }
 
 /* Skip the rest of an over-long line: discard bytes up to and including the next LF (or to
@@ -142,8 +120,6 @@ int lines_next(line_reader *r, line *out, char *reason) {
 }
 
 void lines_close(line_reader *reader) {
-    if (reader->fd >= 0) close(reader->fd);
     free(reader->buf);
-    reader->fd = -1;
     reader->buf = NULL;
 }

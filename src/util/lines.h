@@ -1,5 +1,7 @@
-/* A streaming line reader: reads a file in large blocks and hands out one line at a time
- * without copying when it can. Lines end in LF or CRLF (both stripped); a UTF-8 BOM at the
+/* A streaming line reader: reads a source (source/source.h) in large blocks, from its
+ * start to the size fixed when it was opened, and hands out one line at a time without
+ * copying when it can. Each reader has its own position, so several passes (and threads)
+ * can read one source. Lines end in LF or CRLF (both stripped); a UTF-8 BOM at the
  * start of the file is skipped; a missing final newline is fine. Memory is one block plus
  * the longest line, and never more than max_line + 2 bytes however long a line is: a line
  * longer than max_line is reported (too_long, with its full length) and skipped whole,
@@ -11,22 +13,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "source/source.h"
 #include "util/reason.h"
 
 typedef struct line_reader {
-    int fd;                 /* owned; closed by lines_close */
-    const char *path;       /* what was opened, for messages (borrowed: the caller's
-                               string outlives the reader) */
+    const source_t *source; /* what is read (borrowed: it outlives the reader) */
     char *buf;              /* block buffer, owned */
     size_t cap;             /* its size */
     size_t start;           /* first unread byte in buf */
     size_t end;             /* one past the last valid byte in buf */
-    uint64_t buf_offset;    /* file offset of buf[0] */
+    uint64_t buf_offset;    /* source offset of buf[0] */
     uint64_t line_number;   /* number of the line last returned (1-based) */
-    uint64_t bytes_read;    /* bytes consumed from the file so far */
-    uint64_t file_size;     /* size at open (0 for pipes), for progress */
+    uint64_t bytes_read;    /* bytes read from the source so far */
     size_t max_line;        /* longest line accepted */
-    bool eof;               /* read() returned 0 */
+    bool eof;               /* the source's bytes are all read */
     bool at_start;          /* nothing returned yet: check for a BOM */
 } line_reader;
 
@@ -48,13 +48,16 @@ typedef struct line {
  * overflow). */
 #define LINES_LIMIT_MAX ((size_t)SIZE_MAX / 4)
 
-/* Open path for reading, with lines longer than max_line bytes reported and skipped (0: the
- * default, LINES_DEFAULT_MAX). -1 with reason (e.g. "No such file or directory", "is a
- * directory") on failure. */
-int lines_open(line_reader *reader, const char *path, size_t max_line, char *reason);
-/* The next line: 1 and *out filled; 0 at end of file; -1 with reason on a read error. */
+/* The line-length limit max_line stands for: 0 is LINES_DEFAULT_MAX, and limits over
+ * LINES_LIMIT_MAX are LINES_LIMIT_MAX. */
+size_t lines_limit(size_t max_line);
+/* Start reading src from its first byte, with lines longer than max_line bytes reported
+ * and skipped (see lines_limit). */
+void lines_open(line_reader *reader, const source_t *src, size_t max_line);
+/* The next line: 1 and *out filled; 0 at the end of the source; -1 with reason on a read
+ * error (the reason does not name the source). */
 int lines_next(line_reader *reader, line *out, char *reason);
-/* Close the file and free the buffer. */
+/* Free the buffer (the source stays open). */
 void lines_close(line_reader *reader);
 
 #endif

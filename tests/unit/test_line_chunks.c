@@ -1,7 +1,8 @@
-/* The chunked line runner: whatever the path (a mapped regular file, or a pipe read through
- * the line reader) and the number of workers, settle sees exactly the lines the line reader
- * returns (numbers, offsets, lengths, bytes, too_long), in order, each once; the run's
- * memory does not hold an over-long line. */
+/* The chunked line runner: whatever the source (a regular file mapped in place, or a pipe
+ * spooled by source_open) and the number of workers, settle sees exactly the lines the line
+ * reader returns (numbers, offsets, lengths, bytes, too_long), in order, each once; the
+ * run's memory does not hold an over-long line; every pass reads the bytes the source held
+ * when it was opened. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "source/source.h"
 #include "test.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -97,12 +99,12 @@ static char *write_temp(const char *name, const char *bytes, size_t len) {
     return buf_detach(&path);
 }
 
-/* The lines the line reader returns for path, read directly. */
-static recording expected_lines(const char *path, size_t max_line) {
+/* The lines the line reader returns for src, read directly. */
+static recording source_lines(const source_t *src, size_t max_line) {
     recording r = {0};
     line_reader reader;
     char reason[REASON_MAX];
-    if (lines_open(&reader, path, max_line, reason) != 0) return r;
+    lines_open(&reader, src, max_line);
     line ln;
     while (lines_next(&reader, &ln, reason) == 1)
         record(&r, (seen_line){ln.number, ln.offset, ln.len, ln.too_long,
@@ -111,20 +113,39 @@ static recording expected_lines(const char *path, size_t max_line) {
     return r;
 }
 
-/* Run the chunk runner over the files at paths (opened with max_line) with workers. */
-static recording chunked_lines(const char *const *paths, size_t count, size_t max_line,
-                               unsigned workers, int *rc) {
+/* The lines the line reader returns for path, read directly. */
+static recording expected_lines(const char *path, size_t max_line) {
+    source_t src;
+    char reason[REASON_MAX];
+    recording r = {0};
+    if (source_open(&src, path, reason) == 0) r = source_lines(&src, max_line);
+    source_close(&src);
+    return r;
+}
+
+/* Run the chunk runner over sources with max_line and workers. */
+static recording run_chunks(const source_t *sources, size_t count, size_t max_line,
+                            unsigned workers, int *rc) {
     recording r = {0};
     pthread_mutex_init(&r.lock, NULL);
-    line_reader *readers = xcalloc(count, sizeof *readers);
     char reason[REASON_MAX] = "";
+    *rc = line_chunks_run(sources, count, max_line, workers, &recording_ops, &r, reason);
+    pthread_mutex_destroy(&r.lock);
+    return r;
+}
+
+/* Run the chunk runner over the files at paths (opened as sources) with workers. */
+static recording chunked_lines(const char *const *paths, size_t count, size_t max_line,
+                               unsigned workers, int *rc) {
+    source_t *sources = xcalloc(count, sizeof *sources);
+    char reason[REASON_MAX] = "";
+    recording r = {0};
     *rc = 0;
     for (size_t i = 0; i < count; i++)
-        if (lines_open(&readers[i], paths[i], max_line, reason) != 0) *rc = -1;
-    if (*rc == 0) *rc = line_chunks_run(readers, paths, count, workers, &recording_ops, &r, reason);
-    for (size_t i = 0; i < count; i++) lines_close(&readers[i]);
-    free(readers);
-    pthread_mutex_destroy(&r.lock);
+        if (source_open(&sources[i], paths[i], reason) != 0) *rc = -1;
+    if (*rc == 0) r = run_chunks(sources, count, max_line, workers, rc);
+    for (size_t i = 0; i < count; i++) source_close(&sources[i]);
+    free(sources);
     return r;
 }
 
@@ -153,8 +174,8 @@ static void check_same(const recording *got, const recording *want, const char *
     CHECK_INT(got->worked, got->count);
 }
 
-/* Compare the runner with the line reader on bytes, mapped (0 and 3 workers) and through
- * a pipe (a path under /dev/fd, which cannot be mapped). */
+/* Compare the runner with the line reader on bytes, mapped in place (0 and 3 workers) and
+ * through a pipe (a path under /dev/fd, spooled when it is opened). */
 static void compare_on(const char *name, const char *bytes, size_t len, size_t max_line) {
     char *path = write_temp(name, bytes, len);
     recording want = expected_lines(path, max_line);
@@ -296,15 +317,14 @@ TEST(a_settle_failure_stops_the_run_with_its_reason) {
     buf_free(&bytes);
     static const line_chunk_ops stopping_ops = {NULL, NULL, work_nothing, settle_then_stop,
                                                 output_free};
-    line_reader reader;
+    source_t src;
     char reason[REASON_MAX] = "";
-    CHECK_INT(lines_open(&reader, path, 0, reason), 0);
+    CHECK_INT(source_open(&src, path, reason), 0);
     int calls = 0;
-    const char *paths[1] = {path};
-    CHECK_INT(line_chunks_run(&reader, paths, 1, 2, &stopping_ops, &calls, reason), -1);
+    CHECK_INT(line_chunks_run(&src, 1, 0, 2, &stopping_ops, &calls, reason), -1);
     CHECK_STR(reason, "stopped by the client");
     CHECK_INT(calls, 2);
-    lines_close(&reader);
+    source_close(&src);
     unlink(path);
     free(path);
 }
@@ -342,10 +362,10 @@ TEST(a_file_cut_shorter_while_mapped_is_named_not_a_bare_sigbus) {
         if (!freopen(err_path, "w", stderr)) _exit(4);
         static const line_chunk_ops cutting_ops = {NULL, NULL, work_truncating, settle_all,
                                                    output_free};
-        line_reader reader;
+        source_t src;
         char reason[REASON_MAX] = "";
-        if (lines_open(&reader, path, 0, reason) != 0) _exit(5);
-        line_chunks_run(&reader, NULL, 1, 2, &cutting_ops, path, reason);
+        if (source_open(&src, path, reason) != 0) _exit(5);
+        line_chunks_run(&src, 1, 0, 2, &cutting_ops, path, reason);
         _exit(0); /* reached only when nothing faulted */
     }
     int status = 0;

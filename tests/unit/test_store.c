@@ -439,30 +439,32 @@ TEST(inputs_are_kept_compressed_in_parts_and_restored_whole) {
     CHECK(file && fwrite(original.data, 1, original.len, file) == original.len);
     if (file) fclose(file);
     const char *nonce = "0000000000000000000000000000000a";
-    CHECK_INT(resume_keep_inputs(first, nonce, buf_cstr(&path), reason), 0);
+    source_t kept;
+    CHECK_INT(source_open(&kept, buf_cstr(&path), reason), 0);
+    CHECK_INT(resume_keep_inputs(first, nonce, &kept, reason), 0);
+    source_close(&kept);
     buf_t parts = BUF_INIT;
     CHECK_INT(store_inputs_read(second, nonce, collect_part, &parts, reason), 0);
     CHECK(parts.len > (size_t)3 << 20); /* random bytes do not shrink */
-    char *restored = NULL;
-    CHECK_INT(resume_restore_inputs(second, nonce, &restored, reason), 0);
-    if (restored) {
-        CHECK_INT(mode_of(restored), 0600);
-        buf_t back = BUF_INIT;
-        FILE *in = fopen(restored, "rb");
-        char block[65536];
-        size_t n;
-        while (in && (n = fread(block, 1, sizeof block, in)) > 0) buf_append(&back, block, n);
-        if (in) fclose(in);
-        CHECK_INT(back.len, original.len);
-        CHECK(back.len == original.len && memcmp(back.data, original.data, back.len) == 0);
-        unlink(restored);
-        free(restored);
-        buf_free(&back);
-    }
+    source_t restored;
+    CHECK_INT(resume_restore_inputs(second, nonce, "the inputs kept in the store", &restored,
+                                    reason), 0);
+    struct stat st;
+    CHECK(fstat(restored.fd, &st) == 0);
+    CHECK_INT(st.st_mode & 0777, 0600);
+    CHECK_INT(st.st_nlink, 0); /* no name anywhere: nothing left whatever ends the process */
+    buf_t back = BUF_INIT;
+    buf_grow(&back, original.len);
+    CHECK_INT(source_read_at(&restored, back.data, original.len + 1, 0, reason), original.len);
+    CHECK(memcmp(back.data, original.data, original.len) == 0);
+    CHECK_STR(restored.name, "the inputs kept in the store");
+    source_close(&restored);
+    buf_free(&back);
     /* Nothing kept: an empty stream is not a valid copy. */
-    CHECK_INT(resume_restore_inputs(second, "0000000000000000000000000000000b", &restored,
-                                    reason), -1);
+    CHECK_INT(resume_restore_inputs(second, "0000000000000000000000000000000b", "stored",
+                                    &restored, reason), -1);
     CHECK_STR(reason, "the inputs kept in the store are incomplete");
+    source_close(&restored);
     buf_free(&parts);
     buf_free(&original);
     buf_free(&path);

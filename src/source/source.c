@@ -1,0 +1,269 @@
+/* See source.h. A spool is written once, sequentially, by the thread that opens the
+ * source; from then on the source is only read, with pread, so passes and threads never
+ * share a file offset. */
+#define _GNU_SOURCE /* O_TMPFILE, mkostemp */
+#include "source/source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+
+enum {
+    COPY_BLOCK = 1 << 20,   /* bytes read from a stream (and inflated) at a time */
+};
+
+/* The directory spools go to: $TMPDIR, else /tmp. */
+static const char *spool_dir(void) {
+    const char *dir = getenv("TMPDIR");
+    return dir && *dir ? dir : "/tmp";
+}
+
+bool source_is_stdin(const char *path) {
+    return strcmp(path, "-") == 0 || strcmp(path, "/dev/stdin") == 0 ||
+           strcmp(path, "/dev/fd/0") == 0;
+}
+
+/* Whether name ends in ".gz". */
+static bool named_gzip(const char *name) {
+    size_t len = strlen(name);
+    return len > 3 && strcmp(name + len - 3, ".gz") == 0;
+}
+
+int source_spool_new(source_t *src, const char *name, char *reason) {
+    memset(src, 0, sizeof *src);
+    src->name = xstrdup(name);
+    src->kind = SOURCE_SPOOLED;
+    const char *dir = spool_dir();
+#ifdef O_TMPFILE
+    /* A file with no name at all: nothing to remove, whatever ends the process. */
+    src->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (src->fd >= 0) return 0;
+#endif
+    /* The file system has no O_TMPFILE: a named file, unlinked before anything is written. */
+    buf_t path = BUF_INIT;
+    buf_printf(&path, "%s/batchtrace-spool-XXXXXX", dir);
+    src->fd = mkostemp(path.data, O_CLOEXEC);
+    int err = errno;
+    if (src->fd >= 0) unlink(path.data);
+    buf_free(&path);
+    if (src->fd < 0)
+        return fail(reason, "%s: cannot make a temporary file in %s: %s", name, dir,
+                    strerror(err));
+    return 0;
+}
+
+int source_spool_write(source_t *src, const void *bytes, size_t len, char *reason) {
+    const char *at = bytes;
+    while (len) {
+        ssize_t n = pwrite(src->fd, at, len, (off_t)src->size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0)
+            return fail(reason, "%s: cannot copy it to a temporary file in %s: %s", src->name,
+                        spool_dir(), strerror(errno));
+        at += n;
+        len -= (size_t)n;
+        src->size += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* Read up to len bytes of a stream (a pipe, a FIFO, a device, or a regular file read from
+ * its start) into buf, retrying on EINTR: the bytes read, 0 at its end, -1 with reason. */
+static ssize_t read_stream(const source_t *src, int fd, char *buf, size_t len, char *reason) {
+    for (;;) {
+        ssize_t n = read(fd, buf, len);
+        if (n >= 0) return n;
+        if (errno != EINTR) return fail(reason, "%s: read failed: %s", src->name, strerror(errno));
+    }
+}
+
+/* Inflate gzip data from in (starting with the head bytes already read) into the spool.
+ * Concatenated gzip members are read one after the other, as gunzip does. 0, or -1 with
+ * reason (damaged or truncated data). */
+static int inflate_into(source_t *src, int in, char *block, size_t head, char *reason) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 15 + 16) != Z_OK) /* 15-bit window, gzip framing only */
+        return fail(reason, "%s: cannot decompress: zlib failed to start", src->name);
+    char *out = xmalloc(COPY_BLOCK);
+    int rc = -1;
+    bool member_ended = false; /* the last member read ended: the data may end here */
+    size_t avail = head;
+    for (;;) {
+        if (avail == 0) {
+            ssize_t n = read_stream(src, in, block, COPY_BLOCK, reason);
+            if (n < 0) goto done;
+            if (n == 0) break;
+            avail = (size_t)n;
+        }
+        z.next_in = (Bytef *)block;
+        z.avail_in = (uInt)avail;
+        while (z.avail_in > 0) {
+            if (member_ended) { /* more bytes after a member: the next member */
+                inflateReset(&z);
+                member_ended = false;
+            }
+            z.next_out = (Bytef *)out;
+            z.avail_out = COPY_BLOCK;
+            int status = inflate(&z, Z_NO_FLUSH);
+            if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) {
+                fail(reason, "%s: not valid gzip data (zlib: %s)", src->name,
+                     z.msg ? z.msg : "error");
+                goto done;
+            }
+            if (source_spool_write(src, out, COPY_BLOCK - z.avail_out, reason) != 0) goto done;
+            member_ended = status == Z_STREAM_END;
+            if (status == Z_BUF_ERROR && z.avail_in > 0) {
+                fail(reason, "%s: not valid gzip data (zlib made no progress)", src->name);
+                goto done;
+            }
+        }
+        avail = 0;
+    }
+    if (!member_ended) {
+        fail(reason, "%s: the gzip data is truncated (the file ends inside the compressed "
+                     "stream)", src->name);
+        goto done;
+    }
+    rc = 0;
+done:
+    inflateEnd(&z);
+    free(out);
+    return rc;
+}
+
+/* Copy the stream in into a new spool of src, decompressing it when it is gzip data (by its
+ * first two bytes, or when the source is named .gz). 0, or -1 with reason. */
+static int spool_stream(source_t *src, int in, char *reason) {
+    char *name = src->name;
+    src->name = NULL;
+    int rc = source_spool_new(src, name, reason);
+    free(name);
+    if (rc != 0) return -1;
+    char *block = xmalloc(COPY_BLOCK);
+    size_t head = 0; /* bytes read before deciding whether they are gzip data */
+    rc = -1;
+    while (head < 2) {
+        ssize_t n = read_stream(src, in, block + head, COPY_BLOCK - head, reason);
+        if (n < 0) goto done;
+        if (n == 0) break;
+        head += (size_t)n;
+    }
+    bool magic = head >= 2 && (unsigned char)block[0] == 0x1f && (unsigned char)block[1] == 0x8b;
+    if (named_gzip(src->name) && !magic) {
+        fail(reason, "%s: named .gz but not gzip data", src->name);
+        goto done;
+    }
+    if (magic) {
+        src->gzip = true;
+        rc = inflate_into(src, in, block, head, reason);
+        goto done;
+    }
+    if (source_spool_write(src, block, head, reason) != 0) goto done;
+    for (;;) {
+        ssize_t n = read_stream(src, in, block, COPY_BLOCK, reason);
+        if (n < 0) goto done;
+        if (n == 0) break;
+        if (source_spool_write(src, block, (size_t)n, reason) != 0) goto done;
+    }
+    rc = 0;
+done:
+    free(block);
+    return rc;
+}
+
+int source_open(source_t *src, const char *path, char *reason) {
+    memset(src, 0, sizeof *src);
+    bool from_stdin = strcmp(path, "-") == 0;
+    src->name = xstrdup(from_stdin ? SOURCE_STDIN_NAME : path);
+    src->kind = SOURCE_FILE;
+    int fd = from_stdin ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC);
+    src->fd = -1;
+    if (fd < 0) return fail(reason, "%s: %s", src->name, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int err = errno;
+        close(fd);
+        return fail(reason, "%s: %s", src->name, strerror(err));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return fail(reason, "%s: is a directory", src->name);
+    }
+    if (!S_ISREG(st.st_mode)) { /* a pipe, a FIFO, a device, a socket: read it once */
+        int rc = spool_stream(src, fd, reason);
+        close(fd);
+        return rc;
+    }
+    /* A regular file: its first bytes tell gzip data, or a size that is not its size
+     * (files of /proc say 0). */
+    unsigned char head[2];
+    ssize_t got;
+    do got = pread(fd, head, sizeof head, 0);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        int err = errno;
+        close(fd);
+        return fail(reason, "%s: read failed: %s", src->name, strerror(err));
+    }
+    bool magic = got == 2 && head[0] == 0x1f && head[1] == 0x8b;
+    if (magic || named_gzip(src->name) || (st.st_size == 0 && got > 0)) {
+        int rc = spool_stream(src, fd, reason);
+        close(fd);
+        return rc;
+    }
+#ifdef POSIX_FADV_SEQUENTIAL
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    src->fd = fd;
+    src->size = (uint64_t)st.st_size;
+    return 0;
+}
+
+ssize_t source_read_at(const source_t *src, void *buf, size_t len, uint64_t offset,
+                       char *reason) {
+    if (offset >= src->size) return 0;
+    if (len > src->size - offset) len = (size_t)(src->size - offset);
+    if (len > (size_t)SSIZE_MAX) len = (size_t)SSIZE_MAX;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(src->fd, (char *)buf + done, len - done, (off_t)(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(reason, "read failed: %s", strerror(errno));
+        if (n == 0)
+            return fail(reason, "the file was cut shorter while it was being read; run again "
+                                "once nothing writes to it");
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+const char *source_map(const source_t *src) {
+    if (src->size == 0 || src->size > SIZE_MAX) return NULL;
+    void *bytes = mmap(NULL, (size_t)src->size, PROT_READ, MAP_PRIVATE, src->fd, 0);
+    if (bytes == MAP_FAILED) return NULL;
+    madvise(bytes, (size_t)src->size, MADV_SEQUENTIAL);
+    return bytes;
+}
+
+void source_unmap(const source_t *src, const char *bytes) {
+    if (bytes) munmap((void *)bytes, (size_t)src->size);
+}
+
+void source_close(source_t *src) {
+    if (!src->name) return; /* zeroed, or closed already */
+    if (src->fd >= 0) close(src->fd);
+    free(src->name);
+    memset(src, 0, sizeof *src);
+    src->fd = -1;
+}
