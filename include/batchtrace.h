@@ -54,7 +54,9 @@ typedef void (*batchtrace_progress_fn)(void *ctx, uint64_t bytes_done, uint64_t 
 
 typedef struct batchtrace_collect_options {
     unsigned int version;              /* BATCHTRACE_COLLECT_OPTIONS_VERSION */
-    const char *const *results_paths;  /* result files (OpenAI output and error files, ...) */
+    const char *const *results_paths;  /* result files (OpenAI output and error files, ...);
+                                          each path may be "-" (stdin, for one of the paths
+                                          at most), a pipe or gzip data */
     size_t results_count;
     const char *batch_path;            /* the provider's batch object (JSON), or NULL */
     const char *input_path;            /* the batch's request records, or NULL */
@@ -211,7 +213,7 @@ void batchtrace_flush_summary_free(batchtrace_flush_summary *summary);
 typedef struct batchtrace_start_options {
     unsigned int version;              /* BATCHTRACE_START_OPTIONS_VERSION */
     const char *input_path;            /* the batch's requests (OpenAI input JSONL, Anthropic
-                                          JSONL or create body) */
+                                          JSONL or create body; "-", a pipe or gzip data) */
     const char *provider;              /* "openai" | "anthropic"; NULL: detect from content */
     const char *parent;                /* W3C traceparent of the caller; NULL: $TRACEPARENT,
                                           else a new trace */

@@ -168,7 +168,7 @@ check start_from_gzip '[ "$code" = 0 ] && [[ "$out" == *"\"request_count\":5,"* 
 # results file is replaced (by one holding only its first line), then the inputs are written.
 # Every item of the file as it was when collect opened it must be claimed and sent.
 STORE2="sqlite:$BT_TMP/state2/state.db"
-cat "$FIX/input.jsonl" | run - start --input - --store "$STORE2" --output submit2.jsonl
+run - start --input "$FIX/input.jsonl" --store "$STORE2" --output submit2.jsonl
 TOKEN=$out
 cp "$FIX/output.jsonl" replaced.jsonl
 head -n 1 "$FIX/output.jsonl" >replacement.jsonl

@@ -1,0 +1,212 @@
+/* Sources: a regular file is read in place, its size fixed at open (a file replaced or
+ * grown afterwards changes nothing a pass reads); pipes and gzip data are spooled into a
+ * temporary file that has no name; errors name the source. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "source/source.h"
+#include "test.h"
+#include "util/buf.h"
+#include "util/lines.h"
+
+/* A fresh path in the temporary directory (the caller unlinks and frees it). */
+static char *temp_path(const char *name) {
+    const char *dir = getenv("TMPDIR");
+    buf_t path = BUF_INIT;
+    buf_printf(&path, "%s/batchtrace-source-%ld-%s", dir && *dir ? dir : "/tmp", (long)getpid(),
+               name);
+    return buf_detach(&path);
+}
+
+/* Write len bytes to path (replacing it). */
+static void write_file(const char *path, const char *bytes, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (!f) abort();
+    if (len && fwrite(bytes, 1, len, f) != len) abort();
+    fclose(f);
+}
+
+/* All of src's bytes, read with a line reader, lines joined with '\n'. */
+static void read_lines(const source_t *src, buf_t *out) {
+    line_reader reader;
+    lines_open(&reader, src, 0);
+    line ln;
+    char reason[REASON_MAX];
+    while (lines_next(&reader, &ln, reason) == 1) {
+        buf_append(out, ln.ptr, ln.len);
+        buf_putc(out, '\n');
+    }
+    lines_close(&reader);
+}
+
+TEST(a_regular_file_is_read_in_place_with_its_size_fixed_at_open) {
+    char *path = temp_path("fixed"), *other = temp_path("other");
+    write_file(path, "one\ntwo\n", 8);
+    source_t src;
+    char reason[REASON_MAX];
+    CHECK_INT(source_open(&src, path, reason), 0);
+    CHECK_INT(src.kind, SOURCE_FILE);
+    CHECK_INT(src.size, 8);
+    CHECK_STR(src.name, path);
+    /* The file grows, then another file replaces it: a pass still reads what was opened. */
+    FILE *f = fopen(path, "ab");
+    if (f) {
+        fputs("three\n", f);
+        fclose(f);
+    }
+    buf_t first = BUF_INIT, second = BUF_INIT;
+    read_lines(&src, &first);
+    write_file(other, "replaced\n", 9);
+    CHECK_INT(rename(other, path), 0);
+    read_lines(&src, &second);
+    CHECK_STR(buf_cstr(&first), "one\ntwo\n");
+    CHECK_STR(buf_cstr(&second), "one\ntwo\n");
+    const char *mapped = source_map(&src);
+    CHECK(mapped && memcmp(mapped, "one\ntwo\n", 8) == 0);
+    source_unmap(&src, mapped);
+    source_close(&src);
+    source_close(&src); /* twice is fine */
+    buf_free(&first);
+    buf_free(&second);
+    unlink(path);
+    free(path);
+    free(other);
+}
+
+/* A source opened from the read end of a pipe a child fills with len bytes. */
+static int open_pipe(source_t *src, const char *bytes, size_t len, char *reason) {
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        size_t done = 0;
+        while (done < len) {
+            ssize_t n = write(fds[1], bytes + done, len - done);
+            if (n <= 0) break;
+            done += (size_t)n;
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    char path[64];
+    snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+    int rc = source_open(src, path, reason);
+    close(fds[0]);
+    waitpid(child, NULL, 0);
+    return rc;
+}
+
+TEST(a_pipe_is_spooled_into_a_file_with_no_name) {
+    source_t src;
+    char reason[REASON_MAX];
+    CHECK_INT(open_pipe(&src, "a\nb\n", 4, reason), 0);
+    CHECK_INT(src.kind, SOURCE_SPOOLED);
+    CHECK_INT(src.size, 4);
+    struct stat st;
+    CHECK(fstat(src.fd, &st) == 0 && S_ISREG(st.st_mode));
+    CHECK_INT(st.st_nlink, 0);
+    buf_t once = BUF_INIT, twice = BUF_INIT;
+    read_lines(&src, &once);
+    read_lines(&src, &twice); /* a second pass reads the same bytes */
+    CHECK_STR(buf_cstr(&once), "a\nb\n");
+    CHECK_STR(buf_cstr(&twice), "a\nb\n");
+    source_close(&src);
+    buf_free(&once);
+    buf_free(&twice);
+}
+
+/* bytes gzip-compressed into out (one member). */
+static void gzip_bytes(const char *bytes, size_t len, buf_t *out) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) abort();
+    buf_grow(out, deflateBound(&z, len) + 32);
+    z.next_in = (Bytef *)bytes;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out->data + out->len;
+    z.avail_out = (uInt)(out->cap - out->len - 1);
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END) abort();
+    out->len += z.total_out;
+    deflateEnd(&z);
+}
+
+TEST(gzip_is_read_by_name_or_by_magic_and_damage_is_named) {
+    char reason[REASON_MAX];
+    buf_t gz = BUF_INIT;
+    gzip_bytes("x\n", 2, &gz);
+    gzip_bytes("y\n", 2, &gz); /* a second member */
+    char *path = temp_path("data.bin"); /* not named .gz: told by its magic bytes */
+    write_file(path, gz.data, gz.len);
+    source_t src;
+    CHECK_INT(source_open(&src, path, reason), 0);
+    CHECK(src.gzip);
+    CHECK_INT(src.kind, SOURCE_SPOOLED);
+    buf_t text = BUF_INIT;
+    read_lines(&src, &text);
+    CHECK_STR(buf_cstr(&text), "x\ny\n");
+    source_close(&src);
+    CHECK_INT(open_pipe(&src, gz.data, gz.len, reason), 0);
+    CHECK_INT(src.size, 4);
+    source_close(&src);
+
+    char *cut = temp_path("cut.jsonl.gz");
+    write_file(cut, gz.data, gz.len - 30);
+    CHECK_INT(source_open(&src, cut, reason), -1);
+    buf_t want = BUF_INIT;
+    buf_printf(&want, "%s: the gzip data is truncated (the file ends inside the compressed "
+                      "stream)", cut);
+    CHECK_STR(reason, buf_cstr(&want));
+    source_close(&src);
+    write_file(cut, "plain\n", 6);
+    CHECK_INT(source_open(&src, cut, reason), -1);
+    buf_clear(&want);
+    buf_printf(&want, "%s: named .gz but not gzip data", cut);
+    CHECK_STR(reason, buf_cstr(&want));
+    source_close(&src);
+    unlink(path);
+    unlink(cut);
+    free(path);
+    free(cut);
+    buf_free(&gz);
+    buf_free(&text);
+    buf_free(&want);
+}
+
+TEST(directories_missing_files_and_stdin_are_named) {
+    source_t src;
+    char reason[REASON_MAX];
+    CHECK_INT(source_open(&src, "/", reason), -1);
+    CHECK_STR(reason, "/: is a directory");
+    source_close(&src);
+    CHECK_INT(source_open(&src, "/nonexistent/batchtrace", reason), -1);
+    CHECK_STR(reason, "/nonexistent/batchtrace: No such file or directory");
+    source_close(&src);
+    CHECK(source_is_stdin("-") && source_is_stdin("/dev/stdin") && source_is_stdin("/dev/fd/0"));
+    CHECK(!source_is_stdin("./-") && !source_is_stdin("/dev/fd/3"));
+    /* "-" is stdin, named <stdin> in messages. */
+    int saved = dup(STDIN_FILENO);
+    int null = open("/dev/null", O_RDONLY);
+    dup2(null, STDIN_FILENO);
+    CHECK_INT(source_open(&src, "-", reason), 0);
+    CHECK_STR(src.name, SOURCE_STDIN_NAME);
+    CHECK_INT(src.size, 0);
+    source_close(&src);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    close(null);
+}
+
+int main(void) {
+    RUN(a_regular_file_is_read_in_place_with_its_size_fixed_at_open);
+    RUN(a_pipe_is_spooled_into_a_file_with_no_name);
+    RUN(gzip_is_read_by_name_or_by_magic_and_damage_is_named);
+    RUN(directories_missing_files_and_stdin_are_named);
+    TEST_MAIN_END();
+}
