@@ -3,6 +3,7 @@
  * reader returns (numbers, offsets, lengths, bytes, too_long), in order, each once; the
  * run's memory does not hold an over-long line; every pass reads the bytes the source held
  * when it was opened. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -268,6 +269,32 @@ TEST(over_long_lines_across_chunk_ends_are_reported_not_read) {
     buf_free(&bytes);
 }
 
+TEST(a_source_the_system_will_not_map_is_read_through_the_line_reader) {
+    /* Files of /proc cannot be mapped but can be read with pread: a source over one, of the
+     * size counted here, takes the runner's read path. */
+    source_t src = {.name = "/proc/self/mountinfo", .kind = SOURCE_FILE};
+    src.fd = open(src.name, O_RDONLY | O_CLOEXEC);
+    CHECK(src.fd >= 0);
+    if (src.fd < 0) return;
+    char block[4096];
+    ssize_t n;
+    while ((n = pread(src.fd, block, sizeof block, (off_t)src.size)) > 0) src.size += (uint64_t)n;
+    CHECK(src.size > 0);
+    CHECK(source_map(&src) == NULL);
+    recording want = source_lines(&src, 0);
+    CHECK(want.count > 0);
+    for (unsigned workers = 0; workers <= 3; workers += 3) {
+        int rc;
+        recording got = run_chunks(&src, 1, 0, workers, &rc);
+        CHECK_INT(rc, 0);
+        check_same(&got, &want, workers ? "unmapped, 3 workers" : "unmapped, 0 workers");
+        free(got.lines);
+    }
+    free(want.lines);
+    src.name = NULL; /* not the source's own copy: close only the file */
+    close(src.fd);
+}
+
 TEST(several_files_are_numbered_each_from_one) {
     char *a = write_temp("first", "a1\na2\n", 6);
     char *b = write_temp("empty", "", 0);
@@ -397,6 +424,7 @@ int main(void) {
     RUN(small_files_with_every_kind_of_line_ending);
     RUN(many_chunks_of_mixed_lines_keep_numbers_and_offsets);
     RUN(over_long_lines_across_chunk_ends_are_reported_not_read);
+    RUN(a_source_the_system_will_not_map_is_read_through_the_line_reader);
     RUN(several_files_are_numbered_each_from_one);
     RUN(a_settle_failure_stops_the_run_with_its_reason);
     RUN(a_file_cut_shorter_while_mapped_is_named_not_a_bare_sigbus);
