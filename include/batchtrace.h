@@ -38,7 +38,9 @@ const char *batchtrace_last_error(void);
 
 typedef enum batchtrace_severity {
     BATCHTRACE_REJECTED = 1, /* a line was skipped: the run exits 3 */
-    BATCHTRACE_WARNING = 2   /* something is off, nothing was lost */
+    BATCHTRACE_WARNING = 2,  /* something is off, nothing was lost */
+    BATCHTRACE_ERROR = 3     /* spans were lost or not delivered: never to be hidden (kept
+                                with the warnings in a summary) */
 } batchtrace_severity;
 
 /* Called for each diagnostic as it happens. file is "" and line 0 when not about a line. */

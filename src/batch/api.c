@@ -15,6 +15,7 @@
 #include "span/limit.h"
 #include "span/resource.h"
 #include "source/source.h"
+#include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/hash.h"
@@ -155,6 +156,7 @@ static int configure(const batchtrace_collect_options *options, collect_config *
     config->context_token = options->context;
     config->batch_id = options->batch_id && *options->batch_id ? options->batch_id : NULL;
     config->store_url = options->store;
+    if (store_check_named_url(options->store, reason) != 0) return -1;
     config->force = options->force != 0;
     config->no_content = options->no_content != 0;
     config->on_progress = options->on_progress;
@@ -169,9 +171,9 @@ static int configure(const batchtrace_collect_options *options, collect_config *
 }
 
 /* export_notice_fn: the otlp exporter's notices (a request refused, spans spooled) become
- * warnings. ctx is the diag_sink. */
-static void export_notice(void *ctx, const char *message) {
-    diag_warn(ctx, "", 0, "%s", message);
+ * warnings, or errors when spans are lost. ctx is the diag_sink. */
+static void export_notice(void *ctx, batchtrace_severity severity, const char *message) {
+    diag_report(ctx, severity, "", 0, "%s", message);
 }
 
 /* The Braintrust preset turns on the braintrust convention: rebuild the list with it

@@ -254,7 +254,8 @@ static int find_context(collector *c, char *reason) {
                                : NULL;
     char *batch_id = c->batch_id.len ? xstrndup(c->batch_id.ptr, c->batch_id.len) : NULL;
     resume_request request = {c->config->context_token, metadata_token, batch_id,
-                              c->config->batch_id != NULL, c->config->store_url};
+                              c->config->batch_id != NULL, c->config->store_url,
+                              c->config->now_ns};
     int rc = resume_find(&c->resume, &request, c->config->diags, reason);
     free(metadata_token);
     free(batch_id);
@@ -572,7 +573,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         c->export_failed = true;
         memcpy(c->export_reason, export_reason, REASON_MAX);
     }
-    if (c->export_failed) diag_warn(config->diags, "", 0, "export failed: %s", c->export_reason);
+    if (c->export_failed) diag_error(config->diags, "", 0, "export failed: %s", c->export_reason);
     if (c->resume.active) {
         export_details details;
         exporter_details(config->exporter, &details);

@@ -51,6 +51,22 @@ void diag_warn(diag_sink *sink, const char *file, uint64_t line, const char *fmt
     va_end(ap);
 }
 
+void diag_error(diag_sink *sink, const char *file, uint64_t line, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    add(sink, &sink->warnings, BATCHTRACE_ERROR, file, line, fmt, ap);
+    va_end(ap);
+}
+
+void diag_report(diag_sink *sink, batchtrace_severity severity, const char *file,
+                 uint64_t line, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    add(sink, severity == BATCHTRACE_REJECTED ? &sink->rejected : &sink->warnings, severity,
+        file, line, fmt, ap);
+    va_end(ap);
+}
+
 /* Free one list. */
 static void list_free(diag_list *list) {
     for (size_t i = 0; i < list->kept; i++) {

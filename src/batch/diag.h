@@ -36,6 +36,13 @@ void diag_reject(diag_sink *sink, const char *file, uint64_t line, const char *f
 /* Report a warning. */
 void diag_warn(diag_sink *sink, const char *file, uint64_t line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Report a loss (spans neither delivered nor spooled, an export that failed): kept with
+ * the warnings, handed to the callback as BATCHTRACE_ERROR so that it is never hidden. */
+void diag_error(diag_sink *sink, const char *file, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Report a warning or a loss, as severity says. */
+void diag_report(diag_sink *sink, batchtrace_severity severity, const char *file,
+                 uint64_t line, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Free the kept entries. */
 void diag_sink_free(diag_sink *sink);
 

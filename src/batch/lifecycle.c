@@ -72,9 +72,10 @@ static int configure_start(const batchtrace_start_options *options, start_config
     return collect_time_now(&config->start_ns, &config->time_pinned, reason);
 }
 
-/* export_notice_fn: the otlp exporter's notices become warnings (ctx is the diag_sink). */
-static void start_notice(void *ctx, const char *message) {
-    diag_warn(ctx, "", 0, "%s", message);
+/* export_notice_fn: the otlp exporter's notices become warnings, or errors when spans are
+ * lost (ctx is the diag_sink). */
+static void start_notice(void *ctx, batchtrace_severity severity, const char *message) {
+    diag_report(ctx, severity, "", 0, "%s", message);
 }
 
 /* Fill the public start summary from the outcome and the diagnostics. */
@@ -255,12 +256,17 @@ int batchtrace_bind(const batchtrace_bind_options *options) {
         return api_set_error(BATCHTRACE_EUSAGE, "bind needs --batch-id ID and --context TOKEN");
     if (check_batch_id(options->batch_id, reason) != 0)
         return api_set_error(BATCHTRACE_EUSAGE, reason);
+    int64_t now_ns; /* when a batch this store never saw is recorded */
+    bool pinned;
+    if (collect_time_now(&now_ns, &pinned, reason) != 0)
+        return api_set_error(BATCHTRACE_EUSAGE, reason);
     int code = 0;
     store_t *store = open_store(options->store, true, &code, reason);
     if (!store) return api_set_error(code, reason);
     resume_context context;
     memset(&context, 0, sizeof context);
     context.store = store;
+    context.now_ns = now_ns;
     signing_key key;
     char why[REASON_MAX];
     int rc = BATCHTRACE_OK;

@@ -218,32 +218,51 @@ static int use_token(resume_context *context, const char *token, const char *sou
     return 0;
 }
 
-/* Look batch_id up in the store (opened only when it exists). A store that cannot be used
- * stops the run only when --batch-id asked for the lookup; for a batch object's id it is a
- * warning (a collect-only run needs no store). 0, or -1 with reason. */
+/* The lookup of batch_id found nothing: say so, naming the store (the user may have
+ * forgotten `batchtrace bind`, or named another store). A batch object's id is looked up
+ * silently: collect-only with a batch object is an ordinary run. */
+static void warn_unknown_batch_id(const resume_request *request, const char *url, bool absent,
+                                  diag_sink *diags) {
+    if (!request->batch_id_from_flag) return;
+    diag_warn(diags, "", 0, "batch id %.100s is not in the store %s%s: collecting without a "
+              "context (did you run `batchtrace bind`?)", request->batch_id, url,
+              absent ? " (nothing was stored there yet)" : "");
+}
+
+/* Look batch_id up in the store: the one the user named (already open), else the default
+ * one, opened only when it exists. The default store that cannot be used stops the run
+ * only when --batch-id asked for the lookup; for a batch object's id it is a warning (a
+ * collect-only run needs no store). 0, or -1 with reason. */
 static int use_batch_id(resume_context *context, const resume_request *request,
                         diag_sink *diags, char *reason) {
     char detail[REASON_MAX];
-    char *url = store_resolve_url(request->store_url, detail);
-    if (!url) {
-        if (!request->batch_id_from_flag) return 0; /* no store: nothing to look up */
-        return fail(reason, "%s", detail);
-    }
-    store_t *store = store_open(url, false, detail);
-    free(url);
+    store_t *store = context->store;
     if (!store) {
-        if (!detail[0]) return 0; /* no store yet: nothing was started here */
-        if (request->batch_id_from_flag) return fail(reason, "the store cannot be used: %s", detail);
-        diag_warn(diags, "", 0, "the store cannot be used to look batch %.100s up (%s); "
-                  "collecting without its context", request->batch_id, detail);
-        return 0;
+        char *url = store_resolve_url(request->store_url, detail);
+        if (!url) {
+            if (!request->batch_id_from_flag) return 0; /* no store: nothing to look up */
+            return fail(reason, "%s", detail);
+        }
+        store = store_open(url, false, detail);
+        if (!store && !detail[0]) /* no store yet: nothing was started here */
+            warn_unknown_batch_id(request, url, true, diags);
+        free(url);
+        if (!store) {
+            if (!detail[0]) return 0;
+            if (request->batch_id_from_flag)
+                return fail(reason, "the store cannot be used: %s", detail);
+            diag_warn(diags, "", 0, "the store cannot be used to look batch %.100s up (%s); "
+                      "collecting without its context", request->batch_id, detail);
+            return 0;
+        }
+        context->store = store;
     }
     int found = store_batch_find(store, NULL, request->batch_id, &context->record, reason);
-    if (found <= 0) {
-        store_close(store);
-        return found;
+    if (found < 0) return -1;
+    if (found == 0) {
+        warn_unknown_batch_id(request, store_url(store), false, diags);
+        return 0;
     }
-    context->store = store;
     context->recorded = true;
     if (resume_claims_from_record(&context->record, &context->claims) != 0)
         return fail(reason, "the store's record of batch %.100s is damaged", request->batch_id);
@@ -258,6 +277,11 @@ static int use_batch_id(resume_context *context, const resume_request *request,
 int resume_find(resume_context *context, const resume_request *request, diag_sink *diags,
                 char *reason) {
     memset(context, 0, sizeof *context);
+    context->now_ns = request->now_ns;
+    /* A store the user named is opened (made, when new) before anything is read: one that
+     * cannot be used ends the run at once, whether or not a context will need it. */
+    if (store_url_named(request->store_url) && open_store(context, request->store_url, reason) != 0)
+        return -1;
     if (request->context_token &&
         use_token(context, request->context_token, "--context", request, diags, reason) != 0)
         return -1;
@@ -283,6 +307,7 @@ int resume_record(resume_context *context, const char *batch_id, char *reason) {
     if (!context->recorded) {
         store_batch record;
         resume_record_from_claims(&context->claims, context->token, &record);
+        record.created_ns = context->now_ns;
         int put = store_batch_put(context->store, &record, reason);
         store_batch_free(&record);
         if (put < 0) return -1;

@@ -50,6 +50,8 @@ typedef struct resume_request {
     const char *batch_id;                /* --batch-id, else the batch object's id, or NULL */
     bool batch_id_from_flag;             /* batch_id came from --batch-id */
     const char *store_url;               /* --store, or NULL */
+    int64_t now_ns;                      /* the run's clock (BATCHTRACE_NOW pins it): when a
+                                            batch this store never saw is recorded */
 } resume_request;
 
 /* The context a collect run uses. */
@@ -61,7 +63,9 @@ typedef struct resume_context {
     char *token;                         /* the verified token; owned (NULL from the store) */
     bool recorded;                       /* the store has the batch (record is filled) */
     store_batch record;                  /* the store's record, when recorded */
-    store_t *store;                      /* owned; NULL until a context needs it */
+    store_t *store;                      /* owned: the store the user named, or the one a
+                                            context needed; NULL when none was opened */
+    int64_t now_ns;                      /* the run's clock, for records it makes */
 } resume_context;
 
 /* Find the context (see the top of this file). Tokens that fail verification are reported

@@ -140,10 +140,10 @@ static int export_submit(const start_config *config, const context_claims *claim
         span_attr_int(&span, "batchtrace.request.max_tokens.sum", summary->max_tokens_sum);
     char detail[REASON_MAX];
     if (exporter_add(exporter, &span, detail) != 0)
-        diag_warn(config->diags, "", 0, "export failed: %s", detail);
+        diag_error(config->diags, "", 0, "export failed: %s", detail);
     export_report report = {0, 0};
     if (exporter_finish(exporter, &report, detail) != 0)
-        diag_warn(config->diags, "", 0, "export failed: %s", detail);
+        diag_error(config->diags, "", 0, "export failed: %s", detail);
     export_details details;
     exporter_details(exporter, &details);
     outcome->spans_exported = report.spans_exported;
@@ -184,7 +184,7 @@ static int record_batch(const start_config *config, const source_t *inputs, stor
     record.batch_id = config->batch_id ? xstrdup(config->batch_id) : NULL;
     record.endpoint = summary->endpoint ? xstrdup(summary->endpoint) : NULL;
     record.models = join_models(summary);
-    record.created_ns = time_now_ns();
+    record.created_ns = config->start_ns; /* the run's clock: BATCHTRACE_NOW pins it */
     int put = store_batch_put(store, &record, reason);
     if (put != 1) {
         if (put == 0) fail(reason, "the store already holds a batch with this nonce");

@@ -91,25 +91,26 @@ int cmd_collect(int argc, char **argv) {
     options.on_progress = report_progress;
     options.callback_ctx = &report;
 
+    /* With --json, stdout holds the summary object alone (console spans go to stderr). */
+    FILE *out = config.json ? report_reserve_stdout() : stdout;
     cli_catch_interrupts();
     batchtrace_summary *summary = NULL;
     int rc = batchtrace_collect(&summary, &options);
     int exit_code = summary ? summary->exit_code : BATCHTRACE_EXIT_FATAL;
+    report_finish(&report);
     if (rc != BATCHTRACE_OK) {
         fprintf(stderr, "batchtrace: error: %s\n", batchtrace_last_error());
         if (rc == BATCHTRACE_EUSAGE) fputs("Try 'batchtrace collect --help'.\n", stderr);
-    } else {
+    } else if (!config.json) {
         report_summary(&report, summary);
     }
     if (config.json && summary) {
         char *json = batchtrace_summary_json(summary);
-        puts(json);
+        fprintf(out, "%s\n", json);
         free(json);
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("batchtrace: writing to stdout");
-        if (exit_code == BATCHTRACE_EXIT_OK) exit_code = BATCHTRACE_EXIT_FATAL;
-    }
+    if (report_close_stdout(out) != 0 && exit_code == BATCHTRACE_EXIT_OK)
+        exit_code = BATCHTRACE_EXIT_FATAL;
     batchtrace_summary_free(summary);
     cli_config_free(&config);
     return exit_code;

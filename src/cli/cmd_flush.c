@@ -32,7 +32,7 @@ static void print_summary(const batchtrace_flush_summary *s) {
         fprintf(stderr, "  the spool is empty\n");
 }
 
-/* See commands.h: parse, flush, print the summary (stderr) and the --json object. */
+/* See commands.h: parse, flush, print the summary (stderr) or the --json object. */
 int cmd_flush(int argc, char **argv) {
     cli_config config;
     int exit_code = BATCHTRACE_EXIT_USAGE;
@@ -64,10 +64,11 @@ int cmd_flush(int argc, char **argv) {
     batchtrace_flush_summary *summary = NULL;
     int rc = batchtrace_flush(&summary, &options);
     exit_code = summary ? summary->exit_code : BATCHTRACE_EXIT_FATAL;
+    report_finish(&report);
     if (rc != BATCHTRACE_OK) {
         fprintf(stderr, "batchtrace: error: %s\n", batchtrace_last_error());
         if (rc == BATCHTRACE_EUSAGE) fputs("Try 'batchtrace flush --help'.\n", stderr);
-    } else if (!config.quiet) {
+    } else if (!config.quiet && !config.json) {
         print_summary(summary);
     }
     if (config.json && summary) {

@@ -38,8 +38,8 @@ static int parse_byte_count(const char *text, size_t *out) {
     return 0;
 }
 
-/* See commands.h: parse, start, print the token on stdout (or the --json object) and the
- * summary on stderr. */
+/* See commands.h: parse, start, print the token on stdout and the summary on stderr (with
+ * --json, the object on stdout and no summary). */
 int cmd_start(int argc, char **argv) {
     cli_config config;
     int exit_code = BATCHTRACE_EXIT_USAGE;
@@ -84,26 +84,27 @@ int cmd_start(int argc, char **argv) {
     options.on_diagnostic = report_diagnostic;
     options.callback_ctx = &report;
 
+    /* stdout holds the token (or the --json object) alone: console spans go to stderr. */
+    FILE *out = report_reserve_stdout();
     cli_catch_interrupts();
     int rc = batchtrace_start(&summary, &options);
     exit_code = summary ? summary->exit_code : BATCHTRACE_EXIT_FATAL;
+    report_finish(&report);
     if (rc != BATCHTRACE_OK) {
         fprintf(stderr, "batchtrace: error: %s\n", batchtrace_last_error());
         if (rc == BATCHTRACE_EUSAGE) fputs("Try 'batchtrace start --help'.\n", stderr);
-    } else if (!config.quiet) {
+    } else if (!config.quiet && !config.json) {
         print_summary(summary);
     }
     if (config.json && summary) {
         char *json = batchtrace_start_summary_json(summary);
-        puts(json);
+        fprintf(out, "%s\n", json);
         free(json);
     } else if (rc == BATCHTRACE_OK && *summary->context) {
-        puts(summary->context);
+        fprintf(out, "%s\n", summary->context);
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("batchtrace: writing to stdout");
-        if (exit_code == BATCHTRACE_EXIT_OK) exit_code = BATCHTRACE_EXIT_FATAL;
-    }
+    if (report_close_stdout(out) != 0 && exit_code == BATCHTRACE_EXIT_OK)
+        exit_code = BATCHTRACE_EXIT_FATAL;
 done:
     batchtrace_start_summary_free(summary);
     cli_config_free(&config);

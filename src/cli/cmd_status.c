@@ -1,23 +1,51 @@
 /* `batchtrace status`: parse, call batchtrace_status, print a table (or the --json object). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "batchtrace.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 
-/* A table of the batches on stdout, for a person. */
+/* What the table shows for a text value: "-" for an empty one. */
+static const char *shown(const char *value) { return *value ? value : "-"; }
+
+enum { TEXT_COLUMNS = 4 }; /* provider, batch id, state, status */
+
+/* The text columns of batch b, as the table shows them. */
+static void text_columns(const batchtrace_batch_status *b, const char *out[TEXT_COLUMNS]) {
+    out[0] = shown(b->provider);
+    out[1] = shown(b->batch_id);
+    out[2] = shown(b->state);
+    out[3] = shown(b->batch_status);
+}
+
+/* A table of the batches on stdout, for a person. Each text column is as wide as its
+ * longest value (an OpenAI batch id has 38 characters), so the columns always line up. */
 static void print_table(const batchtrace_status_summary *s) {
     if (s->batch_count == 0) {
         printf("no batches in %s\n", s->store);
     } else {
-        printf("%-10s %-32s %-10s %-12s %8s %8s %4s\n", "PROVIDER", "BATCH", "STATE", "STATUS",
-               "REQUESTS", "EXPORTED", "TASK");
+        const char *headings[TEXT_COLUMNS] = {"PROVIDER", "BATCH", "STATE", "STATUS"};
+        int widths[TEXT_COLUMNS];
+        for (int k = 0; k < TEXT_COLUMNS; k++) widths[k] = (int)strlen(headings[k]);
+        for (size_t i = 0; i < s->batch_count; i++) {
+            const char *values[TEXT_COLUMNS];
+            text_columns(&s->batches[i], values);
+            for (int k = 0; k < TEXT_COLUMNS; k++) {
+                size_t len = strlen(values[k]);
+                if (len > (size_t)widths[k]) widths[k] = len > 4096 ? 4096 : (int)len;
+            }
+        }
+        printf("%-*s %-*s %-*s %-*s %8s %8s %4s\n", widths[0], headings[0], widths[1],
+               headings[1], widths[2], headings[2], widths[3], headings[3], "REQUESTS",
+               "EXPORTED", "TASK");
         for (size_t i = 0; i < s->batch_count; i++) {
             const batchtrace_batch_status *b = &s->batches[i];
-            printf("%-10s %-32s %-10s %-12s %8llu %8llu %4s\n", b->provider,
-                   *b->batch_id ? b->batch_id : "-", b->state,
-                   *b->batch_status ? b->batch_status : "-",
+            const char *values[TEXT_COLUMNS];
+            text_columns(b, values);
+            printf("%-*s %-*s %-*s %-*s %8llu %8llu %4s\n", widths[0], values[0], widths[1],
+                   values[1], widths[2], values[2], widths[3], values[3],
                    (unsigned long long)b->request_count, (unsigned long long)b->items_exported,
                    b->task_exported ? "yes" : "no");
         }

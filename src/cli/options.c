@@ -19,6 +19,9 @@ typedef struct cli_option {
 
 #define AT(field) offsetof(cli_config, field)
 
+/* Every option, in the order --help shows them. An option whose meaning differs between
+ * commands has one entry per meaning (disjoint command bits), so each command's help says
+ * what the option does there. */
 static const cli_option options[] = {
     {"results", "FILE", CMD_COLLECT, OPT_REPEATED, AT(results_paths),
      "a results file: OpenAI output or error JSONL, Anthropic results JSONL (repeatable)"},
@@ -30,11 +33,20 @@ static const cli_option options[] = {
      "openai or anthropic (default: detected from the content)"},
     {"parent", "TRACEPARENT", CMD_COLLECT | CMD_START, OPT_STRING, AT(parent),
      "W3C traceparent to put the batch under (default: $TRACEPARENT)"},
-    {"context", "TOKEN", CMD_COLLECT | CMD_BIND, OPT_STRING, AT(context),
-     "the context token batchtrace start printed (collect: default the batch object's "
+    {"context", "TOKEN", CMD_COLLECT, OPT_STRING, AT(context),
+     "the context token batchtrace start printed (default: the batch object's "
      "metadata.batchtrace_ctx, else the batch id in the store)"},
-    {"batch-id", "ID", CMD_COLLECT | CMD_START | CMD_BIND | CMD_STATUS, OPT_STRING, AT(batch_id),
-     "the provider's batch id (collect: finds the context start left in the store)"},
+    {"context", "TOKEN", CMD_BIND, OPT_STRING, AT(context),
+     "the context token batchtrace start printed, to record the batch id against"},
+    {"batch-id", "ID", CMD_COLLECT, OPT_STRING, AT(batch_id),
+     "the provider's batch id: finds the context start left in the store (bound by "
+     "batchtrace bind); without --batch, also the batch id of the spans"},
+    {"batch-id", "ID", CMD_START, OPT_STRING, AT(batch_id),
+     "the provider's batch id, when it is known before submission (else: batchtrace bind)"},
+    {"batch-id", "ID", CMD_BIND, OPT_STRING, AT(batch_id),
+     "the provider's batch id to record against the context"},
+    {"batch-id", "ID", CMD_STATUS, OPT_STRING, AT(batch_id),
+     "show only the batch bound to this id"},
     {"no-keep-inputs", NULL, CMD_START, OPT_FLAG, AT(no_keep_inputs),
      "keep no compressed copy of the inputs in the store (collect then needs --input)"},
     {"force", NULL, CMD_COLLECT, OPT_FLAG, AT(force),
@@ -52,29 +64,60 @@ static const cli_option options[] = {
      "OTLP/HTTP base URL, /v1/traces is appended (default: $OTEL_EXPORTER_OTLP_ENDPOINT)"},
     {"protocol", "NAME", CMD_COLLECT | CMD_START, OPT_STRING, AT(protocol),
      "http/protobuf or http/json (default: $OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)"},
-    {"max-line-bytes", "N", CMD_COLLECT | CMD_START, OPT_STRING, AT(max_line_bytes),
+    {"max-line-bytes", "N", CMD_COLLECT, OPT_STRING, AT(max_line_bytes),
      "reject (and skip) input and result lines longer than N bytes (default: 268435456)"},
+    {"max-line-bytes", "N", CMD_START, OPT_STRING, AT(max_line_bytes),
+     "reject request lines longer than N bytes (default: 268435456)"},
     {"convention", "NAME", CMD_COLLECT, OPT_REPEATED, AT(conventions),
      "also write a backend's attributes: braintrust, openinference or traceloop "
      "(repeatable; genai is always on)"},
     {"max-attribute-bytes", "N", CMD_COLLECT, OPT_STRING, AT(max_attribute_bytes),
      "cut string values longer than N bytes, marking the span batchtrace.truncated (N >= 16)"},
-    {"store", "URL", CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS, OPT_STRING, AT(store),
-     "state store, sqlite:PATH (default: $BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
+    {"store", "URL", CMD_COLLECT, OPT_STRING, AT(store),
+     "state store (contexts, what was sent, the spool), sqlite:PATH (default: "
+     "$BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
+    {"store", "URL", CMD_START, OPT_STRING, AT(store),
+     "the store to record the batch in, sqlite:PATH (default: $BATCHTRACE_STORE, else "
+     "under $XDG_STATE_HOME)"},
+    {"store", "URL", CMD_BIND, OPT_STRING, AT(store),
+     "the store to record the batch id in, sqlite:PATH (default: $BATCHTRACE_STORE, else "
+     "under $XDG_STATE_HOME)"},
+    {"store", "URL", CMD_FLUSH, OPT_STRING, AT(store),
+     "the store whose spool to send, sqlite:PATH (default: $BATCHTRACE_STORE, else under "
+     "$XDG_STATE_HOME)"},
+    {"store", "URL", CMD_STATUS, OPT_STRING, AT(store),
+     "the store to list, sqlite:PATH (default: $BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
     {"max-request-bytes", "N", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_request_bytes),
      "otlp: no request body sent is larger (default: 4194304)"},
     {"max-in-flight", "N", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_in_flight),
      "otlp: requests sent or waiting to retry at once, 1-64 (default: 4)"},
-    {"export-timeout", "SECONDS", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(export_timeout),
+    {"export-timeout", "SECONDS", CMD_COLLECT | CMD_START, OPT_STRING, AT(export_timeout),
      "otlp: seconds a request may take, retries included, before it is spooled (default 30)"},
+    {"export-timeout", "SECONDS", CMD_FLUSH, OPT_STRING, AT(export_timeout),
+     "seconds a request may take, retries included, before it is left in the spool "
+     "(default 30)"},
     {"braintrust-parent", "SPEC", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(braintrust_parent),
      "with BRAINTRUST_API_KEY: project_name:NAME, project_id:ID or experiment_id:ID"},
     {"no-content", NULL, CMD_COLLECT, OPT_FLAG, AT(no_content),
      "leave out message, tool and output content; keep everything else"},
-    {"json", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_STATUS, OPT_FLAG, AT(json),
-     "print one JSON summary object on stdout"},
-    {"quiet", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND, OPT_FLAG, AT(quiet),
-     "no summary, progress or warnings on stderr (rejected lines are still reported)"},
+    {"json", NULL, CMD_COLLECT, OPT_FLAG, AT(json),
+     "print one JSON summary object on stdout, and no summary on stderr"},
+    {"json", NULL, CMD_START, OPT_FLAG, AT(json),
+     "print the context, its OpenAI metadata and ids as one JSON object on stdout, instead "
+     "of the token"},
+    {"json", NULL, CMD_FLUSH, OPT_FLAG, AT(json),
+     "print one JSON summary object on stdout, and no summary on stderr"},
+    {"json", NULL, CMD_STATUS, OPT_FLAG, AT(json),
+     "print the batches and the spool as one JSON object on stdout, instead of the table"},
+    {"quiet", NULL, CMD_COLLECT, OPT_FLAG, AT(quiet),
+     "no summary, progress or warnings on stderr (rejected lines, errors and lost spans are "
+     "still reported)"},
+    {"quiet", NULL, CMD_START, OPT_FLAG, AT(quiet),
+     "no summary or warnings on stderr (rejected request lines and errors are still reported)"},
+    {"quiet", NULL, CMD_FLUSH, OPT_FLAG, AT(quiet),
+     "no summary or warnings on stderr (errors and lost spans are still reported)"},
+    {"quiet", NULL, CMD_BIND, OPT_FLAG, AT(quiet),
+     "no confirmation on stderr (errors are still reported)"},
     {"help", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS, OPT_FLAG,
      AT(help), "show this help"},
     {"version", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS, OPT_FLAG,
@@ -200,13 +243,24 @@ void cli_print_help(FILE *out, int command) {
             snprintf(left, sizeof left, "--%s", options[i].name);
         fprintf(out, "  %-24s %s\n", left, options[i].help);
     }
-    if (command == CMD_BIND || command == CMD_STATUS) {
+    if (command == CMD_BIND) {
         fputs("\n"
-              "Environment: BATCHTRACE_STORE; BATCHTRACE_SIGNING_KEY (bind: the key tokens are\n"
-              "signed with; default: one the store generates).\n"
+              "Environment: BATCHTRACE_STORE; BATCHTRACE_SIGNING_KEY (the key tokens are signed\n"
+              "with; default: one the store generates); BATCHTRACE_NOW (RFC 3339) pins the\n"
+              "time a batch this store never saw is recorded at.\n"
               "\n"
-              "Exit codes: 0 done; 1 fatal error (a batch id bound to another context, a broken\n"
-              "store); 2 usage error (a token that fails verification).\n",
+              "Exit codes: 0 done (binding the same pair again too); 1 fatal error (a batch id\n"
+              "bound to another context, a broken store); 2 usage error (a token that fails\n"
+              "verification).\n",
+              out);
+        return;
+    }
+    if (command == CMD_STATUS) {
+        fputs("\n"
+              "Environment: BATCHTRACE_STORE.\n"
+              "\n"
+              "Exit codes: 0 done (a store that does not exist yet lists nothing); 1 fatal error\n"
+              "(a store that cannot be read); 2 usage error.\n",
               out);
         return;
     }

@@ -1,15 +1,20 @@
+/* See report.h. */
 #include "cli/report.h"
 
-#include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "util/alloc.h"
 #include "util/timeutil.h"
 
 enum { PROGRESS_MIN_BYTES = 8 << 20, BAR_WIDTH = 30 };
 
+/* See report.h. */
 void report_init(cli_report *report, bool quiet) {
+    memset(report, 0, sizeof *report);
     report->quiet = quiet;
-    report->progress_shown = false;
     report->is_tty = isatty(STDERR_FILENO) == 1;
     report->started_ns = time_now_ns();
 }
@@ -21,18 +26,97 @@ static void clear_progress(cli_report *report) {
     report->progress_shown = false;
 }
 
+/* The counts of the file called name (added on first use). */
+static report_file *file_counts(cli_report *report, const char *name) {
+    for (size_t i = 0; i < report->file_count; i++)
+        if (strcmp(report->files[i].name, name) == 0) return &report->files[i];
+    report->files = xreallocarray(report->files, report->file_count + 1, sizeof *report->files);
+    report_file *added = &report->files[report->file_count++];
+    added->name = xstrdup(name);
+    added->rejected = 0;
+    added->warnings = 0;
+    return added;
+}
+
+/* See report.h. The cap is per file and per kind (rejected lines, warnings), so a file of
+ * garbage cannot hide the first warnings of another file, nor of its own. Errors (spans
+ * lost, an export that failed) are few and always printed. */
 void report_diagnostic(void *ctx, batchtrace_severity severity, const char *file,
                        uint64_t line, const char *reason) {
     cli_report *report = ctx;
     if (severity == BATCHTRACE_WARNING && report->quiet) return;
+    if (*file && severity != BATCHTRACE_ERROR) {
+        report_file *counts = file_counts(report, file);
+        uint64_t *seen = severity == BATCHTRACE_REJECTED ? &counts->rejected : &counts->warnings;
+        if (++*seen > REPORT_LINES_PER_FILE) {
+            report->held_back = true;
+            return;
+        }
+    }
     clear_progress(report);
-    const char *label = severity == BATCHTRACE_WARNING ? "warning: " : "";
+    const char *label = severity == BATCHTRACE_WARNING ? "warning: "
+                        : severity == BATCHTRACE_ERROR ? "error: "
+                                                       : "";
     if (*file && line)
         fprintf(stderr, "%s:%llu: %s%s\n", file, (unsigned long long)line, label, reason);
     else if (*file)
         fprintf(stderr, "%s: %s%s\n", file, label, reason);
     else
         fprintf(stderr, "batchtrace: %s%s\n", label, reason);
+}
+
+/* See report.h. */
+void report_finish(cli_report *report) {
+    clear_progress(report);
+    for (size_t i = 0; i < report->file_count; i++) {
+        const report_file *f = &report->files[i];
+        if (f->rejected > REPORT_LINES_PER_FILE)
+            fprintf(stderr, "%s: %llu more lines rejected (first %d shown)\n", f->name,
+                    (unsigned long long)(f->rejected - REPORT_LINES_PER_FILE),
+                    REPORT_LINES_PER_FILE);
+        if (f->warnings > REPORT_LINES_PER_FILE)
+            fprintf(stderr, "%s: %llu more warnings (first %d shown)\n", f->name,
+                    (unsigned long long)(f->warnings - REPORT_LINES_PER_FILE),
+                    REPORT_LINES_PER_FILE);
+    }
+    for (size_t i = 0; i < report->file_count; i++) free(report->files[i].name);
+    free(report->files);
+    report->files = NULL;
+    report->file_count = 0;
+}
+
+/* See report.h. */
+FILE *report_reserve_stdout(void) {
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    if (saved < 0) return stdout;
+    FILE *out = fdopen(saved, "w");
+    if (!out) {
+        close(saved);
+        return stdout;
+    }
+    if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+        fclose(out);
+        return stdout;
+    }
+    return out;
+}
+
+/* See report.h. */
+int report_close_stdout(FILE *out) {
+    bool failed = fflush(out) != 0 || ferror(out);
+    int saved_errno = errno;
+    if (out != stdout) {
+        if (fclose(out) != 0 && !failed) {
+            failed = true;
+            saved_errno = errno;
+        }
+        fflush(stdout); /* the run's own stdout, now stderr */
+    }
+    if (!failed) return 0;
+    errno = saved_errno;
+    perror("batchtrace: writing to stdout");
+    return -1;
 }
 
 void report_progress(void *ctx, uint64_t bytes_done, uint64_t bytes_total, uint64_t items) {
@@ -81,8 +165,9 @@ void report_summary(cli_report *report, const batchtrace_summary *s) {
     fprintf(stderr, "  trace    %s%s%s\n", s->trace_id, *s->task_span_id ? "  task span " : "",
             s->task_span_id);
     if (s->rejected_count)
-        fprintf(stderr, "  rejected %llu line%s (listed above)\n",
-                (unsigned long long)s->rejected_count, plural(s->rejected_count));
+        fprintf(stderr, "  rejected %llu line%s (%s)\n", (unsigned long long)s->rejected_count,
+                plural(s->rejected_count),
+                report->held_back ? "the first 20 of each file listed above" : "listed above");
     if (s->warnings_count)
         fprintf(stderr, "  warnings %llu (listed above)\n", (unsigned long long)s->warnings_count);
 }

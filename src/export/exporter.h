@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "batchtrace.h"
 #include "span/span.h"
 #include "util/buf.h"
 #include "util/reason.h"
@@ -20,8 +21,9 @@ typedef enum otlp_protocol {
 } otlp_protocol;
 
 /* Told about each export problem as it happens (a request refused, spans spooled), in
- * words for a person; never carries a header value. */
-typedef void (*export_notice_fn)(void *ctx, const char *message);
+ * words for a person; never carries a header value. severity is BATCHTRACE_ERROR when
+ * spans are lost (neither delivered nor spooled), else BATCHTRACE_WARNING. */
+typedef void (*export_notice_fn)(void *ctx, batchtrace_severity severity, const char *message);
 
 /* Defaults of the otlp exporter's limits (SPEC section 6). */
 #define OTLP_DEFAULT_MAX_REQUEST_BYTES (4u * 1024 * 1024)

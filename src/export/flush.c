@@ -25,11 +25,11 @@ typedef struct flush_owner {
     char *destination;               /* owned */
 } flush_owner;
 
-/* export_notice_fn: a sender's notice as a warning diagnostic. ctx is the options. */
-static void notice_to_diagnostic(void *ctx, const char *message) {
+/* export_notice_fn: a sender's notice as a diagnostic of its severity. ctx is the options. */
+static void notice_to_diagnostic(void *ctx, batchtrace_severity severity, const char *message) {
     const batchtrace_flush_options *options = ctx;
     if (options->on_diagnostic)
-        options->on_diagnostic(options->callback_ctx, BATCHTRACE_WARNING, "", 0, message);
+        options->on_diagnostic(options->callback_ctx, severity, "", 0, message);
 }
 
 /* Hand every spooled request the sender can take; stop early when it stops. 0, or -1
@@ -57,7 +57,7 @@ static int send_spooled(store_t *store, otlp_sender *sender, const otlp_settings
         } else {
             char why[REASON_MAX];
             fail(why, "spooled request %lld has an unknown protocol", (long long)claim.chunk.id);
-            notice_to_diagnostic((void *)options, why);
+            notice_to_diagnostic((void *)options, BATCHTRACE_WARNING, why);
             if (store_spool_release(store, claim.chunk.id, why, reason) != 0) {
                 rc = -1;
                 break;

@@ -116,18 +116,35 @@ static int64_t monotonic_ms(void) {
     return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-static void notice(const otlp_sender *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Tell the caller about something, if it listens. */
-static void notice(const otlp_sender *s, const char *fmt, ...) {
+/* Tell the caller about something, with its severity, if it listens. */
+static void tell(const otlp_sender *s, batchtrace_severity severity, const char *fmt,
+                 va_list ap) {
     if (!s->on_notice) return;
     buf_t text = BUF_INIT;
+    buf_vprintf(&text, fmt, ap);
+    s->on_notice(s->notice_ctx, severity, buf_cstr(&text));
+    buf_free(&text);
+}
+
+static void notice(const otlp_sender *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Tell the caller about something that loses nothing (a request spooled, a retry). */
+static void notice(const otlp_sender *s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&text, fmt, ap);
+    tell(s, BATCHTRACE_WARNING, fmt, ap);
     va_end(ap);
-    s->on_notice(s->notice_ctx, buf_cstr(&text));
-    buf_free(&text);
+}
+
+static void notice_loss(const otlp_sender *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Tell the caller that spans are lost: neither delivered nor spooled, or refused by the
+ * server in a partial success. */
+static void notice_loss(const otlp_sender *s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    tell(s, BATCHTRACE_ERROR, fmt, ap);
+    va_end(ap);
 }
 
 /* "s" when n is not 1. */
@@ -352,7 +369,7 @@ static void fail_job(otlp_sender *s, otlp_job *job, const char *why) {
             outcome = "spooled";
         } else {
             /* Nothing more can be done: say so loudly, whatever the notice count. */
-            notice(s, "%s; %" PRIu64 " span%s could not be spooled and are lost: %s", why,
+            notice_loss(s, "%s; %" PRIu64 " span%s could not be spooled and are lost: %s", why,
                    spans, plural(spans), reason);
             drop_job(s, job);
             return;
@@ -498,7 +515,7 @@ static void accept_job(otlp_sender *s, otlp_job *job, long status) {
         fail(text, "the server rejected %" PRIu64 " of %" PRIu64 " span%s: %s", rejected, spans,
              plural(spans), answer.error_message[0] ? answer.error_message : "(no message)");
         note_first_failure(s, text);
-        notice(s, "%s", text);
+        notice_loss(s, "%s", text);
     } else if (answer.error_message[0]) {
         notice(s, "the server accepted %" PRIu64 " span%s with a warning: %s", spans,
                plural(spans), answer.error_message);

@@ -34,6 +34,16 @@ static int check_url(const char *url, const char *source, char *reason) {
 }
 
 /* See store.h. */
+bool store_url_named(const char *url) { return url || env("BATCHTRACE_STORE"); }
+
+/* See store.h. */
+int store_check_named_url(const char *url, char *reason) {
+    if (url) return check_url(url, "--store", reason);
+    const char *from_env = env("BATCHTRACE_STORE");
+    return from_env ? check_url(from_env, "BATCHTRACE_STORE", reason) : 0;
+}
+
+/* See store.h. */
 char *store_resolve_url(const char *url, char *reason) {
     if (url) return check_url(url, "--store", reason) == 0 ? xstrdup(url) : NULL;
     const char *from_env = env("BATCHTRACE_STORE");

@@ -26,6 +26,13 @@ typedef struct store store_t;
  * reason when url (or the variable) is not a URL batchtrace can use, or no default can be
  * made (neither XDG_STATE_HOME nor HOME set). */
 char *store_resolve_url(const char *url, char *reason);
+/* Whether the caller named a store (url, else BATCHTRACE_STORE) rather than leaving it to
+ * the default path: a named store is the user's choice, checked up front by every command. */
+bool store_url_named(const char *url);
+/* Check, without opening it, the store the caller named (url, else BATCHTRACE_STORE): 0
+ * when it is a URL batchtrace can open or none is named, -1 with reason otherwise (a usage
+ * error: an unsupported scheme, not a URL, sqlite: without a path). */
+int store_check_named_url(const char *url, char *reason);
 
 /* Open (creating it and its directories when create is true) the store at url, a
  * resolved URL, and bring its schema up to date. NULL with reason on failure; when create

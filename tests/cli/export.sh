@@ -174,7 +174,7 @@ collect "$BIG" --endpoint "$SINK" --protocol http/json --max-request-bytes 4096
 check exit_0 '[ "$code" = 0 ]'
 check every_request_gzip '[ "$(node "$ASSERT" requests "$W/received" | awk "\$4 != \"gzip\"" | wc -l)" = 0 ]'
 check same_spans_decoded 'server_has "$W/received" "$BIG"'
-check destination_says_gzip '[[ "$err" == *"(http/json, gzip)"* ]]'
+check destination_says_gzip '[[ "$(summary destination)" == *"(http/json, gzip)"* ]]'
 
 # ---- 429 with Retry-After in seconds, then 200: the same request again, once accepted ----
 begin retry-after-429
@@ -313,6 +313,8 @@ check spool_empty '[ "$(spool)" = "0|0" ]'
 before=$(requests "$W/received")
 flush --endpoint "$SINK"
 check second_flush_sends_nothing '[ "$code" = 0 ] && [ "$(requests "$W/received")" = "$before" ] && [ "$(summary spans_found)" = 0 ]'
+check second_flush_json_alone '[ -z "$err" ]'
+run flush --store "sqlite:$W/state.db" --endpoint "$SINK"
 check second_flush_says_so '[[ "$err" == "batchtrace: nothing to flush in sqlite:$W/state.db" ]]'
 rm -f "$W/state.db"*
 flush --endpoint "$SINK"

@@ -298,5 +298,33 @@ check start-with-batch-id '[ "$code" = 0 ] && [ "$(q attr "$W/submit" openai.bat
 bt "$W/b" no-inputs collect --results output.jsonl --batch batch.json --json
 check without-kept-inputs '[ "$code" = 0 ] && [ "$(json_get trace_id)" = "$STARTED_TRACE" ] && [ "$(q attr "$W/no-inputs" "chat gpt-4o-mini-2024-07-18" batchtrace.input_missing)" = "$(printf "true\ntrue")" ] && [ "$(span_count no-inputs)" = 3 ]'
 
+# ---- a batch id no store knows: a warning naming the store, then collect-only -------------
+begin unknown-batch-id
+cp "$AN/results.jsonl" "$W/b/"
+bt "$W/b" first collect --results results.jsonl --batch-id msgbatch_never_bound
+check no-store-yet '[ "$code" = 0 ] && grep -qxF "batchtrace: warning: batch id msgbatch_never_bound is not in the store sqlite:$W/state/batchtrace/state.db (nothing was stored there yet): collecting without a context (did you run \`batchtrace bind\`?)" "$W/err"'
+check no-store-made '[ ! -e "$W/state/batchtrace/state.db" ] && [ "$(q traces "$W/first")" = "$(q derived-trace anthropic msgbatch_never_bound)" ]'
+bt "$W/b" second collect --results results.jsonl --batch-id msgbatch_never_bound --store "sqlite:$W/named.db"
+check not-in-a-named-store '[ "$code" = 0 ] && grep -qxF "batchtrace: warning: batch id msgbatch_never_bound is not in the store sqlite:$W/named.db: collecting without a context (did you run \`batchtrace bind\`?)" "$W/err"'
+
+# ---- status: the pinned clock, and columns as wide as their values ----------------------
+begin status-table
+cp "$OA/input.jsonl" "$W/a/"
+EXTRA_ENV=(BATCHTRACE_SIGNING_KEY=shared-secret)
+bt "$W/a" submit start --input input.jsonl --batch-id $OA_ID
+TOKEN=$out
+bt_local status --json
+check created-is-the-pinned-start '[ "$code" = 0 ] && printf "%s" "$out" | grep -qF "\"created\":\"2026-01-01T00:00:00.000Z\""'
+bt_local status
+header=$(printf '%s\n' "$out" | sed -n 1p)
+row=$(printf '%s\n' "$out" | sed -n 2p)
+before_state=${header%%STATE*}
+before_started=${row%%started*}
+check columns-line-up '[ "$code" = 0 ] && [[ "$row" == "openai   $OA_ID started"* ]] && [ "${#before_state}" = "${#before_started}" ]'
+EXTRA_ENV=(XDG_STATE_HOME="$W/state2" BATCHTRACE_SIGNING_KEY=shared-secret BATCHTRACE_NOW=2026-01-02T03:04:05Z)
+bt_local bind --batch-id $OA_ID --context "$TOKEN"
+bt_local status --json
+check bind-records-at-the-pinned-time '[ "$code" = 0 ] && printf "%s" "$out" | grep -qF "\"created\":\"2026-01-02T03:04:05.000Z\""'
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

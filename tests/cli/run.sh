@@ -64,15 +64,16 @@ case_fail() {
     FAILURES="${FAILURES}$1"$'\n'
 }
 
-# Runs the binary once for the current case: run_binary RUN_DIR EXTRA_ARG...
-# Writes RUN_DIR/{stdout,stderr,exit}; uses CASE_ARGS, CASE_ENV and the working dir.
+# Runs the binary once for the current case: run_binary RUN_DIR EXTRA_ARG... (the checked
+# runs pass --json). Writes RUN_DIR/{stdout,stderr,exit}; uses CASE_ARGS, CASE_ENV and the
+# working dir.
 run_binary() {
     local run_dir=$1
     shift
     mkdir -p "$run_dir"
     local status=0
     (cd "$BT_REPO_ROOT" && env -i "${CASE_ENV[@]}" timeout "$RUN_TIMEOUT" \
-        ${WRAPPER[@]+"${WRAPPER[@]}"} "$BINARY" collect ${CASE_ARGS[@]+"${CASE_ARGS[@]}"} "$@" --json \
+        ${WRAPPER[@]+"${WRAPPER[@]}"} "$BINARY" collect ${CASE_ARGS[@]+"${CASE_ARGS[@]}"} "$@" \
         > "$run_dir/stdout" 2> "$run_dir/stderr") || status=$?
     echo "$status" > "$run_dir/exit"
 }
@@ -173,10 +174,21 @@ run_case() {
 
     local update_option=()
     [ "$UPDATE" = 1 ] && update_option=(--update)
-    run_binary "$WORK/file" --exporter file --output "$WORK/file/spans.jsonl"
+    run_binary "$WORK/file" --exporter file --output "$WORK/file/spans.jsonl" --json
     check_run file "$WORK/file" "$WORK/file/spans.jsonl" --missing-ok ${update_option[@]+"${update_option[@]}"}
 
-    run_binary "$WORK/file-again" --exporter file --output "$WORK/file-again/spans.jsonl"
+    # Without --json, the summary for a person (on stderr; with --json there is none).
+    if [ -f "$CASE_DIR/expected-human-summary" ]; then
+        run_binary "$WORK/human" --exporter file --output "$WORK/human/spans.jsonl"
+        local line
+        while IFS= read -r line || [ -n "$line" ]; do
+            line=${line%$'\r'}
+            [ -n "$line" ] || continue
+            grep -qF -- "$line" "$WORK/human/stderr" || case_fail "human: stderr lacks \"$line\""
+        done < "$CASE_DIR/expected-human-summary"
+    fi
+
+    run_binary "$WORK/file-again" --exporter file --output "$WORK/file-again/spans.jsonl" --json
     check_run file-again "$WORK/file-again" "$WORK/file-again/spans.jsonl" --missing-ok
     same_as_first file-again "$WORK/file-again"
 
@@ -187,7 +199,7 @@ run_case() {
         # Requests up to the sink's own limit (256 MiB): the huge-line cases' spans are larger
         # than the default 4 MiB; tests/cli/export.sh tests the limit itself.
         run_binary "$WORK/$label" --exporter otlp --endpoint "http://127.0.0.1:$SINK_PORT" --protocol "$protocol" \
-            --max-request-bytes 268435456
+            --max-request-bytes 268435456 --json
         check_run "$label" "$WORK/$label" "$WORK/$label/received" --protocol "$protocol"
         same_as_first "$label" "$WORK/$label"
     done

@@ -11,11 +11,15 @@ failed=0
 FIX=tests/fixtures/openai-chat-all-outcomes
 cd "$BT_REPO_ROOT"
 
+# Variables added to the clean environment of run (VAR=VALUE words).
+RUN_ENV=()
+
 # Run the binary with a clean environment; sets $code, $out, $err.
 run() {
     set +e
     env -i PATH="$PATH" HOME="$BT_TMP" BATCHTRACE_NOW=2026-01-20T23:01:52Z \
-        ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} $(bt_wrapper) "$BIN" "$@" \
+        ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${RUN_ENV[@]+"${RUN_ENV[@]}"} \
+        $(bt_wrapper) "$BIN" "$@" \
         >"$BT_TMP/out" 2>"$BT_TMP/err"
     code=$?
     set -e
@@ -35,6 +39,15 @@ expect() {
     else
         echo "ok $name"
         passed=$((passed + 1))
+    fi
+}
+
+# refute NAME TEXT: TEXT appears nowhere in the last run's stdout or stderr.
+refute() {
+    if [[ "$out$err" == *"$2"* ]]; then
+        echo "FAIL $1: \"$2\" in the output: ${err:0:300}"; failed=$((failed + 1))
+    else
+        echo "ok $1"; passed=$((passed + 1))
     fi
 }
 
@@ -116,6 +129,111 @@ if [ "$code" = 0 ] && [ -z "$err" ]; then
     echo "ok quiet_prints_nothing"; passed=$((passed + 1))
 else
     echo "FAIL quiet_prints_nothing: exit $code, stderr: $err"; failed=$((failed + 1))
+fi
+
+# ---- the store: an unsupported URL is a usage error, one that cannot be opened is fatal,
+# for every command, whether or not the run would have needed the store ----
+: > "$BT_TMP/a-file"
+STORE_COMMANDS=("collect --results $FIX/output.jsonl --output $BT_TMP/spans.jsonl"
+                "start --input $FIX/input.jsonl --output $BT_TMP/spans.jsonl"
+                "bind --batch-id batch_x --context btx1.x"
+                "flush --endpoint http://127.0.0.1:1"
+                "status")
+for command in "${STORE_COMMANDS[@]}"; do
+    name=${command%% *}
+    # shellcheck disable=SC2086
+    run $command --store postgres://db.example/batchtrace
+    expect "${name}_store_postgres_is_a_usage_error" 2 \
+        "--store: PostgreSQL stores are not supported yet (use sqlite:PATH)"
+    # shellcheck disable=SC2086
+    run $command --store state.db
+    expect "${name}_store_without_a_scheme_is_a_usage_error" 2 "--store must be a URL: sqlite:PATH"
+    # shellcheck disable=SC2086
+    run $command --store "sqlite:$BT_TMP/a-file/state.db"
+    expect "${name}_store_that_cannot_be_opened_is_fatal" 1 "$BT_TMP/a-file/state.db"
+done
+RUN_ENV=(BATCHTRACE_STORE=postgres://db.example/batchtrace)
+run collect --results $FIX/output.jsonl --output "$BT_TMP/spans.jsonl"
+expect collect_batchtrace_store_postgres_is_a_usage_error 2 \
+    "BATCHTRACE_STORE: PostgreSQL stores are not supported yet (use sqlite:PATH)"
+RUN_ENV=()
+run collect --results $FIX/output.jsonl --output "$BT_TMP/spans.jsonl" --store "sqlite:$BT_TMP/a-file/state.db"
+expect collect_store_that_cannot_be_opened_says_why 1 \
+    "batchtrace: error: the store cannot be used: cannot create $BT_TMP/a-file/state.db: Not a directory"
+
+# ---- --batch-id that no store knows: a warning naming it, then collect-only ----
+run collect --results tests/fixtures/anthropic-all-result-types/results.jsonl \
+    --output "$BT_TMP/spans.jsonl" --batch-id msgbatch_never_bound
+expect unknown_batch_id_is_a_warning 0 \
+    "batchtrace: warning: batch id msgbatch_never_bound is not in the store sqlite:$BT_TMP/.local/state/batchtrace/state.db"
+expect unknown_batch_id_warning_says_what_to_do 0 \
+    ": collecting without a context (did you run \`batchtrace bind\`?)"
+
+# ---- each command's help says what its options do for that command ----
+for command in start bind flush status; do
+    run $command --help
+    if [ "$code" = 0 ] && ! printf '%s\n' "$out" | grep -q '^  --.*(collect:'; then
+        echo "ok ${command}_help_describes_its_own_options"; passed=$((passed + 1))
+    else
+        echo "FAIL ${command}_help_describes_its_own_options: $(printf '%s\n' "$out" | grep '(collect:')"
+        failed=$((failed + 1))
+    fi
+done
+run bind --help
+expect bind_help_batch_id 0 "  --batch-id ID            the provider's batch id to record against the context"
+expect bind_help_quiet 0 "  --quiet                  no confirmation on stderr (errors are still reported)"
+refute bind_help_no_rejected_lines "rejected lines"
+run status --help
+expect status_help_batch_id 0 "  --batch-id ID            show only the batch bound to this id"
+refute status_help_no_signing_key "BATCHTRACE_SIGNING_KEY"
+refute status_help_no_token_exit_code "a token that fails verification"
+run start --help
+expect start_help_batch_id 0 "  --batch-id ID            the provider's batch id, when it is known before submission"
+run flush --help
+refute flush_help_no_rejected_lines "rejected lines"
+
+# ---- --json: stdout holds the summary object alone, and no human summary is printed ----
+# expect_json_only NAME: stdout of the last run is one line, a JSON object.
+expect_json_only() {
+    if [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && printf '%s' "$out" | node -e \
+        'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{JSON.parse(s)})' 2>/dev/null; then
+        echo "ok $1"; passed=$((passed + 1))
+    else
+        echo "FAIL $1: stdout is not one JSON object: ${out:0:300}"; failed=$((failed + 1))
+    fi
+}
+run collect --results $FIX/output.jsonl --exporter console --json
+expect json_console_spans_go_to_stderr 0 "chat gpt-4o-mini"
+expect_json_only json_console_keeps_stdout_json
+[[ "$err" == *"chat gpt-4o-mini"* ]] && { echo "ok json_console_on_stderr"; passed=$((passed + 1)); } \
+    || { echo "FAIL json_console_on_stderr: ${err:0:300}"; failed=$((failed + 1)); }
+run collect --results $FIX/output.jsonl --output "$BT_TMP/spans.jsonl" --json
+expect_json_only collect_json_is_one_object
+refute collect_json_prints_no_human_summary "  items "
+run start --input $FIX/input.jsonl --exporter console
+expect start_console_spans_go_to_stderr 0 "openai.batch.submit"
+if [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ "$out" == btx1.* ]]; then
+    echo "ok start_stdout_is_the_token_alone"; passed=$((passed + 1))
+else
+    echo "FAIL start_stdout_is_the_token_alone: ${out:0:300}"; failed=$((failed + 1))
+fi
+run start --input $FIX/input.jsonl --output "$BT_TMP/spans.jsonl" --json
+expect_json_only start_json_is_one_object
+refute start_json_prints_no_human_summary "batchtrace: started"
+run flush --endpoint http://127.0.0.1:1 --store "sqlite:$BT_TMP/flush-store.db" --json
+expect_json_only flush_json_is_one_object
+refute flush_json_prints_no_human_summary "nothing to flush"
+
+# ---- diagnostics: at most 20 rejected lines per file, then their count ----
+for i in $(seq 50); do printf '\200 not UTF-8\n'; done > "$BT_TMP/binary.jsonl"
+run collect --results "$BT_TMP/binary.jsonl" --results $FIX/output.jsonl --output "$BT_TMP/spans.jsonl" --json
+expect rejected_lines_are_counted_past_the_cap 3 \
+    "$BT_TMP/binary.jsonl: 30 more lines rejected (first 20 shown)"
+if [ "$(grep -c "^$BT_TMP/binary.jsonl:[0-9]*: invalid UTF-8" "$BT_TMP/err")" = 20 ] &&
+    [[ "$out" == *'"rejected_count":50'* ]]; then
+    echo "ok rejected_lines_printed_are_the_first_20"; passed=$((passed + 1))
+else
+    echo "FAIL rejected_lines_printed_are_the_first_20: ${err:0:300}"; failed=$((failed + 1))
 fi
 
 echo "$passed passed, $failed failed"
