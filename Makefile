@@ -4,7 +4,7 @@ SANITIZE_DIR ?= build-sanitize
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all build demo test deps deps-test clean bench deps-bench fuzz
+.PHONY: all build demo test deps deps-test clean bench deps-bench fuzz install
 
 all: build
 
@@ -17,6 +17,15 @@ deps-test:
 build: deps
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Install under $(DESTDIR)$(PREFIX): bin/batchtrace, include/batchtrace.h,
+# lib/libbatchtrace.a, lib/libbatchtrace.so (SONAME libbatchtrace.so.0) and
+# lib/pkgconfig/batchtrace.pc. DESTDIR stages the tree (for a package); the .pc file's paths
+# are relative to where it lies, so pkg-config works from the staged tree too.
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR) --prefix "$(PREFIX)"
 
 # Collect the bundled OpenAI and Anthropic examples with the embedded default exporter
 # (OTLP/JSON lines in ./batchtrace-spans.jsonl).

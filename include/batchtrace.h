@@ -18,6 +18,12 @@
 extern "C" {
 #endif
 
+/* Everything declared here is the shared library's interface; the rest of libbatchtrace
+ * is built with hidden visibility. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /* Error codes. */
 #define BATCHTRACE_OK 0
 #define BATCHTRACE_EUSAGE (-1)  /* an option is invalid (the CLI exits 2) */
@@ -351,6 +357,10 @@ void batchtrace_status_summary_free(batchtrace_status_summary *summary);
  * non-zero when an OTLP export in progress acts on it, 0 when none is running (nothing is
  * in flight; the caller may end the process as it otherwise would). */
 int batchtrace_interrupt(void);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
