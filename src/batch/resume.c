@@ -278,7 +278,7 @@ int resume_find(resume_context *context, const resume_request *request, diag_sin
                 char *reason) {
     memset(context, 0, sizeof *context);
     context->now_ns = request->now_ns;
-    /* A store the user named is opened (made, when new) before anything is read: one that
+    /* A store the user named is opened (made, when new) before a result is read: one that
      * cannot be used ends the run at once, whether or not a context will need it. */
     if (store_url_named(request->store_url) && open_store(context, request->store_url, reason) != 0)
         return -1;

@@ -235,6 +235,15 @@ if [ "$(grep -c "^$BT_TMP/binary.jsonl:[0-9]*: invalid UTF-8" "$BT_TMP/err")" = 
 else
     echo "FAIL rejected_lines_printed_are_the_first_20: ${err:0:300}"; failed=$((failed + 1))
 fi
+# Warnings are capped apart from rejected lines: 25 results without an input.
+for i in $(seq 25); do head -n 1 $FIX/output.jsonl | sed "s/review-0001/other-$i/"; done > "$BT_TMP/orphans.jsonl"
+run collect --input $FIX/input.jsonl --results "$BT_TMP/orphans.jsonl" --output "$BT_TMP/spans.jsonl"
+expect warnings_are_counted_past_the_cap 4 "$BT_TMP/orphans.jsonl: 5 more warnings (first 20 shown)"
+if [ "$(grep -c "^$BT_TMP/orphans.jsonl:[0-9]*: warning: custom_id" "$BT_TMP/err")" = 20 ]; then
+    echo "ok warnings_printed_are_the_first_20"; passed=$((passed + 1))
+else
+    echo "FAIL warnings_printed_are_the_first_20: ${err:0:300}"; failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
