@@ -26,11 +26,19 @@ static void clear_progress(cli_report *report) {
     report->progress_shown = false;
 }
 
-/* The counts of the file called name (added on first use). */
+/* The counts of the file called name (added on first use). Diagnostics come file after
+ * file, so the last file asked for is tried first (a run may name thousands of files). */
 static report_file *file_counts(cli_report *report, const char *name) {
-    for (size_t i = 0; i < report->file_count; i++)
-        if (strcmp(report->files[i].name, name) == 0) return &report->files[i];
+    if (report->file_count && strcmp(report->files[report->last_file].name, name) == 0)
+        return &report->files[report->last_file];
+    for (size_t i = 0; i < report->file_count; i++) {
+        if (strcmp(report->files[i].name, name) == 0) {
+            report->last_file = i;
+            return &report->files[i];
+        }
+    }
     report->files = xreallocarray(report->files, report->file_count + 1, sizeof *report->files);
+    report->last_file = report->file_count;
     report_file *added = &report->files[report->file_count++];
     added->name = xstrdup(name);
     added->rejected = 0;

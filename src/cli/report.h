@@ -28,6 +28,7 @@ typedef struct cli_report {
     int64_t started_ns;      /* for the rate */
     report_file *files;      /* one per file named by a diagnostic; owned */
     size_t file_count;
+    size_t last_file;        /* the entry of files a diagnostic last named */
     bool held_back;          /* some file's diagnostics were not all printed */
 } cli_report;
 
