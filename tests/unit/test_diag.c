@@ -16,7 +16,41 @@ TEST(control_characters_in_reasons_are_escaped) {
     diag_sink_free(&sink);
 }
 
+/* What the callback saw: the last severity and how many calls. */
+typedef struct seen {
+    batchtrace_severity severity;
+    int calls;
+} seen;
+
+static void remember(void *ctx, batchtrace_severity severity, const char *file, uint64_t line,
+                     const char *reason) {
+    seen *s = ctx;
+    s->severity = severity;
+    s->calls++;
+}
+
+TEST(a_loss_is_an_error_kept_with_the_warnings) {
+    seen calls = {0, 0};
+    diag_sink sink;
+    memset(&sink, 0, sizeof sink);
+    sink.callback = remember;
+    sink.callback_ctx = &calls;
+    diag_error(&sink, "", 0, "%d spans could not be spooled and are lost", 3);
+    CHECK_INT(calls.severity, BATCHTRACE_ERROR);
+    CHECK_INT(sink.warnings.total, 1);
+    CHECK_STR(sink.warnings.entries[0].reason, "3 spans could not be spooled and are lost");
+    diag_report(&sink, BATCHTRACE_WARNING, "", 0, "%s", "spooled");
+    CHECK_INT(calls.severity, BATCHTRACE_WARNING);
+    diag_report(&sink, BATCHTRACE_REJECTED, "x.jsonl", 2, "%s", "bad");
+    CHECK_INT(calls.severity, BATCHTRACE_REJECTED);
+    CHECK_INT(calls.calls, 3);
+    CHECK_INT(sink.warnings.total, 2);
+    CHECK_INT(sink.rejected.total, 1);
+    diag_sink_free(&sink);
+}
+
 int main(void) {
     RUN(control_characters_in_reasons_are_escaped);
+    RUN(a_loss_is_an_error_kept_with_the_warnings);
     TEST_MAIN_END();
 }

@@ -75,6 +75,25 @@ TEST(unusable_urls_are_refused_without_showing_credentials) {
     CHECK_STR(reason, "--store must be a URL: sqlite:PATH");
 }
 
+TEST(a_named_store_is_checked_without_the_default_path) {
+    char reason[REASON_MAX] = "";
+    unsetenv("BATCHTRACE_STORE");
+    unsetenv("XDG_STATE_HOME");
+    unsetenv("HOME");
+    CHECK(!store_url_named(NULL));
+    CHECK_INT(store_check_named_url(NULL, reason), 0); /* no default path: not its concern */
+    CHECK(store_url_named("sqlite:/x.db"));
+    CHECK_INT(store_check_named_url("sqlite:/x.db", reason), 0);
+    CHECK_INT(store_check_named_url("postgres://x", reason), -1);
+    CHECK_STR(reason, "--store: PostgreSQL stores are not supported yet (use sqlite:PATH)");
+    setenv("BATCHTRACE_STORE", "state.db", 1);
+    CHECK(store_url_named(NULL));
+    CHECK_INT(store_check_named_url(NULL, reason), -1);
+    CHECK_STR(reason, "BATCHTRACE_STORE must be a URL: sqlite:PATH");
+    CHECK_INT(store_check_named_url("sqlite:/flag/wins.db", reason), 0);
+    unsetenv("BATCHTRACE_STORE");
+}
+
 TEST(open_creates_private_directories_and_file_with_the_schema) {
     char *dir = temp_dir("create");
     buf_t url = BUF_INIT;
@@ -479,6 +498,7 @@ done:
 int main(void) {
     RUN(url_comes_from_the_flag_then_the_variable_then_xdg_then_home);
     RUN(unusable_urls_are_refused_without_showing_credentials);
+    RUN(a_named_store_is_checked_without_the_default_path);
     RUN(open_creates_private_directories_and_file_with_the_schema);
     RUN(a_store_from_a_newer_batchtrace_is_refused);
     RUN(spool_puts_counts_claims_releases_and_deletes);
