@@ -306,27 +306,83 @@ static int check_context(collector *c, char *reason) {
 }
 
 /* With a context, once the batch is settled: claim its task span (c->task_claimed says
- * whether this run won it; a store failure is reported and counts as lost). */
-static void claim_task(collector *c) {
+ * whether this run won it; a store failure is reported and counts as lost). A provisional
+ * task (no batch object) is claimed as such, so that a later collect with the batch object
+ * sends it once more, final. */
+static void claim_task(collector *c, bool provisional) {
     char reason[REASON_MAX];
-    if (store_task_claim(c->resume.store, c->resume.nonce, &c->task_claimed, reason) != 0) {
+    if (store_task_claim(c->resume.store, c->resume.nonce, provisional, &c->task_claimed,
+                         reason) != 0) {
         diag_warn(c->config->diags, "", 0, "%s", reason);
         c->task_claimed = false;
     }
 }
 
 /* The error description of a batch that ended without completing ("batch expired"); the
- * normalized state, not the raw status (Anthropic says "ended" for all of them). */
-static const char *unfinished_message(batch_state state) {
+ * normalized state, not the raw status (Anthropic says "ended" for all of them). Spelled as
+ * the provider spells its own values: OpenAI "cancelled", Anthropic "canceled". */
+static const char *unfinished_message(const collector *c, batch_state state) {
+    bool anthropic = c->provider && strcmp(c->provider->name, "anthropic") == 0;
     switch (state) {
     case BATCH_FAILED: return "batch failed";
     case BATCH_EXPIRED: return "batch expired";
-    case BATCH_CANCELLED: return "batch cancelled";
+    case BATCH_CANCELLED: return anthropic ? "batch canceled" : "batch cancelled";
     default: return "";
     }
 }
 
-/* What an item with no result becomes when the batch is over and did not complete. */
+/* How the batch ended, for the task span: the batch object's state, else what the items
+ * say (only a cancellation gives canceled items, only the time limit expired ones; neither:
+ * unknown, which the task shows as not failed). */
+static batch_state task_state(const collector *c) {
+    if (c->has_batch) return c->batch.state;
+    if (c->canceled) return BATCH_CANCELLED;
+    if (c->expired) return BATCH_EXPIRED;
+    return BATCH_UNKNOWN;
+}
+
+/* True for the states a task span shows as ERROR. */
+static bool state_unfinished(batch_state state) {
+    return state == BATCH_FAILED || state == BATCH_EXPIRED || state == BATCH_CANCELLED;
+}
+
+/* Whether the task would be provisional: no batch object, and some item's end is the
+ * collection time (its record has no timestamp: every Anthropic result, OpenAI error
+ * lines), so the task's end is an observation, not the batch's. A later collect with the
+ * batch object sends the task again with the batch's times (docs/design.md "Outcomes"). */
+static bool task_provisional(const collector *c) {
+    return !c->has_batch && c->ends_observed > 0;
+}
+
+/* Whether the provider wrote no result line for the items that have none, so that they
+ * end with the batch (docs/design.md "Outcomes"). A failed OpenAI batch ran nothing. An
+ * expired or cancelled one wrote a line for each request its request_counts count
+ * (completed + failed, the batch_expired and batch_cancelled lines included): once the
+ * results hold that many, the others never got one. Anthropic writes a line for every
+ * request of an ended batch (count_with_line counts them all), so there an item without a
+ * line is always missing from the results given. Without a batch object nobody says. */
+static bool provider_wrote_no_line(const collector *c) {
+    if (!c->has_batch) return false;
+    if (c->batch.state == BATCH_FAILED) return true;
+    if (c->batch.state != BATCH_EXPIRED && c->batch.state != BATCH_CANCELLED) return false;
+    return c->batch.count_with_line.has &&
+           c->item_spans >= (uint64_t)c->batch.count_with_line.value;
+}
+
+/* The error of a failed batch (OpenAI errors.data) that names entry's input line, or
+ * NULL. */
+static const batch_error *error_naming_line(const collector *c, const index_entry *entry) {
+    if (!c->has_batch) return NULL;
+    for (size_t i = 0; i < c->batch.error_count; i++) {
+        const batch_error *error = &c->batch.errors[i];
+        if (error->line.has && error->line.value == (int64_t)entry->record_line) return error;
+    }
+    return NULL;
+}
+
+/* What an item with no result becomes when the batch is over and the provider wrote no line
+ * for it; an error of the batch that names its input line gives its error.type and
+ * message. */
 static void close_unresolved(collector *c, index_entry *entry, item_result result,
                              const char *error_type, const char *message) {
     arena_reset(&c->item_arena);
@@ -342,11 +398,16 @@ static void close_unresolved(collector *c, index_entry *entry, item_result resul
     item.result = result;
     item.error_type = str_c(error_type);
     item.error_message = str_c(message);
+    item.batch_error = error_naming_line(c, entry);
+    if (item.batch_error && str_some(item.batch_error->code))
+        item.error_type = item.batch_error->code;
+    if (item.batch_error && str_some(item.batch_error->message))
+        item.error_message = item.batch_error->message;
     items_emit(c, &item, entry);
 }
 
-/* Items that have inputs but no result: end them (batch over but not completed) or leave
- * them pending and say which (SPEC section 3, Terminal outcomes). */
+/* Items that have inputs but no result: end them with the batch (the provider wrote no
+ * line for them) or leave them pending and say which (SPEC section 3, Terminal outcomes). */
 static void resolve_unmatched(collector *c) {
     if (!c->has_input) return;
     size_t count;
@@ -354,8 +415,9 @@ static void resolve_unmatched(collector *c) {
         index_sorted_where(&c->index, INDEX_HAS_INPUT, INDEX_HAS_RESULT, &count);
     batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
     buf_t listed = BUF_INIT;
-    const char *message = unfinished_message(state);
-    bool closing = state == BATCH_EXPIRED || state == BATCH_CANCELLED || state == BATCH_FAILED;
+    const char *message = unfinished_message(c, state);
+    bool closing = count > 0 && provider_wrote_no_line(c);
+    uint64_t lines_seen = c->item_spans;
     if (closing && c->resume.active) { /* the items about to be ended are claimed first */
         char reason[REASON_MAX];
         int rc = 0;
@@ -365,11 +427,12 @@ static void resolve_unmatched(collector *c) {
     }
     for (size_t i = 0; i < count; i++) {
         index_entry *entry = sorted[i];
-        if (state == BATCH_EXPIRED) {
-            close_unresolved(c, entry, RESULT_EXPIRED, "expired", message);
-        } else if (state == BATCH_CANCELLED) {
-            close_unresolved(c, entry, RESULT_CANCELED, "canceled", message);
-        } else if (state == BATCH_FAILED) {
+        /* error.type is OpenAI's own code for such an item, as its error lines carry. */
+        if (closing && state == BATCH_EXPIRED) {
+            close_unresolved(c, entry, RESULT_EXPIRED, "batch_expired", message);
+        } else if (closing && state == BATCH_CANCELLED) {
+            close_unresolved(c, entry, RESULT_CANCELED, "batch_cancelled", message);
+        } else if (closing) {
             close_unresolved(c, entry, RESULT_MISSING, "missing", message);
         } else {
             if (c->pending < MISSING_LISTED) {
@@ -380,11 +443,20 @@ static void resolve_unmatched(collector *c) {
         }
     }
     if (c->pending && state != BATCH_RUNNING) {
+        buf_t counted = BUF_INIT;
+        if (c->has_batch && c->batch.count_with_line.has &&
+            lines_seen < (uint64_t)c->batch.count_with_line.value)
+            buf_printf(&counted, ": the batch object counts %lld result lines, the results "
+                                 "hold %llu",
+                       (long long)c->batch.count_with_line.value,
+                       (unsigned long long)lines_seen);
         diag_warn(c->config->diags, c->input.name, 0,
-                  "%llu item%s no result: %s%s; the batch stays incomplete (collect again "
+                  "%llu item%s no result: %s%s; the batch stays incomplete%s (collect again "
                   "with the complete results)",
                   (unsigned long long)c->pending, c->pending == 1 ? " has" : "s have",
-                  buf_cstr(&listed), c->pending > MISSING_LISTED ? ", ..." : "");
+                  buf_cstr(&listed), c->pending > MISSING_LISTED ? ", ..." : "",
+                  buf_cstr(&counted));
+        buf_free(&counted);
     }
     buf_free(&listed);
     free(sorted);
@@ -431,10 +503,10 @@ static void emit_task(collector *c) {
                   : c->latest_item_end_ns > 0               ? c->latest_item_end_ns
                                                             : c->config->now_ns;
     span.end_ns = (uint64_t)(end < c->task_start_ns ? c->task_start_ns : end);
-    batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
-    if (state == BATCH_FAILED || state == BATCH_EXPIRED || state == BATCH_CANCELLED) {
+    batch_state state = task_state(c);
+    if (state_unfinished(state)) {
         span.status = SPAN_STATUS_ERROR;
-        span.status_message = str_c(unfinished_message(state));
+        span.status_message = str_c(unfinished_message(c, state));
     }
     bt_str *models = arena_calloc(&c->item_arena, c->model_count, sizeof *models);
     for (size_t i = 0; i < c->model_count; i++) models[i] = str_c(c->models[i]);
@@ -453,7 +525,16 @@ static void emit_task(collector *c) {
         .models = models,
         .model_count = c->model_count,
         .tokens = c->tokens,
+        .provisional = task_provisional(c),
     };
+    if (c->has_batch) {
+        totals.input_file_id = c->batch.input_file_id;
+        totals.output_file_id = c->batch.output_file_id;
+        totals.error_file_id = c->batch.error_file_id;
+        totals.metadata = c->batch.metadata;
+        totals.errors = c->batch.errors;
+        totals.error_count = c->batch.error_count;
+    }
     convention_ctx ctx = {totals.batch_id, c->config->no_content};
     for (size_t i = 0; i < c->config->convention_count; i++)
         c->config->conventions[i]->task(&span, &totals, &ctx);
@@ -496,7 +577,7 @@ static int index_inputs(collector *c, char *reason) {
 /* One sentence on how the batch stands, for the human summary. */
 static char *describe_outcome(const collector *c, bool task_exported) {
     buf_t text = BUF_INIT;
-    batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
+    batch_state state = task_state(c);
     if (state == BATCH_RUNNING)
         buf_printf(&text, "batch %.*s: %llu item%s pending; collect again when it ends",
                    (int)c->batch.status.len, c->batch.status.ptr,
@@ -505,16 +586,21 @@ static char *describe_outcome(const collector *c, bool task_exported) {
         buf_printf(&text, "incomplete: %llu item%s without a result; collect again with the "
                           "complete results",
                    (unsigned long long)c->pending, c->pending == 1 ? "" : "s");
-    else if (task_exported && (state == BATCH_FAILED || state == BATCH_EXPIRED ||
-                               state == BATCH_CANCELLED))
-        buf_printf(&text, "%s (status \"%.*s\")", unfinished_message(state),
+    else if (task_exported && state_unfinished(state) && c->has_batch)
+        buf_printf(&text, "%s (status \"%.*s\")", unfinished_message(c, state),
                    (int)c->batch.status.len, c->batch.status.ptr);
+    else if (task_exported && state_unfinished(state))
+        buf_printf(&text, "%s (as the item results say)", unfinished_message(c, state));
     else if (task_exported && c->has_batch)
         buf_printf(&text, "batch %.*s", (int)c->batch.status.len, c->batch.status.ptr);
+    else if (task_exported && task_provisional(c))
+        buf_puts(&text, "every item has its result; the task is provisional");
     else if (task_exported)
         buf_puts(&text, "complete");
     else
         buf_puts(&text, "no records: nothing to export");
+    if (task_exported && task_provisional(c) && state_unfinished(state))
+        buf_puts(&text, "; the task is provisional");
     return buf_detach(&text);
 }
 
@@ -554,12 +640,17 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
         if (state != BATCH_RUNNING && c->pending == 0) {
             if (c->resume.active) {
-                claim_task(c);
+                claim_task(c, task_provisional(c));
                 task_exported_before = !c->task_claimed;
             }
             if (!task_exported_before || config->force) {
                 emit_task(c);
                 task_exported = true;
+                if (task_provisional(c))
+                    diag_warn(config->diags, "", 0,
+                              "the task span is provisional: without the batch object, its "
+                              "end is the collection time; collect again with --batch FILE "
+                              "to finish it");
             }
         }
     } else {

@@ -52,6 +52,7 @@ typedef struct collector {
     uint32_t trace_flags;
     int64_t task_start_ns;
     int64_t latest_item_end_ns;
+    uint64_t ends_observed;           /* items whose end is the collection time (no timestamp) */
 
     arena_t item_arena;               /* one item and its span at a time (caller's thread) */
     json_doc request_doc;             /* an input record parsed for close_unresolved */

@@ -75,6 +75,7 @@ typedef struct item_tally {
     item_result result;
     bt_str model;                     /* the request's model, else the response's */
     int64_t end_ns;                   /* the end of its span */
+    bool end_observed;                /* end_ns is the collection time: nobody gave one */
     opt_i64 input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens,
         reasoning_tokens;
 } item_tally;
@@ -85,6 +86,7 @@ static item_tally tally_of(const collector *c, const bt_item *item) {
         .result = item->result,
         .model = item->request_model.len ? item->request_model : item->response_model,
         .end_ns = item_end_ns(c, item),
+        .end_observed = item->end_time_ns <= 0 && !(c->has_batch && c->batch.terminal_ns > 0),
         .input_tokens = item->input_tokens,
         .output_tokens = item->output_tokens,
         .cache_read_tokens = item->cache_read_tokens,
@@ -105,6 +107,7 @@ static void count_item(collector *c, const item_tally *t) {
     case RESULT_MISSING: c->missing++; break;
     }
     if (t->end_ns > c->latest_item_end_ns) c->latest_item_end_ns = t->end_ns;
+    if (t->end_observed) c->ends_observed++;
     token_totals *tokens = &c->tokens;
     add_tokens(&tokens->input, &tokens->has_input, t->input_tokens);
     add_tokens(&tokens->output, &tokens->has_output, t->output_tokens);

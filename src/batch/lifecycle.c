@@ -307,9 +307,10 @@ typedef struct status_owner {
     char *store;                      /* the store's URL, owned */
 } status_owner;
 
-/* A record's state for a person: started, collecting or complete. */
+/* A record's state for a person: started, collecting, provisional (the task was sent
+ * without the batch object) or complete. */
 static const char *record_state(const store_batch *record) {
-    if (record->task_exported) return "complete";
+    if (record->task_exported) return record->task_provisional ? "provisional" : "complete";
     return record->items_exported ? "collecting" : "started";
 }
 

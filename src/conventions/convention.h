@@ -33,6 +33,13 @@ typedef struct task_totals {
     const bt_str *models;    /* distinct request (else response) models, sorted */
     size_t model_count;
     token_totals tokens;
+    bool provisional;        /* no batch object: a later collect with it sends the task again */
+    bt_str input_file_id;    /* OpenAI file ids of the batch object; empty when unknown */
+    bt_str output_file_id;
+    bt_str error_file_id;
+    bt_str metadata;         /* the batch's metadata (compact JSON, no batchtrace_ctx) or empty */
+    const batch_error *errors; /* a failed batch's errors.data */
+    size_t error_count;
 } task_totals;
 
 typedef struct convention {

@@ -13,7 +13,9 @@
  *   text         {"type":"text", "content"}
  *   tool_call    {"type":"tool_call", "id"?, "name", "arguments"?}
  *   tool_call_response {"type":"tool_call_response", "id"?, "response"}
- *   reasoning    {"type":"reasoning", "content"}
+ *   reasoning    {"type":"reasoning", "content", "redacted":true (only for reasoning the
+ *                provider gave encrypted, Anthropic redacted_thinking: content is then "",
+ *                as the schema requires a content, and the part says why)}
  *   uri          {"type":"uri", "modality", "mime_type"?, "uri"}
  *   blob         {"type":"blob", "modality", "mime_type"?, "content"}
  *   tool         {"type", "name", "description"?, "parameters"?}
@@ -29,7 +31,9 @@
  *   gen_ai.usage.input_tokens, .output_tokens, .cache_read.input_tokens,
  *   .cache_creation.input_tokens, .reasoning.output_tokens,
  *   gen_ai.input.messages, gen_ai.output.messages, gen_ai.system_instructions,
- *   gen_ai.tool.definitions, error.type.
+ *   gen_ai.tool.definitions, openai.request.id, openai.response.service_tier,
+ *   openai.response.system_fingerprint, http.response.status_code (an errored line's),
+ *   error.type.
  * Task attributes: gen_ai.provider.name, gen_ai.request.model (exactly one model),
  *   batchtrace.models, then the summed gen_ai.usage.* in the order above. */
 #include "conventions/convention.h"
@@ -94,6 +98,7 @@ static void put_part(buf_t *out, const msg_part *part) {
     case PART_REASONING:
         PUT_LITERAL(out, "{\"type\":\"reasoning\",\"content\":");
         put_maybe_json(out, part->content, part->content_is_json);
+        if (part->redacted) PUT_LITERAL(out, ",\"redacted\":true");
         break;
     case PART_URI:
         PUT_LITERAL(out, "{\"type\":\"uri\",\"modality\":");
@@ -286,6 +291,14 @@ static void genai_item(span_t *span, const bt_item *item, const convention_ctx *
     attr_json(span, "gen_ai.output.messages", json_base, content.output_messages);
     attr_json(span, "gen_ai.system_instructions", json_base, content.system_instructions);
     attr_json(span, "gen_ai.tool.definitions", json_base, content.tool_definitions);
+
+    /* OpenAI's own attributes (the openai.* registry of the GenAI conventions, and the
+     * line's x-request-id, which the registry has no name for yet), and the HTTP status of
+     * an errored line (the general http.* convention). */
+    attr_opt_str(span, "openai.request.id", item->request_id);
+    attr_opt_str(span, "openai.response.service_tier", item->service_tier);
+    attr_opt_str(span, "openai.response.system_fingerprint", item->system_fingerprint);
+    if (item->http_status) span_attr_int(span, "http.response.status_code", item->http_status);
 
     if (item->result != RESULT_SUCCEEDED) {
         /* A failure always has an error.type: the provider's code, else the result name. */

@@ -6,8 +6,17 @@
  * Task attributes, in this order: batchtrace.batch.id (when known), batchtrace.endpoint
  * (when known), batchtrace.batch.status (when there was a batch object),
  * batchtrace.batch.request_counts.{total,succeeded,errored,canceled,expired,missing}
- * (always). All values are borrowed from the item, the context or the totals. */
+ * (always), then when known batchtrace.batch.input_file_id, .output_file_id,
+ * .error_file_id, batchtrace.batch.metadata (JSON, without batchtrace_ctx),
+ * batchtrace.batch.errors (JSON array of a failed batch's errors.data) and
+ * batchtrace.task.provisional (only when true: no batch object, see docs/design.md
+ * "Outcomes").
+ * Items also get, when known: batchtrace.line_id (OpenAI's batch_req_... line id),
+ * batchtrace.request.tool_choice (a string, or compact JSON) and, for the item whose input
+ * line a failed batch's error names, batchtrace.batch.error.code, .message and .line.
+ * Values are borrowed from the item, the context or the totals, or built in span->arena. */
 #include "conventions/convention.h"
+#include "conventions/shared.h"
 
 /* Add key = value when value is non-empty. */
 static void attr_if_some(span_t *span, const char *key, bt_str value) {
@@ -21,6 +30,41 @@ static void linkage_item(span_t *span, const bt_item *item, const convention_ctx
     attr_if_some(span, "batchtrace.endpoint", item->endpoint);
     span_attr_cstr(span, "batchtrace.result", item_result_name(item->result));
     if (item->input_missing) span_attr_bool(span, "batchtrace.input_missing", true);
+    attr_if_some(span, "batchtrace.line_id", item->line_id);
+    if (item->tool_choice_is_json)
+        conv_attr_compact(span, "batchtrace.request.tool_choice", item->tool_choice);
+    else
+        attr_if_some(span, "batchtrace.request.tool_choice", item->tool_choice);
+    const batch_error *error = item->batch_error;
+    if (error) {
+        attr_if_some(span, "batchtrace.batch.error.code", error->code);
+        attr_if_some(span, "batchtrace.batch.error.message", error->message);
+        if (error->line.has) span_attr_int(span, "batchtrace.batch.error.line", error->line.value);
+    }
+}
+
+/* batchtrace.batch.errors: a failed batch's errors as a JSON array of {code, message, param,
+ * line} (the fields given), built in span->arena. */
+static void attr_batch_errors(span_t *span, const task_totals *totals) {
+    buf_t *json = conv_scratch_take();
+    jw_t w;
+    jw_init(&w, json);
+    jw_array_open(&w);
+    for (size_t i = 0; i < totals->error_count; i++) {
+        const batch_error *error = &totals->errors[i];
+        jw_object_open(&w);
+        conv_write_if_some(&w, "code", error->code);
+        conv_write_if_some(&w, "message", error->message);
+        conv_write_if_some(&w, "param", error->param);
+        if (error->line.has) {
+            jw_key(&w, "line");
+            jw_int(&w, error->line.value);
+        }
+        jw_object_close(&w);
+    }
+    jw_array_close(&w);
+    conv_attr_buf(span, "batchtrace.batch.errors", json);
+    conv_scratch_give(json);
 }
 
 /* batchtrace.* for the task span. */
@@ -35,6 +79,13 @@ static void linkage_task(span_t *span, const task_totals *totals, const conventi
     span_attr_int(span, "batchtrace.batch.request_counts.canceled", (int64_t)totals->canceled);
     span_attr_int(span, "batchtrace.batch.request_counts.expired", (int64_t)totals->expired);
     span_attr_int(span, "batchtrace.batch.request_counts.missing", (int64_t)totals->missing);
+    attr_if_some(span, "batchtrace.batch.input_file_id", totals->input_file_id);
+    attr_if_some(span, "batchtrace.batch.output_file_id", totals->output_file_id);
+    attr_if_some(span, "batchtrace.batch.error_file_id", totals->error_file_id);
+    if (str_some(totals->metadata))
+        conv_attr_compact(span, "batchtrace.batch.metadata", totals->metadata);
+    if (totals->error_count) attr_batch_errors(span, totals);
+    if (totals->provisional) span_attr_bool(span, "batchtrace.task.provisional", true);
 }
 
 const convention convention_linkage = {

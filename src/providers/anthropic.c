@@ -282,7 +282,7 @@ static void append_block(const json_doc *doc, int block, arena_t *a, part_list *
     } else if (json_string_eq(doc, type, "thinking")) {
         part_push(list, a, PART_REASONING)->content = string_at(doc, field[THINKING], a);
     } else if (json_string_eq(doc, type, "redacted_thinking")) {
-        part_push(list, a, PART_REASONING); /* the reasoning is encrypted: no content */
+        part_push(list, a, PART_REASONING)->redacted = true; /* encrypted: no content */
     }
 }
 
@@ -387,7 +387,7 @@ static int anthropic_parse_request(const json_doc *doc, int root, arena_t *a, bt
         [CUSTOM_ID] = JSON_KEY("custom_id"), [PARAMS] = JSON_KEY("params"),
     };
     enum { MODEL, MESSAGES, MAX_TOKENS, SYSTEM, TOOLS, TEMPERATURE, TOP_P, TOP_K, STOP_SEQUENCES,
-           PARAM_COUNT };
+           TOOL_CHOICE, PARAM_COUNT };
     static const json_key param_keys[PARAM_COUNT] = {
         [MODEL] = JSON_KEY("model"),
         [MESSAGES] = JSON_KEY("messages"),
@@ -398,6 +398,7 @@ static int anthropic_parse_request(const json_doc *doc, int root, arena_t *a, bt
         [TOP_P] = JSON_KEY("top_p"),
         [TOP_K] = JSON_KEY("top_k"),
         [STOP_SEQUENCES] = JSON_KEY("stop_sequences"),
+        [TOOL_CHOICE] = JSON_KEY("tool_choice"),
     };
     if (json_type_of(doc, root) != JSON_OBJECT) return fail(reason, "record is not a JSON object");
     int record[KEY_COUNT];
@@ -425,6 +426,10 @@ static int anthropic_parse_request(const json_doc *doc, int root, arena_t *a, bt
 
     read_messages(doc, param[MESSAGES], a, item);
     read_tools(doc, param[TOOLS], a, item);
+    if (json_type_of(doc, param[TOOL_CHOICE]) == JSON_OBJECT) { /* {"type":"auto"|"any"|...} */
+        item->tool_choice = raw_text(doc, param[TOOL_CHOICE]);
+        item->tool_choice_is_json = true;
+    }
     item->request_body = raw_text(doc, params);
     return 0;
 }
@@ -584,7 +589,9 @@ static int opt_time(const json_doc *doc, int obj, const char *key, arena_t *a, i
 }
 
 /* Read request_counts{processing, succeeded, errored, canceled, expired} into batch;
- * count_total is the sum of those given (set when at least one is). */
+ * count_total is the sum of those given (set when at least one is), count_with_line the sum
+ * of all but processing (the results hold a line for every request that ended, whatever
+ * its fate). */
 static int read_request_counts(const json_doc *doc, int root, batch_info *batch, char *reason) {
     int counts = json_get(doc, root, "request_counts");
     if (json_type_of(doc, counts) != JSON_OBJECT) return 0;
@@ -610,6 +617,10 @@ static int read_request_counts(const json_doc *doc, int root, batch_info *batch,
             return fail(reason, "\"request_counts\": total overflows int64");
         batch->count_total.value += count->value;
         batch->count_total.has = true;
+        if (count == &batch->count_processing) continue;
+        /* Every request that is no longer processing has its line in the results. */
+        batch->count_with_line.value += count->value;
+        batch->count_with_line.has = true;
     }
     return 0;
 }
@@ -639,7 +650,10 @@ static int anthropic_parse_batch(const json_doc *doc, int root, arena_t *a, batc
     } else if (str_eq_c(batch->status, "ended")) {
         /* Anthropic has only "ended" for every way a batch can finish, so the state is
          * inferred: a cancellation was requested -> cancelled; else some requests hit the
-         * 24-hour limit -> expired; else completed. */
+         * 24-hour limit -> expired; else completed. The state only says how the batch
+         * ended (the task span's status): the results still hold a line for every request,
+         * canceled and expired ones included, so an item without a line is missing from
+         * the results given, never canceled or expired (docs/design.md "Outcomes"). */
         if (cancel_initiated)
             batch->state = BATCH_CANCELLED;
         else if (batch->count_expired.has && batch->count_expired.value > 0)

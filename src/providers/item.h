@@ -38,6 +38,8 @@ typedef struct msg_part {
     bt_str modality;         /* "image", "audio", ... for uri/blob */
     bt_str mime_type;        /* for uri/blob, when known */
     bt_str uri;              /* for uri */
+    bool redacted;           /* reasoning the provider gives only encrypted (Anthropic
+                              * redacted_thinking): no content, marked as redacted */
 } msg_part;
 
 typedef struct msg {
@@ -90,6 +92,8 @@ typedef struct bt_item {
     tool_def *tools;
     size_t tool_count;
     bt_str request_body;     /* raw provider-native request body JSON (for other conventions) */
+    bt_str tool_choice;      /* request tool_choice: a string as is, an object as raw JSON */
+    bool tool_choice_is_json;
 
     /* The response, when a result line was seen (has_response, even for errors). */
     bool has_response;
@@ -106,6 +110,13 @@ typedef struct bt_item {
     opt_i64 cache_creation_tokens;
     opt_i64 reasoning_tokens;
     int64_t end_time_ns;     /* the provider's own timestamp for this item, 0 if none */
+    bt_str line_id;          /* OpenAI: the result line's own id ("batch_req_...") */
+    bt_str request_id;       /* OpenAI: response.request_id (the x-request-id) */
+    int64_t http_status;     /* OpenAI: response.status_code of a non-2xx line; 0 otherwise */
+    bt_str service_tier;     /* OpenAI: the response body's service_tier */
+    bt_str system_fingerprint; /* OpenAI: the response body's system_fingerprint */
+    const struct batch_error *batch_error; /* a failed batch's error naming this item's
+                                            * input line (borrowed from batch_info) */
 
     item_result result;
     bt_str error_type;       /* provider error code or result type; empty on success */
@@ -123,6 +134,15 @@ typedef enum batch_state {
     BATCH_CANCELLED,
 } batch_state;
 
+/* One entry of a failed batch's errors (OpenAI errors.data[]): why the batch, or one line of
+ * its input file, was refused. */
+typedef struct batch_error {
+    bt_str code;             /* e.g. "token_limit_exceeded", "invalid_json_line" */
+    bt_str message;
+    bt_str param;            /* the parameter at fault, when named */
+    opt_i64 line;            /* the input file's line (1-based), when the error names one */
+} batch_error;
+
 /* What a provider's batch object says. Strings borrow the object's text or live in the
  * parser's arena (as an item's do). */
 typedef struct batch_info {
@@ -139,7 +159,17 @@ typedef struct batch_info {
     opt_i64 count_canceled;  /* Anthropic canceled */
     opt_i64 count_expired;   /* Anthropic expired */
     opt_i64 count_processing;/* Anthropic processing */
+    opt_i64 count_with_line; /* requests the provider wrote a result line for, by its own
+                              * counts: OpenAI completed + failed; Anthropic succeeded +
+                              * errored + canceled + expired (docs/design.md "Outcomes") */
     bt_str context_token;    /* OpenAI metadata.batchtrace_ctx, if present */
+    bt_str metadata;         /* OpenAI metadata as a compact JSON object without
+                              * batchtrace_ctx; empty when none is left */
+    bt_str input_file_id;    /* OpenAI input_file_id, output_file_id, error_file_id */
+    bt_str output_file_id;
+    bt_str error_file_id;
+    batch_error *errors;     /* OpenAI errors.data, in order */
+    size_t error_count;
 } batch_info;
 
 /* Name of a result ("succeeded", ...). */

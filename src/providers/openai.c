@@ -445,6 +445,7 @@ typedef enum body_key {
     BODY_FREQUENCY_PENALTY,
     BODY_PRESENCE_PENALTY,
     BODY_STOP,
+    BODY_TOOL_CHOICE,
     BODY_KEY_COUNT,
 } body_key;
 
@@ -466,6 +467,7 @@ static const json_key body_keys[BODY_KEY_COUNT] = {
     [BODY_FREQUENCY_PENALTY] = JSON_KEY("frequency_penalty"),
     [BODY_PRESENCE_PENALTY] = JSON_KEY("presence_penalty"),
     [BODY_STOP] = JSON_KEY("stop"),
+    [BODY_TOOL_CHOICE] = JSON_KEY("tool_choice"),
 };
 
 /* Tell the endpoint of a request url: "/v1/chat/completions" and friends; the same paths
@@ -678,6 +680,13 @@ static int openai_parse_request(const json_doc *doc, int root, arena_t *a, bt_it
     case OA_EMBEDDINGS: break;
     }
     read_tools(&c, field[BODY_TOOLS], item);
+    int tool_choice = field[BODY_TOOL_CHOICE];
+    if (is_type(&c, tool_choice, JSON_STRING)) {
+        item->tool_choice = str_at(&c, tool_choice);
+    } else if (is_type(&c, tool_choice, JSON_OBJECT)) {
+        item->tool_choice = raw_at(&c, tool_choice);
+        item->tool_choice_is_json = true;
+    }
     item->request_body = raw_at(&c, body);
     item->has_request = true;
     return 0;
@@ -788,10 +797,37 @@ static void read_choices(const oa_ctx *c, int choices, bt_item *item) {
     }
 }
 
+/* The finish reason of a Responses body, which has none of its own: the value Chat
+ * Completions gives for the same ending (docs/design.md "OpenAI Responses finish
+ * reasons"): an incomplete response gives incomplete_details.reason as Chat names it
+ * (max_output_tokens -> length, content_filter); an output that asks for a function or
+ * custom tool call -> tool_calls; a completed message -> stop. Empty when none applies (a
+ * failed response, an output of reasoning only). The response's own status is not a finish
+ * reason. */
+static bt_str responses_finish_reason(const oa_ctx *c, int status, int incomplete, int output) {
+    if (str_is(c, status, "incomplete")) {
+        int why = json_get(c->doc, incomplete, "reason");
+        if (str_is(c, why, "max_output_tokens")) return STR_LIT("length");
+        return str_at(c, why);
+    }
+    if (str_is(c, status, "failed")) return STR_NULL;
+    bool message = false;
+    for (int entry = json_first(c->doc, output), i = 0; i < json_count(c->doc, output);
+         entry = json_next(c->doc, entry), i++) {
+        int type = json_get(c->doc, entry, "type");
+        if (str_is(c, type, "function_call") || str_is(c, type, "custom_tool_call"))
+            return STR_LIT("tool_calls");
+        if (str_is(c, type, "message") && str_is(c, json_get(c->doc, entry, "status"), "completed"))
+            message = true;
+    }
+    return message ? STR_LIT("stop") : STR_NULL;
+}
+
 /* Read a Responses `output`: one assistant message holding every item's parts (text,
- * refusals, function calls, reasoning summaries); its finish reason is body.status (the
- * body's member status). */
-static void read_responses_output(const oa_ctx *c, int status, int output, bt_item *item) {
+ * refusals, function calls, reasoning summaries), with the finish reason of
+ * responses_finish_reason (from the body's members status and incomplete_details). */
+static void read_responses_output(const oa_ctx *c, int status, int incomplete, int output,
+                                  bt_item *item) {
     oa_msg_builder b;
     builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, output) + 1);
     for (int entry = json_first(c->doc, output), i = 0; i < json_count(c->doc, output);
@@ -799,7 +835,7 @@ static void read_responses_output(const oa_ctx *c, int status, int output, bt_it
         bt_str role_unused = STR_NULL;
         add_responses_item(c, &b, entry, &role_unused);
     }
-    b.m.finish_reason = str_at(c, status);
+    b.m.finish_reason = responses_finish_reason(c, status, incomplete, output);
     item->output_messages = arena_calloc(c->arena, 1, sizeof(msg));
     item->output_messages[0] = b.m;
     item->output_message_count = 1;
@@ -813,7 +849,7 @@ static void read_responses_output(const oa_ctx *c, int status, int output, bt_it
 /* Fill the response side of a successful (2xx) result from its body. */
 static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
     enum { ID, OBJECT, CREATED, MODEL, CHOICES, USAGE, OUTPUT, STATUS, CREATED_AT, COMPLETED_AT,
-           ERROR, DATA, KEY_COUNT };
+           ERROR, DATA, INCOMPLETE_DETAILS, SERVICE_TIER, SYSTEM_FINGERPRINT, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [ID] = JSON_KEY("id"),
         [OBJECT] = JSON_KEY("object"),
@@ -827,10 +863,15 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
         [COMPLETED_AT] = JSON_KEY("completed_at"),
         [ERROR] = JSON_KEY("error"),
         [DATA] = JSON_KEY("data"),
+        [INCOMPLETE_DETAILS] = JSON_KEY("incomplete_details"),
+        [SERVICE_TIER] = JSON_KEY("service_tier"),
+        [SYSTEM_FINGERPRINT] = JSON_KEY("system_fingerprint"),
     };
     int field[KEY_COUNT];
     json_get_fields(c->doc, body, keys, KEY_COUNT, field);
     item->result = RESULT_SUCCEEDED;
+    item->service_tier = str_at(c, field[SERVICE_TIER]);
+    item->system_fingerprint = str_at(c, field[SYSTEM_FINGERPRINT]);
     item->response_body = raw_at(c, body);
     item->response_id = str_at(c, field[ID]);
     item->response_model = str_at(c, field[MODEL]);
@@ -845,7 +886,8 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
     int choices = typed(c, field[CHOICES], JSON_ARRAY);
     int output = typed(c, field[OUTPUT], JSON_ARRAY);
     if (choices >= 0) read_choices(c, choices, item);
-    else if (output >= 0) read_responses_output(c, field[STATUS], output, item);
+    else if (output >= 0)
+        read_responses_output(c, field[STATUS], field[INCOMPLETE_DETAILS], output, item);
     /* A Responses body can report its own failure: status "failed" with error{code, message}. */
     if (output >= 0 && str_is(c, field[STATUS], "failed")) {
         int error = typed(c, field[ERROR], JSON_OBJECT);
@@ -861,6 +903,7 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
  * else "http_<status>"; the message is error.message. */
 static void read_http_error(const oa_ctx *c, int body, int64_t status, bt_item *item) {
     item->result = RESULT_ERRORED;
+    item->http_status = status;
     if (is_type(c, body, JSON_OBJECT)) {
         item->response_body = raw_at(c, body);
         int error = typed_field(c, body, "error", JSON_OBJECT);
@@ -877,12 +920,14 @@ static void read_http_error(const oa_ctx *c, int body, int64_t status, bt_item *
 
 /* Fill the item from a response object {status_code, request_id, body}. */
 static int read_response(const oa_ctx *c, int response, bt_item *item) {
-    enum { STATUS_CODE, BODY, KEY_COUNT };
+    enum { STATUS_CODE, BODY, REQUEST_ID, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [STATUS_CODE] = JSON_KEY("status_code"), [BODY] = JSON_KEY("body"),
+        [REQUEST_ID] = JSON_KEY("request_id"),
     };
     int field[KEY_COUNT];
     json_get_fields(c->doc, response, keys, KEY_COUNT, field);
+    item->request_id = str_at(c, field[REQUEST_ID]);
     int status_tok = field[STATUS_CODE];
     int64_t status;
     if (!present(c, status_tok)) return fail(c->reason, "missing \"response.status_code\"");
@@ -914,11 +959,12 @@ static void read_line_error(const oa_ctx *c, int error, bt_item *item) {
  * {id, custom_id, response, error}. */
 static int openai_parse_result(const json_doc *doc, int root, arena_t *a, bt_item *item,
                                char *reason) {
-    enum { CUSTOM_ID, RESPONSE, ERROR, KEY_COUNT };
+    enum { CUSTOM_ID, RESPONSE, ERROR, ID, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [CUSTOM_ID] = JSON_KEY("custom_id"),
         [RESPONSE] = JSON_KEY("response"),
         [ERROR] = JSON_KEY("error"),
+        [ID] = JSON_KEY("id"),
     };
     oa_ctx c = {doc, a, reason};
     if (!is_type(&c, root, JSON_OBJECT)) return fail(reason, "record is not a JSON object");
@@ -929,6 +975,7 @@ static int openai_parse_result(const json_doc *doc, int root, arena_t *a, bt_ite
     item->provider = "openai";
     item->custom_id = custom_id;
     item->has_response = true;
+    item->line_id = str_at(&c, record[ID]);
     int response = record[RESPONSE];
     int error = record[ERROR];
     if (present(&c, response)) {
@@ -967,6 +1014,67 @@ static int classify_status(bt_str status, batch_state *state, const char **termi
     return -1;
 }
 
+/* The batch's metadata object (the member metadata, or -1) as compact JSON in the arena,
+ * without batchtrace's own key batchtrace_ctx (the context token, already read); empty
+ * when nothing else is in it. OpenAI metadata values are strings; any value is copied as
+ * its raw text. */
+static bt_str metadata_without_context(const oa_ctx *c, int metadata) {
+    size_t size = 2; /* the braces */
+    int kept = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        char *out = NULL;
+        size_t used = 0;
+        if (pass == 1) {
+            if (!kept) return STR_NULL;
+            out = arena_alloc(c->arena, size + 1);
+            out[used++] = '{';
+        }
+        int members = 0;
+        for (int key = json_first(c->doc, metadata), i = 0; i < json_count(c->doc, metadata);
+             key = json_next(c->doc, json_next(c->doc, key)), i++) {
+            if (str_is(c, key, "batchtrace_ctx")) continue;
+            bt_str raw_key = raw_at(c, key), raw_value = raw_at(c, json_next(c->doc, key));
+            size_t comma = members++ ? 1 : 0;
+            if (pass == 0) {
+                size += comma + raw_key.len + 1 + raw_value.len;
+                kept++;
+                continue;
+            }
+            if (comma) out[used++] = ',';
+            memcpy(out + used, raw_key.ptr, raw_key.len);
+            used += raw_key.len;
+            out[used++] = ':';
+            memcpy(out + used, raw_value.ptr, raw_value.len);
+            used += raw_value.len;
+        }
+        if (pass == 1) {
+            out[used++] = '}';
+            out[used] = '\0';
+            return (bt_str){out, used};
+        }
+    }
+    return STR_NULL;
+}
+
+/* Read a failed batch's errors.data (the array, or -1) into batch->errors: {code, message,
+ * param, line} each, all optional. A line that is not a strict integer rejects the
+ * object. */
+static int read_batch_errors(const oa_ctx *c, int data, batch_info *batch) {
+    int count = json_count(c->doc, data);
+    if (count <= 0) return 0;
+    batch->errors = arena_calloc(c->arena, (size_t)count, sizeof *batch->errors);
+    for (int entry = json_first(c->doc, data), i = 0; i < count;
+         entry = json_next(c->doc, entry), i++) {
+        if (!is_type(c, entry, JSON_OBJECT)) continue;
+        batch_error *error = &batch->errors[batch->error_count++];
+        error->code = str_field(c, entry, "code");
+        error->message = str_field(c, entry, "message");
+        error->param = str_field(c, entry, "param");
+        if (int_field(c, entry, "line", "errors.data[].line", &error->line) < 0) return -1;
+    }
+    return 0;
+}
+
 /* provider_ops.parse_batch: read a batch object {id, object:"batch", endpoint, status,
  * *_at timestamps, request_counts, metadata}. */
 static int openai_parse_batch(const json_doc *doc, int root, arena_t *a, batch_info *batch,
@@ -1002,9 +1110,22 @@ static int openai_parse_batch(const json_doc *doc, int root, arena_t *a, batch_i
                   &batch->count_succeeded) < 0 ||
         int_field(&c, counts, "failed", "request_counts.failed", &batch->count_errored) < 0)
         return -1;
+    /* Every completed request has a line in the output file and every failed one in the
+     * error file (batch_expired and batch_cancelled lines count as failed). */
+    if (batch->count_succeeded.has && batch->count_errored.has &&
+        batch->count_succeeded.value >= 0 && batch->count_errored.value >= 0 &&
+        batch->count_succeeded.value <= INT64_MAX - batch->count_errored.value) {
+        batch->count_with_line.has = true;
+        batch->count_with_line.value = batch->count_succeeded.value + batch->count_errored.value;
+    }
     int metadata = typed_field(&c, root, "metadata", JSON_OBJECT);
     batch->context_token = str_field(&c, metadata, "batchtrace_ctx");
-    return 0;
+    batch->metadata = metadata_without_context(&c, metadata);
+    batch->input_file_id = str_field(&c, root, "input_file_id");
+    batch->output_file_id = str_field(&c, root, "output_file_id");
+    batch->error_file_id = str_field(&c, root, "error_file_id");
+    int errors = typed_field(&c, root, "errors", JSON_OBJECT);
+    return read_batch_errors(&c, typed_field(&c, errors, "data", JSON_ARRAY), batch);
 }
 
 const provider_ops provider_openai = {

@@ -75,6 +75,9 @@ static const char *const migrations[] = {
     "  custom_id BLOB NOT NULL,"
     "  PRIMARY KEY (nonce, custom_id)"
     ") WITHOUT ROWID;",
+    /* 3: a task span exported without the batch object is provisional: a collect with the
+     * batch object claims and sends it once more (docs/design.md "Outcomes"). */
+    "ALTER TABLE batches ADD COLUMN task_provisional INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -517,7 +520,7 @@ static void column_copy(sqlite3_stmt *stmt, int column, char *out, size_t size) 
     "b.nonce, b.provider, b.trace_id, b.parent_span_id, b.trace_flags, b.start_ns,"         \
     " b.request_count, b.input_digest, b.context, b.batch_id, b.endpoint, b.models,"        \
     " b.inputs_kept, b.created_ns, b.batch_status, b.task_exported,"                        \
-    " (SELECT count(*) FROM exported e WHERE e.nonce = b.nonce)"
+    " (SELECT count(*) FROM exported e WHERE e.nonce = b.nonce), b.task_provisional"
 
 /* Fill out from a row of BATCH_COLUMNS. */
 static void read_batch_row(sqlite3_stmt *stmt, store_batch *out) {
@@ -539,6 +542,7 @@ static void read_batch_row(sqlite3_stmt *stmt, store_batch *out) {
     out->batch_status = column_strdup(stmt, 14);
     out->task_exported = sqlite3_column_int(stmt, 15) != 0;
     out->items_exported = (uint64_t)sqlite3_column_int64(stmt, 16);
+    out->task_provisional = sqlite3_column_int(stmt, 17) != 0;
 }
 
 /* See store.h. */
@@ -755,10 +759,16 @@ int store_items_release(store_t *store, const char *nonce, const bt_str *ids, si
                        ids, count, NULL, "cannot release exported items", reason);
 }
 
-/* See store.h: the UPDATE that finds task_exported still 0 is the one that wins. */
-int store_task_claim(store_t *store, const char *nonce, bool *won, char *reason) {
-    if (exec_texts(store, "UPDATE batches SET task_exported = 1 WHERE nonce = ? AND task_exported = 0",
-                   nonce, NULL, "cannot record the exported task", reason) != 0)
+/* See store.h: the UPDATE that finds the task unexported (or, for a final claim, exported
+ * only provisionally) is the one that wins. */
+int store_task_claim(store_t *store, const char *nonce, bool provisional, bool *won,
+                     char *reason) {
+    const char *sql = provisional
+        ? "UPDATE batches SET task_exported = 1, task_provisional = 1"
+          " WHERE nonce = ? AND task_exported = 0"
+        : "UPDATE batches SET task_exported = 1, task_provisional = 0"
+          " WHERE nonce = ? AND (task_exported = 0 OR task_provisional = 1)";
+    if (exec_texts(store, sql, nonce, NULL, "cannot record the exported task", reason) != 0)
         return -1;
     *won = sqlite3_changes(store->db) == 1;
     return 0;

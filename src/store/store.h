@@ -120,6 +120,8 @@ typedef struct store_batch {
     int64_t created_ns;           /* when the record was made */
     char *batch_status;           /* the provider's status a collect last saw; NULL; owned */
     bool task_exported;           /* a collect exported the task span */
+    bool task_provisional;        /* ... without the batch object: a collect with it sends
+                                   * the task once more (docs/design.md "Outcomes") */
     uint64_t items_exported;      /* item spans exported (read by find and list) */
 } store_batch;
 
@@ -164,9 +166,11 @@ int store_items_claim(store_t *store, const char *nonce, const bt_str *ids, size
 /* Give back claims whose spans were not delivered after all. 0, or -1 with reason. */
 int store_items_release(store_t *store, const char *nonce, const bt_str *ids, size_t count,
                         char *reason);
-/* Claim the batch's task span: *won is true when no run exported it before (it is now
- * recorded as exported). 0, or -1 with reason. */
-int store_task_claim(store_t *store, const char *nonce, bool *won, char *reason);
+/* Claim the batch's task span: *won is true when no run exported it before, or when this
+ * claim is final (not provisional) and the runs before only exported it provisionally; it
+ * is now recorded as exported, provisionally or not. 0, or -1 with reason. */
+int store_task_claim(store_t *store, const char *nonce, bool provisional, bool *won,
+                     char *reason);
 /* Give back the task claim. 0, or -1 with reason. */
 int store_task_release(store_t *store, const char *nonce, char *reason);
 /* How many item spans of the batch were exported. 0, or -1 with reason. */

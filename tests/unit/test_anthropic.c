@@ -256,6 +256,8 @@ TEST(thinking_blocks_become_reasoning_and_unknown_blocks_are_skipped) {
     CHECK_BTSTR(assistant->parts[0].content, "Let me think.");
     CHECK_INT(assistant->parts[1].type, PART_REASONING);
     CHECK_BTSTR(assistant->parts[1].content, "");
+    CHECK(assistant->parts[1].redacted); /* encrypted reasoning is marked, not empty */
+    CHECK(!assistant->parts[0].redacted);
     CHECK_INT(assistant->parts[2].type, PART_TEXT);
     CHECK_BTSTR(assistant->parts[2].content, "Answer.");
 }
@@ -585,6 +587,20 @@ TEST(batch_object_fields_are_read) {
     CHECK(batch.count_expired.has);
     CHECK_INT(batch.count_expired.value, 0);
     CHECK_BTSTR(batch.context_token, "");
+    /* every request that is not processing has its line, canceled and expired ones too */
+    CHECK(batch.count_with_line.has);
+    CHECK_INT(batch.count_with_line.value, 27);
+}
+
+/* tool_choice is an object in the Messages API; it is kept as its JSON. */
+TEST(request_tool_choice_is_kept_as_json) {
+    bt_item item;
+    CHECK_INT(parse_request("{'custom_id':'tc','params':{'model':'m','max_tokens':5,'messages':[],"
+                            "'tool_choice':{'type':'tool','name':'get_weather'}}}",
+                            &item),
+              0);
+    CHECK_BTSTR(item.tool_choice, "{\"type\":\"tool\",\"name\":\"get_weather\"}");
+    CHECK(item.tool_choice_is_json);
 }
 
 TEST(batch_states_follow_the_ended_rules) {
@@ -675,6 +691,7 @@ int main(void) {
     RUN(malformed_result_lines_are_rejected_with_a_reason);
     RUN(batch_object_fields_are_read);
     RUN(batch_states_follow_the_ended_rules);
+    RUN(request_tool_choice_is_kept_as_json);
     RUN(minimal_and_malformed_batch_objects);
     RUN(result_names);
     json_doc_free(&doc);

@@ -506,6 +506,58 @@ TEST(tool_call_without_arguments_or_id_omits_them) {
     arena_free(&a);
 }
 
+/* Reasoning the provider gave only encrypted (Anthropic redacted_thinking) is a reasoning
+ * part marked redacted, with the empty content the schema requires. */
+TEST(redacted_reasoning_is_marked_redacted) {
+    arena_t a = ARENA_INIT;
+    bt_item item;
+    memset(&item, 0, sizeof item);
+    item.provider = "anthropic";
+    item.operation = "chat";
+    item.result = RESULT_SUCCEEDED;
+    msg_part *parts = arena_calloc(&a, 2, sizeof *parts);
+    parts[0] = (msg_part){.type = PART_REASONING, .redacted = true};
+    parts[1] = text_part("Done.");
+    msg *output = arena_calloc(&a, 1, sizeof *output);
+    *output = (msg){.role = STR_LIT("assistant"), .parts = parts, .part_count = 2};
+    item.output_messages = output;
+    item.output_message_count = 1;
+    span_t span;
+    span_init(&span, &a);
+    convention_ctx ctx = {STR_NULL, false};
+    convention_genai.item(&span, &item, &ctx);
+    CHECK_ATTR_STR(&span, "gen_ai.output.messages",
+                   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"reasoning\",\"content\":\"\","
+                   "\"redacted\":true},{\"type\":\"text\",\"content\":\"Done.\"}]}]");
+    arena_free(&a);
+}
+
+/* What a user looks an OpenAI line up by: the request id, the service tier and fingerprint
+ * (the openai.* registry), and the HTTP status of an errored line. */
+TEST(openai_item_has_request_id_service_tier_and_http_status) {
+    arena_t a = ARENA_INIT;
+    bt_item item;
+    memset(&item, 0, sizeof item);
+    item.provider = "openai";
+    item.operation = "chat";
+    item.result = RESULT_ERRORED;
+    item.error_type = STR_LIT("rate_limit_exceeded");
+    item.request_id = STR_LIT("req_1");
+    item.service_tier = STR_LIT("default");
+    item.system_fingerprint = STR_LIT("fp_1");
+    item.http_status = 429;
+    span_t span;
+    span_init(&span, &a);
+    convention_ctx ctx = {STR_NULL, false};
+    convention_genai.item(&span, &item, &ctx);
+    CHECK_KEYS(&span, "gen_ai.operation.name", "gen_ai.provider.name", "openai.request.id",
+               "openai.response.service_tier", "openai.response.system_fingerprint",
+               "http.response.status_code", "error.type");
+    CHECK_ATTR_STR(&span, "openai.request.id", "req_1");
+    CHECK_ATTR_INT(&span, "http.response.status_code", 429);
+    arena_free(&a);
+}
+
 TEST(no_content_drops_exactly_the_four_content_attributes) {
     arena_t a = ARENA_INIT;
     bt_item items[2] = {chat_item(&a), anthropic_item(&a)};
@@ -615,6 +667,8 @@ int main(void) {
     RUN(text_is_escaped_and_round_trips);
     RUN(tool_call_without_arguments_or_id_omits_them);
     RUN(no_content_drops_exactly_the_four_content_attributes);
+    RUN(redacted_reasoning_is_marked_redacted);
+    RUN(openai_item_has_request_id_service_tier_and_http_status);
     RUN(task_with_one_model_names_it);
     RUN(task_with_several_models_lists_them_without_request_model);
     RUN(task_without_models_or_usage_has_only_provider);

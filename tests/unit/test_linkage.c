@@ -166,6 +166,67 @@ TEST(task_without_batch_object_still_has_zero_counts) {
     arena_free(&a);
 }
 
+/* A failed batch's file ids, metadata (batchtrace's own key already left out by the
+ * parser) and errors go on the task; a provisional task says so. */
+TEST(task_carries_file_ids_metadata_errors_and_provisional) {
+    arena_t a = ARENA_INIT;
+    span_t span;
+    span_init(&span, &a);
+    batch_error errors[2] = {
+        {.code = str_c("invalid_json_line"), .message = str_c("Line 2 is not \"JSON\"."),
+         .line = {true, 2}},
+        {.code = str_c("token_limit_exceeded"), .param = str_c("model")},
+    };
+    task_totals totals = {0};
+    totals.provider = "openai";
+    totals.input_file_id = str_c("file-in");
+    totals.output_file_id = str_c("file-out");
+    totals.error_file_id = str_c("file-err");
+    totals.metadata = str_c("{ \"job\": \"tags\" }");
+    totals.errors = errors;
+    totals.error_count = 2;
+    totals.provisional = true;
+    convention_ctx ctx = {STR_NULL, false};
+    convention_linkage.task(&span, &totals, &ctx);
+
+    CHECK_ATTR_STR(&span, "batchtrace.batch.input_file_id", "file-in");
+    CHECK_ATTR_STR(&span, "batchtrace.batch.output_file_id", "file-out");
+    CHECK_ATTR_STR(&span, "batchtrace.batch.error_file_id", "file-err");
+    CHECK_ATTR_STR(&span, "batchtrace.batch.metadata", "{\"job\":\"tags\"}");
+    CHECK_ATTR_STR(&span, "batchtrace.batch.errors",
+                   "[{\"code\":\"invalid_json_line\",\"message\":\"Line 2 is not \\\"JSON\\\".\","
+                   "\"line\":2},{\"code\":\"token_limit_exceeded\",\"param\":\"model\"}]");
+    const span_attr *provisional = span_attr_find(&span, "batchtrace.task.provisional");
+    CHECK(provisional != NULL && provisional->type == ATTR_BOOL && provisional->b);
+    arena_free(&a);
+}
+
+/* An item keeps its result line's id, the request's tool_choice (compacted) and the failed
+ * batch's error that names its input line. */
+TEST(item_carries_line_id_tool_choice_and_batch_error) {
+    arena_t a = ARENA_INIT;
+    span_t span;
+    span_init(&span, &a);
+    batch_error error = {.code = str_c("invalid_json_line"), .message = str_c("bad"),
+                         .line = {true, 3}};
+    bt_item item = {0};
+    item.custom_id = str_c("req-3");
+    item.result = RESULT_MISSING;
+    item.line_id = str_c("batch_req_9");
+    item.tool_choice = str_c("{ \"type\": \"auto\" }");
+    item.tool_choice_is_json = true;
+    item.batch_error = &error;
+    convention_ctx ctx = {STR_NULL, false};
+    convention_linkage.item(&span, &item, &ctx);
+
+    CHECK_KEYS(&span, "batchtrace.custom_id", "batchtrace.result", "batchtrace.line_id",
+               "batchtrace.request.tool_choice", "batchtrace.batch.error.code",
+               "batchtrace.batch.error.message", "batchtrace.batch.error.line");
+    CHECK_ATTR_STR(&span, "batchtrace.request.tool_choice", "{\"type\":\"auto\"}");
+    CHECK_ATTR_INT(&span, "batchtrace.batch.error.line", 3);
+    arena_free(&a);
+}
+
 TEST(conventions_are_named_for_the_command_line) {
     CHECK_STR(convention_linkage.name, "linkage");
     CHECK_STR(convention_genai.name, "genai");
@@ -177,6 +238,8 @@ int main(void) {
     RUN(item_result_names_every_outcome);
     RUN(task_carries_batch_status_and_every_request_count);
     RUN(task_without_batch_object_still_has_zero_counts);
+    RUN(task_carries_file_ids_metadata_errors_and_provisional);
+    RUN(item_carries_line_id_tool_choice_and_batch_error);
     RUN(conventions_are_named_for_the_command_line);
     TEST_MAIN_END();
 }

@@ -679,13 +679,14 @@ TEST(responses_result_with_reasoning_function_call_and_text) {
     CHECK_INT(item.output_tokens.value, 87);
     CHECK_INT(item.cache_read_tokens.value, 12);
     CHECK_INT(item.reasoning_tokens.value, 50);
+    /* incomplete for max_output_tokens: Chat's "length", not the response status */
     CHECK_INT(item.finish_reason_count, 1);
-    if (item.finish_reason_count == 1) CHECK_BTSTR(item.finish_reasons[0], "incomplete");
+    if (item.finish_reason_count == 1) CHECK_BTSTR(item.finish_reasons[0], "length");
     CHECK_INT(item.output_message_count, 1);
     if (item.output_message_count != 1) return;
     msg *m = &item.output_messages[0];
     CHECK_BTSTR(m->role, "assistant");
-    CHECK_BTSTR(m->finish_reason, "incomplete");
+    CHECK_BTSTR(m->finish_reason, "length");
     CHECK_INT(m->part_count, 5);
     if (m->part_count != 5) return;
     CHECK_INT(m->parts[0].type, PART_REASONING);
@@ -717,8 +718,80 @@ TEST(responses_result_with_status_failed_is_errored) {
     CHECK_BTSTR(item.response_id, "resp_f");
     CHECK_INT(item.output_message_count, 1);
     CHECK_INT(item.output_messages[0].part_count, 0);
-    CHECK_INT(item.finish_reason_count, 1);
-    if (item.finish_reason_count == 1) CHECK_BTSTR(item.finish_reasons[0], "failed");
+    CHECK_INT(item.finish_reason_count, 0); /* a failed response did not finish: error.type says */
+}
+
+/* Responses finish reasons come from the output items, as Chat would name them. */
+TEST(responses_finish_reasons_come_from_the_output_items) {
+    static const struct {
+        const char *status_and_output;
+        const char *finish_reason; /* NULL: none */
+    } cases[] = {
+        {"'status':'completed','output':[{'type':'message','status':'completed','role':"
+         "'assistant','content':[{'type':'output_text','text':'Hi'}]}]",
+         "stop"},
+        {"'status':'completed','output':[{'type':'reasoning','summary':[]},{'type':"
+         "'function_call','status':'completed','call_id':'c','name':'f','arguments':'{}'}]",
+         "tool_calls"},
+        {"'status':'incomplete','incomplete_details':{'reason':'content_filter'},'output':[]",
+         "content_filter"},
+        {"'status':'completed','output':[{'type':'reasoning','summary':[]}]", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char fixture[1024];
+        snprintf(fixture, sizeof fixture,
+                 "{'id':'b','custom_id':'r','response':{'status_code':200,'body':{'id':'resp_1',"
+                 "'object':'response','created_at':10,%s,'model':'gpt-4.1'}},'error':null}",
+                 cases[i].status_and_output);
+        bt_item item;
+        CHECK_INT(parse_result(fixture, &item), 0);
+        CHECK_INT(item.finish_reason_count, cases[i].finish_reason ? 1 : 0);
+        if (cases[i].finish_reason && item.finish_reason_count == 1)
+            CHECK_BTSTR(item.finish_reasons[0], cases[i].finish_reason);
+    }
+}
+
+/* What a user looks a line up by: its own id, the request id, the HTTP status of an
+ * errored line, the service tier and fingerprint of a response. */
+TEST(result_lines_keep_their_ids_status_and_service_tier) {
+    bt_item item;
+    CHECK_INT(parse_result("{'id':'batch_req_1','custom_id':'a','response':{'status_code':200,"
+                           "'request_id':'req_ok','body':{'id':'chatcmpl-1','object':"
+                           "'chat.completion','created':10,'model':'gpt-4o','service_tier':"
+                           "'default','system_fingerprint':'fp_44','choices':[]}},'error':null}",
+                           &item),
+              0);
+    CHECK_BTSTR(item.line_id, "batch_req_1");
+    CHECK_BTSTR(item.request_id, "req_ok");
+    CHECK_BTSTR(item.service_tier, "default");
+    CHECK_BTSTR(item.system_fingerprint, "fp_44");
+    CHECK(item.http_status == 0); /* only an errored line's status is kept */
+    CHECK_INT(parse_result("{'id':'batch_req_2','custom_id':'b','response':{'status_code':429,"
+                           "'request_id':'req_429','body':{'error':{'message':'slow down',"
+                           "'type':'rate_limit_error','code':null}}},'error':null}",
+                           &item),
+              0);
+    CHECK_BTSTR(item.line_id, "batch_req_2");
+    CHECK_BTSTR(item.request_id, "req_429");
+    CHECK(item.http_status == 429);
+}
+
+/* tool_choice is kept as the request gave it: a string, or the object's JSON. */
+TEST(request_tool_choice_is_kept) {
+    bt_item item;
+    CHECK_INT(parse_request("{'custom_id':'a','method':'POST','url':'/v1/chat/completions',"
+                            "'body':{'model':'gpt-4o','messages':[],'tool_choice':'required'}}",
+                            &item),
+              0);
+    CHECK_BTSTR(item.tool_choice, "required");
+    CHECK(!item.tool_choice_is_json);
+    CHECK_INT(parse_request("{'custom_id':'a','method':'POST','url':'/v1/chat/completions',"
+                            "'body':{'model':'gpt-4o','messages':[],'tool_choice':{'type':"
+                            "'function','function':{'name':'f'}}}}",
+                            &item),
+              0);
+    CHECK_BTSTR(item.tool_choice, "{\"type\":\"function\",\"function\":{\"name\":\"f\"}}");
+    CHECK(item.tool_choice_is_json);
 }
 
 TEST(completions_result_text_becomes_an_output_message) {
@@ -861,7 +934,38 @@ TEST(batch_object_for_each_status) {
         CHECK(!batch.count_expired.has);
         CHECK(!batch.count_processing.has);
         CHECK_BTSTR(batch.context_token, "btx1.abc");
+        CHECK(batch.count_with_line.has && batch.count_with_line.value == 100);
+        CHECK_BTSTR(batch.metadata, "{\"customer_id\":\"u-1\"}");
+        CHECK_BTSTR(batch.input_file_id, "file-in");
+        CHECK_BTSTR(batch.output_file_id, "file-out");
+        CHECK_BTSTR(batch.error_file_id, "");
+        CHECK_INT(batch.error_count, 0);
     }
+}
+
+/* A failed batch's errors.data is kept, each with the input line it names (if any); the
+ * metadata holding only batchtrace's own key is dropped. */
+TEST(failed_batch_keeps_its_errors_and_lines) {
+    batch_info batch;
+    CHECK_INT(parse_batch("{'id':'batch_1','object':'batch','status':'failed','errors':{"
+                          "'object':'list','data':[{'code':'invalid_json_line','message':"
+                          "'Line 2 is not valid JSON.','param':null,'line':2},{'code':"
+                          "'token_limit_exceeded','message':'Too many tokens.','line':null}]},"
+                          "'request_counts':{'total':0,'completed':0,'failed':0},"
+                          "'metadata':{'batchtrace_ctx':'btx1.x'}}",
+                          &batch),
+              0);
+    CHECK_INT(batch.error_count, 2);
+    if (batch.error_count != 2) return;
+    CHECK_BTSTR(batch.errors[0].code, "invalid_json_line");
+    CHECK_BTSTR(batch.errors[0].message, "Line 2 is not valid JSON.");
+    CHECK_BTSTR(batch.errors[0].param, "");
+    CHECK(batch.errors[0].line.has && batch.errors[0].line.value == 2);
+    CHECK_BTSTR(batch.errors[1].code, "token_limit_exceeded");
+    CHECK(!batch.errors[1].line.has);
+    CHECK_BTSTR(batch.metadata, "");
+    CHECK_BTSTR(batch.context_token, "btx1.x");
+    CHECK(batch.count_with_line.has && batch.count_with_line.value == 0);
 }
 
 TEST(batch_object_with_null_timestamps_and_no_metadata) {
@@ -924,11 +1028,15 @@ int main(void) {
     RUN(embeddings_result_has_usage_and_no_output_messages);
     RUN(responses_result_with_reasoning_function_call_and_text);
     RUN(responses_result_with_status_failed_is_errored);
+    RUN(responses_finish_reasons_come_from_the_output_items);
+    RUN(result_lines_keep_their_ids_status_and_service_tier);
+    RUN(request_tool_choice_is_kept);
     RUN(completions_result_text_becomes_an_output_message);
     RUN(request_then_result_fill_one_item_and_keep_the_request_endpoint);
     RUN(malformed_results_are_rejected_with_the_field_named);
     RUN(batch_object_for_each_status);
     RUN(batch_object_with_null_timestamps_and_no_metadata);
+    RUN(failed_batch_keeps_its_errors_and_lines);
     RUN(malformed_batch_objects_are_rejected);
     json_doc_free(&doc);
     arena_free(&arena);

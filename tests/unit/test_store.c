@@ -123,7 +123,7 @@ TEST(open_creates_private_directories_and_file_with_the_schema) {
             version = sqlite3_column_int(stmt, 0);
         sqlite3_finalize(stmt);
         sqlite3_close(db);
-        CHECK_INT(version, 2);
+        CHECK_INT(version, 3);
         store_close(store);
         store = store_open(buf_cstr(&url), false, reason); /* a second open migrates nothing */
         CHECK(store != NULL);
@@ -146,7 +146,7 @@ TEST(a_store_from_a_newer_batchtrace_is_refused) {
         sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
     sqlite3_close(db);
     CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
-    CHECK(strstr(reason, "schema version 99 is newer than this batchtrace knows (2)") != NULL);
+    CHECK(strstr(reason, "schema version 99 is newer than this batchtrace knows (3)") != NULL);
     buf_free(&url);
     remove_tree(dir);
     free(dir);
@@ -411,18 +411,36 @@ TEST(items_and_the_task_are_claimed_once_across_processes) {
     CHECK(won[0] && !won[1]);
 
     bool task = false;
-    CHECK_INT(store_task_claim(first, nonce, &task, reason), 0);
+    CHECK_INT(store_task_claim(first, nonce, false, &task, reason), 0);
     CHECK(task);
-    CHECK_INT(store_task_claim(second, nonce, &task, reason), 0);
+    CHECK_INT(store_task_claim(second, nonce, false, &task, reason), 0);
     CHECK(!task);
     store_batch found;
     CHECK_INT(store_batch_find(second, nonce, NULL, &found, reason), 1);
     CHECK(found.task_exported);
+    CHECK(!found.task_provisional);
     CHECK_INT(found.items_exported, 3);
     store_batch_free(&found);
     CHECK_INT(store_task_release(second, nonce, reason), 0);
-    CHECK_INT(store_task_claim(second, nonce, &task, reason), 0);
+    CHECK_INT(store_task_claim(second, nonce, false, &task, reason), 0);
     CHECK(task);
+
+    /* A provisional task (sent without the batch object) is claimed once more by a final
+     * claim, never by another provisional one; a final one by neither. */
+    CHECK_INT(store_task_release(second, nonce, reason), 0);
+    CHECK_INT(store_task_claim(first, nonce, true, &task, reason), 0);
+    CHECK(task);
+    CHECK_INT(store_batch_find(second, nonce, NULL, &found, reason), 1);
+    CHECK(found.task_exported && found.task_provisional);
+    store_batch_free(&found);
+    CHECK_INT(store_task_claim(second, nonce, true, &task, reason), 0);
+    CHECK(!task);
+    CHECK_INT(store_task_claim(second, nonce, false, &task, reason), 0);
+    CHECK(task);
+    CHECK_INT(store_task_claim(first, nonce, false, &task, reason), 0);
+    CHECK(!task);
+    CHECK_INT(store_task_claim(first, nonce, true, &task, reason), 0);
+    CHECK(!task);
 done:
     store_close(first);
     store_close(second);
