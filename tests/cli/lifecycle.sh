@@ -3,7 +3,8 @@
 # process and working directory, `bind`, `collect` in another with only the results and
 # the batch id, against the oracle's sink on 127.0.0.1: the trace tree, the submit span,
 # tokens that fail (tampered, another key, other inputs), collecting twice and --force,
-# a running batch collected in two steps, two collects at once on one store, `status`.
+# a running batch collected in two steps, two collects at once on one store, `status`, an
+# Anthropic task sent provisional without the batch object and finished by a later collect.
 #   tests/cli/lifecycle.sh BINARY
 . "$(dirname "$0")/lib.sh"
 
@@ -181,6 +182,24 @@ check collect-exit '[ "$code" = 0 ]'
 check collect-tree '[ "$(q tree "$W/first" $TP anthropic 6)" = ok ]'
 check items-carry-the-batch-id '[ "$(q attr "$W/first" "chat claude-haiku-4-5" batchtrace.batch.id | sort -u)" = "\"$AN_ID\"" ]'
 check submit-in-the-trace '[ "$(q traces "$W/submit")" = "$(q traces "$W/first")" ]'
+# Without the batch object the task's status comes from the items (two canceled: the batch
+# was canceled) and it is provisional, ending at the collection time; status says so.
+check task-from-the-items '[ "$(q ending "$W/first" anthropic.batch)" = "ERROR batch canceled 1767225600000000000" ]'
+check task-provisional '[ "$(q attr "$W/first" anthropic.batch batchtrace.task.provisional)" = true ]'
+bt_local status --batch-id $AN_ID --json
+check status-provisional '[ "$(printf "%s" "$out" | grep -c "\"state\":\"provisional\"")" = 1 ]'
+# Collecting again without the batch object sends nothing; with it, the task alone, once,
+# final: the batch's end, no provisional mark.
+bt "$W/b" again collect --results results.jsonl --batch-id $AN_ID --json
+check no-batch-again-sends-nothing '[ "$code" = 0 ] && [ "$(span_count again)" = 0 ]'
+cp "$AN/batch.json" "$W/b/"
+bt "$W/b" final collect --results results.jsonl --batch batch.json --json
+check final-task-alone '[ "$code" = 0 ] && [ "$(q ids "$W/final")" = "$(q ids "$W/first" | grep anthropic.batch)" ]'
+check final-task-ends-with-the-batch '[ "$(q ending "$W/final" anthropic.batch)" = "ERROR batch canceled 1769623272450164000" ] && [ "$(q attr "$W/final" anthropic.batch batchtrace.task.provisional)" = "" ]'
+bt "$W/b" final-again collect --results results.jsonl --batch batch.json --json
+check final-is-sent-once '[ "$code" = 0 ] && [ "$(span_count final-again)" = 0 ]'
+bt_local status --batch-id $AN_ID --json
+check status-complete '[ "$(printf "%s" "$out" | grep -c "\"state\":\"complete\"")" = 1 ]'
 bt_local bind --batch-id $AN_ID --context "$TOKEN"
 check bind-again-is-fine '[ "$code" = 0 ]'
 bt "$W/a" other start --input requests.json

@@ -14,6 +14,8 @@
 //   node lifecycle_check.js traces INPUT     the distinct trace ids, one per line
 //   node lifecycle_check.js attr INPUT NAME KEY   the values of attribute KEY on the spans
 //                                                 named NAME, sorted, one per line
+//   node lifecycle_check.js ending INPUT NAME   "STATUS_CODE STATUS_MESSAGE END_NANOS" of the
+//                                               spans named NAME, sorted, one per line
 //   node lifecycle_check.js derived-trace PROVIDER BATCH_ID
 //       the trace id collect-only derives from a batch id (docs/design.md "Identities")
 // INPUT is a sink directory or an OTLP/JSON lines file; a span id received twice is an
@@ -90,6 +92,9 @@ function main(args) {
     case 'attr':
       return spans(rest[0]).filter((s) => s.name === rest[1])
         .map((s) => JSON.stringify(s.attributes[rest[2]])).sort().join('\n');
+    case 'ending':
+      return spans(rest[0]).filter((s) => s.name === rest[1])
+        .map((s) => `${s.status.code} ${s.status.message} ${s.endTimeUnixNano}`).sort().join('\n');
     case 'derived-trace': {
       const [provider, batchId] = rest;
       const nonce = sha256(Buffer.from(`batchtrace.nonce\0${provider}\0batch\0${batchId}`)).subarray(0, 16);
