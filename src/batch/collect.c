@@ -5,9 +5,11 @@
 #include "batch/collector.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch/file_kind.h"
 #include "batch/index.h"
 #include "batch/inputs.h"
 #include "batch/resume.h"
@@ -28,7 +30,46 @@ enum {
 #define STORED_INPUTS "the inputs kept in the store"
 
 
+/* ---- files given to the wrong option ---------------------------------------------------- */
+
+/* What src looks like when it is not what expected files are, or not of the provider
+ * --provider names: "this looks like a results file: did you mean --results?", "this looks
+ * like an input file of openai, not of anthropic (--provider anthropic)"; "" when it looks
+ * right (or like nothing known). Fills hint (REASON_MAX bytes). */
+static const char *file_hint(const collector *c, const source_t *src, file_kind expected,
+                             char *hint) {
+    hint[0] = '\0';
+    /* An input may be a create body, one big document: not parsed twice for a hint. */
+    file_guess guess = file_kind_guess(src, c->config->max_line, expected != FILE_KIND_REQUESTS);
+    const provider_ops *forced = c->config->provider;
+    if (guess.kind == FILE_KIND_UNKNOWN) return hint;
+    if (guess.kind != expected)
+        snprintf(hint, REASON_MAX, "this looks like %s: did you mean %s?",
+                 file_kind_name(guess.kind), file_kind_option(guess.kind));
+    else if (forced && guess.provider != forced)
+        snprintf(hint, REASON_MAX, "this looks like %s of %s, not of %s (--provider %s)",
+                 file_kind_name(guess.kind), guess.provider->name, forced->name, forced->name);
+    return hint;
+}
+
+/* Warn when src, given to the option taking expected files, looks like another kind of
+ * file or another provider's (file_hint). */
+static void warn_file_kind(collector *c, const source_t *src, file_kind expected) {
+    char hint[REASON_MAX];
+    if (*file_hint(c, src, expected, hint)) diag_warn(c->config->diags, src->name, 0, "%s", hint);
+}
+
 /* ---- reading the batch object ------------------------------------------------------ */
+
+/* Fail with "NAME: detail", and the hint of file_hint when the batch object's source looks
+ * like something else than a batch object. -1. */
+static int batch_failure(const collector *c, const source_t *src, const char *detail,
+                         char *reason) {
+    char hint[REASON_MAX];
+    if (*file_hint(c, src, FILE_KIND_BATCH, hint))
+        return fail(reason, "%s: %s; %s", src->name, detail, hint);
+    return fail(reason, "%s: %s", src->name, detail);
+}
 
 /* Read and parse the batch object at path (a source: "-", a pipe, gzip data are fine).
  * -1 with reason: the run cannot go on without it being understood (its status decides
@@ -56,16 +97,16 @@ static int read_batch(collector *c, const char *path, char *reason) {
     size_t len = c->batch_text.len;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) text += 3, len -= 3;
     if (json_parse(&doc, text, len, detail) != 0) {
-        fail(reason, "%s: %s", path, detail);
+        batch_failure(c, &src, detail, reason);
         goto done;
     }
     const provider_ops *provider = c->provider ? c->provider : provider_detect_batch(&doc, 0);
     if (!provider) {
-        fail(reason, "%s: not an OpenAI or Anthropic batch object", path);
+        batch_failure(c, &src, "not an OpenAI or Anthropic batch object", reason);
         goto done;
     }
     if (provider->parse_batch(&doc, 0, &c->batch_arena, &c->batch, detail) != 0) {
-        fail(reason, "%s: %s", path, detail);
+        batch_failure(c, &src, detail, reason);
         goto done;
     }
     c->provider = provider;
@@ -563,6 +604,7 @@ static int index_inputs(collector *c, char *reason) {
     if (config->input_path && source_open(&c->input_source, config->input_path, reason) != 0)
         return -1;
     if (!c->input_source.name) return 0; /* no inputs */
+    if (config->input_path) warn_file_kind(c, &c->input_source, FILE_KIND_REQUESTS);
     const provider_ops *provider = c->provider;
     if (!provider && !config->input_path) provider = provider_by_name(c->resume.claims.provider);
     if (inputs_index_limited(&c->input, &c->input_source, provider, &c->index, config->diags,
@@ -598,7 +640,7 @@ static char *describe_outcome(const collector *c, bool task_exported) {
     else if (task_exported)
         buf_puts(&text, "complete");
     else
-        buf_puts(&text, "no records: nothing to export");
+        buf_puts(&text, "no usable records: nothing to export");
     if (task_exported && task_provisional(c) && state_unfinished(state))
         buf_puts(&text, "; the task is provisional");
     return buf_detach(&text);
@@ -621,6 +663,8 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         goto done;
     }
     if (open_results(c, reason) != 0) goto done;
+    for (size_t f = 0; f < config->results_count; f++)
+        warn_file_kind(c, &c->results[f], FILE_KIND_RESULTS);
     if (find_context(c, reason) != 0) goto done;
     if (index_inputs(c, reason) != 0) goto done;
     if (!c->has_input && prescan_results(c, true, reason) != 0) goto done;
@@ -638,7 +682,12 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         resolve_unmatched(c);
         check_request_counts(c);
         batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
-        if (state != BATCH_RUNNING && c->pending == 0) {
+        /* Records were given and none was usable (a wrong --provider, the wrong files), and
+         * no batch object: nothing the task could describe. (Empty files are an empty
+         * batch.) */
+        bool describable = c->has_valid_record || c->has_batch ||
+                           config->diags->rejected.total == 0;
+        if (state != BATCH_RUNNING && c->pending == 0 && describable) {
             if (c->resume.active) {
                 claim_task(c, task_provisional(c));
                 task_exported_before = !c->task_claimed;
