@@ -220,8 +220,8 @@ void cli_print_help(FILE *out, int command) {
     else if (command == CMD_STATUS)
         fputs("Usage: batchtrace status [--batch-id ID] [--store URL] [--json]\n"
               "\n"
-              "The batches in the store (started, collecting, complete) with their counts, and\n"
-              "the spans waiting in the spool.\n"
+              "The batches in the store (started, collecting, provisional, complete) with their\n"
+              "counts, and the spans waiting in the spool.\n"
               "\n"
               "Options:\n",
               out);
