@@ -30,17 +30,17 @@ enum {
 
 /* ---- reading the batch object ------------------------------------------------------ */
 
-/* Read and parse the batch object at path (a source: "-", a pipe, gzip data are fine).
+/* Read and parse the batch object from spec (a file, "-", a pipe, gzip data, a buffer).
  * -1 with reason: the run cannot go on without it being understood (its status decides
  * every item's outcome). */
-static int read_batch(collector *c, const char *path, char *reason) {
+static int read_batch(collector *c, const batchtrace_source *spec, char *reason) {
     source_t src;
     json_doc doc = JSON_DOC_INIT;
     char detail[REASON_MAX];
     int rc = -1;
-    if (source_open(&src, path, reason) != 0) goto done;
+    if (source_open_public(&src, spec, "<batch>", reason) != 0) goto done;
     c->batch_name = xstrdup(src.name); /* messages name the source ("<stdin>" for "-") */
-    path = c->batch_name;
+    const char *path = c->batch_name;
     if (src.size > BATCH_OBJECT_MAX) {
         fail(reason, "%s: over %d MiB: not a batch object", path, BATCH_OBJECT_MAX >> 20);
         goto done;
@@ -259,7 +259,7 @@ static int find_context(collector *c, char *reason) {
     int rc = resume_find(&c->resume, &request, c->config->diags, reason);
     free(metadata_token);
     free(batch_id);
-    if (rc != 0 || !c->resume.active || c->config->input_path || !c->resume.record.inputs_kept)
+    if (rc != 0 || !c->resume.active || c->config->input || !c->resume.record.inputs_kept)
         return rc;
     char detail[REASON_MAX];
     if (resume_restore_inputs(c->resume.store, c->resume.nonce, STORED_INPUTS, &c->input_source,
@@ -469,7 +469,8 @@ static int open_results(collector *c, char *reason) {
     c->results = xcalloc(c->config->results_count ? c->config->results_count : 1,
                          sizeof *c->results);
     for (size_t f = 0; f < c->config->results_count; f++) {
-        if (source_open(&c->results[f], c->config->results_paths[f], reason) != 0) return -1;
+        if (source_open_public(&c->results[f], &c->config->results[f], "<results>", reason) != 0)
+            return -1;
         c->results_bytes += c->results[f].size;
     }
     return 0;
@@ -479,11 +480,12 @@ static int open_results(collector *c, char *reason) {
  * c->input_source, or there are none. Then index them. -1 with reason. */
 static int index_inputs(collector *c, char *reason) {
     const collect_config *config = c->config;
-    if (config->input_path && source_open(&c->input_source, config->input_path, reason) != 0)
+    if (config->input && source_open_public(&c->input_source, config->input, "<requests>",
+                                            reason) != 0)
         return -1;
     if (!c->input_source.name) return 0; /* no inputs */
     const provider_ops *provider = c->provider;
-    if (!provider && !config->input_path) provider = provider_by_name(c->resume.claims.provider);
+    if (!provider && !config->input) provider = provider_by_name(c->resume.claims.provider);
     if (inputs_index_limited(&c->input, &c->input_source, provider, &c->index, config->diags,
                              config->max_line, reason) != 0)
         return -1;
@@ -526,7 +528,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     int rc = -1;
     memset(outcome, 0, sizeof *outcome);
 
-    if (config->batch_path && read_batch(c, config->batch_path, reason) != 0) goto done;
+    if (config->batch && read_batch(c, config->batch, reason) != 0) goto done;
     c->batch_id = c->has_batch && c->batch.id.len ? c->batch.id : str_c(config->batch_id);
     if (config->batch_id && !str_eq_c(c->batch_id, config->batch_id)) {
         fail(reason, "--batch-id %.100s does not match the batch object's id %.*s",

@@ -213,7 +213,7 @@ int start_run(const start_config *config, start_outcome *outcome, int *usage_err
     int rc = -1;
 
     char detail[REASON_MAX];
-    if (source_open(&inputs, config->input_path, reason) != 0 ||
+    if (source_open_public(&inputs, &config->input, "<requests>", reason) != 0 ||
         inputs_index_limited(&input, &inputs, config->provider, &index, config->diags,
                              config->max_line, reason) != 0)
         goto done;
