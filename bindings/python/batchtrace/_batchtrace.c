@@ -207,16 +207,12 @@ typedef struct holder {
 } holder;
 
 /* Fill h from a source the Python layer normalized: ("path", str|bytes|PathLike),
- * ("buffer", bytes-like) or ("iter", iterable); name is the source's name for messages.
+ * ("buffer", bytes-like) or ("iter", iterable); messages name it by its role.
  * 0, or -1 with a Python exception set. Release h with holder_release either way. */
 static int holder_fill(holder *h, PyObject *source) {
     const char *kind;
-    PyObject *value, *name = Py_None;
-    if (!PyArg_ParseTuple(source, "sO|O", &kind, &value, &name)) return -1;
-    if (name != Py_None) {
-        h->spec.name = PyUnicode_AsUTF8(name);
-        if (!h->spec.name) return -1;
-    }
+    PyObject *value;
+    if (!PyArg_ParseTuple(source, "sO", &kind, &value)) return -1;
     if (strcmp(kind, "path") == 0) {
         if (!PyUnicode_FSConverter(value, &h->object)) return -1;
         h->spec.kind = BATCHTRACE_SOURCE_PATH;
