@@ -4,7 +4,8 @@ SANITIZE_DIR ?= build-sanitize
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all build demo test deps deps-test clean bench deps-bench fuzz install python deps-python
+.PHONY: all build demo test deps deps-test clean bench deps-bench fuzz install python deps-python \
+	bench-python
 
 all: build
 
@@ -71,6 +72,11 @@ deps-bench:
 
 bench: deps-bench
 	@BENCH_BUILD_DIR=$(BENCH_DIR) bash bench/run.sh
+
+# The Python binding's benchmark (bench/README.md): log_batch_results on 50,000 OpenAI items
+# in dicts against json.dumps of the same dicts, and a generator of 1,000,000 result lines.
+bench-python: python
+	@PYTHONPATH=$(BUILD_DIR)/python $(PYTHON) bench/python.py
 
 # The libFuzzer targets (fuzz/README.md): a clang build with -DBATCHTRACE_FUZZ=ON in
 # $(FUZZ_DIR), then each target in turn for FUZZ_SECONDS, seeded from the fixtures.
