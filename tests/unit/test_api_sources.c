@@ -172,9 +172,17 @@ TEST(rejected_lines_of_a_buffer_are_named_by_its_role_with_the_file_line_numbers
     buf_t input = BUF_INIT, output = BUF_INIT;
     read_whole(MALFORMED "input.jsonl", &input);
     read_whole(MALFORMED "output.jsonl", &output);
-    batchtrace_source results = {.kind = BATCHTRACE_SOURCE_BUFFER, .bytes = output.data,
-                                 .len = output.len};
-    batchtrace_source inputs = {.kind = BATCHTRACE_SOURCE_BUFFER, .bytes = input.data,
+    /* Exactly their bytes, with no NUL or slack after them (AddressSanitizer sees any read
+     * past the end). */
+    char *input_bytes = malloc(input.len), *output_bytes = malloc(output.len);
+    if (!input_bytes || !output_bytes) abort();
+    memcpy(input_bytes, input.data, input.len);
+    memcpy(output_bytes, output.data, output.len);
+    size_t output_len = output.len; /* without its final newline: the last line ends the buffer */
+    if (output_len && output.data[output_len - 1] == '\n') output_len--;
+    batchtrace_source results = {.kind = BATCHTRACE_SOURCE_BUFFER, .bytes = output_bytes,
+                                 .len = output_len};
+    batchtrace_source inputs = {.kind = BATCHTRACE_SOURCE_BUFFER, .bytes = input_bytes,
                                 .len = input.len};
     batchtrace_collect_options memory = BATCHTRACE_COLLECT_OPTIONS_INIT;
     memory.results_sources = &results;
@@ -203,6 +211,7 @@ TEST(rejected_lines_of_a_buffer_are_named_by_its_role_with_the_file_line_numbers
     batchtrace_summary_free(files);
     batchtrace_summary_free(in_memory);
     buf_free(&input), buf_free(&output);
+    free(input_bytes), free(output_bytes);
     unlink(spans);
     free(spans);
 }
