@@ -86,14 +86,37 @@ exporter_t *exporter_otlp_new(const otlp_config *config, const span_resource *re
  * once, while another thread adds spans. */
 void exporter_encode(const exporter_t *exporter, const span_t *span, buf_t *out);
 /* Add a span that exporter_encode encoded as encoded (copied; span_id and name only name
- * the span in messages). Spans join requests in the order they are added; a full request
- * is sent during the call. -1 with reason on a failure that loses spans: a request sent
- * during this call was not delivered (its spans count in spans_failed). */
+ * the span in messages; tag is the caller's, handed back by the outcome callback). Spans
+ * join requests in the order they are added; a full request is sent during the call. -1
+ * with reason on a failure that loses spans: a request sent during this call was not
+ * delivered (its spans count in spans_failed). */
 int exporter_add_encoded(exporter_t *exporter, const uint8_t span_id[8], bt_str name,
-                         bt_str encoded, char *reason);
-/* Encode span and add it (exporter_encode, then exporter_add_encoded). The span is not
- * kept: the caller may reset its arena at once. */
+                         bt_str encoded, uint64_t tag, char *reason);
+/* Encode span and add it with tag (exporter_encode, then exporter_add_encoded). The span
+ * is not kept: the caller may reset its arena at once. */
+int exporter_add_tagged(exporter_t *exporter, const span_t *span, uint64_t tag, char *reason);
+/* exporter_add_tagged with tag 0, for callers that do not follow outcomes. */
 int exporter_add(exporter_t *exporter, const span_t *span, char *reason);
+
+/* What became of the spans of one request (or, for the console, of the spans written
+ * since the last report). */
+typedef enum export_outcome {
+    EXPORT_DELIVERED,             /* the destination took them: an OTLP 2xx (partial_success
+                                     included: OTLP forbids sending those again), the file
+                                     written and synced (fdatasync), the console written
+                                     and flushed */
+    EXPORT_SPOOLED,               /* committed to the store's spool, for flush */
+    EXPORT_LOST,                  /* neither: the run that added them must not count them
+                                     as sent */
+} export_outcome;
+/* Told, on the thread that adds spans (during exporter_add_* or exporter_finish), the tags
+ * of the spans of a request whose outcome is final. */
+typedef void (*export_outcome_fn)(void *ctx, const uint64_t *tags, size_t count,
+                                  export_outcome outcome);
+/* Follow outcomes from now on (set before the first span is added). The file exporter
+ * then syncs each request to the disk before reporting it, the console flushes its
+ * stream every EXPORT_CHUNK_MAX_SPANS spans. */
+void exporter_on_outcome(exporter_t *exporter, export_outcome_fn fn, void *ctx);
 /* Deliver everything still waiting and fill report. -1 with reason when some spans could not
  * be delivered (report says how many). */
 int exporter_finish(exporter_t *exporter, export_report *report, char *reason);
