@@ -275,6 +275,35 @@ int exporter_add(exporter_t *exporter, const span_t *span, char *reason) {
     return exporter_add_tagged(exporter, span, 0, reason);
 }
 
+/* See exporter.h: the request builder in use makes the one-span request. */
+int exporter_encode_ahead(exporter_t *exporter, const span_t *span, export_ahead *ahead) {
+    if (!exporter->ops->send_spooled || chunk_span_count(exporter) > 0 || exporter->finished)
+        return -1;
+    buf_clear(&exporter->encoded);
+    exporter_encode(exporter, span, &exporter->encoded);
+    chunk_add(exporter, (bt_str){exporter->encoded.data, exporter->encoded.len});
+    bt_str request = chunk_finish(exporter);
+    buf_clear(&ahead->body);
+    buf_append(&ahead->body, request.ptr, request.len);
+    chunk_reset(exporter);
+    ahead->protocol =
+        exporter->encoding == EXPORT_ENCODING_PROTOBUF ? "http/protobuf" : "http/json";
+    ahead->braintrust_parent =
+        exporter->ops->braintrust_parent ? exporter->ops->braintrust_parent(exporter->state)
+                                         : NULL;
+    return 0;
+}
+
+/* See exporter.h. */
+int exporter_add_spooled(exporter_t *exporter, const export_ahead *ahead, int64_t spool_id,
+                         char *reason) {
+    if (exporter->finished || !exporter->ops->send_spooled)
+        return fail(reason, "this exporter cannot send spooled requests");
+    exporter->ops->send_spooled(exporter->state, (bt_str){ahead->body.data, ahead->body.len}, 1,
+                                spool_id);
+    return 0;
+}
+
 /* See exporter.h: send the request being filled, close the transport, and sum up. Calling
  * it twice only reports again. */
 int exporter_finish(exporter_t *exporter, export_report *report, char *reason) {

@@ -117,6 +117,26 @@ typedef void (*export_outcome_fn)(void *ctx, const uint64_t *tags, size_t count,
  * then syncs each request to the disk before reporting it, the console flushes its
  * stream every EXPORT_CHUNK_MAX_SPANS spans. */
 void exporter_on_outcome(exporter_t *exporter, export_outcome_fn fn, void *ctx);
+/* A span written ahead of its sending (start's submit span, see docs/design.md "Crash
+ * safety"): its request, encoded as the exporter sends it, for the caller to keep in the
+ * store's spool before sending it with exporter_add_spooled. */
+typedef struct export_ahead {
+    buf_t body;                   /* the whole ExportTraceServiceRequest; owned */
+    const char *protocol;         /* "http/protobuf" | "http/json" */
+    const char *braintrust_parent;/* the x-bt-parent it goes with, or NULL; borrowed from
+                                     the exporter */
+} export_ahead;
+
+/* For an exporter that keeps what it cannot deliver in the spool (otlp): encode span alone
+ * as a request into ahead (its body cleared first). 0, or -1 when the exporter has no
+ * spool (file, console: add the span as any other) or spans were added already. */
+int exporter_encode_ahead(exporter_t *exporter, const span_t *span, export_ahead *ahead);
+/* Send the request of ahead, which the store's spool holds as spool_id under the caller's
+ * run: deleted from the spool once accepted, given back there (for flush) when not;
+ * counted like any request. 0, or -1 with reason when it was not delivered. */
+int exporter_add_spooled(exporter_t *exporter, const export_ahead *ahead, int64_t spool_id,
+                         char *reason);
+
 /* Deliver everything still waiting and fill report. -1 with reason when some spans could not
  * be delivered (report says how many). */
 int exporter_finish(exporter_t *exporter, export_report *report, char *reason);

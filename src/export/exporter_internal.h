@@ -46,6 +46,11 @@ typedef struct exporter_ops {
     /* Write one span's text from format_span (EXPORT_ENCODING_NONE only, else NULL): 0,
      * or -1 with reason. */
     int (*write_text)(void *state, bt_str text, char *reason);
+    /* Send a request the spool holds as spool_id (deleted once accepted, given back when
+     * not); the transport counts it (tally). NULL for transports without a spool. */
+    void (*send_spooled)(void *state, bt_str request, size_t span_count, int64_t spool_id);
+    /* The x-bt-parent requests go with, or NULL (transports with send_spooled). */
+    const char *(*braintrust_parent)(void *state);
     /* Make what was delivered or written so far durable (file: fdatasync; console:
      * fflush), before its outcome is reported as delivered. 0, or -1 with reason. May be
      * NULL (nothing to do). */

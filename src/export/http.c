@@ -830,6 +830,9 @@ void otlp_sender_tally(const otlp_sender *s, export_report *report, export_detai
 }
 
 /* See http.h. */
+const char *otlp_sender_braintrust_parent(const otlp_sender *s) { return s->braintrust_parent; }
+
+/* See http.h. */
 const char *otlp_sender_first_failure(const otlp_sender *s) { return s->first_failure; }
 
 
@@ -891,6 +894,20 @@ static int otlp_set_aside(void *opaque, bt_str request, size_t span_count, const
     return 0;
 }
 
+/* Send a request the spool holds (the sender deletes or releases its row). */
+static void otlp_send_spooled(void *opaque, bt_str request, size_t span_count,
+                              int64_t spool_id) {
+    otlp_transport *t = opaque;
+    otlp_request sent = {request, span_count, t->protocol, NULL, spool_id, NULL, NULL, 0};
+    otlp_sender_submit(t->sender, &sent);
+}
+
+/* The configured x-bt-parent. */
+static const char *otlp_braintrust_parent(void *opaque) {
+    otlp_transport *t = opaque;
+    return otlp_sender_braintrust_parent(t->sender);
+}
+
 /* Wait for every request; say what waits in the spool. -1 with the first failure when a
  * request was not delivered or spans were rejected. */
 static int otlp_close(void *opaque, char *reason) {
@@ -926,6 +943,8 @@ static void otlp_free(void *opaque) {
 static const exporter_ops otlp_ops = {
     .deliver = otlp_deliver,
     .set_aside = otlp_set_aside,
+    .send_spooled = otlp_send_spooled,
+    .braintrust_parent = otlp_braintrust_parent,
     .tally = otlp_tally,
     .format_span = NULL,
     .write_text = NULL,

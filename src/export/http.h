@@ -60,6 +60,8 @@ bool otlp_sender_stopped(const otlp_sender *sender);
  * interrupted). */
 void otlp_sender_tally(const otlp_sender *sender, export_report *report,
                        export_details *details);
+/* The configured x-bt-parent, or NULL. */
+const char *otlp_sender_braintrust_parent(const otlp_sender *sender);
 /* Why the first request failed, or why spans were rejected; "" when nothing went wrong. */
 const char *otlp_sender_first_failure(const otlp_sender *sender);
 /* Check that line looks like "Name: value" with no line break. 0, or -1 with a reason that

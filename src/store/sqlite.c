@@ -490,12 +490,20 @@ int store_run_release(store_t *store, char *reason) {
     return 0;
 }
 
+static int insert_spool(store_t *store, spool_chunk *chunk, int64_t owner, char *reason);
+
 /* See store.h: one INSERT is one transaction. */
 int store_spool_put(store_t *store, spool_chunk *chunk, char *reason) {
     fault_point("store.spool");
+    return insert_spool(store, chunk, 0, reason);
+}
+
+/* Insert chunk into the spool, held by run owner (0: by none); chunk->id gets its key. 0, or
+ * -1 with reason. */
+static int insert_spool(store_t *store, spool_chunk *chunk, int64_t owner, char *reason) {
     static const char sql[] =
         "INSERT INTO spool (created_ns, protocol, span_count, body, destination,"
-        " braintrust_parent, reason) VALUES (?, ?, ?, ?, ?, ?, ?)";
+        " braintrust_parent, reason, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
     if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
@@ -512,6 +520,8 @@ int store_spool_put(store_t *store, spool_chunk *chunk, char *reason) {
     else
         sqlite3_bind_null(stmt, 6);
     sqlite3_bind_text(stmt, 7, chunk->reason ? chunk->reason : "", -1, SQLITE_STATIC);
+    if (owner) sqlite3_bind_int64(stmt, 8, owner);
+    else sqlite3_bind_null(stmt, 8);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         db_fail(store, "cannot spool", reason);
         goto done;
@@ -721,9 +731,29 @@ void store_batch_free(store_batch *batch) {
     memset(batch, 0, sizeof *batch);
 }
 
+static int insert_batch(store_t *store, const store_batch *batch, char *reason);
+
 /* See store.h: a batch_id bound elsewhere is a UNIQUE violation, told apart from a nonce
  * that exists (DO NOTHING) by the upsert. */
 int store_batch_put(store_t *store, const store_batch *batch, char *reason) {
+    return insert_batch(store, batch, reason);
+}
+
+/* See store.h: the batch, the run and the spool row in one durable transaction. */
+int store_batch_put_ahead(store_t *store, const store_batch *batch, spool_chunk *chunk,
+                          char *reason) {
+    if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) return -1;
+    int rc = hold_run(store, reason);
+    if (rc == 0) rc = insert_batch(store, batch, reason);
+    if (rc == 1 && insert_spool(store, chunk, store->run_id, reason) != 0) rc = -1;
+    if (rc == 1 && finish_transaction(store, true, reason) == 0) return 1;
+    if (rc != 1) sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc == 1 ? -1 : rc;
+}
+
+/* Insert the batch's row: 1, 0 when its nonce is there already, STORE_CONFLICT or -1 with
+ * reason (see store_batch_put). */
+static int insert_batch(store_t *store, const store_batch *batch, char *reason) {
     static const char sql[] =
         "INSERT INTO batches (nonce, provider, trace_id, parent_span_id, trace_flags, start_ns,"
         " request_count, input_digest, context, batch_id, endpoint, models, inputs_kept,"

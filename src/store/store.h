@@ -129,6 +129,13 @@ void store_batch_free(store_batch *batch);
  * was already there (left as it is), STORE_CONFLICT with reason when its batch_id is bound
  * to another batch, -1 with reason on failure. */
 int store_batch_put(store_t *store, const store_batch *batch, char *reason);
+/* Record a batch as store_batch_put does and, in the same transaction, put chunk in the
+ * spool held by this run (see "runs and claims"): a request written ahead of its sending
+ * (start's submit span). The run deletes it once delivered or gives it back; when the run
+ * dies first, flush takes it over. Returns as store_batch_put (chunk->id set on 1; on 0
+ * nothing is written). */
+int store_batch_put_ahead(store_t *store, const store_batch *batch, spool_chunk *chunk,
+                          char *reason);
 /* Find the batch with this nonce (hex) or, when nonce is NULL, bound to batch_id. 1 with
  * *out filled (free it with store_batch_free), 0 when there is none, -1 with reason. */
 int store_batch_find(store_t *store, const char *nonce, const char *batch_id, store_batch *out,
