@@ -3,7 +3,9 @@
 //
 //   node crash_check.js ITEMS WINDOW_REQUESTS INPUT...
 //
-// INPUT is a sink directory (one per run, in order) or an OTLP/JSON lines file. Checks that
+// INPUT is a sink directory (one per run, in order) or an OTLP/JSON lines file (a last line
+// cut short, written by a run that was killed, was never delivered: it is left out). Checks
+// that
 //   - each INPUT alone is a valid export with no span id twice (normalize.js: a run never
 //     sends one span twice);
 //   - together they hold one trace, the task span `openai.batch`, and an item span for
@@ -29,7 +31,17 @@ function largestRequest(input) {
   return largest;
 }
 
-function main([items, windowRequests, ...inputs]) {
+// INPUT itself, or for a file whose last line was cut short, a copy without it.
+function whole(input) {
+  if (!fs.existsSync(input) || fs.statSync(input).isDirectory()) return input;
+  const text = fs.readFileSync(input, 'utf8');
+  if (text === '' || text.endsWith('\n')) return input;
+  fs.writeFileSync(`${input}.whole`, text.slice(0, text.lastIndexOf('\n') + 1));
+  return `${input}.whole`;
+}
+
+function main([items, windowRequests, ...given]) {
+  const inputs = given.map(whole);
   const problems = [];
   const seen = new Map(); // span id -> number of inputs holding it
   const customIds = new Set();
