@@ -92,5 +92,36 @@ check cut-short-said '[ "$code" = 1 ] && grep -q "output.jsonl: the file was cut
 cp "$BIG/output.jsonl" "$W/output.jsonl" # the user collects again with the whole file
 recover_and_check "$W/run1"
 
+# ---- a live run's claims are not taken over --------------------------------------------------
+# Run A stops itself after claiming its first chunk; run B, meanwhile, sends the rest and
+# counts A's items as pending (exit 4); A goes on and sends its items and, everything
+# delivered, the task; a third run finds it all delivered.
+new_case live-holder "$BASE"
+sink_script "$W/run1" '[]'
+(cd "$W" && exec env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \
+    BATCHTRACE_NOW=2026-01-01T00:00:00Z BATCHTRACE_FAULT=collect.chunk:2:STOP \
+    ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+    "$BIN" "${COLLECT[@]}" "${EXPORT[@]}" >"$W/out-a" 2>"$W/err-a") &
+pid=$!
+for _ in $(seq 200); do
+    [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" = T ] && break
+    sleep 0.05
+done
+bt "$W/state" "${COLLECT[@]}" "${EXPORT[@]}"
+held=$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported WHERE owner IS NOT NULL")
+check b-leaves-a-its-items '[ "$code" = 4 ] && [ "$held" -gt 0 ] && grep -qxF "batchtrace: openai batch batch_crash: another collect is working on $held items; collect again once it has ended" "$W/err"'
+b_sent=$(json_get spans_exported)
+kill -CONT "$pid"
+set +e
+wait "$pid"
+code=$?
+set -e
+out=$(cat "$W/out-a")
+check a-sends-its-items-and-the-task '[ "$code" = 0 ] && [ $(( $(json_get spans_exported) + b_sent )) = $((ITEMS + 1)) ]'
+bt "$W/state" "${COLLECT[@]}" "${EXPORT[@]}"
+check third-finds-it-done '[ "$code" = 0 ] && grep -q "already collected: $ITEMS items and the task were exported before" "$W/err"'
+result=$(node "$CHECK" "$ITEMS" 0 "$W/run1")
+check each-item-once '[ "$(printf "%s" "$result" | head -n -1)" = ok ] && [ "$(printf "%s" "$result" | tail -n 1)" = "duplicates 0" ]'
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
