@@ -126,7 +126,6 @@ static bool take_item(collector *c, index_entry *entry) {
         else c->items_skipped++;
         return false;
     }
-    entry->flags |= INDEX_SENT;
     c->items_sent++;
     return true;
 }

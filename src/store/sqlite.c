@@ -124,6 +124,7 @@ struct store {
     char *url;      /* "sqlite:PATH", for messages; owned */
     char *path;     /* the database file; owned */
     int64_t run_id; /* this handle's row in runs; 0 until its first claim */
+    run_identity me;                  /* this process (read with the first claim) */
     int64_t run_renewed_ns;           /* when its lease was last renewed */
     run_seen seen[RUN_CACHE_MAX];     /* other runs' liveness, as last checked */
     size_t seen_count;
@@ -345,16 +346,16 @@ static int hold_run(store_t *store, char *reason) {
         sqlite3_bind_int64(stmt, 1, now + (int64_t)STORE_RUN_LEASE_MS * 1000000);
         sqlite3_bind_int64(stmt, 2, store->run_id);
     } else {
-        run_identity me;
-        this_process(&me);
+        if (!store->me.pid) this_process(&store->me);
+        const run_identity *me = &store->me;
         if (prepare(store, "INSERT INTO runs (host, boot_id, pid, start_ticks, lease_until_ns,"
                            " created_ns) VALUES (?, ?, ?, ?, ?, ?)",
                     &stmt, "cannot record the run", reason) != 0)
             goto done;
-        sqlite3_bind_text(stmt, 1, me.host, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(stmt, 2, me.boot_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(stmt, 3, me.pid);
-        sqlite3_bind_int64(stmt, 4, me.start_ticks);
+        sqlite3_bind_text(stmt, 1, me->host, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, me->boot_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 3, me->pid);
+        sqlite3_bind_int64(stmt, 4, me->start_ticks);
         sqlite3_bind_int64(stmt, 5, now + (int64_t)STORE_RUN_LEASE_MS * 1000000);
         sqlite3_bind_int64(stmt, 6, now);
     }
@@ -398,12 +399,12 @@ static int run_is_dead(store_t *store, int64_t run_id, bool *dead, char *reason)
     if (step == SQLITE_DONE || sqlite3_column_int64(stmt, 4) <= now) {
         *dead = true;
     } else {
-        run_identity me;
-        this_process(&me);
+        if (!store->me.pid) this_process(&store->me);
+        const run_identity *me = &store->me;
         const char *host = (const char *)sqlite3_column_text(stmt, 0);
         const char *boot_id = (const char *)sqlite3_column_text(stmt, 1);
-        bool same_host = host && strcmp(host, me.host) == 0 && me.boot_id[0];
-        if (same_host && boot_id && strcmp(boot_id, me.boot_id) != 0) {
+        bool same_host = host && strcmp(host, me->host) == 0 && me->boot_id[0];
+        if (same_host && boot_id && strcmp(boot_id, me->boot_id) != 0) {
             *dead = true; /* the machine restarted since */
         } else if (same_host) {
             int64_t ticks = process_start_ticks(sqlite3_column_int64(stmt, 2));
@@ -445,15 +446,6 @@ static int end_claims(store_t *store, bool ok, char *reason) {
     int rc = finish_transaction(store, ok, reason);
     sqlite3_exec(store->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
     return rc;
-}
-
-/* See store.h. */
-int store_run_renew(store_t *store, char *reason) {
-    if (!store->run_id ||
-        time_now_ns() - store->run_renewed_ns < (int64_t)STORE_RUN_RENEW_MS * 1000000)
-        return 0;
-    if (begin_claims(store, reason) != 0) return -1;
-    return end_claims(store, true, reason);
 }
 
 /* See store.h: one transaction; the run's row goes too, with the rows of runs long dead

@@ -171,8 +171,8 @@ int store_inputs_read(store_t *store, const char *nonce,
  * they are durably in the spool. The run registers itself with its first claim; closing
  * the store gives back what it still holds (store_run_release). */
 
-/* How long a run's lease lasts, and how often a working run renews it (at its next store
- * write once this much time has passed since the last renewal). */
+/* How long a run's lease lasts, and how often a working run renews it (at its next claim,
+ * mark or spool hold once this much time has passed since the last renewal). */
 #define STORE_RUN_LEASE_MS 120000
 #define STORE_RUN_RENEW_MS 30000
 
@@ -201,9 +201,6 @@ int store_task_delivered(store_t *store, const char *nonce, char *reason);
  * leases. Called by store_close too; 0, or -1 with reason (what stays held is taken over
  * once the process is gone). */
 int store_run_release(store_t *store, char *reason);
-/* Renew this run's lease now when STORE_RUN_RENEW_MS passed since the last renewal (a run
- * that waits long without writing calls it). 0, or -1 with reason. */
-int store_run_renew(store_t *store, char *reason);
 /* How many item spans of the batch were delivered. 0, or -1 with reason. */
 int store_exported_count(store_t *store, const char *nonce, uint64_t *count, char *reason);
 
