@@ -92,7 +92,6 @@ static const char *const migrations[] = {
     "  created_ns INTEGER NOT NULL"
     ");"
     "ALTER TABLE exported ADD COLUMN owner INTEGER;"
-    "CREATE INDEX exported_owner ON exported (owner) WHERE owner IS NOT NULL;"
     "ALTER TABLE batches ADD COLUMN task_owner INTEGER;"
     "ALTER TABLE spool ADD COLUMN owner INTEGER;",
 };
@@ -128,6 +127,8 @@ struct store {
     int64_t run_renewed_ns;           /* when its lease was last renewed */
     run_seen seen[RUN_CACHE_MAX];     /* other runs' liveness, as last checked */
     size_t seen_count;
+    char (*claimed_in)[33];           /* the batches (nonces) this run claimed items of */
+    size_t claimed_in_count;
 };
 
 /* fail() with "PATH: what: SQLite's message". */
@@ -284,6 +285,7 @@ void store_close(store_t *store) {
     char reason[REASON_MAX];
     if (store->db && store->run_id) store_run_release(store, reason);
     sqlite3_close(store->db);
+    free(store->claimed_in);
     free(store->url);
     free(store->path);
     free(store);
@@ -372,9 +374,10 @@ done:
 }
 
 /* Whether the run of run_id is dead, from its row (read in the caller's transaction): no row
- * (it ended), its lease ran out, or, on this host and boot, no process with its pid and
- * start time. Another run of this process is alive (it gives back its claims itself). 0
- * with *dead, or -1 with reason. */
+ * (it ended); on this host and boot, no process with its pid and start time (the lease does
+ * not matter: a live process keeps its claims however long it waits); elsewhere, or when
+ * the process cannot be looked at, its lease ran out. Another run of this process is alive
+ * (it gives back its claims itself). 0 with *dead, or -1 with reason. */
 static int run_is_dead(store_t *store, int64_t run_id, bool *dead, char *reason) {
     *dead = false;
     if (run_id == store->run_id) return 0;
@@ -396,7 +399,7 @@ static int run_is_dead(store_t *store, int64_t run_id, bool *dead, char *reason)
         sqlite3_finalize(stmt);
         return db_fail(store, "cannot read the runs", reason);
     }
-    if (step == SQLITE_DONE || sqlite3_column_int64(stmt, 4) <= now) {
+    if (step == SQLITE_DONE) {
         *dead = true;
     } else {
         if (!store->me.pid) this_process(&store->me);
@@ -404,12 +407,13 @@ static int run_is_dead(store_t *store, int64_t run_id, bool *dead, char *reason)
         const char *host = (const char *)sqlite3_column_text(stmt, 0);
         const char *boot_id = (const char *)sqlite3_column_text(stmt, 1);
         bool same_host = host && strcmp(host, me->host) == 0 && me->boot_id[0];
-        if (same_host && boot_id && strcmp(boot_id, me->boot_id) != 0) {
+        int64_t ticks = same_host ? process_start_ticks(sqlite3_column_int64(stmt, 2)) : -2;
+        if (same_host && boot_id && strcmp(boot_id, me->boot_id) != 0)
             *dead = true; /* the machine restarted since */
-        } else if (same_host) {
-            int64_t ticks = process_start_ticks(sqlite3_column_int64(stmt, 2));
-            *dead = ticks == -1 || (ticks >= 0 && ticks != sqlite3_column_int64(stmt, 3));
-        }
+        else if (ticks != -2) /* this host: the process tells, whatever the lease */
+            *dead = ticks == -1 || ticks != sqlite3_column_int64(stmt, 3);
+        else /* another host, or a process that cannot be looked at: the lease tells */
+            *dead = sqlite3_column_int64(stmt, 4) <= now;
     }
     sqlite3_finalize(stmt);
     size_t slot = store->seen_count;
@@ -448,38 +452,58 @@ static int end_claims(store_t *store, bool ok, char *reason) {
     return rc;
 }
 
-/* See store.h: one transaction; the run's row goes too, with the rows of runs long dead
- * that hold nothing any more. */
+/* Run sql binding this run's id as ?1, and text (when not NULL) as ?2 and number as ?3. 0,
+ * or -1 with reason. */
+static int exec_for_run(store_t *store, const char *sql, const char *text, int64_t number,
+                        char *reason) {
+    sqlite3_stmt *stmt = NULL;
+    if (prepare(store, sql, &stmt, "cannot give back the run's claims", reason) != 0) return -1;
+    sqlite3_bind_int64(stmt, 1, store->run_id);
+    if (text) sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, number);
+    int rc = sqlite3_step(stmt) == SQLITE_DONE ? 0
+                                               : db_fail(store, "cannot give back the run's claims",
+                                                         reason);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* See store.h: one transaction. Item claims are found by batch (the key's prefix), so no
+ * index on owner slows every claim and mark. The run's row goes too, with the rows of
+ * runs whose lease ran out a day ago: any claim still naming one is taken over as a run
+ * without a row (dead), exactly as its expired lease would have it, but for a process of
+ * this host stalled a whole day, which then sends some items a second time. */
 int store_run_release(store_t *store, char *reason) {
     if (!store->run_id) return 0;
-    static const char *const steps[] = {
-        "DELETE FROM exported WHERE owner = ?1",
-        "UPDATE batches SET task_owner = NULL WHERE task_owner = ?1",
-        "UPDATE spool SET owner = NULL WHERE owner = ?1",
-        "DELETE FROM runs WHERE id = ?1 OR (lease_until_ns < ?2"
-        " AND NOT EXISTS (SELECT 1 FROM exported WHERE owner = runs.id)"
-        " AND NOT EXISTS (SELECT 1 FROM batches WHERE task_owner = runs.id)"
-        " AND NOT EXISTS (SELECT 1 FROM spool WHERE owner = runs.id))",
-    };
     if (begin_claims(store, reason) != 0) return -1;
-    bool ok = true;
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && ok; i++) {
-        sqlite3_stmt *stmt = NULL;
-        ok = prepare(store, steps[i], &stmt, "cannot give back the run's claims", reason) == 0;
-        if (ok) {
-            sqlite3_bind_int64(stmt, 1, store->run_id);
-            if (i == 3)
-                sqlite3_bind_int64(stmt, 2, time_now_ns() - (int64_t)STORE_RUN_LEASE_MS * 1000000);
-            if (sqlite3_step(stmt) != SQLITE_DONE) {
-                db_fail(store, "cannot give back the run's claims", reason);
-                ok = false;
-            }
-        }
-        sqlite3_finalize(stmt);
-    }
-    if (end_claims(store, ok, reason) != 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < store->claimed_in_count && rc == 0; i++)
+        rc = exec_for_run(store, "DELETE FROM exported WHERE nonce = ?2 AND owner = ?1",
+                          store->claimed_in[i], 0, reason);
+    if (rc == 0)
+        rc = exec_for_run(store, "UPDATE batches SET task_owner = NULL WHERE task_owner = ?1",
+                          NULL, 0, reason);
+    if (rc == 0)
+        rc = exec_for_run(store, "UPDATE spool SET owner = NULL WHERE owner = ?1", NULL, 0,
+                          reason);
+    if (rc == 0)
+        rc = exec_for_run(store, "DELETE FROM runs WHERE id = ?1 OR lease_until_ns < ?3", NULL,
+                          time_now_ns() - INT64_C(86400) * 1000000000, reason);
+    if (end_claims(store, rc == 0, reason) != 0) return -1;
     store->run_id = 0;
+    store->claimed_in_count = 0;
     return 0;
+}
+
+/* Remember that this run claims items of the batch of nonce (store_run_release gives them
+ * back batch by batch). */
+static void note_claimed_in(store_t *store, const char *nonce) {
+    for (size_t i = 0; i < store->claimed_in_count; i++)
+        if (strcmp(store->claimed_in[i], nonce) == 0) return;
+    store->claimed_in = xreallocarray(store->claimed_in, store->claimed_in_count + 1,
+                                      sizeof *store->claimed_in);
+    snprintf(store->claimed_in[store->claimed_in_count++], sizeof *store->claimed_in, "%s",
+             nonce);
 }
 
 static int insert_spool(store_t *store, spool_chunk *chunk, int64_t owner, char *reason);
@@ -1013,6 +1037,7 @@ static void bind_item(sqlite3_stmt *stmt, const char *nonce, bt_str id) {
 int store_items_claim(store_t *store, const char *nonce, const bt_str *ids, size_t count,
                       claim_outcome *outcomes, char *reason) {
     if (begin_claims(store, reason) != 0) return -1;
+    note_claimed_in(store, nonce);
     sqlite3_stmt *insert = NULL, *owner = NULL, *take = NULL;
     bool ok = false;
     if (prepare(store, "INSERT OR IGNORE INTO exported (nonce, custom_id, owner) VALUES (?, ?, ?)",

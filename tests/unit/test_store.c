@@ -476,9 +476,17 @@ TEST(claims_of_a_dead_run_are_taken_over_at_once) {
     CHECK_INT(store_spool_claim(first, 0, &held, reason), 1);
     CHECK_INT(store_items_claim(second, nonce, ids, 2, won, reason), 0);
     CHECK(won[0] == CLAIM_HELD && won[1] == CLAIM_HELD);
+    /* On this host a live holder keeps its claims even with its lease run out (a minute
+     * ago: runs whose lease ran out a day ago lose their rows). */
+    poke(&url, "UPDATE runs SET lease_until_ns ="
+               " (CAST(strftime('%s', 'now') AS INTEGER) - 60) * 1000000000");
+    store_t *third = store_open(buf_cstr(&url), true, reason);
+    CHECK_INT(store_items_claim(third, nonce, ids, 2, won, reason), 0);
+    CHECK(won[0] == CLAIM_HELD && won[1] == CLAIM_HELD);
+    store_close(third);
     /* On another host with a lease that still runs, the holder counts as alive. */
     poke(&url, "UPDATE runs SET host = 'elsewhere', lease_until_ns = 9000000000000000000");
-    store_t *third = store_open(buf_cstr(&url), true, reason); /* knows nothing of them yet */
+    third = store_open(buf_cstr(&url), true, reason); /* knows nothing of them yet */
     CHECK_INT(store_items_claim(third, nonce, ids, 1, won, reason), 0);
     CHECK(won[0] == CLAIM_HELD);
     store_close(third);
