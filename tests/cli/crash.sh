@@ -28,6 +28,7 @@ passed=0
 failed=0
 cd "$BT_REPO_ROOT"
 bt_oracle_ready
+command -v sqlite3 >/dev/null || { echo "$0: needs the sqlite3 command (scripts/install-deps.sh test)" >&2; exit 1; }
 bt_start_sink
 PORT=$SINK_PORT
 SINK="http://127.0.0.1:$PORT"
