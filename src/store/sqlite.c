@@ -1133,7 +1133,8 @@ int store_task_claim(store_t *store, const char *nonce, claim_outcome *outcome, 
     *outcome = CLAIM_WON;
     if (sqlite3_column_int(select, 0) != 0) {
         *outcome = CLAIM_DELIVERED;
-    } else if (sqlite3_column_type(select, 1) != SQLITE_NULL) {
+    } else if (sqlite3_column_type(select, 1) != SQLITE_NULL &&
+               sqlite3_column_int64(select, 1) != store->run_id) {
         bool dead = false;
         if (run_is_dead(store, sqlite3_column_int64(select, 1), &dead, reason) != 0) goto done;
         if (!dead) *outcome = CLAIM_HELD;

@@ -416,6 +416,8 @@ TEST(items_and_the_task_are_claimed_once_across_processes) {
     claim_outcome task = CLAIM_HELD;
     CHECK_INT(store_task_claim(first, nonce, &task, reason), 0);
     CHECK(task == CLAIM_WON);
+    CHECK_INT(store_task_claim(first, nonce, &task, reason), 0);
+    CHECK(task == CLAIM_WON); /* still its own */
     CHECK_INT(store_task_claim(second, nonce, &task, reason), 0);
     CHECK(task == CLAIM_HELD);
     store_batch found;
