@@ -4,7 +4,8 @@ SANITIZE_DIR ?= build-sanitize
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all build demo test deps deps-test clean bench deps-bench fuzz install
+.PHONY: all build demo test deps deps-test clean bench deps-bench fuzz install python deps-python \
+	bench-python
 
 all: build
 
@@ -36,7 +37,8 @@ demo: build
 # with gcc, once with clang under AddressSanitizer and UndefinedBehaviorSanitizer; warnings
 # are errors in both.
 test: deps-test
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHTRACE_WERROR=ON >/dev/null
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHTRACE_WERROR=ON \
+		-DBATCHTRACE_PYTHON=$(PYTHON) -DBATCHTRACE_PYTHON_REQUIRED=ON >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 	@cd $(BUILD_DIR) && ctest --output-on-failure
 	@echo "Again under valgrind memcheck (any memory error or leak fails): the CLI tests"
@@ -45,6 +47,20 @@ test: deps-test
 		-DBATCHTRACE_WERROR=ON >/dev/null
 	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	@cd $(SANITIZE_DIR) && ctest --output-on-failure
+
+# The Python package (bindings/python): the extension built for $(PYTHON) (Debian's
+# interpreter, whose python3-dev and python3-pytest the tests use) into
+# $(BUILD_DIR)/python, importable with PYTHONPATH=$(BUILD_DIR)/python.
+PYTHON ?= /usr/bin/python3
+
+deps-python:
+	@sh scripts/install-deps.sh python
+
+python: deps-python
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHTRACE_PYTHON=$(PYTHON) \
+		-DBATCHTRACE_PYTHON_REQUIRED=ON >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target batchtrace_python
+	@echo "batchtrace for Python: PYTHONPATH=$(BUILD_DIR)/python $(PYTHON) -c 'import batchtrace'"
 
 # The benchmark (bench/README.md): a Release build in $(BENCH_DIR), batches generated once
 # into $(BENCH_DIR)/bench-data, then batchtrace against the OpenTelemetry JS SDK and a
@@ -56,6 +72,11 @@ deps-bench:
 
 bench: deps-bench
 	@BENCH_BUILD_DIR=$(BENCH_DIR) bash bench/run.sh
+
+# The Python binding's benchmark (bench/README.md): log_batch_results on 50,000 OpenAI items
+# in dicts against json.dumps of the same dicts, and a generator of 1,000,000 result lines.
+bench-python: python
+	@PYTHONPATH=$(BUILD_DIR)/python $(PYTHON) bench/python.py
 
 # The libFuzzer targets (fuzz/README.md): a clang build with -DBATCHTRACE_FUZZ=ON in
 # $(FUZZ_DIR), then each target in turn for FUZZ_SECONDS, seeded from the fixtures.

@@ -58,6 +58,39 @@ typedef void (*batchtrace_diagnostic_fn)(void *ctx, batchtrace_severity severity
 typedef void (*batchtrace_progress_fn)(void *ctx, uint64_t bytes_done, uint64_t bytes_total,
                                        uint64_t items_done);
 
+/* Where one input's bytes come from: a path, a buffer in memory or a callback. Collect and
+ * start read every kind alike (same outcomes, span ids, limits such as max_line_bytes, and
+ * diagnostics "NAME:LINE: reason", NAME being the source's name). */
+typedef enum batchtrace_source_kind {
+    BATCHTRACE_SOURCE_PATH = 0,     /* path: a file, "-" (stdin), a pipe, gzip data */
+    BATCHTRACE_SOURCE_BUFFER = 1,   /* bytes, len: JSONL, or one JSON array of records
+                                       (element N is then line N in diagnostics) */
+    BATCHTRACE_SOURCE_CALLBACK = 2  /* read, read_ctx: yields lines until it returns 0 */
+} batchtrace_source_kind;
+
+/* Yields the next piece of a callback source: sets *bytes and *len to one or more whole
+ * lines (a newline is added after a piece that does not end in one; an empty piece is
+ * skipped) and returns 1; returns 0 at the end, or a negative value to stop the run (it
+ * then fails with BATCHTRACE_EFATAL, "NAME: the callback failed": the callback keeps its
+ * own account of why). The bytes are borrowed until the next call. It is called on the
+ * thread that called batchtrace_collect or batchtrace_start, before any span is exported;
+ * the pieces are drained once into an anonymous temporary file (the engine reads results
+ * and inputs more than once), so memory does not grow with them. */
+typedef int (*batchtrace_read_fn)(void *read_ctx, const char **bytes, size_t *len);
+
+typedef struct batchtrace_source {
+    batchtrace_source_kind kind;
+    const char *name;                  /* for diagnostics; NULL: the path, else "<requests>",
+                                          "<results>" or "<batch>" by its role */
+    const char *path;                  /* BATCHTRACE_SOURCE_PATH */
+    const void *bytes;                 /* BATCHTRACE_SOURCE_BUFFER: borrowed, must stay
+                                          unchanged until the call returns (never copied
+                                          when it is JSONL) */
+    size_t len;
+    batchtrace_read_fn read;           /* BATCHTRACE_SOURCE_CALLBACK */
+    void *read_ctx;                    /* handed to read */
+} batchtrace_source;
+
 #define BATCHTRACE_COLLECT_OPTIONS_VERSION 1
 
 typedef struct batchtrace_collect_options {
@@ -109,11 +142,17 @@ typedef struct batchtrace_collect_options {
                                           is created only when there is a span to write, and
                                           an output_path that is one of the files read is
                                           refused (BATCHTRACE_EUSAGE) */
+    const batchtrace_source *results_sources; /* more results, read after results_paths
+                                          (borrowed for the call; each may be any kind) */
+    size_t results_source_count;
+    const batchtrace_source *batch_source; /* the batch object from any source, instead of
+                                          batch_path (giving both is BATCHTRACE_EUSAGE) */
+    const batchtrace_source *input_source; /* the requests, instead of input_path */
 } batchtrace_collect_options;
 
 #define BATCHTRACE_COLLECT_OPTIONS_INIT {BATCHTRACE_COLLECT_OPTIONS_VERSION, NULL, 0, NULL, NULL, \
     NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, NULL, 0, 0, NULL, 0, 0, \
-    0, NULL, NULL, NULL, 0, 0}
+    0, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, NULL}
 
 /* One diagnostic kept in a summary. */
 typedef struct batchtrace_diagnostic {
@@ -242,10 +281,12 @@ typedef struct batchtrace_start_options {
     batchtrace_diagnostic_fn on_diagnostic; /* may be NULL */
     void *callback_ctx;
     int truncate_output;               /* as in batchtrace_collect_options */
+    const batchtrace_source *input_source; /* the requests from any source, instead of
+                                          input_path (borrowed for the call) */
 } batchtrace_start_options;
 
 #define BATCHTRACE_START_OPTIONS_INIT {BATCHTRACE_START_OPTIONS_VERSION, NULL, NULL, NULL, \
-    NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0}
+    NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0, NULL}
 
 /* What a start did. Owned by the library: release with batchtrace_start_summary_free. */
 typedef struct batchtrace_start_summary {

@@ -3,14 +3,16 @@
 #   scripts/install-deps.sh build   what building needs (make demo)
 #   scripts/install-deps.sh test    that, plus what the tests need (make test)
 #   scripts/install-deps.sh bench   build, plus what the benchmark needs (make bench)
+#   scripts/install-deps.sh python  build, plus the Python headers (make python)
 # Runs apt-get only when something is missing; uses sudo when not root.
 set -eu
 
 profile=${1:-build}
 
 build_packages="cmake make gcc pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev"
-test_packages="clang nodejs npm valgrind time sqlite3"
+test_packages="clang nodejs npm valgrind time sqlite3 python3-dev python3-pytest"
 bench_packages="nodejs npm time curl jq"
+python_packages="python3-dev"
 
 wanted=$build_packages
 if [ "$profile" = test ]; then
@@ -18,6 +20,9 @@ if [ "$profile" = test ]; then
 fi
 if [ "$profile" = bench ]; then
     wanted="$wanted $bench_packages"
+fi
+if [ "$profile" = python ]; then
+    wanted="$wanted $python_packages"
 fi
 
 missing=""

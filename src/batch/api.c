@@ -93,38 +93,84 @@ static void publish(summary_owner *owner) {
     s->store = owner->store ? owner->store : "";
 }
 
-/* Check the paths of a collect's inputs: stdin can feed one of them at most (it is read
- * once), and the results files fit the index's file numbers. -1 with reason. */
-static int check_paths(const batchtrace_collect_options *options, char *reason) {
-    size_t results = options->results_paths ? options->results_count : 0;
+/* The sources a collect reads, built from the options' paths and sources. */
+typedef struct collect_sources {
+    batchtrace_source *results;      /* results_paths then results_sources; owned array */
+    size_t results_count;
+    batchtrace_source batch;         /* kind PATH with a NULL path: none */
+    batchtrace_source input;
+} collect_sources;
+
+/* Whether spec reads stdin. */
+static bool reads_stdin(const batchtrace_source *spec) {
+    return spec->kind == BATCHTRACE_SOURCE_PATH && spec->path && source_is_stdin(spec->path);
+}
+
+/* Whether spec names a source at all. */
+static bool given(const batchtrace_source *spec) {
+    return spec->kind != BATCHTRACE_SOURCE_PATH || spec->path;
+}
+
+/* Gather the collect's sources (a path is a source of kind PATH). -1 with reason when a
+ * role is given both a path and a source. */
+static int gather_sources(const batchtrace_collect_options *options, collect_sources *sources,
+                          char *reason) {
+    size_t paths = options->results_paths ? options->results_count : 0;
+    size_t more = options->results_sources ? options->results_source_count : 0;
+    sources->results_count = paths + more;
+    sources->results = xcalloc(paths + more + 1, sizeof *sources->results);
+    for (size_t i = 0; i < paths; i++)
+        sources->results[i] = (batchtrace_source){.kind = BATCHTRACE_SOURCE_PATH,
+                                                  .path = options->results_paths[i]};
+    for (size_t i = 0; i < more; i++) sources->results[paths + i] = options->results_sources[i];
+    if (options->batch_path && options->batch_source)
+        return fail(reason, "give either batch_path or batch_source, not both");
+    if (options->input_path && options->input_source)
+        return fail(reason, "give either input_path or input_source, not both");
+    sources->batch = options->batch_source ? *options->batch_source
+                                           : (batchtrace_source){.path = options->batch_path};
+    sources->input = options->input_source ? *options->input_source
+                                           : (batchtrace_source){.path = options->input_path};
+    return 0;
+}
+
+/* Check a collect's sources: stdin can feed one of them at most (it is read once), and the
+ * results fit the index's file numbers. -1 with reason. */
+static int check_sources(const collect_sources *sources, char *reason) {
+    size_t results = sources->results_count;
     if (results > INDEX_RESULT_FILES_MAX)
         return fail(reason, "too many results files: %zu (at most %zu)", results,
                     INDEX_RESULT_FILES_MAX);
     size_t from_stdin = 0;
-    for (size_t i = 0; i < results; i++) from_stdin += source_is_stdin(options->results_paths[i]);
-    if (options->input_path) from_stdin += source_is_stdin(options->input_path);
-    if (options->batch_path) from_stdin += source_is_stdin(options->batch_path);
+    for (size_t i = 0; i < results; i++) from_stdin += reads_stdin(&sources->results[i]);
+    from_stdin += reads_stdin(&sources->input) + reads_stdin(&sources->batch);
     if (from_stdin > 1)
         return fail(reason, "stdin can be read only once: give - (or /dev/stdin) to one of "
                             "--results, --input and --batch");
     return 0;
 }
 
+/* The path spec reads, or NULL when it is no path. */
+static const char *path_of(const batchtrace_source *spec) {
+    return spec->kind == BATCHTRACE_SOURCE_PATH ? spec->path : NULL;
+}
+
 /* Turn the public options into an engine configuration. -1 with reason on a usage error. */
-static int configure(const batchtrace_collect_options *options, collect_config *config,
-                     char *reason) {
+static int configure(const batchtrace_collect_options *options, collect_sources *sources,
+                     collect_config *config, char *reason) {
     if (!options || options->version != BATCHTRACE_COLLECT_OPTIONS_VERSION)
         return fail(reason, "options version mismatch: initialize with "
                             "BATCHTRACE_COLLECT_OPTIONS_INIT");
+    if (gather_sources(options, sources, reason) != 0) return -1;
     /* A batch that failed validation has no results file: its batch object is enough. */
-    if ((options->results_count == 0 || !options->results_paths) && !options->batch_path)
+    if (sources->results_count == 0 && !given(&sources->batch))
         return fail(reason, "nothing to collect: give --results FILE (repeatable) and/or "
                             "--batch FILE");
-    if (check_paths(options, reason) != 0) return -1;
-    config->results_paths = options->results_paths;
-    config->results_count = options->results_count;
-    config->batch_path = options->batch_path;
-    config->input_path = options->input_path;
+    if (check_sources(sources, reason) != 0) return -1;
+    config->results = sources->results;
+    config->results_count = sources->results_count;
+    config->batch = given(&sources->batch) ? &sources->batch : NULL;
+    config->input = given(&sources->input) ? &sources->input : NULL;
     if (options->provider) {
         config->provider = provider_by_name(options->provider);
         if (!config->provider)
@@ -204,9 +250,11 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
     exporter_t *exporter = NULL;
     const convention **conventions = NULL; /* linkage, genai, then the named ones; owned */
     export_input_file *inputs = NULL;      /* the files the output must not be; owned */
+    collect_sources sources;               /* what config's sources point into */
+    memset(&sources, 0, sizeof sources);
     int rc;
 
-    if (configure(options, &config, reason) != 0 ||
+    if (configure(options, &sources, &config, reason) != 0 ||
         convention_list_build(options->conventions,
                               options->conventions ? options->convention_count : 0,
                               &conventions, &config.convention_count, reason) != 0) {
@@ -221,14 +269,15 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
                               options->max_in_flight, options->export_timeout,
                               options->braintrust_parent, export_notice, &owner->diags, false,
                               false, NULL, 0};
-    /* The output may be none of the files read. */
-    size_t results_count = options->results_paths ? options->results_count : 0;
-    inputs = xcalloc(results_count + 2, sizeof *inputs);
-    for (size_t i = 0; i < results_count; i++)
+    /* The output may be none of the files read (a buffer or a callback is no file). */
+    inputs = xcalloc(sources.results_count + 2, sizeof *inputs);
+    for (size_t i = 0; i < sources.results_count; i++)
         inputs[request.input_count++] =
-            (export_input_file){"the results file", "--results", options->results_paths[i]};
-    inputs[request.input_count++] = (export_input_file){"the input file", "--input", options->input_path};
-    inputs[request.input_count++] = (export_input_file){"the batch file", "--batch", options->batch_path};
+            (export_input_file){"the results file", "--results", path_of(&sources.results[i])};
+    inputs[request.input_count++] =
+        (export_input_file){"the input file", "--input", path_of(&sources.input)};
+    inputs[request.input_count++] =
+        (export_input_file){"the batch file", "--batch", path_of(&sources.batch)};
     request.inputs = inputs;
     request.truncate_output = options->truncate_output != 0;
     int usage_error = 0;
@@ -261,6 +310,7 @@ done:
     resource_free(&resource);
     free(conventions);
     free(inputs);
+    free(sources.results);
     if (rc != BATCHTRACE_OK) owner->outcome.exit_code = owner->public.exit_code;
     owner->public.max_attribute_bytes = config.max_attribute_bytes;
     publish(owner);

@@ -71,17 +71,17 @@ static int batch_failure(const collector *c, const source_t *src, const char *de
     return fail(reason, "%s: %s", src->name, detail);
 }
 
-/* Read and parse the batch object at path (a source: "-", a pipe, gzip data are fine).
+/* Read and parse the batch object from spec (a file, "-", a pipe, gzip data, a buffer).
  * -1 with reason: the run cannot go on without it being understood (its status decides
  * every item's outcome). */
-static int read_batch(collector *c, const char *path, char *reason) {
+static int read_batch(collector *c, const batchtrace_source *spec, char *reason) {
     source_t src;
     json_doc doc = JSON_DOC_INIT;
     char detail[REASON_MAX];
     int rc = -1;
-    if (source_open(&src, path, reason) != 0) goto done;
+    if (source_open_public(&src, spec, "<batch>", reason) != 0) goto done;
     c->batch_name = xstrdup(src.name); /* messages name the source ("<stdin>" for "-") */
-    path = c->batch_name;
+    const char *path = c->batch_name;
     if (src.size > BATCH_OBJECT_MAX) {
         fail(reason, "%s: over %d MiB: not a batch object", path, BATCH_OBJECT_MAX >> 20);
         goto done;
@@ -195,90 +195,78 @@ static void choose_identities(collector *c) {
 
 /* ---- the context: claims in the store ------------------------------------------------- */
 
-/* Ask the store for the queued entries' claims in one transaction and flag those won
- * INDEX_CLAIMED. -1 with reason (then none is flagged). */
-static int flush_claims(collector *c, char *reason) {
+/* See collector.h. */
+int collect_claims_flush(collector *c, char *reason) {
     size_t count = c->claim_queued;
     if (!count) return 0;
     c->claim_queued = 0;
     bt_str *ids = xcalloc(count, sizeof *ids);
-    bool *won = xcalloc(count, sizeof *won);
+    claim_outcome *outcomes = xcalloc(count, sizeof *outcomes);
     for (size_t i = 0; i < count; i++)
         ids[i] = index_custom_id(&c->index, &c->index.entries[c->claim_queue[i]]);
-    int rc = store_items_claim(c->resume.store, c->resume.nonce, ids, count, won, reason);
-    if (rc == 0)
-        for (size_t i = 0; i < count; i++)
-            if (won[i]) c->index.entries[c->claim_queue[i]].flags |= INDEX_CLAIMED;
+    int rc = store_items_claim(c->resume.store, c->resume.nonce, ids, count, outcomes, reason);
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        index_entry *entry = &c->index.entries[c->claim_queue[i]];
+        if (outcomes[i] == CLAIM_WON) entry->flags |= INDEX_CLAIMED;
+        if (outcomes[i] == CLAIM_HELD) entry->flags |= INDEX_HELD;
+    }
     free(ids);
-    free(won);
+    free(outcomes);
     return rc;
 }
 
-/* Queue entry's claim (once per run), asking the store when CLAIM_CHUNK are queued. -1
- * with reason. */
-static int queue_claim(collector *c, index_entry *entry, char *reason) {
+/* See collector.h. */
+int collect_claim(collector *c, index_entry *entry, char *reason) {
     if (entry->flags & INDEX_CLAIM_ASKED) return 0;
     entry->flags |= INDEX_CLAIM_ASKED;
     if (!c->claim_queue) c->claim_queue = xcalloc(CLAIM_CHUNK, sizeof *c->claim_queue);
     c->claim_queue[c->claim_queued++] = (uint32_t)(entry - c->index.entries);
-    return c->claim_queued == CLAIM_CHUNK ? flush_claims(c, reason) : 0;
+    return c->claim_queued == CLAIM_CHUNK ? collect_claims_flush(c, reason) : 0;
 }
 
-/* With a context, before anything is exported: read the custom_id of every result line
- * and claim it, so that of two runs at the same time (or one after the other) exactly one
- * sends each item. Lines without a usable custom_id are left to the main pass to report.
- * -1 with reason when a file cannot be read or the store fails. */
-static int claim_results(collector *c, char *reason) {
-    json_doc doc = JSON_DOC_INIT;
-    arena_t arena = ARENA_INIT;
-    int rc = 0;
-    for (size_t f = 0; f < c->config->results_count && rc == 0; f++) {
-        line_reader reader;
-        lines_open(&reader, &c->results[f], c->config->max_line);
-        line ln;
-        char detail[REASON_MAX];
-        int got;
-        while (rc == 0 && (got = lines_next(&reader, &ln, detail)) == 1) {
-            bt_str custom_id;
-            arena_reset(&arena);
-            if (ln.too_long || json_parse(&doc, ln.ptr, ln.len, detail) != 0 ||
-                json_get_string(&doc, 0, "custom_id", &arena, &custom_id) != 0 ||
-                custom_id.len == 0 || custom_id.len > UINT16_MAX)
-                continue;
-            bool existed;
-            index_entry *entry = index_insert(&c->index, custom_id, &existed);
-            if (entry) rc = queue_claim(c, entry, reason);
+static bool task_provisional(const collector *c);
+
+/* export_outcome_fn, with a context: once spans this run claimed are delivered or spooled,
+ * record them delivered in one transaction (one per request). Lost spans stay claimed by
+ * this run until its end gives them back. A failed mark is said once: those items are
+ * sent again by a later collect (a duplicate, never a loss). */
+static void on_export_outcome(void *ctx, const uint64_t *tags, size_t count,
+                              export_outcome outcome) {
+    collector *c = ctx;
+    if (outcome == EXPORT_LOST) return;
+    bt_str *ids = xcalloc(count, sizeof *ids);
+    size_t id_count = 0;
+    bool task = false;
+    for (size_t i = 0; i < count; i++) {
+        if (tags[i] == COLLECT_TASK_TAG) {
+            task = c->task_claimed;
+        } else if (tags[i] < c->index.count) {
+            const index_entry *entry = &c->index.entries[tags[i]];
+            if (entry->flags & INDEX_CLAIMED) ids[id_count++] = index_custom_id(&c->index, entry);
         }
-        if (rc == 0 && got < 0) rc = fail(reason, "%s: %s", c->results[f].name, detail);
-        lines_close(&reader);
-    }
-    if (rc == 0) rc = flush_claims(c, reason);
-    json_doc_free(&doc);
-    arena_free(&arena);
-    return rc;
-}
-
-/* With a context, after the export: give back the claims of items whose spans were not
- * sent (a line that turned out malformed) or, when spans were lost (neither delivered nor
- * spooled), of every item and the task this run claimed, so a later collect sends them. */
-static void settle_claims(collector *c, bool spans_lost) {
-    bt_str *ids = xcalloc(c->index.count ? c->index.count : 1, sizeof *ids);
-    size_t count = 0;
-    for (size_t i = 0; i < c->index.count; i++) {
-        const index_entry *entry = &c->index.entries[i];
-        if ((entry->flags & INDEX_CLAIMED) && (spans_lost || !(entry->flags & INDEX_SENT)))
-            ids[count++] = index_custom_id(&c->index, entry);
     }
     char reason[REASON_MAX];
-    for (size_t done = 0; done < count; done += CLAIM_CHUNK) {
-        size_t chunk = count - done < CLAIM_CHUNK ? count - done : CLAIM_CHUNK;
-        if (store_items_release(c->resume.store, c->resume.nonce, ids + done, chunk, reason) != 0)
-            diag_warn(c->config->diags, "", 0, "%s", reason);
+    int rc = id_count ? store_items_delivered(c->resume.store, c->resume.nonce, ids, id_count,
+                                              reason)
+                      : 0;
+    if (rc == 0 && task)
+        rc = store_task_delivered(c->resume.store, c->resume.nonce, task_provisional(c), reason);
+    if (rc != 0 && !c->mark_failed) {
+        c->mark_failed = true;
+        diag_warn(c->config->diags, "", 0, "%s; spans delivered now may be sent again by a "
+                  "later collect", reason);
     }
     free(ids);
-    if (spans_lost && c->task_claimed &&
-        store_task_release(c->resume.store, c->resume.nonce, reason) != 0)
-        diag_warn(c->config->diags, "", 0, "%s", reason);
+}
+
+/* With a context, at the end: give back what this run claimed and did not deliver (lost
+ * spans, lines that turned out unusable), so a later collect sends them, and note the
+ * batch's status. */
+static void settle_claims(collector *c) {
+    char reason[REASON_MAX];
+    if (store_run_release(c->resume.store, reason) != 0)
+        diag_warn(c->config->diags, "", 0, "%s (a later collect takes them over once this "
+                  "one has ended)", reason);
     if (c->has_batch && c->batch.status.len) {
         char *status = xstrndup(c->batch.status.ptr, c->batch.status.len);
         if (store_batch_set_status(c->resume.store, c->resume.nonce, status, reason) != 0)
@@ -300,7 +288,7 @@ static int find_context(collector *c, char *reason) {
     int rc = resume_find(&c->resume, &request, c->config->diags, reason);
     free(metadata_token);
     free(batch_id);
-    if (rc != 0 || !c->resume.active || c->config->input_path || !c->resume.record.inputs_kept)
+    if (rc != 0 || !c->resume.active || c->config->input || !c->resume.record.inputs_kept)
         return rc;
     char detail[REASON_MAX];
     if (resume_restore_inputs(c->resume.store, c->resume.nonce, STORED_INPUTS, &c->input_source,
@@ -346,17 +334,19 @@ static int check_context(collector *c, char *reason) {
     return 0;
 }
 
-/* With a context, once the batch is settled: claim its task span (c->task_claimed says
- * whether this run won it; a store failure is reported and counts as lost). A provisional
- * task (no batch object) is claimed as such, so that a later collect with the batch object
- * sends it once more, final. */
-static void claim_task(collector *c, bool provisional) {
-    char reason[REASON_MAX];
-    if (store_task_claim(c->resume.store, c->resume.nonce, provisional, &c->task_claimed,
-                         reason) != 0) {
-        diag_warn(c->config->diags, "", 0, "%s", reason);
-        c->task_claimed = false;
-    }
+/* With a context, once the batch is settled: claim its task span. c->task_claimed says
+ * whether this run won it, c->task_held whether another live run holds it; *before
+ * whether a run delivered it. A provisional task (no batch object) is claimed as such, so
+ * that a later collect with the batch object sends it once more, final. -1 with reason
+ * when the store fails. */
+static int claim_task(collector *c, bool provisional, bool *before, char *reason) {
+    claim_outcome outcome;
+    if (store_task_claim(c->resume.store, c->resume.nonce, provisional, &outcome, reason) != 0)
+        return -1;
+    c->task_claimed = outcome == CLAIM_WON;
+    c->task_held = outcome == CLAIM_HELD;
+    *before = outcome == CLAIM_DELIVERED;
+    return 0;
 }
 
 /* The error description of a batch that ended without completing ("batch expired"); the
@@ -448,9 +438,10 @@ static void close_unresolved(collector *c, index_entry *entry, item_result resul
 }
 
 /* Items that have inputs but no result: end them with the batch (the provider wrote no
- * line for them) or leave them pending and say which (SPEC section 3, Terminal outcomes). */
-static void resolve_unmatched(collector *c) {
-    if (!c->has_input) return;
+ * line for them) or leave them pending and say which (SPEC section 3, Terminal outcomes).
+ * -1 with reason when the store cannot claim the items about to be ended. */
+static int resolve_unmatched(collector *c, char *reason) {
+    if (!c->has_input) return 0;
     size_t count;
     index_entry **sorted =
         index_sorted_where(&c->index, INDEX_HAS_INPUT, INDEX_HAS_RESULT, &count);
@@ -460,11 +451,12 @@ static void resolve_unmatched(collector *c) {
     bool closing = count > 0 && provider_wrote_no_line(c);
     uint64_t lines_seen = c->item_spans;
     if (closing && c->resume.active) { /* the items about to be ended are claimed first */
-        char reason[REASON_MAX];
         int rc = 0;
-        for (size_t i = 0; i < count && rc == 0; i++) rc = queue_claim(c, sorted[i], reason);
-        if (rc != 0 || flush_claims(c, reason) != 0)
-            diag_warn(c->config->diags, "", 0, "%s", reason);
+        for (size_t i = 0; i < count && rc == 0; i++) rc = collect_claim(c, sorted[i], reason);
+        if (rc != 0 || collect_claims_flush(c, reason) != 0) {
+            free(sorted);
+            return -1;
+        }
     }
     for (size_t i = 0; i < count; i++) {
         index_entry *entry = sorted[i];
@@ -501,6 +493,7 @@ static void resolve_unmatched(collector *c) {
     }
     buf_free(&listed);
     free(sorted);
+    return 0;
 }
 
 /* Compare the batch object's request_counts with what the records hold. */
@@ -579,7 +572,7 @@ static void emit_task(collector *c) {
     convention_ctx ctx = {totals.batch_id, c->config->no_content};
     for (size_t i = 0; i < c->config->convention_count; i++)
         c->config->conventions[i]->task(&span, &totals, &ctx);
-    items_export_span(c, &span);
+    items_export_span(c, &span, COLLECT_TASK_TAG);
 }
 
 /* ---- the run ---------------------------------------------------------------------------- */
@@ -591,7 +584,8 @@ static int open_results(collector *c, char *reason) {
     c->results = xcalloc(c->config->results_count ? c->config->results_count : 1,
                          sizeof *c->results);
     for (size_t f = 0; f < c->config->results_count; f++) {
-        if (source_open(&c->results[f], c->config->results_paths[f], reason) != 0) return -1;
+        if (source_open_public(&c->results[f], &c->config->results[f], "<results>", reason) != 0)
+            return -1;
         c->results_bytes += c->results[f].size;
     }
     return 0;
@@ -601,12 +595,13 @@ static int open_results(collector *c, char *reason) {
  * c->input_source, or there are none. Then index them. -1 with reason. */
 static int index_inputs(collector *c, char *reason) {
     const collect_config *config = c->config;
-    if (config->input_path && source_open(&c->input_source, config->input_path, reason) != 0)
+    if (config->input && source_open_public(&c->input_source, config->input, "<requests>",
+                                            reason) != 0)
         return -1;
     if (!c->input_source.name) return 0; /* no inputs */
-    if (config->input_path) warn_file_kind(c, &c->input_source, FILE_KIND_REQUESTS);
+    if (config->input) warn_file_kind(c, &c->input_source, FILE_KIND_REQUESTS);
     const provider_ops *provider = c->provider;
-    if (!provider && !config->input_path) provider = provider_by_name(c->resume.claims.provider);
+    if (!provider && !config->input) provider = provider_by_name(c->resume.claims.provider);
     if (inputs_index_limited(&c->input, &c->input_source, provider, &c->index, config->diags,
                              config->max_line, reason) != 0)
         return -1;
@@ -628,6 +623,13 @@ static char *describe_outcome(const collector *c, bool task_exported) {
         buf_printf(&text, "incomplete: %llu item%s without a result; collect again with the "
                           "complete results",
                    (unsigned long long)c->pending, c->pending == 1 ? "" : "s");
+    else if (c->items_held)
+        buf_printf(&text, "another collect is working on %llu item%s; collect again once it "
+                          "has ended", (unsigned long long)c->items_held,
+                   c->items_held == 1 ? "" : "s");
+    else if (c->task_held)
+        buf_puts(&text, "another collect is working on the task; collect again once it has "
+                        "ended");
     else if (task_exported && state_unfinished(state) && c->has_batch)
         buf_printf(&text, "%s (status \"%.*s\")", unfinished_message(c, state),
                    (int)c->batch.status.len, c->batch.status.ptr);
@@ -654,7 +656,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     int rc = -1;
     memset(outcome, 0, sizeof *outcome);
 
-    if (config->batch_path && read_batch(c, config->batch_path, reason) != 0) goto done;
+    if (config->batch && read_batch(c, config->batch, reason) != 0) goto done;
     c->batch_id = c->has_batch && c->batch.id.len ? c->batch.id : str_c(config->batch_id);
     if (config->batch_id && !str_eq_c(c->batch_id, config->batch_id)) {
         fail(reason, "--batch-id %.100s does not match the batch object's id %.*s",
@@ -674,12 +676,13 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     c->task_start_ns = c->resume.active                          ? c->resume.claims.start_ns
                        : c->has_batch && c->batch.created_ns > 0 ? c->batch.created_ns
                                                                  : config->now_ns;
-    if (c->resume.active && claim_results(c, reason) != 0) goto done;
+    /* With a context, the exporter says what it delivered: the store records it then. */
+    if (c->resume.active) exporter_on_outcome(config->exporter, on_export_outcome, c);
 
     if (items_stream(c, reason) != 0) goto done;
     bool task_exported = false, task_exported_before = false;
     if (c->provider) {
-        resolve_unmatched(c);
+        if (resolve_unmatched(c, reason) != 0) goto done;
         check_request_counts(c);
         batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
         /* Records were given and none was usable (a wrong --provider, the wrong files), and
@@ -687,12 +690,11 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
          * batch.) */
         bool describable = c->has_valid_record || c->has_batch ||
                            config->diags->rejected.total == 0;
-        if (state != BATCH_RUNNING && c->pending == 0 && describable) {
-            if (c->resume.active) {
-                claim_task(c, task_provisional(c));
-                task_exported_before = !c->task_claimed;
-            }
-            if (!task_exported_before || config->force) {
+        if (state != BATCH_RUNNING && c->pending == 0 && c->items_held == 0 && describable) {
+            if (c->resume.active &&
+                claim_task(c, task_provisional(c), &task_exported_before, reason) != 0)
+                goto done;
+            if ((!task_exported_before && !c->task_held) || config->force) {
                 emit_task(c);
                 task_exported = true;
                 if (task_provisional(c))
@@ -714,11 +716,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         memcpy(c->export_reason, export_reason, REASON_MAX);
     }
     if (c->export_failed) diag_error(config->diags, "", 0, "export failed: %s", c->export_reason);
-    if (c->resume.active) {
-        export_details details;
-        exporter_details(config->exporter, &details);
-        settle_claims(c, report.spans_failed > details.spans_spooled);
-    }
+    if (c->resume.active) settle_claims(c);
 
     outcome->provider = xstrdup(c->provider ? c->provider->name : "");
     outcome->batch_id = xstrndup(c->batch_id.ptr ? c->batch_id.ptr : "", c->batch_id.len);
@@ -758,7 +756,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         outcome->exit_code = BATCHTRACE_EXIT_FATAL;
     else if (c->export_failed)
         outcome->exit_code = BATCHTRACE_EXIT_EXPORT_FAILED;
-    else if (state == BATCH_RUNNING || c->pending)
+    else if (state == BATCH_RUNNING || c->pending || c->items_held || c->task_held)
         outcome->exit_code = BATCHTRACE_EXIT_INCOMPLETE;
     else if (config->diags->rejected.total > 0)
         outcome->exit_code = BATCHTRACE_EXIT_REJECTED;
@@ -766,6 +764,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         outcome->exit_code = BATCHTRACE_EXIT_OK;
     rc = 0;
 done:
+    exporter_on_outcome(config->exporter, NULL, NULL);
     if (c->results) {
         for (size_t f = 0; f < config->results_count; f++) source_close(&c->results[f]);
         free(c->results);

@@ -16,10 +16,10 @@
 #include "span/identity.h"
 
 typedef struct collect_config {
-    const char *const *results_paths;      /* borrowed */
+    const batchtrace_source *results;      /* the results, in order (borrowed) */
     size_t results_count;
-    const char *batch_path;                /* NULL when none */
-    const char *input_path;                /* NULL when none */
+    const batchtrace_source *batch;        /* the batch object, NULL when none (borrowed) */
+    const batchtrace_source *input;        /* the requests, NULL when none (borrowed) */
     const provider_ops *provider;          /* forced provider, or NULL to detect */
     bool has_parent;                       /* parent is the caller's context */
     trace_parent parent;

@@ -41,7 +41,10 @@ typedef struct collector {
     uint32_t *claim_queue;            /* entry numbers waiting for their claim (CLAIM_CHUNK) */
     size_t claim_queued;
     bool task_claimed;                /* this run won the task's claim */
-    uint64_t items_skipped;           /* items an earlier run exported, not sent again */
+    bool task_held;                   /* another live run holds the task's claim */
+    uint64_t items_skipped;           /* items an earlier run delivered, not sent again */
+    uint64_t items_held;              /* items another live run holds: it sends them */
+    bool mark_failed;                 /* a delivered mark could not be written (said once) */
     uint64_t items_sent;              /* item spans sent by this run (with a context) */
 
     uint8_t nonce[NONCE_LEN];
@@ -81,8 +84,20 @@ void items_emit(collector *c, const bt_item *item, index_entry *entry);
  * -1 with reason. */
 int items_load_request(const collector *c, const index_entry *entry, buf_t *text,
                        json_doc *doc, arena_t *arena, bt_item *item, char *reason);
-/* Hand a finished span to the exporter (values cut to max_attribute_bytes first, the span
- * then counted as truncated), remembering a failure (the run then exits 5). */
-void items_export_span(collector *c, span_t *span);
+/* Hand a finished span to the exporter with tag (an entry number, or COLLECT_TASK_TAG;
+ * values cut to max_attribute_bytes first, the span then counted as truncated),
+ * remembering a failure (the run then exits 5). */
+void items_export_span(collector *c, span_t *span, uint64_t tag);
+
+/* The outcome tag of the task span (items are tagged with their index entry number). */
+#define COLLECT_TASK_TAG UINT64_MAX
+
+/* With a context: queue entry's claim (once per run), asking the store when CLAIM_CHUNK
+ * are queued. -1 with reason when the store fails. */
+int collect_claim(collector *c, index_entry *entry, char *reason);
+/* With a context: ask the store for the queued claims in one transaction, flagging each
+ * entry INDEX_CLAIMED (won: this run sends it) or INDEX_HELD (another live run holds it);
+ * one a run delivered before gets neither. -1 with reason (then none is flagged). */
+int collect_claims_flush(collector *c, char *reason);
 
 #endif

@@ -40,7 +40,7 @@ enum {
     INDEX_HAS_RESULT = 2,    /* a result was exported for it */
     INDEX_CLAIM_ASKED = 4,   /* with a context: its claim was asked of the store */
     INDEX_CLAIMED = 8,       /* with a context: this run won its claim (exports it) */
-    INDEX_SENT = 16,         /* with a context: its span went to the exporter */
+    INDEX_HELD = 16,         /* with a context: another live run holds its claim */
 };
 
 typedef struct custom_id_index {

@@ -11,6 +11,7 @@
 #include "batch/collector.h"
 #include "span/limit.h"
 #include "util/alloc.h"
+#include "util/fault.h"
 #include "util/line_chunks.h"
 
 /* Remember model as one of the batch's models (sorted, distinct). */
@@ -53,12 +54,12 @@ static void note_export(collector *c, int rc, const char *reason) {
 }
 
 /* See collector.h. */
-void items_export_span(collector *c, span_t *span) {
+void items_export_span(collector *c, span_t *span, uint64_t tag) {
     if (c->config->max_attribute_bytes &&
         span_limit_values(span, c->config->max_attribute_bytes))
         c->spans_truncated++;
     char reason[REASON_MAX];
-    note_export(c, exporter_add(c->config->exporter, span, reason), reason);
+    note_export(c, exporter_add_tagged(c->config->exporter, span, tag, reason), reason);
 }
 
 /* The end of an item's span: its own timestamp, else the batch's end, else now; never
@@ -118,15 +119,16 @@ static void count_item(collector *c, const item_tally *t) {
 }
 
 /* Whether this run sends entry's span. With a context, only an item this run claimed
- * (entry flagged INDEX_CLAIMED), or any with --force, is sent; the others were sent by an
- * earlier run and are only counted (the task's totals cover the whole batch). */
+ * (entry flagged INDEX_CLAIMED), or any with --force, is sent; the others were delivered by
+ * an earlier run, or are held by another live run that sends them, and are only counted
+ * (the task's totals cover the whole batch). */
 static bool take_item(collector *c, index_entry *entry) {
     if (!c->resume.active) return true;
     if (!c->config->force && !(entry->flags & INDEX_CLAIMED)) {
-        c->items_skipped++;
+        if (entry->flags & INDEX_HELD) c->items_held++;
+        else c->items_skipped++;
         return false;
     }
-    entry->flags |= INDEX_SENT;
     c->items_sent++;
     return true;
 }
@@ -171,7 +173,7 @@ void items_emit(collector *c, const bt_item *item, index_entry *entry) {
     if (take_item(c, entry)) {
         span_t span;
         build_item_span(c, &c->item_arena, item, &tally, &span);
-        items_export_span(c, &span);
+        items_export_span(c, &span, (uint64_t)(entry - c->index.entries));
     }
     count_item(c, &tally);
 }
@@ -213,7 +215,9 @@ typedef enum input_found {
 typedef struct line_verdict {
     verdict_kind kind;
     input_found input;                /* VERDICT_ITEM only */
-    uint32_t entry_number;            /* unless INPUT_NONE: the custom_id's index entry */
+    uint32_t entry_number;            /* the custom_id's index entry: found by the worker
+                                         (unless INPUT_NONE), else made by settle_chunk */
+    bool no_entry;                    /* settle_chunk found the index full */
     text_ref message;                 /* the rejection, or why the input is unreadable */
     text_ref custom_id;
     item_tally tally;                 /* its model is in model, not here */
@@ -402,19 +406,11 @@ static void settle_line(collector *c, const line_chunk *chunk, const chunk_line 
     }
     bt_str custom_id = text_of(&v->text, verdict->custom_id);
     int shown = custom_id.len > 80 ? 80 : (int)custom_id.len;
-    index_entry *entry;
-    if (verdict->input != INPUT_NONE) { /* found by the worker: no second lookup */
-        entry = &c->index.entries[verdict->entry_number];
-    } else {
-        bool existed;
-        pthread_mutex_lock(&c->index_lock);
-        entry = index_insert(&c->index, custom_id, &existed);
-        pthread_mutex_unlock(&c->index_lock);
-    }
-    if (!entry) {
+    if (verdict->no_entry) {
         diag_reject(diags, path, ln->number, "too many custom_ids for one run (over 2^32)");
         return;
     }
+    index_entry *entry = &c->index.entries[verdict->entry_number];
     if (entry->flags & INDEX_HAS_RESULT) {
         diag_reject(diags, path, ln->number,
                     "second result for custom_id \"%.*s\" (first at %s:%u); this line is skipped",
@@ -443,18 +439,46 @@ static void settle_line(collector *c, const line_chunk *chunk, const chunk_line 
         char reason[REASON_MAX];
         note_export(c, exporter_add_encoded(c->config->exporter, verdict->span_id,
                                             text_of(&v->text, verdict->name),
-                                            text_of(&v->spans, verdict->span), reason),
+                                            text_of(&v->spans, verdict->span),
+                                            verdict->entry_number, reason),
                     reason);
     }
     count_item(c, &tally);
 }
 
-/* Settle a judged chunk (line_chunk_ops.settle, on the caller's thread), then report
- * progress. Never stops the run. */
+/* Before a chunk's lines are settled: give every item line its index entry (a custom_id
+ * without input gets a new one, in file order) and, with a context, claim the chunk's
+ * items in one store transaction, so each is sent by one run only, and only once claimed.
+ * -1 with reason when the store fails (the run stops; nothing it did not deliver is
+ * recorded delivered). */
+static int claim_chunk(collector *c, chunk_verdicts *v, size_t count, char *reason) {
+    for (size_t i = 0; i < count; i++) {
+        line_verdict *verdict = &v->verdicts[i];
+        if (verdict->kind != VERDICT_ITEM) continue;
+        if (verdict->input == INPUT_NONE) {
+            bool existed;
+            pthread_mutex_lock(&c->index_lock);
+            index_entry *entry = index_insert(&c->index, text_of(&v->text, verdict->custom_id),
+                                              &existed);
+            pthread_mutex_unlock(&c->index_lock);
+            verdict->no_entry = entry == NULL;
+            if (!entry) continue;
+            verdict->entry_number = (uint32_t)(entry - c->index.entries);
+        }
+        if (c->resume.active &&
+            collect_claim(c, &c->index.entries[verdict->entry_number], reason) != 0)
+            return -1;
+    }
+    return c->resume.active ? collect_claims_flush(c, reason) : 0;
+}
+
+/* Settle a judged chunk (line_chunk_ops.settle, on the caller's thread): claim its items,
+ * act on its lines in order, then report progress. -1 with reason when the claims fail. */
 static int settle_chunk(void *ctx, line_chunk *chunk, char *reason) {
-    (void)reason;
     collector *c = ctx;
-    const chunk_verdicts *v = chunk->output;
+    chunk_verdicts *v = chunk->output;
+    fault_point("collect.chunk");
+    if (claim_chunk(c, v, chunk->count, reason) != 0) return -1;
     for (size_t i = 0; i < chunk->count; i++)
         settle_line(c, chunk, &chunk->lines[i], v, &v->verdicts[i]);
     if (c->config->on_progress) {

@@ -44,8 +44,16 @@ static int configure_start(const batchtrace_start_options *options, start_config
     if (!options || options->version != BATCHTRACE_START_OPTIONS_VERSION)
         return fail(reason, "options version mismatch: initialize with "
                             "BATCHTRACE_START_OPTIONS_INIT");
-    if (!options->input_path) return fail(reason, "start needs the batch's requests: --input FILE");
-    config->input_path = options->input_path;
+    if (options->input_path && options->input_source)
+        return fail(reason, "give either input_path or input_source, not both");
+    if (options->input_source) {
+        config->input = *options->input_source;
+    } else {
+        if (!options->input_path)
+            return fail(reason, "start needs the batch's requests: --input FILE");
+        config->input = (batchtrace_source){.kind = BATCHTRACE_SOURCE_PATH,
+                                            .path = options->input_path};
+    }
     if (options->provider) {
         config->provider = provider_by_name(options->provider);
         if (!config->provider)
@@ -131,7 +139,9 @@ int batchtrace_start(batchtrace_start_summary **out, const batchtrace_start_opti
                               options->max_in_flight, options->export_timeout,
                               options->braintrust_parent, start_notice, &owner->diags, false,
                               false, NULL, 0};
-    export_input_file input = {"the input file", "--input", options->input_path};
+    export_input_file input = {"the input file", "--input",
+                               config.input.kind == BATCHTRACE_SOURCE_PATH ? config.input.path
+                                                                           : NULL};
     request.inputs = &input;
     request.input_count = 1;
     request.truncate_output = options->truncate_output != 0;

@@ -15,6 +15,7 @@
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/fault.h"
 #include "util/hash.h"
 #include "util/timeutil.h"
 
@@ -101,46 +102,47 @@ static char *join_models(const batch_summary *summary) {
     return buf_detach(&joined);
 }
 
-/* Build and export the submit span; the outcome gets the export's counts. -1 with reason
- * when the exporter cannot be built. */
-static int export_submit(const start_config *config, const context_claims *claims,
-                         const batch_summary *summary, start_outcome *outcome,
-                         int *usage_error, char *reason) {
-    exporter_t *exporter = export_select(config->export_request, config->resource,
-                                         &outcome->destination, usage_error, reason);
-    if (!exporter) return -1;
-    arena_t arena = ARENA_INIT;
-    span_t span;
-    span_init(&span, &arena);
-    memcpy(span.trace_id, claims->trace_id, 16);
-    identity_span_id(claims->nonce, "submit", STR_NULL, span.span_id);
-    span.has_parent = claims->has_parent;
-    memcpy(span.parent_span_id, claims->parent_span_id, 8);
-    span.flags = claims->trace_flags;
+/* Build the submit span in arena (which owns its strings). */
+static void build_submit(const start_config *config, const context_claims *claims,
+                         const batch_summary *summary, const start_outcome *outcome,
+                         arena_t *arena, span_t *span) {
+    span_init(span, arena);
+    memcpy(span->trace_id, claims->trace_id, 16);
+    identity_span_id(claims->nonce, "submit", STR_NULL, span->span_id);
+    span->has_parent = claims->has_parent;
+    memcpy(span->parent_span_id, claims->parent_span_id, 8);
+    span->flags = claims->trace_flags;
     char name[48];
     snprintf(name, sizeof name, "%s.batch.submit", claims->provider);
-    span.name = str_c(name);
-    span.kind = SPAN_KIND_INTERNAL;
-    span.start_ns = (uint64_t)claims->start_ns;
+    span->name = arena_strndup(arena, name, strlen(name));
+    span->kind = SPAN_KIND_INTERNAL;
+    span->start_ns = (uint64_t)claims->start_ns;
     int64_t end = config->time_pinned ? claims->start_ns : time_now_ns();
-    span.end_ns = (uint64_t)(end < claims->start_ns ? claims->start_ns : end);
-    span_attr_cstr(&span, "gen_ai.provider.name", claims->provider);
-    if (summary->endpoint) span_attr_cstr(&span, "batchtrace.endpoint", summary->endpoint);
-    if (config->batch_id) span_attr_cstr(&span, "batchtrace.batch.id", config->batch_id);
-    span_attr_int(&span, "batchtrace.batch.request_count", (int64_t)claims->request_count);
-    bt_str *models = arena_calloc(&arena, summary->model_count ? summary->model_count : 1,
+    span->end_ns = (uint64_t)(end < claims->start_ns ? claims->start_ns : end);
+    span_attr_cstr(span, "gen_ai.provider.name", claims->provider);
+    if (summary->endpoint) span_attr_cstr(span, "batchtrace.endpoint", summary->endpoint);
+    if (config->batch_id) span_attr_cstr(span, "batchtrace.batch.id", config->batch_id);
+    span_attr_int(span, "batchtrace.batch.request_count", (int64_t)claims->request_count);
+    bt_str *models = arena_calloc(arena, summary->model_count ? summary->model_count : 1,
                                   sizeof *models);
     for (size_t i = 0; i < summary->model_count; i++) models[i] = str_c(summary->models[i]);
-    if (summary->model_count == 1) span_attr_str(&span, "gen_ai.request.model", models[0]);
+    if (summary->model_count == 1) span_attr_str(span, "gen_ai.request.model", models[0]);
     else if (summary->model_count > 1)
-        span_attr_strs(&span, "batchtrace.models", models, summary->model_count);
-    span_attr_int(&span, "batchtrace.custom_id.count", (int64_t)claims->request_count);
-    span_attr_cstr(&span, "batchtrace.custom_id.digest", outcome->input_digest);
+        span_attr_strs(span, "batchtrace.models", models, summary->model_count);
+    span_attr_int(span, "batchtrace.custom_id.count", (int64_t)claims->request_count);
+    span_attr_cstr(span, "batchtrace.custom_id.digest", outcome->input_digest);
     if (summary->has_max_tokens)
-        span_attr_int(&span, "batchtrace.request.max_tokens.sum", summary->max_tokens_sum);
+        span_attr_int(span, "batchtrace.request.max_tokens.sum", summary->max_tokens_sum);
+}
+
+/* Export the submit span (sending the spool row spool_id written ahead, when not 0);
+ * the outcome gets the export's counts. */
+static void export_submit(const start_config *config, exporter_t *exporter, const span_t *span,
+                          const export_ahead *ahead, int64_t spool_id, start_outcome *outcome) {
     char detail[REASON_MAX];
-    if (exporter_add(exporter, &span, detail) != 0)
-        diag_error(config->diags, "", 0, "export failed: %s", detail);
+    int sent = spool_id ? exporter_add_spooled(exporter, ahead, spool_id, detail)
+                        : exporter_add(exporter, span, detail);
+    if (sent != 0) diag_error(config->diags, "", 0, "export failed: %s", detail);
     export_report report = {0, 0};
     if (exporter_finish(exporter, &report, detail) != 0)
         diag_error(config->diags, "", 0, "export failed: %s", detail);
@@ -149,16 +151,14 @@ static int export_submit(const start_config *config, const context_claims *claim
     outcome->spans_exported = report.spans_exported;
     outcome->spans_failed = report.spans_failed;
     outcome->spans_spooled = details.spans_spooled;
-    exporter_free(exporter);
-    arena_free(&arena);
-    return 0;
 }
 
-/* Keep the batch in the store: the compressed inputs, then the record. -1 with reason
- * (e.g. the batch id is bound to another batch already). */
+/* Keep the batch in the store: the compressed inputs, then the record, with submit (when
+ * not NULL) in the spool in the same transaction, held by this run. -1 with reason (e.g.
+ * the batch id is bound to another batch already). */
 static int record_batch(const start_config *config, const source_t *inputs, store_t *store,
                         const context_claims *claims, const batch_summary *summary,
-                        start_outcome *outcome, char *reason) {
+                        spool_chunk *submit, start_outcome *outcome, char *reason) {
     store_batch record;
     resume_record_from_claims(claims, outcome->context, &record);
     int rc = -1;
@@ -185,7 +185,8 @@ static int record_batch(const start_config *config, const source_t *inputs, stor
     record.endpoint = summary->endpoint ? xstrdup(summary->endpoint) : NULL;
     record.models = join_models(summary);
     record.created_ns = config->start_ns; /* the run's clock: BATCHTRACE_NOW pins it */
-    int put = store_batch_put(store, &record, reason);
+    int put = submit ? store_batch_put_ahead(store, &record, submit, reason)
+                     : store_batch_put(store, &record, reason);
     if (put != 1) {
         if (put == 0) fail(reason, "the store already holds a batch with this nonce");
         goto done;
@@ -210,10 +211,13 @@ int start_run(const start_config *config, start_outcome *outcome, int *usage_err
     batch_summary summary;
     memset(&summary, 0, sizeof summary);
     store_t *store = NULL;
+    exporter_t *exporter = NULL;
+    arena_t arena = ARENA_INIT;
+    export_ahead ahead = {BUF_INIT, NULL, NULL};
     int rc = -1;
 
     char detail[REASON_MAX];
-    if (source_open(&inputs, config->input_path, reason) != 0 ||
+    if (source_open_public(&inputs, &config->input, "<requests>", reason) != 0 ||
         inputs_index_limited(&input, &inputs, config->provider, &index, config->diags,
                              config->max_line, reason) != 0)
         goto done;
@@ -270,22 +274,38 @@ int start_run(const start_config *config, start_outcome *outcome, int *usage_err
     char token[CONTEXT_TOKEN_MAX + 1];
     context_token_encode(&claims, key.bytes, key.len, token);
     outcome->context = xstrdup(token);
-    if (record_batch(config, &inputs, store, &claims, &summary, outcome, reason) != 0) {
+    exporter = export_select(config->export_request, config->resource, &outcome->destination,
+                             usage_error, reason);
+    if (!exporter) {
         free(outcome->context);
         outcome->context = NULL;
         goto done;
     }
+    /* Written ahead: the submit span goes to the spool with the batch's record, then is
+     * sent (and deleted once accepted), so a start killed at any instant leaves it for
+     * flush. Exporters without a spool (file, console) write it after the record. */
+    span_t span;
+    build_submit(config, &claims, &summary, outcome, &arena, &span);
+    bool ahead_written = exporter_encode_ahead(exporter, &span, &ahead) == 0;
+    spool_chunk submit = {0, ahead.protocol, 1, ahead.body.data, ahead.body.len,
+                          outcome->destination, ahead.braintrust_parent,
+                          "written ahead by start, not sent yet (start was stopped)"};
+    if (record_batch(config, &inputs, store, &claims, &summary, ahead_written ? &submit : NULL,
+                     outcome, reason) != 0) {
+        free(outcome->context);
+        outcome->context = NULL;
+        goto done;
+    }
+    fault_point("start.recorded");
 
     uint8_t task_span_id[8];
     identity_span_id(claims.nonce, "task", STR_NULL, task_span_id);
     hex_encode(claims.trace_id, 16, outcome->trace_id);
     hex_encode(task_span_id, 8, outcome->task_span_id);
-    uint8_t submit_span_id[8];
-    identity_span_id(claims.nonce, "submit", STR_NULL, submit_span_id);
-    hex_encode(submit_span_id, 8, outcome->submit_span_id);
+    hex_encode(span.span_id, 8, outcome->submit_span_id);
     snprintf(outcome->traceparent, sizeof outcome->traceparent, "00-%s-%s-%02x",
              outcome->trace_id, outcome->task_span_id, claims.trace_flags);
-    if (export_submit(config, &claims, &summary, outcome, usage_error, reason) != 0) goto done;
+    export_submit(config, exporter, &span, &ahead, ahead_written ? submit.id : 0, outcome);
     outcome->exit_code = outcome->spans_failed ? BATCHTRACE_EXIT_EXPORT_FAILED : BATCHTRACE_EXIT_OK;
     rc = 0;
 done:
@@ -295,6 +315,9 @@ done:
     if (!outcome->destination) outcome->destination = xstrdup("");
     if (!outcome->store) outcome->store = xstrdup("");
     if (rc != 0 && *usage_error) outcome->exit_code = BATCHTRACE_EXIT_USAGE;
+    exporter_free(exporter);
+    buf_free(&ahead.body);
+    arena_free(&arena);
     store_close(store);
     batch_summary_free(&summary);
     index_free(&index);

@@ -13,13 +13,14 @@
 
 #include "batch/context.h"
 #include "batch/diag.h"
+#include "batchtrace.h"
 #include "export/select.h"
 #include "providers/provider.h"
 #include "span/identity.h"
 #include "span/span.h"
 
 typedef struct start_config {
-    const char *input_path;            /* the batch's requests */
+    batchtrace_source input;           /* the batch's requests (its pointers borrowed) */
     const provider_ops *provider;      /* forced, or NULL to detect */
     bool has_parent;                   /* parent is the caller's span */
     trace_parent parent;

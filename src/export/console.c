@@ -104,14 +104,18 @@ static int console_write_text(void *opaque, bt_str text, char *reason) {
     return 0;
 }
 
-/* Flush the stream (it stays open: it is borrowed). */
-static int console_close(void *opaque, char *reason) {
+/* Flush the stream, so what was written is out of the process. -1 with reason when the
+ * stream reports an error. */
+static int console_sync(void *opaque, char *reason) {
     console_state *state = opaque;
     errno = 0;
     if (fflush(state->out) != 0 || ferror(state->out))
         return fail(reason, "write to console: %s", errno ? strerror(errno) : "write error");
     return 0;
 }
+
+/* Flush the stream (it stays open: it is borrowed). */
+static int console_close(void *opaque, char *reason) { return console_sync(opaque, reason); }
 
 /* Release the state (not the stream). */
 static void console_free(void *opaque) { free(opaque); }
@@ -120,6 +124,7 @@ static const exporter_ops console_ops = {
     .deliver = NULL,
     .format_span = format_span,
     .write_text = console_write_text,
+    .sync = console_sync,
     .close = console_close,
     .free = console_free,
 };

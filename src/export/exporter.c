@@ -35,6 +35,12 @@ struct exporter {
     export_details details;          /* the transport's further counts (after finish) */
     char first_failure[REASON_MAX];  /* why the first delivery failed ("" when none did) */
     bool finished;                   /* exporter_finish has run */
+    export_outcome_fn on_outcome;    /* told what became of tagged spans; NULL: nobody */
+    void *outcome_ctx;
+    uint64_t *tags;                  /* with on_outcome: the tags of the spans in the
+                                        request being filled (the console: written, not
+                                        yet reported); owned */
+    size_t tag_count, tag_cap;
 };
 
 /* ---- requests ------------------------------------------------------------------------ */
@@ -108,11 +114,54 @@ static void chunk_reset(exporter_t *exporter) {
         otlp_json_request_reset(&exporter->json);
 }
 
+/* See exporter.h. */
+void exporter_on_outcome(exporter_t *exporter, export_outcome_fn fn, void *ctx) {
+    exporter->on_outcome = fn;
+    exporter->outcome_ctx = ctx;
+}
+
+/* See exporter_internal.h. */
+void exporter_report_outcome(exporter_t *exporter, const uint64_t *tags, size_t count,
+                             export_outcome outcome) {
+    if (exporter->on_outcome && count) exporter->on_outcome(exporter->outcome_ctx, tags, count, outcome);
+}
+
+/* Remember the tag of a span joining the request (only when someone follows outcomes). */
+static void keep_tag(exporter_t *exporter, uint64_t tag) {
+    if (!exporter->on_outcome) return;
+    if (exporter->tag_count == exporter->tag_cap) {
+        exporter->tag_cap = exporter->tag_cap ? exporter->tag_cap * 2 : 256;
+        exporter->tags = xreallocarray(exporter->tags, exporter->tag_cap, sizeof *exporter->tags);
+    }
+    exporter->tags[exporter->tag_count++] = tag;
+}
+
 /* Count a delivery failure of span_count spans, keeping the first reason. */
 static void note_failure(exporter_t *exporter, uint64_t span_count, const char *reason) {
     exporter->report.spans_failed += span_count;
     if (!exporter->first_failure[0])
         fail(exporter->first_failure, "%s", reason[0] ? reason : "delivery failed");
+}
+
+/* Make what the transport took durable, then report the kept tags as delivered (or, when
+ * that fails, as lost: the spans then count as failed). For transports without tally. 0,
+ * or -1 with reason. */
+static int report_written(exporter_t *exporter, char *reason) {
+    if (!exporter->tag_count) return 0;
+    char why[REASON_MAX] = "";
+    int rc = 0;
+    if (exporter->ops->sync && exporter->ops->sync(exporter->state, why) != 0) {
+        /* Written but maybe not kept: not delivered as far as anyone may count. */
+        exporter->report.spans_exported -= exporter->tag_count;
+        note_failure(exporter, exporter->tag_count, why);
+        if (reason) fail(reason, "%s", why);
+        exporter_report_outcome(exporter, exporter->tags, exporter->tag_count, EXPORT_LOST);
+        rc = -1;
+    } else {
+        exporter_report_outcome(exporter, exporter->tags, exporter->tag_count, EXPORT_DELIVERED);
+    }
+    exporter->tag_count = 0;
+    return rc;
 }
 
 /* Hand the request being filled (if any) to the transport and start a new one. 0, or -1
@@ -123,13 +172,19 @@ static int flush_chunk(exporter_t *exporter, char *reason) {
     bt_str request = chunk_finish(exporter);
     char why[REASON_MAX] = "";
     int rc = exporter->ops->deliver(exporter->state, request, chunk_storage(exporter),
-                                    span_count, why);
+                                    span_count, exporter->tags, exporter->tag_count, why);
     if (rc == 0) {
-        if (!exporter->ops->tally) exporter->report.spans_exported += span_count;
+        if (!exporter->ops->tally) {
+            exporter->report.spans_exported += span_count;
+            rc = report_written(exporter, reason);
+        }
     } else {
         note_failure(exporter, span_count, why);
-        fail(reason, "%s", why[0] ? why : "delivery failed");
+        if (reason) fail(reason, "%s", why[0] ? why : "delivery failed");
+        if (!exporter->ops->tally)
+            exporter_report_outcome(exporter, exporter->tags, exporter->tag_count, EXPORT_LOST);
     }
+    exporter->tag_count = 0;
     chunk_reset(exporter);
     return rc == 0 ? 0 : -1;
 }
@@ -147,7 +202,7 @@ void exporter_encode(const exporter_t *exporter, const span_t *span, buf_t *out)
 /* Add a span encoded as encoded to the request, sending the request first when the span
  * would overflow it. 0, or -1 with reason when a request sent here was not delivered. */
 static int add_to_request(exporter_t *exporter, const uint8_t span_id[8], bt_str name,
-                          bt_str encoded, char *reason) {
+                          bt_str encoded, uint64_t tag, char *reason) {
     /* A span that would push the request past the byte limit starts the next request. A
      * span larger than the limit alone goes alone, or, under a hard limit, is set aside
      * in a request of its own that is never sent. */
@@ -157,6 +212,7 @@ static int add_to_request(exporter_t *exporter, const uint8_t span_id[8], bt_str
         alone + chunk_span_bytes(exporter) > exporter->max_request_bytes)
         rc = flush_chunk(exporter, reason);
     chunk_add(exporter, encoded);
+    keep_tag(exporter, tag);
     if (exporter->hard_limit && alone > exporter->max_request_bytes) {
         char span_hex[17];
         hex_encode(span_id, 8, span_hex);
@@ -168,11 +224,13 @@ static int add_to_request(exporter_t *exporter, const uint8_t span_id[8], bt_str
              exporter->max_request_bytes);
         /* The transport counts these spans (tally), kept or lost. */
         char kept[REASON_MAX] = "";
-        if (exporter->ops->set_aside(exporter->state, chunk_finish(exporter), 1, why, kept) != 0) {
+        if (exporter->ops->set_aside(exporter->state, chunk_finish(exporter), 1, why,
+                                     exporter->tags, exporter->tag_count, kept) != 0) {
             if (!exporter->first_failure[0]) fail(exporter->first_failure, "%s", kept);
             if (rc == 0) fail(reason, "%s", kept);
             rc = -1;
         }
+        exporter->tag_count = 0;
         chunk_reset(exporter);
         return rc;
     }
@@ -183,27 +241,67 @@ static int add_to_request(exporter_t *exporter, const uint8_t span_id[8], bt_str
     return rc;
 }
 
-/* See exporter.h. The console writes the text at once; the others add it to a request. */
+/* See exporter.h. The console writes the text at once (its outcome is reported once
+ * EXPORT_CHUNK_MAX_SPANS spans are written, after a flush); the others add it to a
+ * request. */
 int exporter_add_encoded(exporter_t *exporter, const uint8_t span_id[8], bt_str name,
-                         bt_str encoded, char *reason) {
+                         bt_str encoded, uint64_t tag, char *reason) {
     if (exporter->finished) return fail(reason, "exporter used after exporter_finish");
     if (exporter->encoding != EXPORT_ENCODING_NONE)
-        return add_to_request(exporter, span_id, name, encoded, reason);
+        return add_to_request(exporter, span_id, name, encoded, tag, reason);
     char why[REASON_MAX] = "";
     if (exporter->ops->write_text(exporter->state, encoded, why) != 0) {
         note_failure(exporter, 1, why);
+        exporter_report_outcome(exporter, &tag, 1, EXPORT_LOST);
         return fail(reason, "%s", why);
     }
     exporter->report.spans_exported++;
+    keep_tag(exporter, tag);
+    if (exporter->tag_count >= EXPORT_CHUNK_MAX_SPANS) return report_written(exporter, reason);
     return 0;
 }
 
 /* See exporter.h: encode, then add. */
-int exporter_add(exporter_t *exporter, const span_t *span, char *reason) {
+int exporter_add_tagged(exporter_t *exporter, const span_t *span, uint64_t tag, char *reason) {
     buf_clear(&exporter->encoded);
     exporter_encode(exporter, span, &exporter->encoded);
     return exporter_add_encoded(exporter, span->span_id, span->name,
-                                (bt_str){exporter->encoded.data, exporter->encoded.len}, reason);
+                                (bt_str){exporter->encoded.data, exporter->encoded.len}, tag,
+                                reason);
+}
+
+/* See exporter.h. */
+int exporter_add(exporter_t *exporter, const span_t *span, char *reason) {
+    return exporter_add_tagged(exporter, span, 0, reason);
+}
+
+/* See exporter.h: the request builder in use makes the one-span request. */
+int exporter_encode_ahead(exporter_t *exporter, const span_t *span, export_ahead *ahead) {
+    if (!exporter->ops->send_spooled || chunk_span_count(exporter) > 0 || exporter->finished)
+        return -1;
+    buf_clear(&exporter->encoded);
+    exporter_encode(exporter, span, &exporter->encoded);
+    chunk_add(exporter, (bt_str){exporter->encoded.data, exporter->encoded.len});
+    bt_str request = chunk_finish(exporter);
+    buf_clear(&ahead->body);
+    buf_append(&ahead->body, request.ptr, request.len);
+    chunk_reset(exporter);
+    ahead->protocol =
+        exporter->encoding == EXPORT_ENCODING_PROTOBUF ? "http/protobuf" : "http/json";
+    ahead->braintrust_parent =
+        exporter->ops->braintrust_parent ? exporter->ops->braintrust_parent(exporter->state)
+                                         : NULL;
+    return 0;
+}
+
+/* See exporter.h. */
+int exporter_add_spooled(exporter_t *exporter, const export_ahead *ahead, int64_t spool_id,
+                         char *reason) {
+    if (exporter->finished || !exporter->ops->send_spooled)
+        return fail(reason, "this exporter cannot send spooled requests");
+    exporter->ops->send_spooled(exporter->state, (bt_str){ahead->body.data, ahead->body.len}, 1,
+                                spool_id);
+    return 0;
 }
 
 /* See exporter.h: send the request being filled, close the transport, and sum up. Calling
@@ -213,6 +311,7 @@ int exporter_finish(exporter_t *exporter, export_report *report, char *reason) {
         exporter->finished = true;
         /* A failed delivery or close is recorded in the report and first_failure. */
         if (exporter->encoding != EXPORT_ENCODING_NONE) flush_chunk(exporter, NULL);
+        else report_written(exporter, NULL);
         char why[REASON_MAX] = "";
         if (exporter->ops->close && exporter->ops->close(exporter->state, why) != 0 &&
             !exporter->first_failure[0])
@@ -241,6 +340,7 @@ void exporter_free(exporter_t *exporter) {
     if (!exporter) return;
     exporter->ops->free(exporter->state);
     buf_free(&exporter->encoded);
+    free(exporter->tags);
     if (exporter->encoding == EXPORT_ENCODING_PROTOBUF) otlp_proto_request_free(&exporter->proto);
     if (exporter->encoding == EXPORT_ENCODING_JSON) otlp_json_request_free(&exporter->json);
     free(exporter);

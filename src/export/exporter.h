@@ -86,14 +86,57 @@ exporter_t *exporter_otlp_new(const otlp_config *config, const span_resource *re
  * once, while another thread adds spans. */
 void exporter_encode(const exporter_t *exporter, const span_t *span, buf_t *out);
 /* Add a span that exporter_encode encoded as encoded (copied; span_id and name only name
- * the span in messages). Spans join requests in the order they are added; a full request
- * is sent during the call. -1 with reason on a failure that loses spans: a request sent
- * during this call was not delivered (its spans count in spans_failed). */
+ * the span in messages; tag is the caller's, handed back by the outcome callback). Spans
+ * join requests in the order they are added; a full request is sent during the call. -1
+ * with reason on a failure that loses spans: a request sent during this call was not
+ * delivered (its spans count in spans_failed). */
 int exporter_add_encoded(exporter_t *exporter, const uint8_t span_id[8], bt_str name,
-                         bt_str encoded, char *reason);
-/* Encode span and add it (exporter_encode, then exporter_add_encoded). The span is not
- * kept: the caller may reset its arena at once. */
+                         bt_str encoded, uint64_t tag, char *reason);
+/* Encode span and add it with tag (exporter_encode, then exporter_add_encoded). The span
+ * is not kept: the caller may reset its arena at once. */
+int exporter_add_tagged(exporter_t *exporter, const span_t *span, uint64_t tag, char *reason);
+/* exporter_add_tagged with tag 0, for callers that do not follow outcomes. */
 int exporter_add(exporter_t *exporter, const span_t *span, char *reason);
+
+/* What became of the spans of one request (or, for the console, of the spans written
+ * since the last report). */
+typedef enum export_outcome {
+    EXPORT_DELIVERED,             /* the destination took them: an OTLP 2xx (partial_success
+                                     included: OTLP forbids sending those again), the file
+                                     written and synced (fdatasync), the console written
+                                     and flushed */
+    EXPORT_SPOOLED,               /* committed to the store's spool, for flush */
+    EXPORT_LOST,                  /* neither: the run that added them must not count them
+                                     as sent */
+} export_outcome;
+/* Told, on the thread that adds spans (during exporter_add_* or exporter_finish), the tags
+ * of the spans of a request whose outcome is final. */
+typedef void (*export_outcome_fn)(void *ctx, const uint64_t *tags, size_t count,
+                                  export_outcome outcome);
+/* Follow outcomes from now on (set before the first span is added). The file exporter
+ * then syncs each request to the disk before reporting it, the console flushes its
+ * stream every EXPORT_CHUNK_MAX_SPANS spans. */
+void exporter_on_outcome(exporter_t *exporter, export_outcome_fn fn, void *ctx);
+/* A span written ahead of its sending (start's submit span, see docs/design.md "Crash
+ * safety"): its request, encoded as the exporter sends it, for the caller to keep in the
+ * store's spool before sending it with exporter_add_spooled. */
+typedef struct export_ahead {
+    buf_t body;                   /* the whole ExportTraceServiceRequest; owned */
+    const char *protocol;         /* "http/protobuf" | "http/json" */
+    const char *braintrust_parent;/* the x-bt-parent it goes with, or NULL; borrowed from
+                                     the exporter */
+} export_ahead;
+
+/* For an exporter that keeps what it cannot deliver in the spool (otlp): encode span alone
+ * as a request into ahead (its body cleared first). 0, or -1 when the exporter has no
+ * spool (file, console: add the span as any other) or spans were added already. */
+int exporter_encode_ahead(exporter_t *exporter, const span_t *span, export_ahead *ahead);
+/* Send the request of ahead, which the store's spool holds as spool_id under the caller's
+ * run: deleted from the spool once accepted, given back there (for flush) when not;
+ * counted like any request. 0, or -1 with reason when it was not delivered. */
+int exporter_add_spooled(exporter_t *exporter, const export_ahead *ahead, int64_t spool_id,
+                         char *reason);
+
 /* Deliver everything still waiting and fill report. -1 with reason when some spans could not
  * be delivered (report says how many). */
 int exporter_finish(exporter_t *exporter, export_report *report, char *reason);

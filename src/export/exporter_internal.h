@@ -27,14 +27,16 @@ typedef struct exporter_ops {
      * another buffer into *storage (empty, or one it is done with), which the exporter
      * reuses. 0 when the destination took it (or, for a transport with tally, when the
      * transport took charge of it); -1 with reason when it did not (the shared part counts
-     * the spans as failed). NULL for EXPORT_ENCODING_NONE. */
+     * the spans as failed). tags (tag_count of them, 0 when nobody follows outcomes) are
+     * the spans' tags: a transport with tally reports their outcome itself through
+     * exporter_report_outcome. NULL for EXPORT_ENCODING_NONE. */
     int (*deliver)(void *state, bt_str request, buf_t *storage, size_t span_count,
-                   char *reason);
+                   const uint64_t *tags, size_t tag_count, char *reason);
     /* Keep a request that must not be sent (a span larger than the request limit alone):
      * 0 when kept (spooled), -1 with reason. Only for transports with tally, which count
      * these spans too; NULL when the transport sets no hard limit. */
     int (*set_aside)(void *state, bt_str request, size_t span_count, const char *why,
-                     char *reason);
+                     const uint64_t *tags, size_t tag_count, char *reason);
     /* Add what the transport delivered, spooled and lost to report and details, after
      * close. NULL: the shared part counts deliver's answers itself. */
     void (*tally)(void *state, export_report *report, export_details *details);
@@ -44,6 +46,15 @@ typedef struct exporter_ops {
     /* Write one span's text from format_span (EXPORT_ENCODING_NONE only, else NULL): 0,
      * or -1 with reason. */
     int (*write_text)(void *state, bt_str text, char *reason);
+    /* Send a request the spool holds as spool_id (deleted once accepted, given back when
+     * not); the transport counts it (tally). NULL for transports without a spool. */
+    void (*send_spooled)(void *state, bt_str request, size_t span_count, int64_t spool_id);
+    /* The x-bt-parent requests go with, or NULL (transports with send_spooled). */
+    const char *(*braintrust_parent)(void *state);
+    /* Make what was delivered or written so far durable (file: fdatasync; console:
+     * fflush), before its outcome is reported as delivered. 0, or -1 with reason. May be
+     * NULL (nothing to do). */
+    int (*sync)(void *state, char *reason);
     /* After the last delivery: flush and close. 0, or -1 with reason. May be NULL. */
     int (*close)(void *state, char *reason);
     /* Release state (also when close was never called). */
@@ -59,5 +70,9 @@ exporter_t *exporter_create(const exporter_ops *ops, void *state, export_encodin
  * ExportTraceServiceRequest): a span that cannot fit a request alone is handed to
  * ops->set_aside instead of being sent. */
 void exporter_set_request_limit(exporter_t *exporter, size_t max_bytes);
+/* Tell the outcome callback (if any) the final outcome of the spans of tags: for transports
+ * with tally, which learn it after deliver returned. */
+void exporter_report_outcome(exporter_t *exporter, const uint64_t *tags, size_t count,
+                             export_outcome outcome);
 
 #endif

@@ -93,9 +93,11 @@ static int open_output(file_state *state) {
  * a failed write the file may end in a partial line, so every later request fails too,
  * with the first error. */
 static int file_deliver(void *opaque, bt_str request, buf_t *storage, size_t span_count,
-                        char *reason) {
+                        const uint64_t *tags, size_t tag_count, char *reason) {
     (void)storage; /* written from where it is */
     (void)span_count;
+    (void)tags; /* the exporter reports them once file_sync succeeded */
+    (void)tag_count;
     file_state *state = opaque;
     if (state->broken[0]) return fail(reason, "%s", state->broken);
     if (state->fd < 0 && open_output(state) != 0) {
@@ -114,6 +116,20 @@ static int file_deliver(void *opaque, bt_str request, buf_t *storage, size_t spa
     if (locked == 0) flock(state->fd, LOCK_UN);
     if (rc != 0) {
         fail(state->broken, "write %s: %s", state->path, strerror(saved_errno));
+        return fail(reason, "%s", state->broken);
+    }
+    return 0;
+}
+
+/* Put what was written on the disk (fdatasync), so spans reported delivered survive a
+ * crash of the machine too. A file that cannot be synced (a pipe, a terminal) is fine as
+ * it is: what was written went where it goes. */
+static int file_sync(void *opaque, char *reason) {
+    file_state *state = opaque;
+    if (state->broken[0]) return fail(reason, "%s", state->broken);
+    if (state->fd < 0) return 0; /* nothing written yet */
+    if (fdatasync(state->fd) != 0 && errno != EINVAL && errno != EROFS) {
+        fail(state->broken, "sync %s: %s", state->path, strerror(errno));
         return fail(reason, "%s", state->broken);
     }
     return 0;
@@ -141,6 +157,7 @@ static const exporter_ops file_ops = {
     .deliver = file_deliver,
     .format_span = NULL,
     .write_text = NULL,
+    .sync = file_sync,
     .close = file_close,
     .free = file_free,
 };

@@ -1,6 +1,7 @@
 /* `batchtrace flush` (see flush.h): take the spooled requests one by one, oldest first,
- * each held by a lease so that a second flush running at the same time skips it, and
- * hand them to the OTLP sender, which deletes each one the server accepts and gives back
+ * each held by this run (store.h, "runs and claims") so that a second flush running at
+ * the same time skips it while this one lives (a killed flush's rows are taken over at
+ * once), and hand them to the OTLP sender, which deletes each one the server accepts and gives back
  * the others. The sender's rules apply unchanged: retries within the export timeout, and
  * once the endpoint proves down (or an interruption comes) the rest stays spooled. */
 #include "export/flush.h"
@@ -14,9 +15,6 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
-
-/* Extra time a lease gives beyond the longest a request can take. */
-enum { LEASE_MARGIN_MS = 60000 };
 
 /* The summary handed to callers, with the strings it points to. */
 typedef struct flush_owner {
@@ -34,16 +32,13 @@ static void notice_to_diagnostic(void *ctx, batchtrace_severity severity, const 
 
 /* Hand every spooled request the sender can take; stop early when it stops. 0, or -1
  * with reason when the store fails. */
-static int send_spooled(store_t *store, otlp_sender *sender, const otlp_settings *settings,
+static int send_spooled(store_t *store, otlp_sender *sender,
                         const batchtrace_flush_options *options, char *reason) {
-    int64_t lease_ms = settings->config.export_timeout_ms + settings->config.timeout_ms +
-                       LEASE_MARGIN_MS;
-    if (settings->config.export_timeout_ms <= 0) lease_ms += OTLP_DEFAULT_EXPORT_TIMEOUT_MS;
     spool_claim claim = SPOOL_CLAIM_INIT;
     int64_t after_id = 0;
     int rc = 0;
     while (!otlp_sender_stopped(sender)) {
-        int found = store_spool_claim(store, after_id, lease_ms, &claim, reason);
+        int found = store_spool_claim(store, after_id, &claim, reason);
         if (found <= 0) {
             rc = found;
             break;
@@ -71,7 +66,9 @@ static int send_spooled(store_t *store, otlp_sender *sender, const otlp_settings
                                 options->braintrust_parent ? NULL
                                                            : claim.chunk.braintrust_parent,
                                 claim.chunk.id,
-                                NULL};
+                                NULL,
+                                NULL,
+                                0};
         otlp_sender_submit(sender, &request);
     }
     spool_claim_free(&claim);
@@ -125,7 +122,7 @@ int flush_run(batchtrace_flush_summary **out, const batchtrace_flush_options *op
     if (summary->requests_found > 0) {
         sender = otlp_sender_new(&settings.config, reason);
         if (!sender) goto done;
-        int sent = send_spooled(store, sender, &settings, options, reason);
+        int sent = send_spooled(store, sender, options, reason);
         otlp_sender_drain(sender);
         if (sent != 0) goto done;
         export_report report;

@@ -29,6 +29,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/fault.h"
 #include "util/reason.h"
 
 enum {
@@ -58,6 +59,8 @@ typedef struct otlp_job {
     split_family *family;              /* a part of a split spooled request, or NULL */
     size_t span_offset;                /* index of its first span in the request it was
                                           split from (0 when it was not) */
+    uint64_t *tags;                    /* its spans' tags for the outcome callback; owned */
+    size_t tag_count;
     unsigned attempts;                 /* attempts started */
     int64_t deadline_ms;               /* monotonic: no attempt runs past it */
     int64_t next_attempt_ms;           /* monotonic: when the next attempt may start */
@@ -87,6 +90,8 @@ struct otlp_sender {
     store_t *store;                    /* opened at the first need */
     export_notice_fn on_notice;        /* may be NULL */
     void *notice_ctx;
+    export_outcome_fn on_outcome;      /* told each job's final outcome; may be NULL */
+    void *outcome_ctx;
     otlp_job **jobs;                   /* under way (max_in_flight, more after a split); owned */
     size_t job_count;
     size_t job_cap;                    /* slots allocated */
@@ -283,7 +288,14 @@ static void drop_job(otlp_sender *s, otlp_job *job) {
     buf_free(&job->wire);
     buf_free(&job->response);
     free(job->braintrust_parent);
+    free(job->tags);
     free(job);
+}
+
+/* Tell the outcome callback what became of job's spans. */
+static void report_outcome(const otlp_sender *s, const otlp_job *job, export_outcome outcome) {
+    if (s->on_outcome && job->tag_count)
+        s->on_outcome(s->outcome_ctx, job->tags, job->tag_count, outcome);
 }
 
 /* End a transfer: detach and release the easy handle and its header lines. */
@@ -371,10 +383,12 @@ static void fail_job(otlp_sender *s, otlp_job *job, const char *why) {
             /* Nothing more can be done: say so loudly, whatever the notice count. */
             notice_loss(s, "%s; %" PRIu64 " span%s could not be spooled and are lost: %s", why,
                    spans, plural(spans), reason);
+            report_outcome(s, job, EXPORT_LOST);
             drop_job(s, job);
             return;
         }
     }
+    report_outcome(s, job, EXPORT_SPOOLED);
     s->failure_notices++;
     if (s->failure_notices <= NOTICES_LISTED)
         notice(s, "%s; %" PRIu64 " span%s %s", why, spans, plural(spans), outcome);
@@ -496,6 +510,7 @@ static void start_attempt(otlp_sender *s, otlp_job *job, int64_t now) {
 /* The server accepted job: read its partial_success, count, and drop the job (deleting
  * it from the spool when it came from there). */
 static void accept_job(otlp_sender *s, otlp_job *job, long status) {
+    fault_point("http.accepted");
     otlp_response answer;
     char why[REASON_MAX] = "";
     uint64_t spans = job->span_count;
@@ -531,6 +546,7 @@ static void accept_job(otlp_sender *s, otlp_job *job, long status) {
             notice(s, "a spooled request was delivered but could not be removed from the "
                       "spool (%s): a later flush sends it again", reason);
     }
+    report_outcome(s, job, EXPORT_DELIVERED);
     drop_job(s, job);
 }
 
@@ -561,8 +577,10 @@ static bool split_job(otlp_sender *s, otlp_job *job, const char *what) {
     int64_t now = monotonic_ms();
     for (size_t half = 0, first = 0; half < 2; first += counts[half], half++) {
         otlp_spans_build(&spans, first, counts[half], &part_body);
+        bool tagged = job->tag_count == job->span_count; /* one tag per span, in order */
         otlp_request request = {{part_body.data, part_body.len}, counts[half], job->protocol,
-                                job->braintrust_parent, 0, NULL};
+                                job->braintrust_parent, 0, NULL,
+                                tagged ? job->tags + first : NULL, tagged ? counts[half] : 0};
         char too_large[REASON_MAX] = ""; /* cannot be: a part is smaller than its whole */
         otlp_job *part = new_job(s, &request, too_large);
         part->family = family;
@@ -707,6 +725,14 @@ static void sender_step(otlp_sender *s, bool wait) {
     curl_multi_poll(s->multi, NULL, 0, (int)sleep_ms, NULL);
 }
 
+/* Give job a copy of the request's tags. */
+static void hold_tags(otlp_job *job, const otlp_request *request) {
+    if (!request->tag_count) return;
+    job->tags = xcalloc(request->tag_count, sizeof *job->tags);
+    memcpy(job->tags, request->tags, request->tag_count * sizeof *job->tags);
+    job->tag_count = request->tag_count;
+}
+
 /* Give job the bytes of body: take *storage, which holds them, leaving the spare buffer
  * in its place; without storage, copy them. */
 static void hold_body(otlp_sender *s, otlp_job *job, bt_str body, buf_t *storage) {
@@ -727,6 +753,7 @@ static void hold_body(otlp_sender *s, otlp_job *job, bt_str body, buf_t *storage
 static otlp_job *new_job(otlp_sender *s, const otlp_request *request, char *why) {
     otlp_job *job = xcalloc(1, sizeof *job);
     hold_body(s, job, request->body, request->storage);
+    hold_tags(job, request);
     job->span_count = request->span_count;
     job->protocol = request->protocol;
     job->braintrust_parent = xstrdup(request->braintrust_parent ? request->braintrust_parent
@@ -768,6 +795,7 @@ void otlp_sender_set_aside(otlp_sender *s, const otlp_request *request, const ch
     while (s->job_count >= s->max_in_flight) sender_step(s, true);
     otlp_job *job = xcalloc(1, sizeof *job);
     hold_body(s, job, request->body, request->storage);
+    hold_tags(job, request);
     job->span_count = request->span_count;
     job->protocol = request->protocol;
     job->braintrust_parent = xstrdup(request->braintrust_parent ? request->braintrust_parent
@@ -775,6 +803,12 @@ void otlp_sender_set_aside(otlp_sender *s, const otlp_request *request, const ch
     job->spool_id = request->spool_id;
     push_job(s, job);
     fail_job(s, job, why);
+}
+
+/* See http.h. */
+void otlp_sender_on_outcome(otlp_sender *s, export_outcome_fn fn, void *ctx) {
+    s->on_outcome = fn;
+    s->outcome_ctx = ctx;
 }
 
 /* See http.h. */
@@ -794,6 +828,9 @@ void otlp_sender_tally(const otlp_sender *s, export_report *report, export_detai
     if (s->interrupted) details->interrupted = 1;
     if (s->details.spans_spooled) details->store_url = s->store_url;
 }
+
+/* See http.h. */
+const char *otlp_sender_braintrust_parent(const otlp_sender *s) { return s->braintrust_parent; }
 
 /* See http.h. */
 const char *otlp_sender_first_failure(const otlp_sender *s) { return s->first_failure; }
@@ -829,24 +866,46 @@ void otlp_sender_free(otlp_sender *s) {
 typedef struct otlp_transport {
     otlp_sender *sender;      /* owned */
     otlp_protocol protocol;   /* how the exporter encodes */
+    exporter_t *exporter;     /* the exporter over this transport, told the outcomes */
 } otlp_transport;
+
+/* The sender's outcome callback: pass it on to the exporter's. */
+static void otlp_outcome(void *opaque, const uint64_t *tags, size_t count,
+                         export_outcome outcome) {
+    otlp_transport *t = opaque;
+    exporter_report_outcome(t->exporter, tags, count, outcome);
+}
 
 /* Hand a full request to the sender: it takes charge (delivered or spooled). */
 static int otlp_deliver(void *opaque, bt_str request, buf_t *storage, size_t span_count,
-                        char *reason) {
+                        const uint64_t *tags, size_t tag_count, char *reason) {
     otlp_transport *t = opaque;
-    otlp_request sent = {request, span_count, t->protocol, NULL, 0, storage};
+    otlp_request sent = {request, span_count, t->protocol, NULL, 0, storage, tags, tag_count};
     otlp_sender_submit(t->sender, &sent);
     return 0;
 }
 
 /* Spool a request that must not be sent. */
 static int otlp_set_aside(void *opaque, bt_str request, size_t span_count, const char *why,
-                          char *reason) {
+                          const uint64_t *tags, size_t tag_count, char *reason) {
     otlp_transport *t = opaque;
-    otlp_request kept = {request, span_count, t->protocol, NULL, 0, NULL};
+    otlp_request kept = {request, span_count, t->protocol, NULL, 0, NULL, tags, tag_count};
     otlp_sender_set_aside(t->sender, &kept, why);
     return 0;
+}
+
+/* Send a request the spool holds (the sender deletes or releases its row). */
+static void otlp_send_spooled(void *opaque, bt_str request, size_t span_count,
+                              int64_t spool_id) {
+    otlp_transport *t = opaque;
+    otlp_request sent = {request, span_count, t->protocol, NULL, spool_id, NULL, NULL, 0};
+    otlp_sender_submit(t->sender, &sent);
+}
+
+/* The configured x-bt-parent. */
+static const char *otlp_braintrust_parent(void *opaque) {
+    otlp_transport *t = opaque;
+    return otlp_sender_braintrust_parent(t->sender);
 }
 
 /* Wait for every request; say what waits in the spool. -1 with the first failure when a
@@ -884,6 +943,8 @@ static void otlp_free(void *opaque) {
 static const exporter_ops otlp_ops = {
     .deliver = otlp_deliver,
     .set_aside = otlp_set_aside,
+    .send_spooled = otlp_send_spooled,
+    .braintrust_parent = otlp_braintrust_parent,
     .tally = otlp_tally,
     .format_span = NULL,
     .write_text = NULL,
@@ -907,5 +968,7 @@ exporter_t *exporter_otlp_new(const otlp_config *config, const span_resource *re
     exporter_set_request_limit(exporter, config->max_request_bytes
                                              ? config->max_request_bytes
                                              : OTLP_DEFAULT_MAX_REQUEST_BYTES);
+    t->exporter = exporter;
+    otlp_sender_on_outcome(sender, otlp_outcome, t);
     return exporter;
 }

@@ -34,6 +34,9 @@ typedef struct otlp_request {
     buf_t *storage;                 /* NULL: body is copied. Else the buffer body lies in,
                                        which the sender takes (no copy), leaving in its
                                        place a buffer it is done with, or an empty one */
+    const uint64_t *tags;           /* the spans' tags (copied), handed to the outcome
+                                       callback; NULL when nobody follows them */
+    size_t tag_count;
 } otlp_request;
 
 /* A sender for config (strings copied; config's defaults applied). Nothing is sent yet.
@@ -45,6 +48,9 @@ otlp_sender *otlp_sender_new(const otlp_config *config, char *reason);
 void otlp_sender_submit(otlp_sender *sender, const otlp_request *request);
 /* Spool a request that must not be sent, saying why (a span too large for any request). */
 void otlp_sender_set_aside(otlp_sender *sender, const otlp_request *request, const char *why);
+/* Tell fn (on the thread that calls the sender) the tags of each request once its outcome
+ * is final: accepted (delivered), spooled, or lost. */
+void otlp_sender_on_outcome(otlp_sender *sender, export_outcome_fn fn, void *ctx);
 /* Wait until every request has its final outcome. */
 void otlp_sender_drain(otlp_sender *sender);
 /* True once the sender stopped sending: a request ran out of time (the endpoint is down
@@ -54,6 +60,8 @@ bool otlp_sender_stopped(const otlp_sender *sender);
  * interrupted). */
 void otlp_sender_tally(const otlp_sender *sender, export_report *report,
                        export_details *details);
+/* The configured x-bt-parent, or NULL. */
+const char *otlp_sender_braintrust_parent(const otlp_sender *sender);
 /* Why the first request failed, or why spans were rejected; "" when nothing went wrong. */
 const char *otlp_sender_first_failure(const otlp_sender *sender);
 /* Check that line looks like "Name: value" with no line break. 0, or -1 with a reason that

@@ -650,9 +650,18 @@ static int openai_parse_request(const json_doc *doc, int root, arena_t *a, bt_it
     bt_str custom_id;
     if (custom_id_at(&c, record[CUSTOM_ID], &custom_id) < 0) return -1;
     int url = record[URL];
-    if (!present(&c, url)) return fail(reason, "missing \"url\"");
-    if (!is_type(&c, url, JSON_STRING)) return fail(reason, "\"url\" is not a string");
-    bt_str endpoint = str_at(&c, url);
+    bt_str endpoint;
+    if (present(&c, url)) {
+        if (!is_type(&c, url, JSON_STRING)) return fail(reason, "\"url\" is not a string");
+        endpoint = str_at(&c, url);
+    } else {
+        /* {custom_id, body} with no url (the request shape of Respan's log_batch_results,
+         * which the bindings take): a body with messages can only be a chat completion. */
+        int body = record[BODY];
+        if (!is_type(&c, body, JSON_OBJECT) || json_get(doc, body, "messages") < 0)
+            return fail(reason, "missing \"url\"");
+        endpoint = STR_LIT("/v1/chat/completions");
+    }
     oa_endpoint kind;
     if (classify_url(endpoint, &kind) < 0) {
         int quoted = endpoint.len > OA_QUOTE_MAX ? OA_QUOTE_MAX : (int)endpoint.len;

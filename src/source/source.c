@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "batchtrace.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -230,11 +231,154 @@ int source_open(source_t *src, const char *path, char *reason) {
     return 0;
 }
 
+/* The JSON-array-to-JSONL copier's state: where it is in the array's bytes. */
+typedef struct array_copy {
+    source_t *src;       /* the spool written */
+    buf_t out;           /* bytes waiting to be written */
+    int depth;           /* nesting inside the current element (0: between elements) */
+    bool in_string;      /* inside a JSON string */
+    bool escaped;        /* the byte before was a backslash inside a string */
+    bool in_element;     /* some bytes of the current element were copied */
+} array_copy;
+
+/* Write what out holds to the spool once it is large (or when flush). 0, or -1 with reason. */
+static int array_copy_drain(array_copy *copy, bool flush, char *reason) {
+    if (!flush && copy->out.len < COPY_BLOCK) return 0;
+    int rc = source_spool_write(copy->src, copy->out.data, copy->out.len, reason);
+    buf_clear(&copy->out);
+    return rc;
+}
+
+/* End the current element's line (an empty element, as in "[1,,2]", is a blank line). */
+static void array_copy_end_element(array_copy *copy) {
+    buf_putc(&copy->out, '\n');
+    copy->in_element = false;
+}
+
+/* Copy the elements of the JSON array at bytes[0..len) (its '[' at start) into the spool
+ * as JSONL: a line per element, newlines between its tokens turned into spaces. The
+ * elements themselves are not checked: a broken one is a rejected line, as in a file.
+ * 0, or -1 with reason naming the source. */
+static int spool_json_array(source_t *src, const char *bytes, size_t len, size_t start,
+                            char *reason) {
+    array_copy copy = {.src = src, .out = BUF_INIT};
+    int rc = -1;
+    size_t at = start + 1;
+    bool closed = false;
+    for (; at < len && !closed; at++) {
+        char c = bytes[at];
+        if (copy.in_string) {
+            buf_putc(&copy.out, c);
+            if (copy.escaped) copy.escaped = false;
+            else if (c == '\\') copy.escaped = true;
+            else if (c == '"') copy.in_string = false;
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            if (copy.depth > 0) buf_putc(&copy.out, ' ');
+        } else if (copy.depth == 0 && c == ',') {
+            array_copy_end_element(&copy);
+        } else if (copy.depth == 0 && c == ']') {
+            if (copy.in_element) array_copy_end_element(&copy);
+            closed = true;
+        } else {
+            if (c == '{' || c == '[') copy.depth++;
+            else if ((c == '}' || c == ']') && copy.depth > 0) copy.depth--;
+            else if (c == '"') copy.in_string = true;
+            buf_putc(&copy.out, c);
+            copy.in_element = true;
+        }
+        if (array_copy_drain(&copy, false, reason) != 0) goto done;
+    }
+    if (!closed) {
+        fail(reason, "%s: the JSON array is not closed (no ] at its end)", src->name);
+        goto done;
+    }
+    for (; at < len; at++)
+        if (bytes[at] != ' ' && bytes[at] != '\t' && bytes[at] != '\n' && bytes[at] != '\r') {
+            fail(reason, "%s: bytes after the JSON array's closing ] (at byte %zu)", src->name,
+                 at);
+            goto done;
+        }
+    rc = array_copy_drain(&copy, true, reason);
+done:
+    buf_free(&copy.out);
+    return rc;
+}
+
+int source_open_buffer(source_t *src, const char *name, const void *bytes, size_t len,
+                       char *reason) {
+    const char *text = bytes;
+    size_t first = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (first < len && (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' ||
+                           text[first] == '\r'))
+        first++;
+    if (first < len && text[first] == '[') {
+        if (source_spool_new(src, name, reason) != 0) return -1;
+        return spool_json_array(src, text, len, first, reason);
+    }
+    memset(src, 0, sizeof *src);
+    src->name = xstrdup(name);
+    src->kind = SOURCE_MEMORY;
+    src->fd = -1;
+    src->bytes = len ? text : NULL;
+    src->size = len;
+    return 0;
+}
+
+int source_open_callback(source_t *src, const char *name, source_read_fn read, void *ctx,
+                         char *reason) {
+    if (source_spool_new(src, name, reason) != 0) return -1;
+    for (;;) {
+        const char *piece = NULL;
+        size_t len = 0;
+        int got = read(ctx, &piece, &len);
+        if (got < 0) return fail(reason, "%s: the callback failed", src->name);
+        if (got == 0) return 0;
+        if (len == 0) continue;
+        if (source_spool_write(src, piece, len, reason) != 0) return -1;
+        if (piece[len - 1] != '\n' && source_spool_write(src, "\n", 1, reason) != 0) return -1;
+    }
+}
+
+const char *source_public_name(const batchtrace_source *spec, const char *default_name) {
+    if (spec->name && *spec->name) return spec->name;
+    if (spec->kind == BATCHTRACE_SOURCE_PATH && spec->path)
+        return strcmp(spec->path, "-") == 0 ? SOURCE_STDIN_NAME : spec->path;
+    return default_name;
+}
+
+int source_open_public(source_t *src, const batchtrace_source *spec, const char *default_name,
+                       char *reason) {
+    memset(src, 0, sizeof *src);
+    src->fd = -1;
+    const char *name = source_public_name(spec, default_name);
+    switch (spec->kind) {
+    case BATCHTRACE_SOURCE_PATH:
+        if (!spec->path) return fail(reason, "%s: a path source without a path", name);
+        if (source_open(src, spec->path, reason) != 0) return -1;
+        if (spec->name && *spec->name) { /* the caller's name for it in messages */
+            free(src->name);
+            src->name = xstrdup(spec->name);
+        }
+        return 0;
+    case BATCHTRACE_SOURCE_BUFFER:
+        if (!spec->bytes && spec->len) return fail(reason, "%s: a buffer source without bytes", name);
+        return source_open_buffer(src, name, spec->bytes, spec->len, reason);
+    case BATCHTRACE_SOURCE_CALLBACK:
+        if (!spec->read) return fail(reason, "%s: a callback source without a callback", name);
+        return source_open_callback(src, name, spec->read, spec->read_ctx, reason);
+    }
+    return fail(reason, "%s: unknown source kind %d", name, (int)spec->kind);
+}
+
 ssize_t source_read_at(const source_t *src, void *buf, size_t len, uint64_t offset,
                        char *reason) {
     if (offset >= src->size) return 0;
     if (len > src->size - offset) len = (size_t)(src->size - offset);
     if (len > (size_t)SSIZE_MAX) len = (size_t)SSIZE_MAX;
+    if (src->kind == SOURCE_MEMORY) {
+        memcpy(buf, src->bytes + offset, len);
+        return (ssize_t)len;
+    }
     size_t done = 0;
     while (done < len) {
         ssize_t n = pread(src->fd, (char *)buf + done, len - done, (off_t)(offset + done));
@@ -250,6 +394,7 @@ ssize_t source_read_at(const source_t *src, void *buf, size_t len, uint64_t offs
 
 const char *source_map(const source_t *src) {
     if (src->size == 0 || src->size > SIZE_MAX) return NULL;
+    if (src->kind == SOURCE_MEMORY) return src->bytes;
     void *bytes = mmap(NULL, (size_t)src->size, PROT_READ, MAP_PRIVATE, src->fd, 0);
     if (bytes == MAP_FAILED) return NULL;
     madvise(bytes, (size_t)src->size, MADV_SEQUENTIAL);
@@ -257,8 +402,10 @@ const char *source_map(const source_t *src) {
 }
 
 void source_unmap(const source_t *src, const char *bytes) {
-    if (bytes) munmap((void *)bytes, (size_t)src->size);
+    if (bytes && src->kind != SOURCE_MEMORY) munmap((void *)bytes, (size_t)src->size);
 }
+
+bool source_can_drop(const source_t *src) { return src->kind != SOURCE_MEMORY; }
 
 void source_close(source_t *src) {
     if (!src->name) return; /* zeroed, or closed already */

@@ -14,6 +14,7 @@
 
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/fault.h"
 #include "util/timeutil.h"
 
 /* How long a statement waits for another process's lock before failing. */
@@ -75,17 +76,62 @@ static const char *const migrations[] = {
     "  custom_id BLOB NOT NULL,"
     "  PRIMARY KEY (nonce, custom_id)"
     ") WITHOUT ROWID;",
-    /* 3: a task span exported without the batch object is provisional: a collect with the
+    /* 3: claims are leases (docs/design.md, "Crash safety"). runs names each process that
+     * holds claims: host, boot id, pid and the process's start time (clock ticks since
+     * boot, /proc/PID/stat field 22) tell on this machine whether it is alive; on another
+     * machine lease_until_ns does. An exported row whose owner is NULL is delivered (rows
+     * of older versions were "delivered or spooled": delivered), else claimed by that run;
+     * so is the task (task_owner while task_exported is 0), and a spool row under flush. */
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  host TEXT NOT NULL,"
+    "  boot_id TEXT NOT NULL,"
+    "  pid INTEGER NOT NULL,"
+    "  start_ticks INTEGER NOT NULL,"
+    "  lease_until_ns INTEGER NOT NULL,"
+    "  created_ns INTEGER NOT NULL"
+    ");"
+    "ALTER TABLE exported ADD COLUMN owner INTEGER;"
+    "ALTER TABLE batches ADD COLUMN task_owner INTEGER;"
+    "ALTER TABLE spool ADD COLUMN owner INTEGER;",
+    /* 4: a task span exported without the batch object is provisional: a collect with the
      * batch object claims and sends it once more (docs/design.md "Outcomes"). */
     "ALTER TABLE batches ADD COLUMN task_provisional INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
+/* Runs whose liveness a store handle remembers (a dead run stays dead; one seen alive is
+ * asked again after RUN_CHECK_TTL_NS). */
+enum { RUN_CACHE_MAX = 16 };
+#define RUN_CHECK_TTL_NS INT64_C(1000000000)
+
+/* This process, as the runs table names it. */
+typedef struct run_identity {
+    char host[256];           /* gethostname */
+    char boot_id[40];         /* /proc/sys/kernel/random/boot_id; "" when unknown */
+    int64_t pid;
+    int64_t start_ticks;      /* /proc/self/stat field 22; -1 when unknown */
+} run_identity;
+
+/* What a handle found about another run. */
+typedef struct run_seen {
+    int64_t id;
+    bool dead;
+    int64_t checked_ns;       /* when (time_now_ns) */
+} run_seen;
+
 struct store {
     sqlite3 *db;    /* the connection */
     char *url;      /* "sqlite:PATH", for messages; owned */
     char *path;     /* the database file; owned */
+    int64_t run_id; /* this handle's row in runs; 0 until its first claim */
+    run_identity me;                  /* this process (read with the first claim) */
+    int64_t run_renewed_ns;           /* when its lease was last renewed */
+    run_seen seen[RUN_CACHE_MAX];     /* other runs' liveness, as last checked */
+    size_t seen_count;
+    char (*claimed_in)[33];           /* the batches (nonces) this run claimed items of */
+    size_t claimed_in_count;
 };
 
 /* fail() with "PATH: what: SQLite's message". */
@@ -98,6 +144,30 @@ static int exec_sql(store_t *store, const char *sql, const char *what, char *rea
     if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(store, what, reason);
     return 0;
+}
+
+/* Prepare sql. 0, or -1 with reason ("PATH: what: message"). */
+static int prepare(store_t *store, const char *sql, sqlite3_stmt **stmt, const char *what,
+                   char *reason) {
+    if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+        *stmt = NULL;
+        return db_fail(store, what, reason);
+    }
+    return 0;
+}
+
+/* Bind text, or NULL when text is NULL. */
+static void bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text) {
+    if (text) sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(stmt, index);
+}
+
+/* Commit when ok, else roll back; returns ok ? 0 : -1 (reason set by the caller, or here
+ * when the commit fails). */
+static int finish_transaction(store_t *store, bool ok, char *reason) {
+    if (ok && exec_sql(store, "COMMIT", "cannot commit", reason) == 0) return 0;
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
 }
 
 /* Create the directories above path that do not exist yet, mode 0700. 0, or -1 with
@@ -199,6 +269,9 @@ store_t *store_open(const char *url, bool create, char *reason) {
     }
     sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(store->db, 1);
+    /* synchronous FULL by default: every write that keeps data (the spool, a batch, its
+     * inputs, the key) is on the disk once committed. Claims and delivered marks lower it
+     * to NORMAL for their own transactions (see begin_claims). */
     if (exec_sql(store, "PRAGMA journal_mode = WAL", "cannot use WAL", reason) != 0 ||
         exec_sql(store, "PRAGMA synchronous = FULL", "cannot set synchronous", reason) != 0 ||
         migrate(store, reason) != 0)
@@ -209,10 +282,13 @@ failed:
     return NULL;
 }
 
-/* See store.h. */
+/* See store.h: what the run still holds is given back first. */
 void store_close(store_t *store) {
     if (!store) return;
+    char reason[REASON_MAX];
+    if (store->db && store->run_id) store_run_release(store, reason);
     sqlite3_close(store->db);
+    free(store->claimed_in);
     free(store->url);
     free(store->path);
     free(store);
@@ -221,11 +297,232 @@ void store_close(store_t *store) {
 /* See store.h. */
 const char *store_url(const store_t *store) { return store->url; }
 
+/* ---- runs: who holds a claim, and whether it is alive ----------------------------------- */
+
+/* The start time of process pid in clock ticks since boot (/proc/PID/stat field 22): >= 0,
+ * -1 when there is no such process, -2 when it cannot be told (no /proc, no permission). */
+static int64_t process_start_ticks(int64_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+    FILE *file = fopen(path, "re");
+    if (!file) return errno == ENOENT || errno == ESRCH ? -1 : -2;
+    char text[1024];
+    size_t len = fread(text, 1, sizeof text - 1, file);
+    fclose(file);
+    text[len] = '\0';
+    /* Field 2, the command, is in parentheses and may hold anything: count from its end. */
+    char *at = strrchr(text, ')');
+    if (!at) return -2;
+    at++;
+    /* at is on the space before field 3; step to the one before field 22 */
+    for (int field = 3; field < 22 && at; field++) at = strchr(at + 1, ' ');
+    if (!at) return -2;
+    char *end;
+    long long ticks = strtoll(at + 1, &end, 10);
+    return end == at + 1 || ticks < 0 ? -2 : (int64_t)ticks;
+}
+
+/* Fill identity with this process's names. */
+static void this_process(run_identity *identity) {
+    memset(identity, 0, sizeof *identity);
+    if (gethostname(identity->host, sizeof identity->host - 1) != 0) identity->host[0] = '\0';
+    FILE *file = fopen("/proc/sys/kernel/random/boot_id", "re");
+    if (file) {
+        if (!fgets(identity->boot_id, sizeof identity->boot_id, file)) identity->boot_id[0] = '\0';
+        identity->boot_id[strcspn(identity->boot_id, "\n")] = '\0';
+        fclose(file);
+    }
+    identity->pid = (int64_t)getpid();
+    identity->start_ticks = process_start_ticks(identity->pid);
+}
+
+/* Inside a write transaction: make sure this handle is a run of the store (its row made at
+ * the first need, lease renewed when due). 0, or -1 with reason. */
+static int hold_run(store_t *store, char *reason) {
+    int64_t now = time_now_ns();
+    if (store->run_id && now - store->run_renewed_ns < (int64_t)STORE_RUN_RENEW_MS * 1000000)
+        return 0;
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (store->run_id) {
+        if (prepare(store, "UPDATE runs SET lease_until_ns = ? WHERE id = ?", &stmt,
+                    "cannot renew the run's lease", reason) != 0)
+            goto done;
+        sqlite3_bind_int64(stmt, 1, now + (int64_t)STORE_RUN_LEASE_MS * 1000000);
+        sqlite3_bind_int64(stmt, 2, store->run_id);
+    } else {
+        if (!store->me.pid) this_process(&store->me);
+        const run_identity *me = &store->me;
+        if (prepare(store, "INSERT INTO runs (host, boot_id, pid, start_ticks, lease_until_ns,"
+                           " created_ns) VALUES (?, ?, ?, ?, ?, ?)",
+                    &stmt, "cannot record the run", reason) != 0)
+            goto done;
+        sqlite3_bind_text(stmt, 1, me->host, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, me->boot_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 3, me->pid);
+        sqlite3_bind_int64(stmt, 4, me->start_ticks);
+        sqlite3_bind_int64(stmt, 5, now + (int64_t)STORE_RUN_LEASE_MS * 1000000);
+        sqlite3_bind_int64(stmt, 6, now);
+    }
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        db_fail(store, "cannot record the run", reason);
+        goto done;
+    }
+    if (!store->run_id) store->run_id = sqlite3_last_insert_rowid(store->db);
+    store->run_renewed_ns = now;
+    rc = 0;
+done:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Whether the run of run_id is dead, from its row (read in the caller's transaction): no row
+ * (it ended); on this host and boot, no process with its pid and start time (the lease does
+ * not matter: a live process keeps its claims however long it waits); elsewhere, or when
+ * the process cannot be looked at, its lease ran out. Another run of this process is alive
+ * (it gives back its claims itself). 0 with *dead, or -1 with reason. */
+static int run_is_dead(store_t *store, int64_t run_id, bool *dead, char *reason) {
+    *dead = false;
+    if (run_id == store->run_id) return 0;
+    int64_t now = time_now_ns();
+    for (size_t i = 0; i < store->seen_count; i++) {
+        run_seen *seen = &store->seen[i];
+        if (seen->id == run_id && (seen->dead || now - seen->checked_ns < RUN_CHECK_TTL_NS)) {
+            *dead = seen->dead;
+            return 0;
+        }
+    }
+    sqlite3_stmt *stmt = NULL;
+    if (prepare(store, "SELECT host, boot_id, pid, start_ticks, lease_until_ns FROM runs"
+                       " WHERE id = ?", &stmt, "cannot read the runs", reason) != 0)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, run_id);
+    int step = sqlite3_step(stmt);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        sqlite3_finalize(stmt);
+        return db_fail(store, "cannot read the runs", reason);
+    }
+    if (step == SQLITE_DONE) {
+        *dead = true;
+    } else {
+        if (!store->me.pid) this_process(&store->me);
+        const run_identity *me = &store->me;
+        const char *host = (const char *)sqlite3_column_text(stmt, 0);
+        const char *boot_id = (const char *)sqlite3_column_text(stmt, 1);
+        bool same_host = host && strcmp(host, me->host) == 0 && me->boot_id[0];
+        int64_t ticks = same_host ? process_start_ticks(sqlite3_column_int64(stmt, 2)) : -2;
+        if (same_host && boot_id && strcmp(boot_id, me->boot_id) != 0)
+            *dead = true; /* the machine restarted since */
+        else if (ticks != -2) /* this host: the process tells, whatever the lease */
+            *dead = ticks == -1 || ticks != sqlite3_column_int64(stmt, 3);
+        else /* another host, or a process that cannot be looked at: the lease tells */
+            *dead = sqlite3_column_int64(stmt, 4) <= now;
+    }
+    sqlite3_finalize(stmt);
+    size_t slot = store->seen_count;
+    for (size_t i = 0; i < store->seen_count; i++)
+        if (store->seen[i].id == run_id) slot = i;
+    if (slot == RUN_CACHE_MAX) slot = (size_t)(run_id % RUN_CACHE_MAX);
+    else if (slot == store->seen_count) store->seen_count++;
+    store->seen[slot] = (run_seen){run_id, *dead, now};
+    return 0;
+}
+
+/* Start a write transaction of claims or marks: synchronous NORMAL for it (a kill never
+ * loses a committed transaction with WAL; a power cut may lose the last few, in order,
+ * which only makes a later run send again), and this handle's run held. 0, or -1 with
+ * reason (nothing begun). */
+static int begin_claims(store_t *store, char *reason) {
+    if (exec_sql(store, "PRAGMA synchronous = NORMAL", "cannot set synchronous", reason) != 0)
+        return -1;
+    if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) {
+        sqlite3_exec(store->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+        return -1;
+    }
+    if (hold_run(store, reason) != 0) {
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(store->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* End what begin_claims began: commit when ok, else roll back; synchronous back to FULL.
+ * 0, or -1 (reason set by the caller, or here when the commit fails). */
+static int end_claims(store_t *store, bool ok, char *reason) {
+    int rc = finish_transaction(store, ok, reason);
+    sqlite3_exec(store->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    return rc;
+}
+
+/* Run sql binding this run's id as ?1, and text (when not NULL) as ?2 and number as ?3. 0,
+ * or -1 with reason. */
+static int exec_for_run(store_t *store, const char *sql, const char *text, int64_t number,
+                        char *reason) {
+    sqlite3_stmt *stmt = NULL;
+    if (prepare(store, sql, &stmt, "cannot give back the run's claims", reason) != 0) return -1;
+    sqlite3_bind_int64(stmt, 1, store->run_id);
+    if (text) sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, number);
+    int rc = sqlite3_step(stmt) == SQLITE_DONE ? 0
+                                               : db_fail(store, "cannot give back the run's claims",
+                                                         reason);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* See store.h: one transaction. Item claims are found by batch (the key's prefix), so no
+ * index on owner slows every claim and mark. The run's row goes too, with the rows of
+ * runs whose lease ran out a day ago: any claim still naming one is taken over as a run
+ * without a row (dead), exactly as its expired lease would have it, but for a process of
+ * this host stalled a whole day, which then sends some items a second time. */
+int store_run_release(store_t *store, char *reason) {
+    if (!store->run_id) return 0;
+    if (begin_claims(store, reason) != 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < store->claimed_in_count && rc == 0; i++)
+        rc = exec_for_run(store, "DELETE FROM exported WHERE nonce = ?2 AND owner = ?1",
+                          store->claimed_in[i], 0, reason);
+    if (rc == 0)
+        rc = exec_for_run(store, "UPDATE batches SET task_owner = NULL WHERE task_owner = ?1",
+                          NULL, 0, reason);
+    if (rc == 0)
+        rc = exec_for_run(store, "UPDATE spool SET owner = NULL WHERE owner = ?1", NULL, 0,
+                          reason);
+    if (rc == 0)
+        rc = exec_for_run(store, "DELETE FROM runs WHERE id = ?1 OR lease_until_ns < ?3", NULL,
+                          time_now_ns() - INT64_C(86400) * 1000000000, reason);
+    if (end_claims(store, rc == 0, reason) != 0) return -1;
+    store->run_id = 0;
+    store->claimed_in_count = 0;
+    return 0;
+}
+
+/* Remember that this run claims items of the batch of nonce (store_run_release gives them
+ * back batch by batch). */
+static void note_claimed_in(store_t *store, const char *nonce) {
+    for (size_t i = 0; i < store->claimed_in_count; i++)
+        if (strcmp(store->claimed_in[i], nonce) == 0) return;
+    store->claimed_in = xreallocarray(store->claimed_in, store->claimed_in_count + 1,
+                                      sizeof *store->claimed_in);
+    snprintf(store->claimed_in[store->claimed_in_count++], sizeof *store->claimed_in, "%s",
+             nonce);
+}
+
+static int insert_spool(store_t *store, spool_chunk *chunk, int64_t owner, char *reason);
+
 /* See store.h: one INSERT is one transaction. */
 int store_spool_put(store_t *store, spool_chunk *chunk, char *reason) {
+    fault_point("store.spool");
+    return insert_spool(store, chunk, 0, reason);
+}
+
+/* Insert chunk into the spool, held by run owner (0: by none); chunk->id gets its key. 0, or
+ * -1 with reason. */
+static int insert_spool(store_t *store, spool_chunk *chunk, int64_t owner, char *reason) {
     static const char sql[] =
         "INSERT INTO spool (created_ns, protocol, span_count, body, destination,"
-        " braintrust_parent, reason) VALUES (?, ?, ?, ?, ?, ?, ?)";
+        " braintrust_parent, reason, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
     if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
@@ -242,6 +539,8 @@ int store_spool_put(store_t *store, spool_chunk *chunk, char *reason) {
     else
         sqlite3_bind_null(stmt, 6);
     sqlite3_bind_text(stmt, 7, chunk->reason ? chunk->reason : "", -1, SQLITE_STATIC);
+    if (owner) sqlite3_bind_int64(stmt, 8, owner);
+    else sqlite3_bind_null(stmt, 8);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         db_fail(store, "cannot spool", reason);
         goto done;
@@ -295,48 +594,60 @@ static void fill_claim(sqlite3_stmt *stmt, spool_claim *claim) {
     claim->chunk.braintrust_parent = parent ? claim->storage.data + parent_at : NULL;
 }
 
-/* See store.h: select and mark in one write transaction, so no two processes take the
- * same row. */
-int store_spool_claim(store_t *store, int64_t after_id, int64_t lease_ms, spool_claim *claim,
-                      char *reason) {
-    static const char select_sql[] =
-        "SELECT id, protocol, span_count, body, braintrust_parent FROM spool"
-        " WHERE id > ? AND lease_until_ns <= ? ORDER BY id LIMIT 1";
-    static const char lease_sql[] = "UPDATE spool SET lease_until_ns = ? WHERE id = ?";
-    if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the spool", reason) != 0) return -1;
-    sqlite3_stmt *select = NULL, *lease = NULL;
+/* See store.h: chosen and held in one write transaction, so no two runs take the same
+ * row. A row leased by a version without runs (lease_until_ns) waits for its lease. */
+int store_spool_claim(store_t *store, int64_t after_id, spool_claim *claim, char *reason) {
+    static const char candidates_sql[] =
+        "SELECT id, owner FROM spool WHERE id > ? AND lease_until_ns <= ? ORDER BY id";
+    static const char row_sql[] =
+        "SELECT id, protocol, span_count, body, braintrust_parent FROM spool WHERE id = ?";
+    static const char hold_sql[] = "UPDATE spool SET owner = ? WHERE id = ?";
+    if (begin_claims(store, reason) != 0) return -1;
+    sqlite3_stmt *candidates = NULL, *row = NULL, *hold = NULL;
     int rc = -1;
-    int64_t now = time_now_ns();
-    if (sqlite3_prepare_v2(store->db, select_sql, -1, &select, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(store->db, lease_sql, -1, &lease, NULL) != SQLITE_OK) {
+    if (prepare(store, candidates_sql, &candidates, "cannot read the spool", reason) != 0 ||
+        prepare(store, row_sql, &row, "cannot read the spool", reason) != 0 ||
+        prepare(store, hold_sql, &hold, "cannot hold a spooled request", reason) != 0)
+        goto done;
+    sqlite3_bind_int64(candidates, 1, after_id);
+    sqlite3_bind_int64(candidates, 2, time_now_ns());
+    int64_t chosen = 0;
+    int step;
+    while (!chosen && (step = sqlite3_step(candidates)) == SQLITE_ROW) {
+        bool free_row = sqlite3_column_type(candidates, 1) == SQLITE_NULL;
+        if (!free_row && run_is_dead(store, sqlite3_column_int64(candidates, 1), &free_row,
+                                     reason) != 0)
+            goto done;
+        if (free_row) chosen = sqlite3_column_int64(candidates, 0);
+    }
+    if (!chosen && step != SQLITE_DONE) {
         db_fail(store, "cannot read the spool", reason);
         goto done;
     }
-    sqlite3_bind_int64(select, 1, after_id);
-    sqlite3_bind_int64(select, 2, now);
-    int step = sqlite3_step(select);
-    if (step == SQLITE_DONE) {
+    if (!chosen) {
         rc = 0;
         goto done;
     }
-    if (step != SQLITE_ROW) {
+    sqlite3_bind_int64(row, 1, chosen);
+    if (sqlite3_step(row) != SQLITE_ROW) {
         db_fail(store, "cannot read the spool", reason);
         goto done;
     }
-    fill_claim(select, claim);
-    sqlite3_bind_int64(lease, 1, now + lease_ms * 1000000);
-    sqlite3_bind_int64(lease, 2, claim->chunk.id);
-    if (sqlite3_step(lease) != SQLITE_DONE) {
+    fill_claim(row, claim);
+    sqlite3_bind_int64(hold, 1, store->run_id);
+    sqlite3_bind_int64(hold, 2, chosen);
+    if (sqlite3_step(hold) != SQLITE_DONE) {
         db_fail(store, "cannot hold a spooled request", reason);
         goto done;
     }
     rc = 1;
+    fault_point("store.spool_claim");
 done:
-    sqlite3_finalize(select);
-    sqlite3_finalize(lease);
-    if (rc >= 0 && exec_sql(store, "COMMIT", "cannot commit", reason) == 0) return rc;
-    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
+    sqlite3_finalize(candidates);
+    sqlite3_finalize(row);
+    sqlite3_finalize(hold);
+    if (end_claims(store, rc >= 0, reason) != 0) return -1;
+    return rc;
 }
 
 /* Run a statement binding id (and text when non-NULL, as the first parameter). */
@@ -363,6 +674,7 @@ done:
 
 /* See store.h. */
 int store_spool_delete(store_t *store, int64_t id, char *reason) {
+    fault_point("store.spool_delete");
     return exec_on_row(store, "DELETE FROM spool WHERE id = ?", NULL, id,
                        "cannot delete a delivered request", reason);
 }
@@ -384,8 +696,8 @@ failed:
 /* See store.h. */
 int store_spool_release(store_t *store, int64_t id, const char *why, char *reason) {
     return exec_on_row(store,
-                       "UPDATE spool SET lease_until_ns = 0, attempts = attempts + 1,"
-                       " reason = ? WHERE id = ?",
+                       "UPDATE spool SET owner = NULL, lease_until_ns = 0,"
+                       " attempts = attempts + 1, reason = ? WHERE id = ?",
                        why ? why : "", id, "cannot release a spooled request", reason);
 }
 
@@ -396,30 +708,6 @@ void spool_claim_free(spool_claim *claim) {
 }
 
 /* ---- the lifecycle ---------------------------------------------------------------------- */
-
-/* Prepare sql. 0, or -1 with reason ("PATH: what: message"). */
-static int prepare(store_t *store, const char *sql, sqlite3_stmt **stmt, const char *what,
-                   char *reason) {
-    if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
-        *stmt = NULL;
-        return db_fail(store, what, reason);
-    }
-    return 0;
-}
-
-/* Bind text, or NULL when text is NULL. */
-static void bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text) {
-    if (text) sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(stmt, index);
-}
-
-/* Commit when ok, else roll back; returns ok ? 0 : -1 (reason set by the caller, or here
- * when the commit fails). */
-static int finish_transaction(store_t *store, bool ok, char *reason) {
-    if (ok && exec_sql(store, "COMMIT", "cannot commit", reason) == 0) return 0;
-    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
-}
 
 /* See store.h: INSERT OR IGNORE makes the first process's key the only one. */
 int store_signing_key(store_t *store, uint8_t key[STORE_KEY_LEN], char *reason) {
@@ -462,9 +750,29 @@ void store_batch_free(store_batch *batch) {
     memset(batch, 0, sizeof *batch);
 }
 
+static int insert_batch(store_t *store, const store_batch *batch, char *reason);
+
 /* See store.h: a batch_id bound elsewhere is a UNIQUE violation, told apart from a nonce
  * that exists (DO NOTHING) by the upsert. */
 int store_batch_put(store_t *store, const store_batch *batch, char *reason) {
+    return insert_batch(store, batch, reason);
+}
+
+/* See store.h: the batch, the run and the spool row in one durable transaction. */
+int store_batch_put_ahead(store_t *store, const store_batch *batch, spool_chunk *chunk,
+                          char *reason) {
+    if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) return -1;
+    int rc = hold_run(store, reason);
+    if (rc == 0) rc = insert_batch(store, batch, reason);
+    if (rc == 1 && insert_spool(store, chunk, store->run_id, reason) != 0) rc = -1;
+    if (rc == 1 && finish_transaction(store, true, reason) == 0) return 1;
+    if (rc != 1) sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc == 1 ? -1 : rc;
+}
+
+/* Insert the batch's row: 1, 0 when its nonce is there already, STORE_CONFLICT or -1 with
+ * reason (see store_batch_put). */
+static int insert_batch(store_t *store, const store_batch *batch, char *reason) {
     static const char sql[] =
         "INSERT INTO batches (nonce, provider, trace_id, parent_span_id, trace_flags, start_ns,"
         " request_count, input_digest, context, batch_id, endpoint, models, inputs_kept,"
@@ -520,7 +828,8 @@ static void column_copy(sqlite3_stmt *stmt, int column, char *out, size_t size) 
     "b.nonce, b.provider, b.trace_id, b.parent_span_id, b.trace_flags, b.start_ns,"         \
     " b.request_count, b.input_digest, b.context, b.batch_id, b.endpoint, b.models,"        \
     " b.inputs_kept, b.created_ns, b.batch_status, b.task_exported,"                        \
-    " (SELECT count(*) FROM exported e WHERE e.nonce = b.nonce), b.task_provisional"
+    " (SELECT count(*) FROM exported e WHERE e.nonce = b.nonce AND e.owner IS NULL),"        \
+    " b.task_provisional"
 
 /* Fill out from a row of BATCH_COLUMNS. */
 static void read_batch_row(sqlite3_stmt *stmt, store_batch *out) {
@@ -721,70 +1030,155 @@ done:
     return rc;
 }
 
-/* Run sql (binding the nonce, then each id as a blob) once per id in one write transaction;
- * won (when not NULL) gets whether each run changed a row. 0, or -1 with reason. */
-static int exec_per_id(store_t *store, const char *sql, const char *nonce, const bt_str *ids,
-                       size_t count, bool *won, const char *what, char *reason) {
-    if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) return -1;
-    sqlite3_stmt *stmt = NULL;
+/* Bind the nonce and a custom_id (a blob: it may hold any byte) as parameters 1 and 2. */
+static void bind_item(sqlite3_stmt *stmt, const char *nonce, bt_str id) {
+    sqlite3_reset(stmt);
+    sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(stmt, 2, id.len ? id.ptr : "", (int)id.len, SQLITE_STATIC);
+}
+
+/* See store.h: a new row is won at once; an existing one is read: delivered (no owner),
+ * ours, or held by a run that is taken over when dead. */
+int store_items_claim(store_t *store, const char *nonce, const bt_str *ids, size_t count,
+                      claim_outcome *outcomes, char *reason) {
+    if (begin_claims(store, reason) != 0) return -1;
+    note_claimed_in(store, nonce);
+    sqlite3_stmt *insert = NULL, *owner = NULL, *take = NULL;
     bool ok = false;
-    if (prepare(store, sql, &stmt, what, reason) != 0) goto done;
+    if (prepare(store, "INSERT OR IGNORE INTO exported (nonce, custom_id, owner) VALUES (?, ?, ?)",
+                &insert, "cannot claim items", reason) != 0 ||
+        prepare(store, "SELECT owner FROM exported WHERE nonce = ? AND custom_id = ?", &owner,
+                "cannot claim items", reason) != 0 ||
+        prepare(store, "UPDATE exported SET owner = ?3 WHERE nonce = ?1 AND custom_id = ?2", &take,
+                "cannot claim items", reason) != 0)
+        goto done;
     for (size_t i = 0; i < count; i++) {
-        sqlite3_reset(stmt);
-        sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(stmt, 2, ids[i].len ? ids[i].ptr : "", (int)ids[i].len, SQLITE_STATIC);
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            db_fail(store, what, reason);
+        bind_item(insert, nonce, ids[i]);
+        sqlite3_bind_int64(insert, 3, store->run_id);
+        if (sqlite3_step(insert) != SQLITE_DONE) {
+            db_fail(store, "cannot claim items", reason);
             goto done;
         }
-        if (won) won[i] = sqlite3_changes(store->db) == 1;
+        outcomes[i] = CLAIM_WON;
+        if (sqlite3_changes(store->db) == 1) continue;
+        bind_item(owner, nonce, ids[i]);
+        if (sqlite3_step(owner) != SQLITE_ROW) {
+            db_fail(store, "cannot claim items", reason);
+            goto done;
+        }
+        if (sqlite3_column_type(owner, 0) == SQLITE_NULL) {
+            outcomes[i] = CLAIM_DELIVERED;
+            continue;
+        }
+        int64_t holder = sqlite3_column_int64(owner, 0);
+        bool dead = false;
+        if (holder == store->run_id) continue;
+        if (run_is_dead(store, holder, &dead, reason) != 0) goto done;
+        if (!dead) {
+            outcomes[i] = CLAIM_HELD;
+            continue;
+        }
+        bind_item(take, nonce, ids[i]);
+        sqlite3_bind_int64(take, 3, store->run_id);
+        if (sqlite3_step(take) != SQLITE_DONE) {
+            db_fail(store, "cannot claim items", reason);
+            goto done;
+        }
+    }
+    ok = true;
+    fault_point("store.claim");
+done:
+    sqlite3_finalize(insert);
+    sqlite3_finalize(owner);
+    sqlite3_finalize(take);
+    return end_claims(store, ok, reason);
+}
+
+/* See store.h: an upsert, so a row is delivered whatever held it. */
+int store_items_delivered(store_t *store, const char *nonce, const bt_str *ids, size_t count,
+                          char *reason) {
+    if (begin_claims(store, reason) != 0) return -1;
+    sqlite3_stmt *stmt = NULL;
+    bool ok = false;
+    if (prepare(store, "INSERT INTO exported (nonce, custom_id, owner) VALUES (?, ?, NULL)"
+                       " ON CONFLICT (nonce, custom_id) DO UPDATE SET owner = NULL",
+                &stmt, "cannot record delivered items", reason) != 0)
+        goto done;
+    for (size_t i = 0; i < count; i++) {
+        bind_item(stmt, nonce, ids[i]);
+        if (sqlite3_step(stmt) != SQLITE_DONE) {
+            db_fail(store, "cannot record delivered items", reason);
+            goto done;
+        }
+    }
+    ok = true;
+    fault_point("store.mark");
+done:
+    sqlite3_finalize(stmt);
+    return end_claims(store, ok, reason);
+}
+
+/* See store.h: the batch's row says delivered (task_exported) or who holds it. */
+int store_task_claim(store_t *store, const char *nonce, bool provisional,
+                     claim_outcome *outcome, char *reason) {
+    if (begin_claims(store, reason) != 0) return -1;
+    sqlite3_stmt *select = NULL, *take = NULL;
+    bool ok = false;
+    if (prepare(store, "SELECT task_exported, task_owner, task_provisional FROM batches"
+                       " WHERE nonce = ?", &select,
+                "cannot claim the task", reason) != 0 ||
+        prepare(store, "UPDATE batches SET task_owner = ? WHERE nonce = ?", &take,
+                "cannot claim the task", reason) != 0)
+        goto done;
+    sqlite3_bind_text(select, 1, nonce, -1, SQLITE_STATIC);
+    int step = sqlite3_step(select);
+    if (step != SQLITE_ROW) {
+        if (step == SQLITE_DONE) fail(reason, "no batch with nonce %s in the store", nonce);
+        else db_fail(store, "cannot claim the task", reason);
+        goto done;
+    }
+    *outcome = CLAIM_WON;
+    if (sqlite3_column_int(select, 0) != 0 &&
+        (provisional || sqlite3_column_int(select, 2) == 0)) {
+        *outcome = CLAIM_DELIVERED;
+    } else if (sqlite3_column_type(select, 1) != SQLITE_NULL &&
+               sqlite3_column_int64(select, 1) != store->run_id) {
+        bool dead = false;
+        if (run_is_dead(store, sqlite3_column_int64(select, 1), &dead, reason) != 0) goto done;
+        if (!dead) *outcome = CLAIM_HELD;
+    }
+    if (*outcome == CLAIM_WON) {
+        sqlite3_bind_int64(take, 1, store->run_id);
+        sqlite3_bind_text(take, 2, nonce, -1, SQLITE_STATIC);
+        if (sqlite3_step(take) != SQLITE_DONE) {
+            db_fail(store, "cannot claim the task", reason);
+            goto done;
+        }
     }
     ok = true;
 done:
-    sqlite3_finalize(stmt);
-    return finish_transaction(store, ok, reason);
+    sqlite3_finalize(select);
+    sqlite3_finalize(take);
+    return end_claims(store, ok, reason);
 }
 
 /* See store.h. */
-int store_items_claim(store_t *store, const char *nonce, const bt_str *ids, size_t count,
-                      bool *won, char *reason) {
-    return exec_per_id(store, "INSERT OR IGNORE INTO exported (nonce, custom_id) VALUES (?, ?)",
-                       nonce, ids, count, won, "cannot record exported items", reason);
-}
-
-/* See store.h. */
-int store_items_release(store_t *store, const char *nonce, const bt_str *ids, size_t count,
-                        char *reason) {
-    return exec_per_id(store, "DELETE FROM exported WHERE nonce = ? AND custom_id = ?", nonce,
-                       ids, count, NULL, "cannot release exported items", reason);
-}
-
-/* See store.h: the UPDATE that finds the task unexported (or, for a final claim, exported
- * only provisionally) is the one that wins. */
-int store_task_claim(store_t *store, const char *nonce, bool provisional, bool *won,
-                     char *reason) {
-    const char *sql = provisional
-        ? "UPDATE batches SET task_exported = 1, task_provisional = 1"
-          " WHERE nonce = ? AND task_exported = 0"
-        : "UPDATE batches SET task_exported = 1, task_provisional = 0"
-          " WHERE nonce = ? AND (task_exported = 0 OR task_provisional = 1)";
-    if (exec_texts(store, sql, nonce, NULL, "cannot record the exported task", reason) != 0)
-        return -1;
-    *won = sqlite3_changes(store->db) == 1;
-    return 0;
-}
-
-/* See store.h. */
-int store_task_release(store_t *store, const char *nonce, char *reason) {
-    return exec_texts(store, "UPDATE batches SET task_exported = 0 WHERE nonce = ?", nonce, NULL,
-                      "cannot release the exported task", reason);
+int store_task_delivered(store_t *store, const char *nonce, bool provisional, char *reason) {
+    if (begin_claims(store, reason) != 0) return -1;
+    bool ok = exec_texts(store, provisional
+                                    ? "UPDATE batches SET task_exported = 1, task_owner = NULL,"
+                                      " task_provisional = 1 WHERE nonce = ?"
+                                    : "UPDATE batches SET task_exported = 1, task_owner = NULL,"
+                                      " task_provisional = 0 WHERE nonce = ?",
+                         nonce, NULL, "cannot record the delivered task", reason) == 0;
+    return end_claims(store, ok, reason);
 }
 
 /* See store.h. */
 int store_exported_count(store_t *store, const char *nonce, uint64_t *count, char *reason) {
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
-    if (prepare(store, "SELECT count(*) FROM exported WHERE nonce = ?", &stmt,
+    if (prepare(store, "SELECT count(*) FROM exported WHERE nonce = ? AND owner IS NULL", &stmt,
                 "cannot count exported items", reason) != 0)
         goto done;
     sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);

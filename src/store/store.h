@@ -71,12 +71,11 @@ typedef struct spool_claim {
 
 #define SPOOL_CLAIM_INIT {{0, NULL, 0, NULL, 0, NULL, NULL, NULL}, BUF_INIT}
 
-/* Take the oldest chunk with an id above after_id that no other process holds, and hold
- * it for lease_ms (another process skips it until then, so two flushes never send one
- * chunk twice; a crashed holder's lease simply runs out). 1 with *claim filled, 0 when
- * there is none left, -1 with reason. */
-int store_spool_claim(store_t *store, int64_t after_id, int64_t lease_ms, spool_claim *claim,
-                      char *reason);
+/* Take the oldest chunk with an id above after_id that no live run holds, and hold it for
+ * this run (see "Runs" below): another run skips it while this one lives, so two flushes
+ * never send one chunk twice, and a holder that died (killed, crashed) is taken over at
+ * once. 1 with *claim filled, 0 when there is none left, -1 with reason. */
+int store_spool_claim(store_t *store, int64_t after_id, spool_claim *claim, char *reason);
 /* Delete a chunk the server accepted. 0, or -1 with reason. */
 int store_spool_delete(store_t *store, int64_t id, char *reason);
 /* Replace the claimed chunk id by chunks (the parts of it that were not delivered, each
@@ -122,7 +121,7 @@ typedef struct store_batch {
     bool task_exported;           /* a collect exported the task span */
     bool task_provisional;        /* ... without the batch object: a collect with it sends
                                    * the task once more (docs/design.md "Outcomes") */
-    uint64_t items_exported;      /* item spans exported (read by find and list) */
+    uint64_t items_exported;      /* item spans delivered (read by find and list) */
 } store_batch;
 
 /* Free the strings a store_batch owns (the struct can be reused). */
@@ -132,6 +131,13 @@ void store_batch_free(store_batch *batch);
  * was already there (left as it is), STORE_CONFLICT with reason when its batch_id is bound
  * to another batch, -1 with reason on failure. */
 int store_batch_put(store_t *store, const store_batch *batch, char *reason);
+/* Record a batch as store_batch_put does and, in the same transaction, put chunk in the
+ * spool held by this run (see "runs and claims"): a request written ahead of its sending
+ * (start's submit span). The run deletes it once delivered or gives it back; when the run
+ * dies first, flush takes it over. Returns as store_batch_put (chunk->id set on 1; on 0
+ * nothing is written). */
+int store_batch_put_ahead(store_t *store, const store_batch *batch, spool_chunk *chunk,
+                          char *reason);
 /* Find the batch with this nonce (hex) or, when nonce is NULL, bound to batch_id. 1 with
  * *out filled (free it with store_batch_free), 0 when there is none, -1 with reason. */
 int store_batch_find(store_t *store, const char *nonce, const char *batch_id, store_batch *out,
@@ -157,23 +163,52 @@ int store_inputs_read(store_t *store, const char *nonce,
                       int (*each)(void *ctx, const void *data, size_t len, char *reason),
                       void *ctx, char *reason);
 
-/* Claim custom_ids for export, in one transaction: won[i] is true when ids[i] was not
- * exported before (it is now recorded as exported: its span is delivered or spooled by
- * this process), false when another run (or an earlier id of the list) has it. 0, or -1
- * with reason (then nothing was claimed). */
+/* ---- runs and claims (docs/design.md, "Crash safety") ---------------------------------
+ * A claim is a lease held by a run: the store handle that made it, named in the store by
+ * its process (host name, boot id, pid and the process's start time) and a lease expiry
+ * that the run renews as it works. A claim whose run is dead is taken over at once: on the
+ * same host and boot, dead means no process with that pid and start time; on another host
+ * (a shared store) the lease running out decides. Claims become "delivered" only through
+ * the *_delivered calls, which the caller makes once the exporter accepted the spans or
+ * they are durably in the spool. The run registers itself with its first claim; closing
+ * the store gives back what it still holds (store_run_release). */
+
+/* How long a run's lease lasts, and how often a working run renews it (at its next claim,
+ * mark or spool hold once this much time has passed since the last renewal). */
+#define STORE_RUN_LEASE_MS 120000
+#define STORE_RUN_RENEW_MS 30000
+
+/* What a claim found. */
+typedef enum claim_outcome {
+    CLAIM_WON,                    /* this run holds it now (it was free, ours, or its
+                                     holder was dead): send it */
+    CLAIM_DELIVERED,              /* a run delivered it before: do not send it again */
+    CLAIM_HELD,                   /* another run that is alive holds it: it sends it */
+} claim_outcome;
+
+/* Claim custom_ids of the batch of nonce for this run, in one transaction: outcomes[i]
+ * says what became of ids[i] (an id given twice is won both times). 0, or -1 with reason
+ * (then nothing was claimed). */
 int store_items_claim(store_t *store, const char *nonce, const bt_str *ids, size_t count,
-                      bool *won, char *reason);
-/* Give back claims whose spans were not delivered after all. 0, or -1 with reason. */
-int store_items_release(store_t *store, const char *nonce, const bt_str *ids, size_t count,
-                        char *reason);
-/* Claim the batch's task span: *won is true when no run exported it before, or when this
- * claim is final (not provisional) and the runs before only exported it provisionally; it
- * is now recorded as exported, provisionally or not. 0, or -1 with reason. */
-int store_task_claim(store_t *store, const char *nonce, bool provisional, bool *won,
-                     char *reason);
-/* Give back the task claim. 0, or -1 with reason. */
-int store_task_release(store_t *store, const char *nonce, char *reason);
-/* How many item spans of the batch were exported. 0, or -1 with reason. */
+                      claim_outcome *outcomes, char *reason);
+/* Record that the spans of ids were delivered (or durably spooled), in one transaction.
+ * 0, or -1 with reason (the claims then stay this run's, given back at its end). */
+int store_items_delivered(store_t *store, const char *nonce, const bt_str *ids, size_t count,
+                          char *reason);
+/* Claim the batch's task span for this run. 0 with *outcome, or -1 with reason. A task
+ * delivered provisionally (without the batch object) counts as delivered for a provisional
+ * claim, and as free for a final one, which sends it once more (docs/design.md
+ * "Outcomes"). */
+int store_task_claim(store_t *store, const char *nonce, bool provisional,
+                     claim_outcome *outcome, char *reason);
+/* Record that the task span was delivered (or durably spooled), provisionally or final.
+ * 0, or -1 with reason. */
+int store_task_delivered(store_t *store, const char *nonce, bool provisional, char *reason);
+/* Give back everything this run holds and did not deliver: item and task claims, spool
+ * leases. Called by store_close too; 0, or -1 with reason (what stays held is taken over
+ * once the process is gone). */
+int store_run_release(store_t *store, char *reason);
+/* How many item spans of the batch were delivered. 0, or -1 with reason. */
 int store_exported_count(store_t *store, const char *nonce, uint64_t *count, char *reason);
 
 #endif

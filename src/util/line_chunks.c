@@ -197,13 +197,15 @@ static void map_file(const source_t *src, size_t max_line, file_map *map) {
         return;
     }
     map->size = (size_t)src->size;
-    map->guard = map_guard_add(map->bytes, map->size, src->name);
+    /* A caller's buffer cannot be cut shorter under us: only files need the guard. */
+    if (source_can_drop(src)) map->guard = map_guard_add(map->bytes, map->size, src->name);
     if (map->size >= 3 && memcmp(map->bytes, "\xEF\xBB\xBF", 3) == 0) map->next = 3;
 }
 
 /* Drop the whole pages of map's bytes [from, to) from the process (the page cache keeps
  * them; touching them again maps them again). */
 static void drop_range(const file_map *map, size_t from, size_t to) {
+    if (!source_can_drop(map->source)) return; /* a caller's buffer: dropping zeroes it */
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t first = ((uintptr_t)map->bytes + from + page - 1) & ~(page - 1);
     uintptr_t last = ((uintptr_t)map->bytes + to) & ~(page - 1);

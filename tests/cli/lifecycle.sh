@@ -273,10 +273,18 @@ wait "${pids[0]}" || code=$?
 code2=0
 wait "${pids[1]}" || code2=$?
 cat "$W/err1" "$W/err2" > "$W/err"
-check both-exit '[ "$code" = 0 ] && [ "$code2" = 0 ] && ! grep -q "locked" "$W/err"'
-check each-item-once '[ "$(span_count both)" = 2001 ] && [ "$(q ids "$W/both" | grep -c " openai.batch$")" = 1 ]'
-check sent-counts-add-up '[ "$(( $(grep -o "\"spans_exported\":[0-9]*" "$W/out1" | cut -d: -f2) + $(grep -o "\"spans_exported\":[0-9]*" "$W/out2" | cut -d: -f2) ))" = 2001 ]'
-check store-consistent '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported; SELECT task_exported FROM batches;" | tr "\n" " ")" = "2000 1 " ]'
+# Each run sends what it claimed; items the other (alive) run holds are pending: exit 4
+# (exits.sh checks the message). A run that saw none of those sends the task.
+check both-exit '{ [ "$code" = 0 ] || [ "$code" = 4 ]; } && { [ "$code2" = 0 ] || [ "$code2" = 4 ]; } && ! grep -q "locked" "$W/err"'
+sent=$(( $(grep -o "\"spans_exported\":[0-9]*" "$W/out1" | cut -d: -f2) + $(grep -o "\"spans_exported\":[0-9]*" "$W/out2" | cut -d: -f2) ))
+if [ "$code" != 0 ] && [ "$code2" != 0 ]; then
+    bt "$W/b" third collect --results output.jsonl --batch batch.json --json
+    check third-sends-the-task '[ "$code" = 0 ] && [ "$(json_get spans_exported)" = 1 ] && [ "$(json_get items_skipped)" = 2000 ]'
+    sent=$((sent + 1))
+fi
+check each-item-once '[ "$(( $(span_count both) + $(span_count third) ))" = 2001 ] && [ -z "$({ q ids "$W/both"; q ids "$W/third"; } | sort | uniq -d)" ] && [ "$({ q ids "$W/both"; q ids "$W/third"; } | grep -c " openai.batch$")" = 1 ]'
+check sent-counts-add-up '[ "$sent" = 2001 ]'
+check store-consistent '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported WHERE owner IS NULL; SELECT task_exported FROM batches; SELECT count(*) FROM runs;" | tr "\n" " ")" = "2000 1 0 " ]'
 
 # ---- start refuses inputs the provider would refuse --------------------------------------
 begin start-rejected

@@ -651,7 +651,7 @@ function main(argv) {
 
 module.exports = {
   OracleError, normalize, decodeJsonRequest, decodeProtobufRequest, canonicalize,
-  KIND_NAMES, STATUS_NAMES,
+  readSinkDirectory, readJsonLinesFile, KIND_NAMES, STATUS_NAMES,
 };
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

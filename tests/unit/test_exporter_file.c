@@ -388,6 +388,60 @@ TEST(writing_to_a_full_device_fails_with_the_reason) {
     resource_free(&resource);
 }
 
+/* What an outcome callback was told: tags summed and counted per outcome. */
+typedef struct outcomes_seen {
+    uint64_t count[3];            /* spans per export_outcome */
+    uint64_t tag_sum[3];
+    unsigned calls;
+} outcomes_seen;
+
+/* export_outcome_fn: note what came. */
+static void note_outcome(void *ctx, const uint64_t *tags, size_t count, export_outcome outcome) {
+    outcomes_seen *seen = ctx;
+    seen->calls++;
+    seen->count[outcome] += count;
+    for (size_t i = 0; i < count; i++) seen->tag_sum[outcome] += tags[i];
+}
+
+TEST(the_outcome_callback_hears_each_request_once_written_or_lost) {
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    char *path = temp_path("outcomes.jsonl");
+    const char *targets[2] = {path, "/dev/full"};
+    for (int t = 0; t < 2; t++) {
+        exporter_t *exporter = exporter_file_new(targets[t], true, &resource, reason);
+        CHECK(exporter != NULL);
+        if (!exporter) continue;
+        outcomes_seen seen;
+        memset(&seen, 0, sizeof seen);
+        exporter_on_outcome(exporter, note_outcome, &seen);
+        arena_t arena = ARENA_INIT;
+        uint64_t sum = 0;
+        for (unsigned i = 0; i < EXPORT_CHUNK_MAX_SPANS + 10; i++) {
+            span_t span;
+            make_span(&span, &arena, i, NULL, 0);
+            exporter_add_tagged(exporter, &span, 1000 + i, reason);
+            sum += 1000 + i;
+            arena_reset(&arena);
+        }
+        /* the first request is written (or not) during the adds; the last at finish */
+        CHECK_INT(seen.calls, 1);
+        export_report report;
+        exporter_finish(exporter, &report, reason);
+        arena_free(&arena);
+        CHECK_INT(seen.calls, 2);
+        export_outcome expected = t == 0 ? EXPORT_DELIVERED : EXPORT_LOST;
+        CHECK_INT(seen.count[expected], EXPORT_CHUNK_MAX_SPANS + 10);
+        CHECK_INT(seen.tag_sum[expected], sum);
+        CHECK_INT(seen.count[EXPORT_SPOOLED], 0);
+        exporter_free(exporter);
+    }
+    unlink(path);
+    free(path);
+    resource_free(&resource);
+}
+
 TEST(unopenable_path_fails_with_the_reason) {
     span_resource resource;
     char reason[REASON_MAX] = "";
@@ -471,6 +525,7 @@ int main(void) {
     RUN(spans_are_copied_and_keep_their_order_through_the_encoding_thread);
     RUN(freeing_without_finish_stops_the_encoding_thread);
     RUN(writing_to_a_full_device_fails_with_the_reason);
+    RUN(the_outcome_callback_hears_each_request_once_written_or_lost);
     RUN(unopenable_path_fails_with_the_reason);
     RUN(console_prints_one_readable_line_per_span);
     TEST_MAIN_END();

@@ -190,6 +190,23 @@ TEST(chat_request_with_max_tokens_and_a_single_stop_string) {
     CHECK_INT(item.input_message_count, 1);
 }
 
+TEST(a_request_without_url_but_with_messages_is_a_chat_completion) {
+    /* The shape of Respan's log_batch_results docs: custom_id and body, no method or url. */
+    bt_item item;
+    CHECK_INT(parse_request("{'custom_id':'request-1','body':{'model':'gpt-4o-mini',"
+                            "'messages':[{'role':'user','content':'Hi'}]}}",
+                            &item),
+              0);
+    CHECK_BTSTR(item.endpoint, "/v1/chat/completions");
+    CHECK_STR(item.operation, "chat");
+    CHECK_INT(item.input_message_count, 1);
+    CHECK_INT(parse_request("{'custom_id':'request-2','body':{'model':'gpt-4o-mini',"
+                            "'input':'Hi'}}",
+                            &item),
+              -1);
+    CHECK_STR(reason, "missing \"url\"");
+}
+
 TEST(non_ascii_text_and_surrogate_pairs_are_decoded_to_utf8) {
     bt_item item;
     CHECK_INT(parse_request("{'custom_id':'caf\\u00e9-1','method':'POST','url':'/v1/chat/completions',"
@@ -1009,6 +1026,7 @@ TEST(malformed_batch_objects_are_rejected) {
 int main(void) {
     RUN(chat_request_keeps_every_parameter_and_message_part);
     RUN(chat_request_with_max_tokens_and_a_single_stop_string);
+    RUN(a_request_without_url_but_with_messages_is_a_chat_completion);
     RUN(non_ascii_text_and_surrogate_pairs_are_decoded_to_utf8);
     RUN(wrong_types_of_optional_fields_are_ignored);
     RUN(responses_request_maps_input_items_instructions_and_tools);

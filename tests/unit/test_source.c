@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "batchtrace.h"
 #include "source/source.h"
 #include "test.h"
 #include "util/buf.h"
@@ -203,10 +204,105 @@ TEST(directories_missing_files_and_stdin_are_named) {
     close(null);
 }
 
+TEST(a_jsonl_buffer_is_read_in_place_and_named_by_its_role) {
+    static const char text[] = "{\"a\":1}\n{\"b\":2}";
+    batchtrace_source spec = {.kind = BATCHTRACE_SOURCE_BUFFER, .bytes = text,
+                              .len = sizeof text - 1};
+    source_t src;
+    char reason[REASON_MAX];
+    CHECK_INT(source_open_public(&src, &spec, "<results>", reason), 0);
+    CHECK_INT(src.kind, SOURCE_MEMORY);
+    CHECK_STR(src.name, "<results>");
+    CHECK_INT(src.size, sizeof text - 1);
+    const char *mapped = source_map(&src);
+    CHECK(mapped == text); /* the caller's bytes, not a copy */
+    CHECK(!source_can_drop(&src));
+    source_unmap(&src, mapped);
+    buf_t got = BUF_INIT;
+    read_lines(&src, &got);
+    CHECK_STR(buf_cstr(&got), "{\"a\":1}\n{\"b\":2}\n");
+    buf_free(&got);
+    source_close(&src);
+    spec.name = "mine";
+    CHECK_INT(source_open_public(&src, &spec, "<results>", reason), 0);
+    CHECK_STR(src.name, "mine");
+    source_close(&src);
+}
+
+TEST(a_json_array_buffer_becomes_one_line_per_element) {
+    static const char text[] = "\xEF\xBB\xBF [\n  {\"s\": \"a, ]\\\" [\",\n   \"n\": [1,\n 2]},\n"
+                               "  {\"x\": {}} ,\n  7\n]\n";
+    source_t src;
+    char reason[REASON_MAX];
+    CHECK_INT(source_open_buffer(&src, "<requests>", text, sizeof text - 1, reason), 0);
+    CHECK_INT(src.kind, SOURCE_SPOOLED);
+    buf_t got = BUF_INIT;
+    read_lines(&src, &got);
+    CHECK_STR(buf_cstr(&got), "{\"s\": \"a, ]\\\" [\",    \"n\": [1,  2]}\n{\"x\": {}}\n7\n");
+    buf_free(&got);
+    source_close(&src);
+    CHECK_INT(source_open_buffer(&src, "<requests>", "[]", 2, reason), 0);
+    CHECK_INT(src.size, 0);
+    source_close(&src);
+    CHECK_INT(source_open_buffer(&src, "<requests>", "[{\"a\":1}", 8, reason), -1);
+    CHECK_STR(reason, "<requests>: the JSON array is not closed (no ] at its end)");
+    source_close(&src);
+    CHECK_INT(source_open_buffer(&src, "<requests>", "[1] x", 5, reason), -1);
+    CHECK_STR(reason, "<requests>: bytes after the JSON array's closing ] (at byte 4)");
+    source_close(&src);
+}
+
+/* A callback's pieces: "one" (no newline), "" (skipped), "two\nthree\n", then the end,
+ * or -1 when fail_at is reached. */
+typedef struct pieces {
+    int next;
+    int fail_at;
+} pieces;
+
+/* batchtrace_read_fn over a pieces. */
+static int read_piece(void *ctx, const char **bytes, size_t *len) {
+    pieces *p = ctx;
+    static const char *const texts[] = {"one", "", "two\nthree\n"};
+    if (p->next == p->fail_at) return -1;
+    if (p->next == 3) return 0;
+    *bytes = texts[p->next];
+    *len = strlen(texts[p->next]);
+    p->next++;
+    return 1;
+}
+
+TEST(a_callback_is_drained_into_a_spool_with_a_newline_after_each_piece) {
+    pieces state = {0, -1};
+    batchtrace_source spec = {.kind = BATCHTRACE_SOURCE_CALLBACK, .read = read_piece,
+                              .read_ctx = &state};
+    source_t src;
+    char reason[REASON_MAX];
+    CHECK_INT(source_open_public(&src, &spec, "<results>", reason), 0);
+    CHECK_INT(src.kind, SOURCE_SPOOLED);
+    CHECK_INT(src.size, 14);
+    buf_t got = BUF_INIT;
+    read_lines(&src, &got);
+    CHECK_STR(buf_cstr(&got), "one\ntwo\nthree\n");
+    buf_free(&got);
+    source_close(&src);
+    pieces failing = {0, 2};
+    spec.read_ctx = &failing;
+    CHECK_INT(source_open_public(&src, &spec, "<results>", reason), -1);
+    CHECK_STR(reason, "<results>: the callback failed");
+    source_close(&src);
+    spec.read = NULL;
+    CHECK_INT(source_open_public(&src, &spec, "<results>", reason), -1);
+    CHECK_STR(reason, "<results>: a callback source without a callback");
+    source_close(&src);
+}
+
 int main(void) {
     RUN(a_regular_file_is_read_in_place_with_its_size_fixed_at_open);
     RUN(a_pipe_is_spooled_into_a_file_with_no_name);
     RUN(gzip_is_read_by_name_or_by_magic_and_damage_is_named);
     RUN(directories_missing_files_and_stdin_are_named);
+    RUN(a_jsonl_buffer_is_read_in_place_and_named_by_its_role);
+    RUN(a_json_array_buffer_becomes_one_line_per_element);
+    RUN(a_callback_is_drained_into_a_spool_with_a_newline_after_each_piece);
     TEST_MAIN_END();
 }

@@ -123,7 +123,7 @@ TEST(open_creates_private_directories_and_file_with_the_schema) {
             version = sqlite3_column_int(stmt, 0);
         sqlite3_finalize(stmt);
         sqlite3_close(db);
-        CHECK_INT(version, 3);
+        CHECK_INT(version, 4);
         store_close(store);
         store = store_open(buf_cstr(&url), false, reason); /* a second open migrates nothing */
         CHECK(store != NULL);
@@ -146,7 +146,7 @@ TEST(a_store_from_a_newer_batchtrace_is_refused) {
         sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
     sqlite3_close(db);
     CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
-    CHECK(strstr(reason, "schema version 99 is newer than this batchtrace knows (3)") != NULL);
+    CHECK(strstr(reason, "schema version 99 is newer than this batchtrace knows (4)") != NULL);
     buf_free(&url);
     remove_tree(dir);
     free(dir);
@@ -175,15 +175,15 @@ TEST(spool_puts_counts_claims_releases_and_deletes) {
     CHECK_INT(spans, 9);
 
     spool_claim a = SPOOL_CLAIM_INIT, b = SPOOL_CLAIM_INIT;
-    CHECK_INT(store_spool_claim(first, 0, 60000, &a, reason), 1);
+    CHECK_INT(store_spool_claim(first, 0, &a, reason), 1);
     CHECK_INT(a.chunk.id, chunks[0].id);
     CHECK_STR(a.chunk.protocol, "http/protobuf");
     CHECK_INT(a.chunk.span_count, 3);
     CHECK_INT(a.chunk.body_len, sizeof body);
     CHECK(memcmp(a.chunk.body, body, sizeof body) == 0);
     CHECK(a.chunk.braintrust_parent == NULL);
-    /* The other process skips the held chunk. */
-    CHECK_INT(store_spool_claim(second, 0, 60000, &b, reason), 1);
+    /* The other run (alive: it is this process) skips the held chunk. */
+    CHECK_INT(store_spool_claim(second, 0, &b, reason), 1);
     CHECK_INT(b.chunk.id, chunks[1].id);
     CHECK_STR(b.chunk.protocol, "http/json");
     CHECK_STRN((const char *)b.chunk.body, b.chunk.body_len, "{}");
@@ -191,17 +191,17 @@ TEST(spool_puts_counts_claims_releases_and_deletes) {
     /* Given back, a chunk can be taken again; delivered, it is gone. */
     CHECK_INT(store_spool_release(second, b.chunk.id, "HTTP 503 again", reason), 0);
     CHECK_INT(store_spool_delete(first, a.chunk.id, reason), 0);
-    CHECK_INT(store_spool_claim(second, 0, 60000, &b, reason), 1);
+    CHECK_INT(store_spool_claim(second, 0, &b, reason), 1);
     CHECK_INT(b.chunk.id, chunks[1].id);
-    CHECK_INT(store_spool_claim(second, b.chunk.id, 60000, &b, reason), 1);
+    CHECK_INT(store_spool_claim(second, b.chunk.id, &b, reason), 1);
     CHECK_INT(b.chunk.id, chunks[2].id);
-    CHECK_INT(store_spool_claim(second, b.chunk.id, 60000, &b, reason), 0);
-    /* A lease that ran out (a holder that died) frees the chunk. */
-    CHECK_INT(store_spool_claim(first, 0, 60000, &a, reason), 0);
-    CHECK_INT(store_spool_release(first, chunks[1].id, "x", reason), 0);
-    CHECK_INT(store_spool_claim(first, 0, 0, &a, reason), 1);
-    CHECK_INT(store_spool_claim(second, 0, 60000, &b, reason), 1);
-    CHECK_INT(a.chunk.id, b.chunk.id);
+    CHECK_INT(store_spool_claim(second, b.chunk.id, &b, reason), 0);
+    CHECK_INT(store_spool_claim(first, 0, &a, reason), 0);
+    /* A run that ends gives back what it holds. */
+    store_close(second);
+    second = store_open(buf_cstr(&url), true, reason);
+    CHECK_INT(store_spool_claim(first, 0, &a, reason), 1);
+    CHECK_INT(a.chunk.id, chunks[1].id);
     CHECK_INT(store_spool_count(first, &count, &spans, reason), 0);
     CHECK_INT(count, 2);
     CHECK_INT(spans, 6);
@@ -236,7 +236,7 @@ TEST(a_split_spooled_chunk_is_replaced_by_its_parts_in_one_step) {
     CHECK_INT(count, 2);
     CHECK_INT(spans, 2);
     spool_claim claim = SPOOL_CLAIM_INIT;
-    CHECK_INT(store_spool_claim(store, 0, 60000, &claim, reason), 1);
+    CHECK_INT(store_spool_claim(store, 0, &claim, reason), 1);
     CHECK_INT(claim.chunk.id, parts[0].id);
     CHECK_STRN((const char *)claim.chunk.body, claim.chunk.body_len, "{1}");
     spool_claim_free(&claim);
@@ -396,51 +396,150 @@ TEST(items_and_the_task_are_claimed_once_across_processes) {
     CHECK_INT(store_batch_put(first, &batch, reason), 1);
     store_batch_free(&batch);
     bt_str ids[4] = {STR_LIT("a"), STR_LIT("b"), STR_LIT("a"), {"n\0ul", 4}};
-    bool won[4];
-    CHECK_INT(store_items_claim(first, nonce, ids, 2, won, reason), 0);
-    CHECK(won[0] && won[1]);
+    claim_outcome won[4];
+    CHECK_INT(store_items_claim(first, nonce, ids, 3, won, reason), 0);
+    CHECK(won[0] == CLAIM_WON && won[1] == CLAIM_WON && won[2] == CLAIM_WON); /* a twice */
     CHECK_INT(store_items_claim(second, nonce, ids + 1, 3, won, reason), 0);
-    CHECK(!won[0] && !won[1] && won[2]); /* b and a were taken; the id with a NUL is new */
+    /* b and a are held by the first run, alive; the id with a NUL is new */
+    CHECK(won[0] == CLAIM_HELD && won[1] == CLAIM_HELD && won[2] == CLAIM_WON);
     uint64_t count = 0;
     CHECK_INT(store_exported_count(second, nonce, &count, reason), 0);
-    CHECK_INT(count, 3);
+    CHECK_INT(count, 0); /* claimed is not delivered */
+    CHECK_INT(store_items_delivered(first, nonce, ids, 1, reason), 0);
+    CHECK_INT(store_exported_count(second, nonce, &count, reason), 0);
+    CHECK_INT(count, 1);
     CHECK_INT(store_exported_count(second, "00000000000000000000000000000008", &count, reason), 0);
     CHECK_INT(count, 0);
-    CHECK_INT(store_items_release(first, nonce, ids, 1, reason), 0);
     CHECK_INT(store_items_claim(second, nonce, ids, 2, won, reason), 0);
-    CHECK(won[0] && !won[1]);
+    CHECK(won[0] == CLAIM_DELIVERED && won[1] == CLAIM_HELD);
 
-    bool task = false;
+    claim_outcome task = CLAIM_HELD;
     CHECK_INT(store_task_claim(first, nonce, false, &task, reason), 0);
-    CHECK(task);
+    CHECK(task == CLAIM_WON);
+    CHECK_INT(store_task_claim(first, nonce, false, &task, reason), 0);
+    CHECK(task == CLAIM_WON); /* still its own */
     CHECK_INT(store_task_claim(second, nonce, false, &task, reason), 0);
-    CHECK(!task);
+    CHECK(task == CLAIM_HELD);
     store_batch found;
     CHECK_INT(store_batch_find(second, nonce, NULL, &found, reason), 1);
-    CHECK(found.task_exported);
-    CHECK(!found.task_provisional);
-    CHECK_INT(found.items_exported, 3);
+    CHECK(!found.task_exported);
+    CHECK_INT(found.items_exported, 1);
     store_batch_free(&found);
-    CHECK_INT(store_task_release(second, nonce, reason), 0);
+    /* The first run ends: what it did not deliver (b, the task) is free again. */
+    CHECK_INT(store_run_release(first, reason), 0);
+    CHECK_INT(store_items_claim(second, nonce, ids, 2, won, reason), 0);
+    CHECK(won[0] == CLAIM_DELIVERED && won[1] == CLAIM_WON);
     CHECK_INT(store_task_claim(second, nonce, false, &task, reason), 0);
-    CHECK(task);
+    CHECK(task == CLAIM_WON);
+    CHECK_INT(store_task_delivered(second, nonce, false, reason), 0);
+    CHECK_INT(store_task_claim(first, nonce, false, &task, reason), 0);
+    CHECK(task == CLAIM_DELIVERED);
+    CHECK_INT(store_batch_find(first, nonce, NULL, &found, reason), 1);
+    CHECK(found.task_exported && !found.task_provisional);
+    store_batch_free(&found);
 
     /* A provisional task (sent without the batch object) is claimed once more by a final
      * claim, never by another provisional one; a final one by neither. */
-    CHECK_INT(store_task_release(second, nonce, reason), 0);
-    CHECK_INT(store_task_claim(first, nonce, true, &task, reason), 0);
-    CHECK(task);
-    CHECK_INT(store_batch_find(second, nonce, NULL, &found, reason), 1);
+    const char *later = "0000000000000000000000000000000b";
+    batch = sample_batch(later, NULL);
+    CHECK_INT(store_batch_put(first, &batch, reason), 1);
+    store_batch_free(&batch);
+    CHECK_INT(store_task_claim(first, later, true, &task, reason), 0);
+    CHECK(task == CLAIM_WON);
+    CHECK_INT(store_task_delivered(first, later, true, reason), 0);
+    CHECK_INT(store_batch_find(second, later, NULL, &found, reason), 1);
     CHECK(found.task_exported && found.task_provisional);
     store_batch_free(&found);
-    CHECK_INT(store_task_claim(second, nonce, true, &task, reason), 0);
-    CHECK(!task);
-    CHECK_INT(store_task_claim(second, nonce, false, &task, reason), 0);
-    CHECK(task);
+    CHECK_INT(store_task_claim(second, later, true, &task, reason), 0);
+    CHECK(task == CLAIM_DELIVERED);
+    CHECK_INT(store_task_claim(second, later, false, &task, reason), 0);
+    CHECK(task == CLAIM_WON);
+    CHECK_INT(store_task_delivered(second, later, false, reason), 0);
+    CHECK_INT(store_task_claim(first, later, false, &task, reason), 0);
+    CHECK(task == CLAIM_DELIVERED);
+    CHECK_INT(store_task_claim(first, later, true, &task, reason), 0);
+    CHECK(task == CLAIM_DELIVERED);
+done:
+    store_close(first);
+    store_close(second);
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* Run sql on the store file of url, as another process would. */
+static void poke(const buf_t *url, const char *sql) {
+    sqlite3 *db = NULL;
+    if (sqlite3_open(buf_cstr(url) + 7, &db) != SQLITE_OK ||
+        sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        fprintf(stderr, "poke: %s\n", sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+TEST(claims_of_a_dead_run_are_taken_over_at_once) {
+    char *dir = temp_dir("dead");
+    buf_t url = BUF_INIT;
+    store_t *first = NULL, *second = NULL;
+    open_two(dir, &url, &first, &second);
+    CHECK(first != NULL && second != NULL);
+    if (!first || !second) goto done;
+    char reason[REASON_MAX] = "";
+    const char *nonce = "0000000000000000000000000000000a";
+    store_batch batch = sample_batch(nonce, NULL);
+    CHECK_INT(store_batch_put(first, &batch, reason), 1);
+    store_batch_free(&batch);
+    static const char body[] = "{}";
+    spool_chunk chunk = {0, "http/json", 1, body, 2, "http://collector/v1/traces", NULL, "x"};
+    CHECK_INT(store_spool_put(first, &chunk, reason), 0);
+    bt_str ids[2] = {STR_LIT("a"), STR_LIT("b")};
+    claim_outcome won[2];
+    claim_outcome task;
+    spool_claim held = SPOOL_CLAIM_INIT;
+    CHECK_INT(store_items_claim(first, nonce, ids, 2, won, reason), 0);
     CHECK_INT(store_task_claim(first, nonce, false, &task, reason), 0);
-    CHECK(!task);
-    CHECK_INT(store_task_claim(first, nonce, true, &task, reason), 0);
-    CHECK(!task);
+    CHECK_INT(store_spool_claim(first, 0, &held, reason), 1);
+    CHECK_INT(store_items_claim(second, nonce, ids, 2, won, reason), 0);
+    CHECK(won[0] == CLAIM_HELD && won[1] == CLAIM_HELD);
+    /* On this host a live holder keeps its claims even with its lease run out (a minute
+     * ago: runs whose lease ran out a day ago lose their rows). */
+    poke(&url, "UPDATE runs SET lease_until_ns ="
+               " (CAST(strftime('%s', 'now') AS INTEGER) - 60) * 1000000000");
+    store_t *third = store_open(buf_cstr(&url), true, reason);
+    CHECK_INT(store_items_claim(third, nonce, ids, 2, won, reason), 0);
+    CHECK(won[0] == CLAIM_HELD && won[1] == CLAIM_HELD);
+    store_close(third);
+    /* On another host with a lease that still runs, the holder counts as alive. */
+    poke(&url, "UPDATE runs SET host = 'elsewhere', lease_until_ns = 9000000000000000000");
+    third = store_open(buf_cstr(&url), true, reason); /* knows nothing of them yet */
+    CHECK_INT(store_items_claim(third, nonce, ids, 1, won, reason), 0);
+    CHECK(won[0] == CLAIM_HELD);
+    store_close(third);
+    /* Its lease ran out: dead, taken over. */
+    poke(&url, "UPDATE runs SET lease_until_ns = 1 WHERE host = 'elsewhere'");
+    third = store_open(buf_cstr(&url), true, reason);
+    CHECK_INT(store_items_claim(third, nonce, ids, 1, won, reason), 0);
+    CHECK(won[0] == CLAIM_WON);
+    store_close(third);
+    /* On this host, a process with the pid but another start time is not the holder
+     * (the runs back on this host, their leases running, their start times off). */
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    buf_t sql = BUF_INIT;
+    buf_printf(&sql, "UPDATE runs SET host = '%s', lease_until_ns = 9000000000000000000,"
+                     " start_ticks = start_ticks + 1", host);
+    poke(&url, buf_cstr(&sql));
+    buf_free(&sql);
+    third = store_open(buf_cstr(&url), true, reason);
+    CHECK_INT(store_items_claim(third, nonce, ids, 2, won, reason), 0);
+    CHECK(won[0] == CLAIM_WON && won[1] == CLAIM_WON);
+    CHECK_INT(store_task_claim(third, nonce, false, &task, reason), 0);
+    CHECK(task == CLAIM_WON);
+    spool_claim taken = SPOOL_CLAIM_INIT;
+    CHECK_INT(store_spool_claim(third, 0, &taken, reason), 1);
+    CHECK_INT(taken.chunk.id, chunk.id);
+    spool_claim_free(&taken);
+    store_close(third);
+    spool_claim_free(&held);
 done:
     store_close(first);
     store_close(second);
@@ -524,6 +623,7 @@ int main(void) {
     RUN(the_signing_key_is_made_once_and_kept);
     RUN(batches_are_recorded_found_bound_and_listed);
     RUN(items_and_the_task_are_claimed_once_across_processes);
+    RUN(claims_of_a_dead_run_are_taken_over_at_once);
     RUN(inputs_are_kept_compressed_in_parts_and_restored_whole);
     TEST_MAIN_END();
 }
