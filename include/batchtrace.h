@@ -231,8 +231,9 @@ typedef struct batchtrace_flush_options {
 
 /* What a flush did. Owned by the library: release with batchtrace_flush_summary_free. */
 typedef struct batchtrace_flush_summary {
-    int exit_code;                     /* 0: the spool is empty; 5: spans still wait there or
-                                          were rejected; 1, 2: see batchtrace_flush */
+    int exit_code;                     /* 0: nothing waits in the spool (another flush may
+                                          hold some); 5: spans still wait there or were
+                                          rejected; 1, 2: see batchtrace_flush */
     const char *store;                 /* the store's URL */
     const char *destination;           /* where the spans went, for a person */
     uint64_t requests_found;           /* requests spooled when the flush started */
@@ -240,8 +241,11 @@ typedef struct batchtrace_flush_summary {
     uint64_t spans_sent;               /* spans the server accepted (removed from the spool) */
     uint64_t spans_rejected;           /* spans refused in a partial success (removed too: the
                                           request was accepted, so it is never sent again) */
-    uint64_t spans_left;               /* spans in the spool when the flush ended */
+    uint64_t spans_left;               /* spans waiting in the spool when the flush ended
+                                          (not counting spans_held) */
     int interrupted;                   /* non-zero: batchtrace_interrupt cut it short */
+    uint64_t spans_held;               /* spans in the spool that another flush held (was
+                                          sending) when this one ended: that one reports them */
 } batchtrace_flush_summary;
 
 /* Send what the store's spool holds and delete what the server accepted. On return *out

@@ -611,8 +611,9 @@ static int index_inputs(collector *c, char *reason) {
     return 0;
 }
 
-/* One sentence on how the batch stands, for the human summary. */
-static char *describe_outcome(const collector *c, bool task_exported) {
+/* One sentence on how the batch stands, for the human summary. task_done: the task span
+ * was exported, by this run or (with a context) an earlier one. */
+static char *describe_outcome(const collector *c, bool task_done) {
     buf_t text = BUF_INIT;
     batch_state state = task_state(c);
     if (state == BATCH_RUNNING)
@@ -630,20 +631,20 @@ static char *describe_outcome(const collector *c, bool task_exported) {
     else if (c->task_held)
         buf_puts(&text, "another collect is working on the task; collect again once it has "
                         "ended");
-    else if (task_exported && state_unfinished(state) && c->has_batch)
+    else if (task_done && state_unfinished(state) && c->has_batch)
         buf_printf(&text, "%s (status \"%.*s\")", unfinished_message(c, state),
                    (int)c->batch.status.len, c->batch.status.ptr);
-    else if (task_exported && state_unfinished(state))
+    else if (task_done && state_unfinished(state))
         buf_printf(&text, "%s (as the item results say)", unfinished_message(c, state));
-    else if (task_exported && c->has_batch)
+    else if (task_done && c->has_batch)
         buf_printf(&text, "batch %.*s", (int)c->batch.status.len, c->batch.status.ptr);
-    else if (task_exported && task_provisional(c))
+    else if (task_done && task_provisional(c))
         buf_puts(&text, "every item has its result; the task is provisional");
-    else if (task_exported)
+    else if (task_done)
         buf_puts(&text, "complete");
     else
         buf_puts(&text, "no usable records: nothing to export");
-    if (task_exported && task_provisional(c) && state_unfinished(state))
+    if (task_done && task_provisional(c) && state_unfinished(state))
         buf_puts(&text, "; the task is provisional");
     return buf_detach(&text);
 }
@@ -722,7 +723,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     outcome->batch_id = xstrndup(c->batch_id.ptr ? c->batch_id.ptr : "", c->batch_id.len);
     outcome->batch_status =
         c->has_batch ? xstrndup(c->batch.status.ptr, c->batch.status.len) : xstrdup("");
-    outcome->outcome = describe_outcome(c, task_exported);
+    outcome->outcome = describe_outcome(c, task_exported || task_exported_before);
     uint64_t exported_before = 0;
     if (task_exported_before && !task_exported && c->items_sent == 0 &&
         store_exported_count(c->resume.store, c->resume.nonce, &exported_before, reason) == 0) {

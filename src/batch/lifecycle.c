@@ -235,22 +235,20 @@ void batchtrace_start_summary_free(batchtrace_start_summary *summary) {
     free(owner);
 }
 
-/* Open the store named by url (or the default), creating it when create is true. NULL with
- * *code and reason on failure; with create false, NULL and *code 0 when it does not exist. */
-static store_t *open_store(const char *url, bool create, int *code, char *reason) {
+/* Open (creating it) the store named by url (or the default). NULL with *code and reason
+ * on failure. */
+static store_t *open_store(const char *url, int *code, char *reason) {
     char *resolved = store_resolve_url(url, reason);
     if (!resolved) {
         *code = BATCHTRACE_EUSAGE;
         return NULL;
     }
     char detail[REASON_MAX];
-    store_t *store = store_open(resolved, create, detail);
+    store_t *store = store_open(resolved, true, detail);
     *code = 0;
-    if (!store && detail[0]) {
+    if (!store) {
         *code = BATCHTRACE_EFATAL;
         fail(reason, "the store cannot be used: %s", detail);
-    } else if (!store) {
-        fail(reason, "%s", resolved); /* absent: reason names it */
     }
     free(resolved);
     return store;
@@ -271,7 +269,7 @@ int batchtrace_bind(const batchtrace_bind_options *options) {
     if (collect_time_now(&now_ns, &pinned, reason) != 0)
         return api_set_error(BATCHTRACE_EUSAGE, reason);
     int code = 0;
-    store_t *store = open_store(options->store, true, &code, reason);
+    store_t *store = open_store(options->store, &code, reason);
     if (!store) return api_set_error(code, reason);
     resume_context context;
     memset(&context, 0, sizeof context);
@@ -336,20 +334,36 @@ int batchtrace_status(batchtrace_status_summary **out, const batchtrace_status_o
                                               "BATCHTRACE_STATUS_OPTIONS_INIT");
         goto done;
     }
-    int code = 0;
-    store = open_store(options->store, false, &code, reason);
-    if (!store) {
-        if (code) rc = api_set_error(code, reason);
-        else owner->store = xstrdup(reason); /* no store yet: nothing to list */
+    char *resolved = store_resolve_url(options->store, reason);
+    if (!resolved) {
+        rc = api_set_error(BATCHTRACE_EUSAGE, reason);
         goto done;
     }
-    owner->store = xstrdup(store_url(store));
-    if (store_batch_list(store, options->batch_id, &owner->records, &owner->record_count,
-                         reason) != 0 ||
-        store_spool_count(store, &owner->public.spooled_requests, &owner->public.spooled_spans,
-                          reason) != 0) {
-        rc = api_set_error(BATCHTRACE_EFATAL, reason);
-        goto done;
+    owner->store = resolved;
+    /* Read-only; read again when a writer started on a store read as immutable meanwhile. */
+    for (int attempt = 0;; attempt++) {
+        char detail[REASON_MAX];
+        store = store_open_readonly(resolved, detail);
+        if (!store && !detail[0]) goto done; /* no store yet: nothing to list */
+        if (!store) {
+            fail(reason, "the store cannot be used: %s", detail);
+            rc = api_set_error(BATCHTRACE_EFATAL, reason);
+            goto done;
+        }
+        if (store_batch_list(store, options->batch_id, &owner->records, &owner->record_count,
+                             reason) != 0 ||
+            store_spool_count(store, &owner->public.spooled_requests,
+                              &owner->public.spooled_spans, reason) != 0) {
+            rc = api_set_error(BATCHTRACE_EFATAL, reason);
+            goto done;
+        }
+        if (store_read_stable(store) || attempt == 2) break;
+        store_close(store);
+        store = NULL;
+        for (size_t i = 0; i < owner->record_count; i++) store_batch_free(&owner->records[i]);
+        free(owner->records);
+        owner->records = NULL;
+        owner->record_count = 0;
     }
     owner->views = xcalloc(owner->record_count ? owner->record_count : 1, sizeof *owner->views);
     for (size_t i = 0; i < owner->record_count; i++) {

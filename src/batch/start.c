@@ -154,14 +154,18 @@ static void export_submit(const start_config *config, exporter_t *exporter, cons
 }
 
 /* Keep the batch in the store: the compressed inputs, then the record, with submit (when
- * not NULL) in the spool in the same transaction, held by this run. -1 with reason (e.g.
- * the batch id is bound to another batch already). */
+ * not NULL) in the spool, all in one transaction held by this run, so that a start that
+ * fails or is killed leaves none of them (no input parts without their batch). -1 with
+ * reason (e.g. the batch id is bound to another batch already). */
 static int record_batch(const start_config *config, const source_t *inputs, store_t *store,
                         const context_claims *claims, const batch_summary *summary,
                         spool_chunk *submit, start_outcome *outcome, char *reason) {
     store_batch record;
     resume_record_from_claims(claims, outcome->context, &record);
     int rc = -1;
+    bool in_transaction = false;
+    if (store_begin(store, reason) != 0) goto done;
+    in_transaction = true;
     if (config->batch_id) {
         store_batch other;
         int found = store_batch_find(store, NULL, config->batch_id, &other, reason);
@@ -191,9 +195,12 @@ static int record_batch(const start_config *config, const source_t *inputs, stor
         if (put == 0) fail(reason, "the store already holds a batch with this nonce");
         goto done;
     }
+    in_transaction = false;
+    if (store_commit(store, reason) != 0) goto done;
     outcome->inputs_kept = record.inputs_kept;
     rc = 0;
 done:
+    if (in_transaction) store_rollback(store);
     store_batch_free(&record);
     return rc;
 }

@@ -24,11 +24,15 @@ static void print_summary(const batchtrace_flush_summary *s) {
         fprintf(stderr, "  rejected %llu span%s (partial success; not kept)\n",
                 (unsigned long long)s->spans_rejected, plural(s->spans_rejected));
     if (s->interrupted) fputs("  interrupted\n", stderr);
+    if (s->spans_held)
+        fprintf(stderr, "  %llu span%s %s being sent by another batchtrace run, which reports on them\n",
+                (unsigned long long)s->spans_held, plural(s->spans_held),
+                s->spans_held == 1 ? "is" : "are");
     if (s->spans_left)
         fprintf(stderr, "  %llu span%s still wait%s in %s: run batchtrace flush again later\n",
                 (unsigned long long)s->spans_left, plural(s->spans_left),
                 s->spans_left == 1 ? "s" : "", s->store);
-    else
+    else if (!s->spans_held)
         fprintf(stderr, "  the spool is empty\n");
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export/exporter.h"
 #include "export/http.h"
 #include "export/select.h"
 #include "json/writer.h"
@@ -116,6 +117,7 @@ int flush_run(batchtrace_flush_summary **out, const batchtrace_flush_options *op
         fail(reason, "%s", why);
         goto done;
     }
+    if (store) store_set_cancel(store, exporter_interrupted); /* SIGTERM ends a lock wait */
     if (store && store_spool_count(store, &summary->requests_found, &summary->spans_found,
                                    reason) != 0)
         goto done;
@@ -133,8 +135,9 @@ int flush_run(batchtrace_flush_summary **out, const batchtrace_flush_options *op
         summary->spans_sent = report.spans_exported;
         summary->spans_rejected = details.spans_rejected;
         summary->interrupted = details.interrupted;
-        uint64_t requests_left;
-        if (store_spool_count(store, &requests_left, &summary->spans_left, reason) != 0)
+        /* What waits now; rows another flush holds are its to report (it may deliver them
+         * all after this one ended). */
+        if (store_spool_tally(store, &summary->spans_left, &summary->spans_held, reason) != 0)
             goto done;
     }
     summary->exit_code = summary->spans_left > 0 || summary->spans_rejected > 0
@@ -168,6 +171,8 @@ char *batchtrace_flush_summary_json(const batchtrace_flush_summary *s) {
     jw_uint(&w, s->spans_rejected);
     jw_key(&w, "spans_left");
     jw_uint(&w, s->spans_left);
+    jw_key(&w, "spans_held");
+    jw_uint(&w, s->spans_held);
     jw_key(&w, "interrupted");
     jw_bool(&w, s->interrupted != 0);
     jw_key(&w, "exit_code");

@@ -88,6 +88,8 @@ struct otlp_sender {
     uint64_t random_state;             /* for the jitter */
     char *store_url;                   /* the spool's store, or NULL; owned */
     store_t *store;                    /* opened at the first need */
+    bool spool_unusable;               /* the store failed to open, or stayed locked: the
+                                          rest of the run does not try it again */
     export_notice_fn on_notice;        /* may be NULL */
     void *notice_ctx;
     export_outcome_fn on_outcome;      /* told each job's final outcome; may be NULL */
@@ -261,14 +263,25 @@ static void note_first_failure(otlp_sender *s, const char *why) {
     if (!s->first_failure[0]) fail(s->first_failure, "%s", why);
 }
 
-/* Open the store on first use. NULL with reason when there is none or it cannot open. */
+/* Open the store on first use (its busy waits end at an interruption). NULL with reason
+ * when there is none, or it did not open: then, as after a lock held past the busy timeout,
+ * the spool is unusable for the rest of the run and is not tried (nor waited for) again. */
 static store_t *spool_store(otlp_sender *s, char *reason) {
+    if (s->spool_unusable) {
+        fail(reason, "the spool cannot be used in this run (see above)");
+        return NULL;
+    }
     if (s->store) return s->store;
     if (!s->store_url) {
         fail(reason, "no store to spool to");
         return NULL;
     }
     s->store = store_open(s->store_url, true, reason);
+    if (!s->store) {
+        s->spool_unusable = true;
+        return NULL;
+    }
+    store_set_cancel(s->store, exporter_interrupted);
     return s->store;
 }
 
@@ -344,6 +357,7 @@ static void fail_job(otlp_sender *s, otlp_job *job, const char *why) {
     s->report.spans_failed += spans;
     char reason[REASON_MAX] = "";
     const char *outcome;
+    bool was_usable = !s->spool_unusable;
     store_t *store = spool_store(s, reason);
     if (job->family) {
         split_family *family = job->family;
@@ -363,8 +377,9 @@ static void fail_job(otlp_sender *s, otlp_job *job, const char *why) {
         job->family = NULL;
         family_part_done(s, family);
     } else if (job->spool_id > 0) {
-        if (store && store_spool_release(store, job->spool_id, why, reason) != 0)
-            notice(s, "%s", reason); /* the row stays; its lease runs out by itself */
+        int released = store ? store_spool_release(store, job->spool_id, why, reason) : 0;
+        if (released == STORE_LOCKED) s->spool_unusable = true; /* not waited for again */
+        if (released != 0) notice(s, "%s", reason); /* the row stays; its lease runs out */
         s->details.spans_spooled += spans;
         outcome = "stay in the spool";
     } else {
@@ -376,13 +391,19 @@ static void fail_job(otlp_sender *s, otlp_job *job, const char *why) {
                              s->shown_url,
                              job->braintrust_parent,
                              why};
-        if (store && store_spool_put(store, &chunk, reason) == 0) {
+        int put = store ? store_spool_put(store, &chunk, reason) : -1;
+        if (put == 0) {
             s->details.spans_spooled += spans;
             outcome = "spooled";
         } else {
-            /* Nothing more can be done: say so loudly, whatever the notice count. */
-            notice_loss(s, "%s; %" PRIu64 " span%s could not be spooled and are lost: %s", why,
-                   spans, plural(spans), reason);
+            if (put == STORE_LOCKED) s->spool_unusable = true;
+            /* Nothing more can be done: say so loudly, whatever the notice count (why the
+             * spool is unusable, once; later losses point to it). */
+            notice_loss(s, "%s; %" PRIu64 " span%s could not be spooled and are lost: %s%s", why,
+                        spans, plural(spans), reason,
+                        was_usable && s->spool_unusable
+                            ? "; the spool is not tried again in this run"
+                            : "");
             report_outcome(s, job, EXPORT_LOST);
             drop_job(s, job);
             return;
@@ -542,7 +563,9 @@ static void accept_job(otlp_sender *s, otlp_job *job, long status) {
     } else if (job->spool_id > 0) {
         char reason[REASON_MAX] = "";
         store_t *store = spool_store(s, reason);
-        if (!store || store_spool_delete(store, job->spool_id, reason) != 0)
+        int deleted = store ? store_spool_delete(store, job->spool_id, reason) : -1;
+        if (deleted == STORE_LOCKED) s->spool_unusable = true; /* not waited for again */
+        if (deleted != 0)
             notice(s, "a spooled request was delivered but could not be removed from the "
                       "spool (%s): a later flush sends it again", reason);
     }

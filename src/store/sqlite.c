@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -19,6 +20,7 @@
 
 /* How long a statement waits for another process's lock before failing. */
 enum { STORE_BUSY_TIMEOUT_MS = 10000 };
+#define STORE_BUSY_TIMEOUT_TEXT "10 s" /* the same, for messages */
 
 /* The schema, one step per version: step i takes the database from version i to i + 1.
  * Append new steps at the end (never edit a released one): every process that opens the
@@ -122,9 +124,16 @@ typedef struct run_seen {
 } run_seen;
 
 struct store {
-    sqlite3 *db;    /* the connection */
-    char *url;      /* "sqlite:PATH", for messages; owned */
-    char *path;     /* the database file; owned */
+    sqlite3 *db;                      /* the connection */
+    char *url;                        /* "sqlite:PATH", for messages; owned */
+    char *path;                       /* the database file; owned */
+    bool immutable;                   /* read as immutable (no -wal existed): see
+                                         store_read_stable */
+    struct stat opened;               /* the file as an immutable reader opened it */
+    int (*cancelled)(void);           /* store_set_cancel's check, or NULL */
+    int64_t busy_since_ms;            /* when the current wait for a lock began */
+    bool busy_cancelled;              /* the last wait was cut short by cancelled() */
+    bool busy_timed_out;              /* the last wait lasted STORE_BUSY_TIMEOUT_MS */
     int64_t run_id; /* this handle's row in runs; 0 until its first claim */
     run_identity me;                  /* this process (read with the first claim) */
     int64_t run_renewed_ns;           /* when its lease was last renewed */
@@ -134,12 +143,55 @@ struct store {
     size_t claimed_in_count;
 };
 
-/* fail() with "PATH: what: SQLite's message". */
-static int db_fail(store_t *store, const char *what, char *reason) {
-    return fail(reason, "%s: %s: %s", store->path, what, sqlite3_errmsg(store->db));
+/* The monotonic clock in milliseconds, for the busy handler. */
+static int64_t monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* Run SQL without results. 0, or -1 with reason. */
+/* The process holding a write lock on the store (read from the -shm file's WAL write lock,
+ * else the database file's lock bytes), or 0 when none can be seen. */
+static pid_t lock_holder(const store_t *store) {
+    static const char *const suffixes[] = {"-shm", ""};
+    static const off_t starts[] = {120, 0x40000000}; /* WAL_WRITE_LOCK; PENDING_BYTE */
+    static const off_t lengths[] = {1, 512};
+    for (int i = 0; i < 2; i++) {
+        buf_t name = BUF_INIT;
+        buf_printf(&name, "%s%s", store->path, suffixes[i]);
+        int fd = open(buf_cstr(&name), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        buf_free(&name);
+        if (fd < 0) continue;
+        struct flock lock;
+        memset(&lock, 0, sizeof lock);
+        lock.l_type = F_WRLCK;
+        lock.l_whence = SEEK_SET;
+        lock.l_start = starts[i];
+        lock.l_len = lengths[i];
+        int rc = fcntl(fd, F_GETLK, &lock);
+        close(fd);
+        if (rc == 0 && lock.l_type != F_UNLCK && lock.l_pid > 0) return lock.l_pid;
+    }
+    return 0;
+}
+
+/* fail() with "PATH: what: SQLite's message"; a lock another process holds says who holds
+ * it and how the wait for it ended. Returns STORE_LOCKED for a lock, else -1. */
+static int db_fail(store_t *store, const char *what, char *reason) {
+    if ((sqlite3_extended_errcode(store->db) & 0xff) != SQLITE_BUSY)
+        return fail(reason, "%s: %s: %s", store->path, what, sqlite3_errmsg(store->db));
+    char holder[48] = "another process";
+    pid_t pid = lock_holder(store);
+    if (pid > 0) snprintf(holder, sizeof holder, "another process (pid %ld)", (long)pid);
+    const char *wait = store->busy_cancelled ? "; the wait for it was cut short"
+                       : store->busy_timed_out ? ", still after " STORE_BUSY_TIMEOUT_TEXT
+                                               : "";
+    fail(reason, "%s: %s: the store is locked by %s%s", store->path, what, holder, wait);
+    store->busy_cancelled = store->busy_timed_out = false;
+    return STORE_LOCKED;
+}
+
+/* Run SQL without results. 0, or -1 (STORE_LOCKED) with reason. */
 static int exec_sql(store_t *store, const char *sql, const char *what, char *reason) {
     if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(store, what, reason);
@@ -170,6 +222,35 @@ static int finish_transaction(store_t *store, bool ok, char *reason) {
     return -1;
 }
 
+/* SQLite's busy handler: wait for another process's lock in short naps, up to
+ * STORE_BUSY_TIMEOUT_MS in all, and give up at once when the caller's cancel check says so
+ * (a SIGTERM never waits out the timeout). */
+static int on_busy(void *ctx, int attempt) {
+    store_t *store = ctx;
+    int64_t now = monotonic_ms();
+    if (attempt == 0) {
+        store->busy_since_ms = now;
+        store->busy_cancelled = store->busy_timed_out = false;
+    }
+    if (store->cancelled && store->cancelled()) {
+        store->busy_cancelled = true;
+        return 0;
+    }
+    int64_t left = store->busy_since_ms + STORE_BUSY_TIMEOUT_MS - now;
+    if (left <= 0) {
+        store->busy_timed_out = true;
+        return 0;
+    }
+    int64_t nap = attempt < 4 ? (int64_t)5 << attempt : 50; /* 5, 10, 20, 40, then 50 ms */
+    if (nap > left) nap = left;
+    struct timespec pause = {0, (long)nap * 1000000L};
+    nanosleep(&pause, NULL);
+    return 1;
+}
+
+/* See store.h. */
+void store_set_cancel(store_t *store, int (*cancelled)(void)) { store->cancelled = cancelled; }
+
 /* Create the directories above path that do not exist yet, mode 0700. 0, or -1 with
  * reason. */
 static int make_parent_dirs(const char *path, char *reason) {
@@ -198,44 +279,276 @@ done:
     return rc;
 }
 
-/* Bring the schema to MIGRATION_COUNT inside one write transaction, so that two processes
- * opening a fresh store migrate it once. 0, or -1 with reason. */
-static int migrate(store_t *store, char *reason) {
-    if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) return -1;
+/* Refuse a file other users may read or write: it holds the key that signs context tokens
+ * and every prompt a start keeps. 0, or -1 with reason. */
+static int check_private(const char *path, const struct stat *st, char *reason) {
+    if (!S_ISREG(st->st_mode)) return fail(reason, "%s is not a regular file", path);
+    if (st->st_mode & 077)
+        return fail(reason, "%s can be read or written by other users (mode %04o), and a store "
+                            "holds the signing key and the prompts: run chmod 600 %s",
+                    path, (unsigned)(st->st_mode & 07777), path);
+    return 0;
+}
+
+/* Check SQLite's side files (-wal, -shm) when they exist: never a symbolic link, and as
+ * private as the store. SQLite creates missing ones itself with O_NOFOLLOW and the
+ * database file's mode (0600, checked before). 0, or -1 with reason. */
+static int check_side_files(const char *path, char *reason) {
+    static const char *const suffixes[] = {"-wal", "-shm"};
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        buf_t name = BUF_INIT;
+        buf_printf(&name, "%s%s", path, suffixes[i]);
+        struct stat st;
+        if (lstat(buf_cstr(&name), &st) != 0) {
+            if (errno != ENOENT) rc = fail(reason, "%s: %s", buf_cstr(&name), strerror(errno));
+        } else if (S_ISLNK(st.st_mode)) {
+            rc = fail(reason, "%s is a symbolic link; batchtrace does not follow one beside its "
+                              "store: remove it", buf_cstr(&name));
+        } else {
+            rc = check_private(buf_cstr(&name), &st, reason);
+        }
+        buf_free(&name);
+    }
+    return rc;
+}
+
+/* Open the store's file before SQLite does, never through a symbolic link: created 0600
+ * when create is set and it does not exist (O_EXCL: a file that appears meanwhile is
+ * judged like any other), refused when it is not private. 1 with *fd and *st, 0 when it
+ * does not exist and create is false, -1 with reason. */
+static int open_store_file(const char *path, bool create, bool writable, int *fd, struct stat *st,
+                           char *reason) {
+    int flags = O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    *fd = -1;
+    if (create) {
+        *fd = open(path, O_RDWR | O_CREAT | O_EXCL | flags, 0600);
+        if (*fd < 0 && errno != EEXIST)
+            return fail(reason, "cannot create %s: %s", path, strerror(errno));
+    }
+    if (*fd < 0) {
+        *fd = open(path, (writable ? O_RDWR : O_RDONLY) | flags);
+        if (*fd < 0 && errno == ENOENT && !create) return 0;
+        if (*fd < 0 && errno == ELOOP)
+            return fail(reason, "%s is a symbolic link; batchtrace does not follow one to its "
+                                "store: give the file's own path", path);
+        if (*fd < 0) return fail(reason, "cannot open %s: %s", path, strerror(errno));
+    }
+    int rc = 1;
+    if (fstat(*fd, st) != 0) rc = fail(reason, "%s: %s", path, strerror(errno));
+    else if (check_private(path, st, reason) != 0 || check_side_files(path, reason) != 0) rc = -1;
+    if (rc < 0) {
+        close(*fd);
+        *fd = -1;
+    }
+    return rc;
+}
+
+/* The SQLite header fields batchtrace judges a file by. */
+typedef struct db_header {
+    bool empty;                /* no byte yet */
+    bool wal;                  /* in WAL mode */
+    uint32_t application_id;   /* PRAGMA application_id as the file holds it */
+} db_header;
+
+/* A big-endian 32-bit number. */
+static uint32_t be32(const unsigned char *bytes) {
+    return (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 | (uint32_t)bytes[2] << 8 | bytes[3];
+}
+
+/* Read the file's header (its first 100 bytes). 0, or -1 with reason when it is not a SQLite
+ * database. */
+static int read_header(int fd, const char *path, db_header *header, char *reason) {
+    unsigned char bytes[100];
+    memset(header, 0, sizeof *header);
+    ssize_t got = pread(fd, bytes, sizeof bytes, 0);
+    if (got < 0) return fail(reason, "%s: read failed: %s", path, strerror(errno));
+    if (got == 0) {
+        header->empty = true;
+        return 0;
+    }
+    if ((size_t)got < sizeof bytes || memcmp(bytes, "SQLite format 3", 16) != 0)
+        return fail(reason, "%s is not a SQLite database; batchtrace leaves it untouched (give "
+                            "--store a path of its own)", path);
+    header->wal = bytes[18] == 2 && bytes[19] == 2;
+    header->application_id = be32(bytes + 68);
+    return 0;
+}
+
+/* The refusal for another application's database. */
+static int refuse_foreign(const char *path, const char *why, char *reason) {
+    return fail(reason, "%s is not a batchtrace store (%s); batchtrace leaves it untouched "
+                        "(give --store a path of its own)", path, why);
+}
+
+/* Percent-encode path for a file: URI. */
+static void uri_path(buf_t *out, const char *path) {
+    for (const unsigned char *at = (const unsigned char *)path; *at; at++) {
+        if ((*at >= 'A' && *at <= 'Z') || (*at >= 'a' && *at <= 'z') ||
+            (*at >= '0' && *at <= '9') || strchr("/-._~", *at))
+            buf_putc(out, (char)*at);
+        else
+            buf_printf(out, "%%%02X", *at);
+    }
+}
+
+/* Open a read-only connection that creates nothing beside the file: through the existing
+ * -wal and -shm when there is a -wal (a process has the store open, or one died with it),
+ * else, for a WAL database, as immutable (every commit is in the file then; see
+ * store_read_stable for a writer that starts meanwhile). 0, or -1 with reason. */
+static int open_reader(store_t *store, const db_header *header, const struct stat *st,
+                       char *reason) {
+    buf_t wal = BUF_INIT, uri = BUF_INIT;
+    buf_printf(&wal, "%s-wal", store->path);
+    store->immutable = header->wal && access(buf_cstr(&wal), F_OK) != 0;
+    store->opened = *st;
+    buf_puts(&uri, "file:");
+    uri_path(&uri, store->path);
+    buf_puts(&uri, store->immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+    int rc = sqlite3_open_v2(buf_cstr(&uri), &store->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
+    buf_free(&wal);
+    buf_free(&uri);
+    if (rc != SQLITE_OK) {
+        if (store->db) return db_fail(store, "cannot open", reason);
+        return fail(reason, "%s: cannot open: out of memory", store->path);
+    }
+    sqlite3_busy_handler(store->db, on_busy, store);
+    sqlite3_extended_result_codes(store->db, 1);
+    return 0;
+}
+
+/* Read an integer PRAGMA. 0, or -1 with reason. */
+static int read_pragma(store_t *store, const char *pragma, int64_t *value, char *reason) {
     sqlite3_stmt *stmt = NULL;
-    int version = -1;
-    if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW)
-        version = sqlite3_column_int(stmt, 0);
+    int rc = -1;
+    if (sqlite3_prepare_v2(store->db, pragma, -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+        *value = sqlite3_column_int64(stmt, 0);
+        rc = 0;
+    } else {
+        db_fail(store, "cannot read the schema", reason);
+    }
     sqlite3_finalize(stmt);
-    if (version < 0) {
-        db_fail(store, "cannot read the schema version", reason);
-        goto rollback;
+    return rc;
+}
+
+/* The names of db's own tables, views, indexes and triggers (SQLite's internal ones left
+ * out), sorted and joined with commas into out. 0, or -1. */
+static int schema_names(sqlite3 *db, buf_t *out) {
+    sqlite3_stmt *stmt = NULL;
+    buf_clear(out);
+    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%'"
+                               " ESCAPE '\\' ORDER BY name", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
+        buf_printf(out, "%s%s", out->len ? "," : "", (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    return step == SQLITE_DONE ? 0 : -1;
+}
+
+/* The names an earlier batchtrace's store at schema version holds: what migrations 1 to
+ * version make, replayed in memory. 0, or -1. */
+static int names_of_version(int64_t version, buf_t *out) {
+    sqlite3 *db = NULL;
+    int rc = -1;
+    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) goto done;
+    for (int64_t step = 0; step < version; step++)
+        if (sqlite3_exec(db, migrations[step], NULL, NULL, NULL) != SQLITE_OK) goto done;
+    rc = schema_names(db, out);
+done:
+    sqlite3_close(db);
+    return rc;
+}
+
+/* How an existing database was judged. */
+typedef enum store_kind {
+    STORE_KIND_EMPTY,  /* no table and no mark: nothing stored yet, free to become a store */
+    STORE_KIND_OURS,   /* batchtrace's store: marked, or an earlier batchtrace's (unmarked,
+                          holding exactly the tables its schema version makes) */
+} store_kind;
+
+/* Judge the database an open connection reads: batchtrace's store, an empty one, or
+ * another application's (refused). *version gets its schema version. The kind, or -1
+ * with reason. */
+static int judge(store_t *store, int64_t *version, char *reason) {
+    int64_t application_id = 0;
+    if (read_pragma(store, "PRAGMA application_id", &application_id, reason) != 0 ||
+        read_pragma(store, "PRAGMA user_version", version, reason) != 0)
+        return -1;
+    if (application_id == STORE_SQLITE_APPLICATION_ID) return STORE_KIND_OURS;
+    char why[REASON_MAX];
+    if (application_id != 0) {
+        fail(why, "application_id %lld", (long long)application_id);
+        return refuse_foreign(store->path, why, reason);
     }
-    if (version > MIGRATION_COUNT) {
-        fail(reason, "%s: schema version %d is newer than this batchtrace knows (%d): "
-                     "upgrade batchtrace", store->path, version, MIGRATION_COUNT);
-        goto rollback;
+    buf_t names = BUF_INIT, expected = BUF_INIT;
+    int kind = -1;
+    if (schema_names(store->db, &names) != 0) {
+        db_fail(store, "cannot read the schema", reason);
+        goto done;
     }
-    for (int step = version; step < MIGRATION_COUNT; step++) {
-        char what[64];
-        snprintf(what, sizeof what, "schema migration %d", step + 1);
-        if (exec_sql(store, migrations[step], what, reason) != 0) goto rollback;
+    if (*version == 0 && names.len == 0) {
+        kind = STORE_KIND_EMPTY;
+        goto done;
     }
-    if (version < MIGRATION_COUNT) {
-        char set_version[48];
-        snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", MIGRATION_COUNT);
-        if (exec_sql(store, set_version, "cannot set the schema version", reason) != 0)
+    if (*version >= 1 && *version <= MIGRATION_COUNT && names_of_version(*version, &expected) == 0 &&
+        strcmp(buf_cstr(&names), buf_cstr(&expected)) == 0) {
+        kind = STORE_KIND_OURS; /* an earlier batchtrace's, from before the mark */
+        goto done;
+    }
+    if (names.len) fail(why, "it holds tables batchtrace did not make: %.120s", buf_cstr(&names));
+    else fail(why, "user_version %lld", (long long)*version);
+    refuse_foreign(store->path, why, reason);
+done:
+    buf_free(&names);
+    buf_free(&expected);
+    return kind;
+}
+
+/* Bring the schema to MIGRATION_COUNT and mark the file as batchtrace's, one migration per
+ * write transaction (a kill between two leaves the earlier version whole); each re-reads
+ * the version under the lock, so two processes opening a fresh store migrate it once. A
+ * store already up to date takes no lock at all. 0, or -1 with reason. */
+static int migrate(store_t *store, char *reason) {
+    for (;;) {
+        int64_t version = 0, application_id = 0;
+        if (read_pragma(store, "PRAGMA user_version", &version, reason) != 0 ||
+            read_pragma(store, "PRAGMA application_id", &application_id, reason) != 0)
+            return -1;
+        if (version > MIGRATION_COUNT)
+            return fail(reason, "%s: schema version %lld is newer than this batchtrace knows "
+                                "(%d): upgrade batchtrace", store->path, (long long)version,
+                        MIGRATION_COUNT);
+        if (version == MIGRATION_COUNT && application_id == STORE_SQLITE_APPLICATION_ID)
+            return 0;
+        if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) return -1;
+        int64_t locked_version = -1;
+        if (read_pragma(store, "PRAGMA user_version", &locked_version, reason) != 0)
+            goto rollback;
+        if (locked_version != version) { /* another process moved it: look again */
+            sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+            continue;
+        }
+        char what[64], marks[96];
+        snprintf(what, sizeof what, "schema migration %lld", (long long)version + 1);
+        if (version < MIGRATION_COUNT && exec_sql(store, migrations[version], what, reason) != 0)
+            goto rollback;
+        snprintf(marks, sizeof marks, "PRAGMA user_version = %lld; PRAGMA application_id = %d",
+                 (long long)(version < MIGRATION_COUNT ? version + 1 : version),
+                 STORE_SQLITE_APPLICATION_ID);
+        if (exec_sql(store, marks, "cannot mark the schema version", reason) != 0 ||
+            exec_sql(store, "COMMIT", "cannot commit the schema", reason) != 0)
             goto rollback;
     }
-    return exec_sql(store, "COMMIT", "cannot commit the schema", reason);
 rollback:
     sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     return -1;
 }
 
-/* See store.h. */
-store_t *store_open(const char *url, bool create, char *reason) {
+/* A new handle for url (not opened yet); NULL with reason when url is not sqlite:PATH. */
+static store_t *store_new(const char *url, char *reason) {
     if (strncmp(url, "sqlite:", 7) != 0 || url[7] == '\0') {
         fail(reason, "not a store URL batchtrace can open (use sqlite:PATH)");
         return NULL;
@@ -245,41 +558,122 @@ store_t *store_open(const char *url, bool create, char *reason) {
     store_t *store = xcalloc(1, sizeof *store);
     store->url = xstrdup(url);
     store->path = xstrdup(path);
+    return store;
+}
 
-    if (!create && access(path, F_OK) != 0 && errno == ENOENT) {
-        fail(reason, "%s", "");
+/* See store.h: the file is opened and judged here before SQLite writes a byte to it. */
+store_t *store_open(const char *url, bool create, char *reason) {
+    store_t *store = store_new(url, reason);
+    if (!store) return NULL;
+    int fd = -1;
+    struct stat st;
+    db_header header;
+    if (create && make_parent_dirs(store->path, reason) != 0) goto failed;
+    int found = open_store_file(store->path, create, true, &fd, &st, reason);
+    if (found <= 0) {
+        if (found == 0) fail(reason, "%s", "");
         goto failed;
     }
-    if (create) {
-        if (make_parent_dirs(path, reason) != 0) goto failed;
-        /* Made here, not by SQLite, so that it is 0600 whatever the umask; SQLite gives the
-         * -wal and -shm files the database file's mode. */
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            fail(reason, "cannot create %s: %s", path, strerror(errno));
-            goto failed;
-        }
-        close(fd);
+    if (read_header(fd, store->path, &header, reason) != 0) goto failed;
+    if (header.application_id != 0 && header.application_id != STORE_SQLITE_APPLICATION_ID) {
+        char why[REASON_MAX];
+        fail(why, "application_id %lu", (unsigned long)header.application_id);
+        refuse_foreign(store->path, why, reason);
+        goto failed;
     }
-    if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+    if (!header.empty && header.application_id == 0) { /* judged before anything is written */
+        int64_t version = 0;
+        if (open_reader(store, &header, &st, reason) != 0 || judge(store, &version, reason) < 0)
+            goto failed;
+        sqlite3_close(store->db);
+        store->db = NULL;
+        store->immutable = false;
+    }
+    if (sqlite3_open_v2(store->path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {
         if (store->db) db_fail(store, "cannot open", reason);
-        else fail(reason, "%s: cannot open: out of memory", path);
+        else fail(reason, "%s: cannot open: out of memory", store->path);
         goto failed;
     }
-    sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS);
+    struct stat now;
+    if (lstat(store->path, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+        fail(reason, "%s was replaced while it was opened; try again", store->path);
+        goto failed;
+    }
+    sqlite3_busy_handler(store->db, on_busy, store);
     sqlite3_extended_result_codes(store->db, 1);
     /* synchronous FULL by default: every write that keeps data (the spool, a batch, its
      * inputs, the key) is on the disk once committed. Claims and delivered marks lower it
      * to NORMAL for their own transactions (see begin_claims). */
-    if (exec_sql(store, "PRAGMA journal_mode = WAL", "cannot use WAL", reason) != 0 ||
+    if ((!header.wal &&
+         exec_sql(store, "PRAGMA journal_mode = WAL", "cannot use WAL", reason) != 0) ||
         exec_sql(store, "PRAGMA synchronous = FULL", "cannot set synchronous", reason) != 0 ||
         migrate(store, reason) != 0)
         goto failed;
+    close(fd);
     return store;
 failed:
+    if (fd >= 0) close(fd);
     store_close(store);
     return NULL;
+}
+
+/* See store.h. */
+store_t *store_open_readonly(const char *url, char *reason) {
+    store_t *store = store_new(url, reason);
+    if (!store) return NULL;
+    int fd = -1;
+    struct stat st;
+    db_header header;
+    int found = open_store_file(store->path, false, false, &fd, &st, reason);
+    if (found <= 0) {
+        if (found == 0) fail(reason, "%s", "");
+        goto failed;
+    }
+    if (read_header(fd, store->path, &header, reason) != 0) goto failed;
+    if (header.empty) { /* nothing stored yet */
+        fail(reason, "%s", "");
+        goto failed;
+    }
+    int64_t version = 0;
+    if (open_reader(store, &header, &st, reason) != 0) goto failed;
+    int kind = judge(store, &version, reason);
+    if (kind < 0) goto failed;
+    if (kind == STORE_KIND_EMPTY) {
+        fail(reason, "%s", "");
+        goto failed;
+    }
+    if (version > MIGRATION_COUNT) {
+        fail(reason, "%s: schema version %lld is newer than this batchtrace knows (%d): upgrade "
+                     "batchtrace", store->path, (long long)version, MIGRATION_COUNT);
+        goto failed;
+    }
+    if (version < MIGRATION_COUNT) {
+        fail(reason, "%s: schema version %lld is older than this batchtrace's (%d), and reading "
+                     "does not upgrade it: the next start, bind, collect or flush does",
+             store->path, (long long)version, MIGRATION_COUNT);
+        goto failed;
+    }
+    close(fd);
+    return store;
+failed:
+    if (fd >= 0) close(fd);
+    store_close(store);
+    return NULL;
+}
+
+/* See store.h. */
+bool store_read_stable(const store_t *store) {
+    if (!store->immutable) return true;
+    struct stat now;
+    buf_t wal = BUF_INIT;
+    buf_printf(&wal, "%s-wal", store->path);
+    bool wal_absent = access(buf_cstr(&wal), F_OK) != 0;
+    buf_free(&wal);
+    return wal_absent && stat(store->path, &now) == 0 && now.st_ino == store->opened.st_ino &&
+           now.st_size == store->opened.st_size &&
+           now.st_mtim.tv_sec == store->opened.st_mtim.tv_sec &&
+           now.st_mtim.tv_nsec == store->opened.st_mtim.tv_nsec;
 }
 
 /* See store.h: what the run still holds is given back first. */
@@ -511,6 +905,21 @@ static void note_claimed_in(store_t *store, const char *nonce) {
 
 static int insert_spool(store_t *store, spool_chunk *chunk, int64_t owner, char *reason);
 
+/* See store.h. */
+int store_begin(store_t *store, char *reason) {
+    return exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) == 0 ? 0 : -1;
+}
+
+/* See store.h. */
+int store_commit(store_t *store, char *reason) {
+    if (exec_sql(store, "COMMIT", "cannot commit", reason) == 0) return 0;
+    store_rollback(store);
+    return -1;
+}
+
+/* See store.h. */
+void store_rollback(store_t *store) { sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL); }
+
 /* See store.h: one INSERT is one transaction. */
 int store_spool_put(store_t *store, spool_chunk *chunk, char *reason) {
     fault_point("store.spool");
@@ -542,7 +951,7 @@ static int insert_spool(store_t *store, spool_chunk *chunk, int64_t owner, char 
     if (owner) sqlite3_bind_int64(stmt, 8, owner);
     else sqlite3_bind_null(stmt, 8);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
-        db_fail(store, "cannot spool", reason);
+        rc = db_fail(store, "cannot spool", reason);
         goto done;
     }
     chunk->id = sqlite3_last_insert_rowid(store->db);
@@ -567,6 +976,41 @@ int store_spool_count(store_t *store, uint64_t *chunks, uint64_t *spans, char *r
     rc = 0;
 done:
     sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* See store.h: in one read transaction, so both counts are of one instant. A row is held
+ * while its lease runs or its owner is another run that is alive (rows this handle's run
+ * still holds wait: they are free once it ends). */
+int store_spool_tally(store_t *store, uint64_t *waiting_spans, uint64_t *held_spans,
+                      char *reason) {
+    *waiting_spans = *held_spans = 0;
+    if (exec_sql(store, "BEGIN", "cannot read the spool", reason) != 0) return -1;
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (prepare(store, "SELECT owner, span_count, lease_until_ns > ? FROM spool", &stmt,
+                "cannot count the spool", reason) != 0)
+        goto done;
+    sqlite3_bind_int64(stmt, 1, time_now_ns());
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        bool held = sqlite3_column_int(stmt, 2) != 0;
+        int64_t owner = sqlite3_column_int64(stmt, 0);
+        if (!held && sqlite3_column_type(stmt, 0) != SQLITE_NULL && owner != store->run_id) {
+            bool dead = false;
+            if (run_is_dead(store, owner, &dead, reason) != 0) goto done;
+            held = !dead;
+        }
+        *(held ? held_spans : waiting_spans) += (uint64_t)sqlite3_column_int64(stmt, 1);
+    }
+    if (step != SQLITE_DONE) {
+        db_fail(store, "cannot count the spool", reason);
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(stmt);
+    sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL); /* a read: nothing to keep */
     return rc;
 }
 
@@ -650,7 +1094,8 @@ done:
     return rc;
 }
 
-/* Run a statement binding id (and text when non-NULL, as the first parameter). */
+/* Run a statement binding id (and text when non-NULL, as the first parameter). 0, or -1
+ * (STORE_LOCKED) with reason. */
 static int exec_on_row(store_t *store, const char *sql, const char *text, int64_t id,
                        const char *what, char *reason) {
     sqlite3_stmt *stmt = NULL;
@@ -663,7 +1108,7 @@ static int exec_on_row(store_t *store, const char *sql, const char *text, int64_
     if (text) sqlite3_bind_text(stmt, index++, text, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, index, id);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
-        db_fail(store, what, reason);
+        rc = db_fail(store, what, reason);
         goto done;
     }
     rc = 0;
@@ -761,10 +1206,13 @@ int store_batch_put(store_t *store, const store_batch *batch, char *reason) {
 /* See store.h: the batch, the run and the spool row in one durable transaction. */
 int store_batch_put_ahead(store_t *store, const store_batch *batch, spool_chunk *chunk,
                           char *reason) {
-    if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) return -1;
+    bool own = sqlite3_get_autocommit(store->db) != 0; /* else inside store_begin's */
+    if (own && exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0)
+        return -1;
     int rc = hold_run(store, reason);
     if (rc == 0) rc = insert_batch(store, batch, reason);
     if (rc == 1 && insert_spool(store, chunk, store->run_id, reason) != 0) rc = -1;
+    if (!own) return rc; /* the caller commits or rolls back */
     if (rc == 1 && finish_transaction(store, true, reason) == 0) return 1;
     if (rc != 1) sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     return rc == 1 ? -1 : rc;

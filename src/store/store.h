@@ -8,7 +8,13 @@
  * A store is named by a URL: "sqlite:PATH" (the only backend so far). Without one, the
  * BATCHTRACE_STORE variable, else sqlite:$XDG_STATE_HOME/batchtrace/state.db, else
  * sqlite:$HOME/.local/state/batchtrace/state.db. Directories the store creates are mode
- * 0700 and the database file 0600. Two processes may use one store at the same time. */
+ * 0700 and the database file 0600. Two processes may use one store at the same time.
+ *
+ * A SQLite store is marked as batchtrace's with PRAGMA application_id
+ * STORE_SQLITE_APPLICATION_ID. Opening refuses, before writing a byte, a file that is not
+ * private (mode 0600: the store holds the signing key and the prompts), a symbolic link
+ * (the file or its -wal/-shm), and any other application's database; an unmarked store an
+ * earlier batchtrace made is adopted (marked by its next migration). */
 #ifndef BT_STORE_STORE_H
 #define BT_STORE_STORE_H
 
@@ -34,10 +40,38 @@ bool store_url_named(const char *url);
  * error: an unsupported scheme, not a URL, sqlite: without a path). */
 int store_check_named_url(const char *url, char *reason);
 
+/* batchtrace's PRAGMA application_id: ASCII "BTRC" (0x42545243, 1112822339). */
+#define STORE_SQLITE_APPLICATION_ID 0x42545243
+/* What a function returns when another process held the store's lock past the busy
+ * timeout (10 s), or the wait was cancelled (store_set_cancel); reason says who holds it. */
+#define STORE_LOCKED (-3)
+
 /* Open (creating it and its directories when create is true) the store at url, a
  * resolved URL, and bring its schema up to date. NULL with reason on failure; when create
  * is false and the store does not exist, NULL with reason "" (nothing stored there yet). */
 store_t *store_open(const char *url, bool create, char *reason);
+/* Open the store at url for reading only (`status`): no WAL switch, no migration, no file
+ * created (not even SQLite's -wal and -shm). NULL with reason "" when nothing is stored
+ * there (no file, an empty one, an empty database); NULL with reason when the file cannot
+ * be used or its schema is not this batchtrace's version. Reads then work; writes fail. */
+store_t *store_open_readonly(const char *url, char *reason);
+/* Whether what a store_open_readonly handle read is a consistent snapshot: false when a
+ * writer started on the file meanwhile (without a -wal the file is read as immutable);
+ * then close it and read again. */
+bool store_read_stable(const store_t *store);
+/* Give the busy handler a check it calls while it waits for another process's lock: when
+ * it returns non-zero the wait ends at once and the statement fails with STORE_LOCKED. */
+void store_set_cancel(store_t *store, int (*cancelled)(void));
+
+/* Group the writes that follow into one transaction (BEGIN IMMEDIATE), so that all of them
+ * last or none: store_inputs_put, store_batch_put and store_batch_put_ahead (the other
+ * functions run their own transactions and must not be called inside one). 0, or -1 with
+ * reason. */
+int store_begin(store_t *store, char *reason);
+/* Commit the transaction store_begin opened. 0, or -1 with reason (then rolled back). */
+int store_commit(store_t *store, char *reason);
+/* Roll back the transaction store_begin opened (nothing of it lasts). */
+void store_rollback(store_t *store);
 /* Close the store (NULL-safe). */
 void store_close(store_t *store);
 /* The store's URL, for messages. */
@@ -56,12 +90,18 @@ typedef struct spool_chunk {
 } spool_chunk;
 
 /* Write one chunk to the spool in one transaction (all of it or nothing); chunk->id gets
- * its key. 0, or -1 with reason. Nothing in a chunk is a secret: header values are never
+ * its key. 0, STORE_LOCKED with reason when the store stayed locked, or -1 with reason.
+ * Nothing in a chunk is a secret: header values are never
  * stored. */
 int store_spool_put(store_t *store, spool_chunk *chunk, char *reason);
 
 /* Count the spooled chunks and their spans. 0, or -1 with reason. */
 int store_spool_count(store_t *store, uint64_t *chunks, uint64_t *spans, char *reason);
+/* Count, at one instant, the spooled spans that wait (no one holds them) and those another
+ * live run holds now (a flush sending them, a start sending its submit span). 0, or -1
+ * with reason. */
+int store_spool_tally(store_t *store, uint64_t *waiting_spans, uint64_t *held_spans,
+                      char *reason);
 
 /* A spooled chunk taken for sending, with the storage chunk's pointers borrow. */
 typedef struct spool_claim {
@@ -76,7 +116,7 @@ typedef struct spool_claim {
  * never send one chunk twice, and a holder that died (killed, crashed) is taken over at
  * once. 1 with *claim filled, 0 when there is none left, -1 with reason. */
 int store_spool_claim(store_t *store, int64_t after_id, spool_claim *claim, char *reason);
-/* Delete a chunk the server accepted. 0, or -1 with reason. */
+/* Delete a chunk the server accepted. 0, STORE_LOCKED or -1 with reason. */
 int store_spool_delete(store_t *store, int64_t id, char *reason);
 /* Replace the claimed chunk id by chunks (the parts of it that were not delivered, each
  * chunk's id set) in one transaction: all of it or nothing. With count 0 it is a delete.
@@ -84,7 +124,7 @@ int store_spool_delete(store_t *store, int64_t id, char *reason);
 int store_spool_replace(store_t *store, int64_t id, spool_chunk *chunks, size_t count,
                         char *reason);
 /* Give back a claimed chunk that could not be delivered, noting why; it stays spooled.
- * 0, or -1 with reason. */
+ * 0, STORE_LOCKED or -1 with reason. */
 int store_spool_release(store_t *store, int64_t id, const char *why, char *reason);
 /* Free what a claim holds (the claim can be reused). */
 void spool_claim_free(spool_claim *claim);
@@ -135,7 +175,8 @@ int store_batch_put(store_t *store, const store_batch *batch, char *reason);
  * spool held by this run (see "runs and claims"): a request written ahead of its sending
  * (start's submit span). The run deletes it once delivered or gives it back; when the run
  * dies first, flush takes it over. Returns as store_batch_put (chunk->id set on 1; on 0
- * nothing is written). */
+ * nothing is written). Inside store_begin's transaction it joins that one (the caller
+ * commits). */
 int store_batch_put_ahead(store_t *store, const store_batch *batch, spool_chunk *chunk,
                           char *reason);
 /* Find the batch with this nonce (hex) or, when nonce is NULL, bound to batch_id. 1 with

@@ -334,6 +334,50 @@ EXTRA_ENV=()
 run flush --endpoint "$SINK" --json
 check flush_from_the_default_store '[ "$code" = 0 ] && [ "$(summary spans_sent)" = 6 ]'
 
+# ---- a flush beside another that holds the spooled requests: they are not said to wait ----
+begin flush-beside-another
+collect "$SMALL" --endpoint "$DOWN" --export-timeout 0.2
+sqlite3 "$W/state.db" "UPDATE spool SET lease_until_ns = $(( ($(date +%s) + 600) * 1000000000 ))"
+flush --endpoint "$SINK"
+check held_rows_are_not_waiting '[ "$code" = 0 ] && [ "$(summary spans_left)" = 0 ] && [ "$(summary spans_held)" = 6 ] && [ "$(requests "$W/received")" = 0 ]'
+run flush --store "sqlite:$W/state.db" --endpoint "$SINK"
+check says_another_flush_sends_them '[[ "$err" == *"6 spans are being sent by another batchtrace run, which reports on them"* && "$err" != *"still wait"* && "$err" != *"spool is empty"* ]]'
+
+# ---- a store another process keeps locked: one wait for it, then the spool is not tried ----
+begin locked-store
+collect "$SMALL" --endpoint "$DOWN" --export-timeout 0.2 # makes the store: 6 spans spooled
+coproc HOLDER { sqlite3 "$W/state.db" > /dev/null 2>&1; }
+bt_track "$HOLDER_PID"
+echo 'BEGIN IMMEDIATE; DELETE FROM spool;' >&"${HOLDER[1]}"
+for _ in $(seq 100); do
+    sqlite3 -cmd '.timeout 0' "$W/state.db" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || break
+    sleep 0.1
+done
+collect "$BIG" --endpoint "$DOWN" --max-request-bytes 16384 --export-timeout 0.2
+check exit_5 '[ "$code" = 5 ]'
+check several_requests_lost '[ "$(grep -c "could not be spooled and are lost" "$W/err")" -ge 3 ]'
+check one_wait_for_the_lock '[ "$(grep -c "locked" "$W/err")" = 1 ]'
+holder=$(grep -o "locked by another process (pid [0-9]*)" "$W/err" | grep -o "[0-9]*" || true)
+check names_the_holder '[ -n "$holder" ] && [ "$(cat "/proc/$holder/comm")" = sqlite3 ]'
+check names_the_store '[[ "$err" == *"$W/state.db: cannot spool: the store is locked by another process (pid $holder), still after 10 s; the spool is not tried again in this run"* ]]'
+check later_losses_point_to_it '[[ "$err" == *"are lost: the spool cannot be used in this run (see above)"* ]]'
+check nothing_spooled_nothing_exported '[ "$(summary spans_exported)" = 0 ] && [ "$(summary spans_spooled)" = undefined ]'
+# SIGTERM while the run waits for the lock: the wait ends at once, and says so.
+env -i PATH="$PATH" HOME="$W/home" BATCHTRACE_NOW=2026-01-01T00:00:00Z \
+    ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} $(bt_wrapper) "$BIN" collect --input "$SMALL/input.jsonl" \
+    --results "$SMALL/output.jsonl" --store "sqlite:$W/state.db" --endpoint "$DOWN" --export-timeout 0.2 \
+    --json >"$W/out" 2>"$W/err" &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+code=0
+wait "$pid" || code=$?
+err=$(cat "$W/err")
+check sigterm_ends_the_wait '[ "$code" = 5 ] && [[ "$err" == *"cannot spool: the store is locked by another process (pid $holder); the wait for it was cut short; the spool is not tried again in this run"* ]]'
+exec {HOLDER[1]}>&- # sqlite3 ends, its transaction rolled back
+wait "$HOLDER_PID" || true
+check the_spool_kept_what_it_had '[ "$(spool)" = "1|6" ]'
+
 # ---- a span larger than --max-request-bytes: a clear word, spooled, never dropped ----
 begin span-too-large
 sink '{"max_body_bytes": 4096}'

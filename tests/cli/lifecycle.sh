@@ -164,6 +164,13 @@ check force-sends-the-same-ids '[ "$(span_count forced)" = 6 ] && [ "$(q ids "$W
 bt_local status --json
 check status '[ "$code" = 0 ] && printf "%s" "$out" | grep -qF "\"batch_id\":\"$OA_ID\",\"state\":\"complete\",\"batch_status\":\"expired\",\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\"" && printf "%s" "$out" | grep -qF "\"request_count\":5,\"items_exported\":5,\"task_exported\":true,\"inputs_kept\":true"'
 check store-counts '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported; SELECT task_exported FROM batches;" | tr "\n" " ")" = "5 1 " ]'
+# A result no input has, collected after the batch was complete: its span is sent, and the
+# summary says how the batch stands (the task was exported before), never "nothing to
+# export".
+head -n 1 "$OA/output.jsonl" | sed 's/"custom_id": *"[^"]*"/"custom_id":"stray-1"/' > "$W/b/stray.jsonl"
+bt "$W/b" stray collect --results output.jsonl --results errors.jsonl --results stray.jsonl --batch batch.json
+check stray-sent '[ "$(span_count stray)" = 1 ] && grep -q "^  spans    1 exported" "$W/err"'
+check stray-outcome-consistent '! grep -q "nothing to export" "$W/err" && grep -q "^batchtrace: openai batch $OA_ID: batch expired" "$W/err"'
 
 # ---- Anthropic end to end: bind the batch id, collect with it alone ----------------------
 begin anthropic-end-to-end
@@ -304,6 +311,43 @@ bt_local bind --batch-id $AN_ID --context "$TOKEN"
 check bind-records-the-batch '[ "$code" = 0 ] && [ "$(sqlite3 "$W/state2/batchtrace/state.db" "SELECT batch_id, inputs_kept FROM batches")" = "$AN_ID|0" ]'
 bt "$W/b" first collect --input requests.json --results results.jsonl --batch-id $AN_ID
 check collect-tree '[ "$code" = 0 ] && [ "$(q tree "$W/first" $TP anthropic 6)" = ok ]'
+
+# ---- --store on another application's database: refused without a byte written -------
+begin foreign-store
+sqlite3 "$W/notes.db" "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine'); PRAGMA user_version = 1;"
+chmod 600 "$W/notes.db"
+before=$(md5sum < "$W/notes.db")$(stat -c %Y.%y "$W/notes.db")
+NOT_OURS="$W/notes.db is not a batchtrace store (it holds tables batchtrace did not make: notes); batchtrace leaves it untouched (give --store a path of its own)"
+bt_local status --store "sqlite:$W/notes.db"
+check status-refuses '[ "$code" = 1 ] && [ "$err" = "batchtrace: error: the store cannot be used: $NOT_OURS" ]'
+cp "$OA/input.jsonl" "$W/a/"
+bt "$W/a" submit start --input input.jsonl --store "sqlite:$W/notes.db"
+check start-refuses '[ "$code" = 1 ] && grep -qF "$NOT_OURS" "$W/err" && [ "$(span_count submit)" = 0 ]'
+check untouched '[ "$(md5sum < "$W/notes.db")$(stat -c %Y.%y "$W/notes.db")" = "$before" ] && [ ! -e "$W/notes.db-wal" ] && [ ! -e "$W/notes.db-shm" ] && [ "$(sqlite3 "$W/notes.db" "PRAGMA journal_mode")" = delete ]'
+
+# ---- the store's file: private, never through a symbolic link; status only reads --------
+begin store-file
+cp "$OA/input.jsonl" "$W/a/"
+bt "$W/a" submit start --input input.jsonl --store "sqlite:$W/state.db"
+check marked '[ "$code" = 0 ] && [ "$(sqlite3 "$W/state.db" "PRAGMA application_id")" = 1112822339 ]'
+before=$(md5sum < "$W/state.db")$(stat -c %Y.%y "$W/state.db")
+bt_local status --store "sqlite:$W/state.db"
+check status-reads-only '[ "$code" = 0 ] && [ "$(md5sum < "$W/state.db")$(stat -c %Y.%y "$W/state.db")" = "$before" ] && [ ! -e "$W/state.db-wal" ] && [ ! -e "$W/state.db-shm" ]'
+chmod 644 "$W/state.db"
+bt_local status --store "sqlite:$W/state.db"
+check readable-by-others-refused '[ "$code" = 1 ] && [ "$err" = "batchtrace: error: the store cannot be used: $W/state.db can be read or written by other users (mode 0644), and a store holds the signing key and the prompts: run chmod 600 $W/state.db" ]'
+ln -s "$W/elsewhere.db" "$W/link.db"
+bt "$W/a" linked start --input input.jsonl --store "sqlite:$W/link.db"
+check symlink-refused '[ "$code" = 1 ] && grep -qF "$W/link.db is a symbolic link; batchtrace does not follow one to its store" "$W/err" && [ ! -e "$W/elsewhere.db" ]'
+
+# ---- a start that fails after keeping its inputs leaves no part of them behind ----------
+begin start-fails
+cp "$OA/input.jsonl" "$W/a/"
+bt "$W/a" submit start --input input.jsonl
+sqlite3 "$W/state/batchtrace/state.db" "CREATE TRIGGER refuse BEFORE INSERT ON batches BEGIN SELECT RAISE(FAIL, 'no room for the batch'); END;"
+bt "$W/a" failed start --input input.jsonl
+check start-failed '[ "$code" = 1 ] && grep -q "no room for the batch" "$W/err"'
+check no-orphan-inputs '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM batch_inputs WHERE nonce NOT IN (SELECT nonce FROM batches); SELECT count(*) FROM batches;" | tr "\n" " ")" = "0 1 " ]'
 
 # ---- the commands' usage -----------------------------------------------------------------
 begin usage

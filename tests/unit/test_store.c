@@ -1,11 +1,13 @@
 /* The SQLite store: where it lives, its permissions, the versioned schema, the spool
  * (atomic puts, claims two processes never share, delete and release), and the lifecycle
  * (the signing key, batch records and binding, item and task claims, compressed inputs). */
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "batch/resume.h"
@@ -612,6 +614,345 @@ done:
     free(dir);
 }
 
+/* Run SQL on the database at path with SQLite itself (as another application would). */
+static void sql_on(const char *path, const char *sql) {
+    sqlite3 *db = NULL;
+    if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        fprintf(stderr, "sql_on %s: %s\n", sql, db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+}
+
+/* An integer the database at path answers to sql (-1 on failure). */
+static long long sql_int(const char *path, const char *sql) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    long long value = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+        value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+}
+
+/* The file's bytes and modification time, to tell that nothing wrote to it. */
+typedef struct file_print {
+    buf_t bytes;              /* the whole content */
+    struct timespec mtime;    /* st_mtim */
+} file_print;
+
+/* Take path's print (the caller frees print.bytes, or unchanged() does). */
+static file_print print_of(const char *path) {
+    file_print print = {BUF_INIT, {0, 0}};
+    FILE *file = fopen(path, "rb");
+    char block[4096];
+    size_t n;
+    while (file && (n = fread(block, 1, sizeof block, file)) > 0) buf_append(&print.bytes, block, n);
+    if (file) fclose(file);
+    struct stat st;
+    if (stat(path, &st) == 0) print.mtime = st.st_mtim;
+    return print;
+}
+
+/* Whether path's bytes and mtime are still those of print (and print is freed). */
+static bool unchanged(const char *path, file_print *print) {
+    file_print now = print_of(path);
+    bool same = now.bytes.len == print->bytes.len &&
+                memcmp(now.bytes.data, print->bytes.data, now.bytes.len) == 0 &&
+                now.mtime.tv_sec == print->mtime.tv_sec && now.mtime.tv_nsec == print->mtime.tv_nsec;
+    buf_free(&now.bytes);
+    buf_free(&print->bytes);
+    return same;
+}
+
+/* Whether path + suffix exists. */
+static bool exists_with(const char *path, const char *suffix) {
+    buf_t name = BUF_INIT;
+    buf_printf(&name, "%s%s", path, suffix);
+    bool there = access(buf_cstr(&name), F_OK) == 0;
+    buf_free(&name);
+    return there;
+}
+
+/* Check that neither store_open nor store_open_readonly takes the database at path, that
+ * the reason contains expected, and that nothing was written or created beside it. */
+static void check_refused(const char *path, const char *expected) {
+    buf_t url = BUF_INIT;
+    buf_printf(&url, "sqlite:%s", path);
+    file_print print = print_of(path);
+    char reason[REASON_MAX] = "";
+    CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
+    if (!strstr(reason, expected)) fprintf(stderr, "  reason: %s\n", reason);
+    CHECK(strstr(reason, expected) != NULL);
+    reason[0] = '\0';
+    CHECK(store_open_readonly(buf_cstr(&url), reason) == NULL);
+    CHECK(strstr(reason, expected) != NULL);
+    CHECK(unchanged(path, &print));
+    CHECK(!exists_with(path, "-wal") && !exists_with(path, "-shm") && !exists_with(path, "-journal"));
+    buf_free(&url);
+}
+
+TEST(another_applications_database_is_refused_without_a_byte_written) {
+    char *dir = temp_dir("foreign");
+    mkdir(dir, 0700);
+    buf_t path = BUF_INIT;
+    buf_printf(&path, "%s/notes.db", dir);
+    sql_on(buf_cstr(&path), "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')");
+    chmod(buf_cstr(&path), 0600);
+    check_refused(buf_cstr(&path), "notes.db is not a batchtrace store (it holds tables "
+                                   "batchtrace did not make: notes); batchtrace leaves it "
+                                   "untouched (give --store a path of its own)");
+    /* At user_version 1, with a table called spool among its own. */
+    sql_on(buf_cstr(&path), "CREATE TABLE spool (id INTEGER); PRAGMA user_version = 1");
+    check_refused(buf_cstr(&path), "(it holds tables batchtrace did not make: notes,spool)");
+    /* In WAL mode (no -wal once closed), as many applications keep theirs. */
+    sql_on(buf_cstr(&path), "PRAGMA journal_mode = WAL");
+    check_refused(buf_cstr(&path), "(it holds tables batchtrace did not make: notes,spool)");
+    /* Marked by another application, with no table yet; and a version with no table. */
+    buf_clear(&path);
+    buf_printf(&path, "%s/marked.db", dir);
+    sql_on(buf_cstr(&path), "PRAGMA application_id = 7; PRAGMA user_version = 0");
+    chmod(buf_cstr(&path), 0600);
+    check_refused(buf_cstr(&path), "marked.db is not a batchtrace store (application_id 7)");
+    buf_clear(&path);
+    buf_printf(&path, "%s/versioned.db", dir);
+    sql_on(buf_cstr(&path), "PRAGMA user_version = 5");
+    chmod(buf_cstr(&path), 0600);
+    check_refused(buf_cstr(&path), "versioned.db is not a batchtrace store (user_version 5)");
+    /* Not SQLite at all. */
+    buf_clear(&path);
+    buf_printf(&path, "%s/notes.txt", dir);
+    FILE *text = fopen(buf_cstr(&path), "w");
+    if (text) {
+        fputs("just some notes, longer than a SQLite header would be, so that the check is on "
+              "the magic string rather than on the length of the file\n", text);
+        fclose(text);
+    }
+    chmod(buf_cstr(&path), 0600);
+    check_refused(buf_cstr(&path), "notes.txt is not a SQLite database; batchtrace leaves it "
+                                   "untouched");
+    buf_free(&path);
+    remove_tree(dir);
+    free(dir);
+}
+
+TEST(a_store_an_earlier_batchtrace_made_is_adopted_and_marked) {
+    char *dir = temp_dir("adopt");
+    buf_t url = BUF_INIT;
+    buf_printf(&url, "sqlite:%s/state.db", dir);
+    const char *path = buf_cstr(&url) + 7;
+    char reason[REASON_MAX] = "";
+    store_close(store_open(buf_cstr(&url), true, reason));
+    CHECK_INT(sql_int(path, "PRAGMA application_id"), STORE_SQLITE_APPLICATION_ID);
+    long long current = sql_int(path, "PRAGMA user_version"); /* this batchtrace's version */
+    /* As an earlier batchtrace left it: unmarked, at the current version. */
+    sql_on(path, "PRAGMA application_id = 0");
+    store_t *store = store_open_readonly(buf_cstr(&url), reason);
+    CHECK(store != NULL); /* reading takes it as it is */
+    store_close(store);
+    CHECK_INT(sql_int(path, "PRAGMA application_id"), 0);
+    store = store_open(buf_cstr(&url), false, reason);
+    CHECK(store != NULL);
+    store_close(store);
+    CHECK_INT(sql_int(path, "PRAGMA application_id"), STORE_SQLITE_APPLICATION_ID);
+    /* At version 1 (the spool alone): adopted and migrated. */
+    unlink(path);
+    sql_on(path, "CREATE TABLE spool (id INTEGER PRIMARY KEY AUTOINCREMENT, created_ns INTEGER NOT "
+                 "NULL, protocol TEXT NOT NULL CHECK (protocol IN ('http/protobuf', 'http/json')),"
+                 " span_count INTEGER NOT NULL CHECK (span_count >= 0), body BLOB NOT NULL,"
+                 " destination TEXT NOT NULL, braintrust_parent TEXT, reason TEXT NOT NULL,"
+                 " attempts INTEGER NOT NULL DEFAULT 0, lease_until_ns INTEGER NOT NULL DEFAULT 0);"
+                 "PRAGMA user_version = 1; PRAGMA journal_mode = WAL");
+    chmod(path, 0600);
+    store = store_open_readonly(buf_cstr(&url), reason);
+    CHECK(store == NULL);
+    char older[96];
+    snprintf(older, sizeof older, "schema version 1 is older than this batchtrace's (%lld), and "
+             "reading does not upgrade it", current);
+    CHECK(strstr(reason, older) != NULL);
+    store = store_open(buf_cstr(&url), true, reason);
+    CHECK(store != NULL);
+    store_close(store);
+    CHECK_INT(sql_int(path, "PRAGMA user_version"), current);
+    CHECK_INT(sql_int(path, "PRAGMA application_id"), STORE_SQLITE_APPLICATION_ID);
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
+TEST(reading_a_store_writes_and_creates_nothing) {
+    char *dir = temp_dir("readonly");
+    buf_t url = BUF_INIT;
+    buf_printf(&url, "sqlite:%s/state/batchtrace.db", dir);
+    const char *path = buf_cstr(&url) + 7;
+    char reason[REASON_MAX] = "x";
+    CHECK(store_open_readonly(buf_cstr(&url), reason) == NULL);
+    CHECK_STR(reason, ""); /* nothing there: not an error */
+    CHECK(access(dir, F_OK) != 0); /* and no directory made */
+    store_t *store = store_open(buf_cstr(&url), true, reason);
+    store_batch batch = sample_batch("0000000000000000000000000000000c", "batch_c");
+    CHECK(store && store_batch_put(store, &batch, reason) == 1);
+    store_batch_free(&batch);
+    store_close(store);
+    CHECK(!exists_with(path, "-wal"));
+    file_print print = print_of(path);
+    store = store_open_readonly(buf_cstr(&url), reason);
+    CHECK(store != NULL);
+    if (store) {
+        store_batch *list = NULL;
+        size_t count = 0;
+        CHECK_INT(store_batch_list(store, NULL, &list, &count, reason), 0);
+        CHECK_INT(count, 1);
+        for (size_t i = 0; i < count; i++) store_batch_free(&list[i]);
+        free(list);
+        uint8_t key[STORE_KEY_LEN];
+        CHECK_INT(store_signing_key(store, key, reason), -1); /* no key made by a reader */
+        CHECK(store_read_stable(store));
+        CHECK(!exists_with(path, "-wal") && !exists_with(path, "-shm"));
+        store_close(store);
+    }
+    CHECK(unchanged(path, &print));
+    /* A writer that starts meanwhile makes the immutable read unstable. */
+    store = store_open_readonly(buf_cstr(&url), reason);
+    store_t *writer = store_open(buf_cstr(&url), false, reason);
+    spool_chunk chunk = {0, "http/json", 1, "{}", 2, "d", NULL, "r"};
+    CHECK(writer && store_spool_put(writer, &chunk, reason) == 0);
+    CHECK(store && !store_read_stable(store));
+    store_close(writer);
+    store_close(store);
+    /* An empty file is nothing stored yet. */
+    unlink(path);
+    FILE *empty = fopen(path, "w");
+    if (empty) fclose(empty);
+    chmod(path, 0600);
+    CHECK(store_open_readonly(buf_cstr(&url), reason) == NULL);
+    CHECK_STR(reason, "");
+    CHECK_INT(mode_of(path), 0600);
+    CHECK(!exists_with(path, "-wal") && !exists_with(path, "-shm"));
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
+TEST(a_store_other_users_may_read_is_refused) {
+    char *dir = temp_dir("modes");
+    buf_t url = BUF_INIT, side = BUF_INIT, expected = BUF_INIT;
+    buf_printf(&url, "sqlite:%s/state.db", dir);
+    const char *path = buf_cstr(&url) + 7;
+    char reason[REASON_MAX] = "";
+    store_close(store_open(buf_cstr(&url), true, reason));
+    chmod(path, 0644);
+    buf_printf(&expected, "%s can be read or written by other users (mode 0644), and a store holds "
+                          "the signing key and the prompts: run chmod 600 %s", path, path);
+    CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
+    CHECK_STR(reason, buf_cstr(&expected));
+    CHECK(store_open_readonly(buf_cstr(&url), reason) == NULL);
+    CHECK_STR(reason, buf_cstr(&expected));
+    CHECK_INT(mode_of(path), 0644); /* refused, not changed behind the user's back */
+    chmod(path, 0600);
+    buf_printf(&side, "%s-wal", path);
+    FILE *wal = fopen(buf_cstr(&side), "w");
+    if (wal) fclose(wal);
+    chmod(buf_cstr(&side), 0640);
+    CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
+    CHECK(strstr(reason, "state.db-wal can be read or written by other users (mode 0640)") != NULL);
+    unlink(buf_cstr(&side));
+    /* Whatever the umask, the -wal and -shm SQLite makes are as private as the store. */
+    mode_t old_mask = umask(0);
+    store_t *store = store_open(buf_cstr(&url), true, reason);
+    spool_chunk chunk = {0, "http/json", 1, "{}", 2, "d", NULL, "r"};
+    CHECK(store && store_spool_put(store, &chunk, reason) == 0);
+    umask(old_mask);
+    CHECK_INT(mode_of(buf_cstr(&side)), 0600);
+    buf_clear(&side);
+    buf_printf(&side, "%s-shm", path);
+    CHECK_INT(mode_of(buf_cstr(&side)), 0600);
+    store_close(store);
+    buf_free(&url);
+    buf_free(&side);
+    buf_free(&expected);
+    remove_tree(dir);
+    free(dir);
+}
+
+TEST(symbolic_links_to_or_beside_the_store_are_not_followed) {
+    char *dir = temp_dir("links");
+    mkdir(dir, 0700);
+    buf_t url = BUF_INIT, target = BUF_INIT, side = BUF_INIT;
+    buf_printf(&url, "sqlite:%s/state.db", dir);
+    buf_printf(&target, "%s/elsewhere.db", dir);
+    const char *path = buf_cstr(&url) + 7;
+    char reason[REASON_MAX] = "";
+    CHECK_INT(symlink(buf_cstr(&target), path), 0);
+    CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
+    CHECK(strstr(reason, "state.db is a symbolic link; batchtrace does not follow one to its "
+                         "store: give the file's own path") != NULL);
+    CHECK(access(buf_cstr(&target), F_OK) != 0); /* nothing created at the far end */
+    CHECK(store_open_readonly(buf_cstr(&url), reason) == NULL);
+    CHECK(strstr(reason, "is a symbolic link") != NULL);
+    unlink(path);
+    buf_printf(&side, "%s-wal", path);
+    CHECK_INT(symlink(buf_cstr(&target), buf_cstr(&side)), 0);
+    CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
+    CHECK(strstr(reason, "state.db-wal is a symbolic link; batchtrace does not follow one beside "
+                         "its store: remove it") != NULL);
+    CHECK(access(buf_cstr(&target), F_OK) != 0);
+    buf_free(&url);
+    buf_free(&target);
+    buf_free(&side);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* store_set_cancel's check for the test: always "stop waiting". */
+static int always_cancelled(void) { return 1; }
+
+TEST(a_store_locked_by_another_process_names_the_holder) {
+    char *dir = temp_dir("locked");
+    buf_t url = BUF_INIT;
+    buf_printf(&url, "sqlite:%s/state.db", dir);
+    char reason[REASON_MAX] = "";
+    store_t *store = store_open(buf_cstr(&url), true, reason);
+    CHECK(store != NULL);
+    int ready[2], release[2];
+    if (!store || pipe(ready) != 0 || pipe(release) != 0) goto done;
+    pid_t child = fork();
+    if (child == 0) { /* the lock holder: BEGIN IMMEDIATE until the parent says */
+        close(ready[0]);
+        close(release[1]);
+        sqlite3 *db = NULL;
+        char byte = 'x';
+        if (sqlite3_open(buf_cstr(&url) + 7, &db) != SQLITE_OK ||
+            sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            byte = 'n';
+        if (write(ready[1], &byte, 1) != 1) _exit(1);
+        if (read(release[0], &byte, 1) < 0) _exit(1);
+        _exit(0);
+    }
+    close(ready[1]);
+    close(release[0]);
+    char byte = 0;
+    CHECK(read(ready[0], &byte, 1) == 1 && byte == 'x');
+    store_set_cancel(store, always_cancelled);
+    spool_chunk chunk = {0, "http/json", 1, "{}", 2, "d", NULL, "r"};
+    CHECK_INT(store_spool_put(store, &chunk, reason), STORE_LOCKED);
+    char expected[128];
+    snprintf(expected, sizeof expected, "state.db: cannot spool: the store is locked by another "
+             "process (pid %ld); the wait for it was cut short", (long)child);
+    if (!strstr(reason, expected)) fprintf(stderr, "  reason: %s\n", reason);
+    CHECK(strstr(reason, expected) != NULL);
+    close(release[1]);
+    close(ready[0]);
+    waitpid(child, NULL, 0);
+    store_set_cancel(store, NULL);
+    CHECK_INT(store_spool_put(store, &chunk, reason), 0);
+done:
+    store_close(store);
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
 int main(void) {
     RUN(url_comes_from_the_flag_then_the_variable_then_xdg_then_home);
     RUN(unusable_urls_are_refused_without_showing_credentials);
@@ -625,5 +966,11 @@ int main(void) {
     RUN(items_and_the_task_are_claimed_once_across_processes);
     RUN(claims_of_a_dead_run_are_taken_over_at_once);
     RUN(inputs_are_kept_compressed_in_parts_and_restored_whole);
+    RUN(another_applications_database_is_refused_without_a_byte_written);
+    RUN(a_store_an_earlier_batchtrace_made_is_adopted_and_marked);
+    RUN(reading_a_store_writes_and_creates_nothing);
+    RUN(a_store_other_users_may_read_is_refused);
+    RUN(symbolic_links_to_or_beside_the_store_are_not_followed);
+    RUN(a_store_locked_by_another_process_names_the_holder);
     TEST_MAIN_END();
 }
