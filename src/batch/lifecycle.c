@@ -343,8 +343,12 @@ int batchtrace_status(batchtrace_status_summary **out, const batchtrace_status_o
     /* Read-only; read again when a writer started on a store read as immutable meanwhile. */
     for (int attempt = 0;; attempt++) {
         char detail[REASON_MAX];
-        store = store_open_readonly(resolved, detail);
+        bool older;
+        store = store_open_readonly(resolved, &older, detail);
         if (!store && !detail[0]) goto done; /* no store yet: nothing to list */
+        /* batchtrace's own store at an older schema (judged ours, never a foreign file):
+         * upgrade it as any other command would, rather than refuse to list it. */
+        if (!store && older) store = store_open(resolved, false, detail);
         if (!store) {
             fail(reason, "the store cannot be used: %s", detail);
             rc = api_set_error(BATCHTRACE_EFATAL, reason);

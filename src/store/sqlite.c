@@ -619,7 +619,8 @@ failed:
 }
 
 /* See store.h. */
-store_t *store_open_readonly(const char *url, char *reason) {
+store_t *store_open_readonly(const char *url, bool *older, char *reason) {
+    *older = false;
     store_t *store = store_new(url, reason);
     if (!store) return NULL;
     int fd = -1;
@@ -649,6 +650,7 @@ store_t *store_open_readonly(const char *url, char *reason) {
         goto failed;
     }
     if (version < MIGRATION_COUNT) {
+        *older = true;
         fail(reason, "%s: schema version %lld is older than this batchtrace's (%d), and reading "
                      "does not upgrade it: the next start, bind, collect or flush does",
              store->path, (long long)version, MIGRATION_COUNT);

@@ -53,8 +53,10 @@ store_t *store_open(const char *url, bool create, char *reason);
 /* Open the store at url for reading only (`status`): no WAL switch, no migration, no file
  * created (not even SQLite's -wal and -shm). NULL with reason "" when nothing is stored
  * there (no file, an empty one, an empty database); NULL with reason when the file cannot
- * be used or its schema is not this batchtrace's version. Reads then work; writes fail. */
-store_t *store_open_readonly(const char *url, char *reason);
+ * be used or its schema is not this batchtrace's version (*older is then true when it is
+ * batchtrace's store at an older version: store_open upgrades it). Reads then work; writes
+ * fail. */
+store_t *store_open_readonly(const char *url, bool *older, char *reason);
 /* Whether what a store_open_readonly handle read is a consistent snapshot: false when a
  * writer started on the file meanwhile (without a -wal the file is read as immutable);
  * then close it and read again. */

@@ -340,6 +340,13 @@ ln -s "$W/elsewhere.db" "$W/link.db"
 bt "$W/a" linked start --input input.jsonl --store "sqlite:$W/link.db"
 check symlink-refused '[ "$code" = 1 ] && grep -qF "$W/link.db is a symbolic link; batchtrace does not follow one to its store" "$W/err" && [ ! -e "$W/elsewhere.db" ]'
 
+# ---- status on a store an earlier batchtrace left at an older schema: listed, upgraded -----
+begin old-store
+sqlite3 "$W/old.db" "CREATE TABLE spool (id INTEGER PRIMARY KEY AUTOINCREMENT, created_ns INTEGER NOT NULL, protocol TEXT NOT NULL CHECK (protocol IN ('http/protobuf', 'http/json')), span_count INTEGER NOT NULL CHECK (span_count >= 0), body BLOB NOT NULL, destination TEXT NOT NULL, braintrust_parent TEXT, reason TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, lease_until_ns INTEGER NOT NULL DEFAULT 0); PRAGMA user_version = 1; PRAGMA journal_mode = WAL;" >/dev/null
+chmod 600 "$W/old.db"
+bt_local status --store "sqlite:$W/old.db"
+check status-upgrades-an-old-store '[ "$code" = 0 ] && [ "$out" = "no batches in sqlite:$W/old.db" ] && [ "$(sqlite3 "$W/old.db" "PRAGMA user_version")" -gt 1 ] && [ "$(sqlite3 "$W/old.db" "PRAGMA application_id")" = 1112822339 ]'
+
 # ---- a start that fails after keeping its inputs leaves no part of them behind ----------
 begin start-fails
 cp "$OA/input.jsonl" "$W/a/"

@@ -39,6 +39,9 @@ static int mode_of(const char *path) {
     return stat(path, &st) == 0 ? (int)(st.st_mode & 0777) : -1;
 }
 
+/* store_open_readonly's answer to "is it batchtrace's store at an older schema?". */
+static bool older;
+
 TEST(url_comes_from_the_flag_then_the_variable_then_xdg_then_home) {
     char reason[REASON_MAX] = "";
     setenv("BATCHTRACE_STORE", "sqlite:/from/env.db", 1);
@@ -685,8 +688,9 @@ static void check_refused(const char *path, const char *expected) {
     if (!strstr(reason, expected)) fprintf(stderr, "  reason: %s\n", reason);
     CHECK(strstr(reason, expected) != NULL);
     reason[0] = '\0';
-    CHECK(store_open_readonly(buf_cstr(&url), reason) == NULL);
+    CHECK(store_open_readonly(buf_cstr(&url), &older, reason) == NULL);
     CHECK(strstr(reason, expected) != NULL);
+    CHECK(!older); /* another application's file is never upgraded */
     CHECK(unchanged(path, &print));
     CHECK(!exists_with(path, "-wal") && !exists_with(path, "-shm") && !exists_with(path, "-journal"));
     buf_free(&url);
@@ -747,7 +751,7 @@ TEST(a_store_an_earlier_batchtrace_made_is_adopted_and_marked) {
     long long current = sql_int(path, "PRAGMA user_version"); /* this batchtrace's version */
     /* As an earlier batchtrace left it: unmarked, at the current version. */
     sql_on(path, "PRAGMA application_id = 0");
-    store_t *store = store_open_readonly(buf_cstr(&url), reason);
+    store_t *store = store_open_readonly(buf_cstr(&url), &older, reason);
     CHECK(store != NULL); /* reading takes it as it is */
     store_close(store);
     CHECK_INT(sql_int(path, "PRAGMA application_id"), 0);
@@ -764,12 +768,13 @@ TEST(a_store_an_earlier_batchtrace_made_is_adopted_and_marked) {
                  " attempts INTEGER NOT NULL DEFAULT 0, lease_until_ns INTEGER NOT NULL DEFAULT 0);"
                  "PRAGMA user_version = 1; PRAGMA journal_mode = WAL");
     chmod(path, 0600);
-    store = store_open_readonly(buf_cstr(&url), reason);
+    store = store_open_readonly(buf_cstr(&url), &older, reason);
     CHECK(store == NULL);
-    char older[96];
-    snprintf(older, sizeof older, "schema version 1 is older than this batchtrace's (%lld), and "
+    char older_message[96];
+    snprintf(older_message, sizeof older_message, "schema version 1 is older than this batchtrace's (%lld), and "
              "reading does not upgrade it", current);
-    CHECK(strstr(reason, older) != NULL);
+    CHECK(strstr(reason, older_message) != NULL);
+    CHECK(older); /* status upgrades it with store_open */
     store = store_open(buf_cstr(&url), true, reason);
     CHECK(store != NULL);
     store_close(store);
@@ -786,7 +791,7 @@ TEST(reading_a_store_writes_and_creates_nothing) {
     buf_printf(&url, "sqlite:%s/state/batchtrace.db", dir);
     const char *path = buf_cstr(&url) + 7;
     char reason[REASON_MAX] = "x";
-    CHECK(store_open_readonly(buf_cstr(&url), reason) == NULL);
+    CHECK(store_open_readonly(buf_cstr(&url), &older, reason) == NULL);
     CHECK_STR(reason, ""); /* nothing there: not an error */
     CHECK(access(dir, F_OK) != 0); /* and no directory made */
     store_t *store = store_open(buf_cstr(&url), true, reason);
@@ -796,7 +801,7 @@ TEST(reading_a_store_writes_and_creates_nothing) {
     store_close(store);
     CHECK(!exists_with(path, "-wal"));
     file_print print = print_of(path);
-    store = store_open_readonly(buf_cstr(&url), reason);
+    store = store_open_readonly(buf_cstr(&url), &older, reason);
     CHECK(store != NULL);
     if (store) {
         store_batch *list = NULL;
@@ -813,7 +818,7 @@ TEST(reading_a_store_writes_and_creates_nothing) {
     }
     CHECK(unchanged(path, &print));
     /* A writer that starts meanwhile makes the immutable read unstable. */
-    store = store_open_readonly(buf_cstr(&url), reason);
+    store = store_open_readonly(buf_cstr(&url), &older, reason);
     store_t *writer = store_open(buf_cstr(&url), false, reason);
     spool_chunk chunk = {0, "http/json", 1, "{}", 2, "d", NULL, "r"};
     CHECK(writer && store_spool_put(writer, &chunk, reason) == 0);
@@ -825,7 +830,7 @@ TEST(reading_a_store_writes_and_creates_nothing) {
     FILE *empty = fopen(path, "w");
     if (empty) fclose(empty);
     chmod(path, 0600);
-    CHECK(store_open_readonly(buf_cstr(&url), reason) == NULL);
+    CHECK(store_open_readonly(buf_cstr(&url), &older, reason) == NULL);
     CHECK_STR(reason, "");
     CHECK_INT(mode_of(path), 0600);
     CHECK(!exists_with(path, "-wal") && !exists_with(path, "-shm"));
@@ -846,7 +851,7 @@ TEST(a_store_other_users_may_read_is_refused) {
                           "the signing key and the prompts: run chmod 600 %s", path, path);
     CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
     CHECK_STR(reason, buf_cstr(&expected));
-    CHECK(store_open_readonly(buf_cstr(&url), reason) == NULL);
+    CHECK(store_open_readonly(buf_cstr(&url), &older, reason) == NULL);
     CHECK_STR(reason, buf_cstr(&expected));
     CHECK_INT(mode_of(path), 0644); /* refused, not changed behind the user's back */
     chmod(path, 0600);
@@ -888,7 +893,7 @@ TEST(symbolic_links_to_or_beside_the_store_are_not_followed) {
     CHECK(strstr(reason, "state.db is a symbolic link; batchtrace does not follow one to its "
                          "store: give the file's own path") != NULL);
     CHECK(access(buf_cstr(&target), F_OK) != 0); /* nothing created at the far end */
-    CHECK(store_open_readonly(buf_cstr(&url), reason) == NULL);
+    CHECK(store_open_readonly(buf_cstr(&url), &older, reason) == NULL);
     CHECK(strstr(reason, "is a symbolic link") != NULL);
     unlink(path);
     buf_printf(&side, "%s-wal", path);
