@@ -1,7 +1,9 @@
 /* A convention maps one normalized item (or the batch totals) to span attributes in one
  * backend's dialect. `linkage` (batchtrace.*) and `genai` (gen_ai.*, error.type) are always
- * on; others are chosen with --convention. Conventions only add attributes: the collector
- * sets names, kinds, ids, timestamps and status. Strings they create go into span->arena. */
+ * on; others are chosen with --convention. Conventions add attributes: the collector sets
+ * names, kinds, ids, timestamps and status, except that a backend dialect may rename an item
+ * span as its backend's own SDK names the same call (braintrust). Strings they create go into
+ * span->arena. */
 #ifndef BT_CONVENTIONS_CONVENTION_H
 #define BT_CONVENTIONS_CONVENTION_H
 

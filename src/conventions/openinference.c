@@ -164,7 +164,7 @@ static void openinference_item(span_t *span, const bt_item *item, const conventi
         jw_t w;
         jw_init(&w, json);
         jw_object_open(&w);
-        conv_write_request_params(&w, &request, ctx->no_content);
+        conv_write_request_params(&w, &request, ctx->no_content, NULL);
         jw_object_close(&w);
         conv_attr_buf(span, embedding ? "embedding.invocation_parameters"
                                       : "llm.invocation_parameters",

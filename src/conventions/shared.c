@@ -246,7 +246,8 @@ static const struct request_param *find_request_param(const json_doc *doc, int k
 
 /* See shared.h. A key given twice in the body is written once, with the value a JSON parser
  * keeps (the last). */
-void conv_write_request_params(jw_t *w, const native_body *request, bool no_content) {
+void conv_write_request_params(jw_t *w, const native_body *request, bool no_content,
+                               const char *skip) {
     const json_doc *doc = &request->doc;
     int root = request->root;
     if (root < 0) return;
@@ -256,6 +257,7 @@ void conv_write_request_params(jw_t *w, const native_body *request, bool no_cont
         int value = json_next(doc, key);
         const struct request_param *param = find_request_param(doc, key);
         if (param && !(no_content && param->content) &&
+            !(skip && strcmp(skip, param->name) == 0) &&
             json_get(doc, root, param->name) == value) {
             jw_key(w, param->name);
             conv_write_raw(w, json_raw(doc, value));

@@ -62,8 +62,10 @@ void native_body_free(native_body *body);
  * Anthropic parameter names, in the order the body has them, values compacted. The model (each
  * dialect has its own attribute for it), messages, input and prompts never appear; with
  * no_content the parameters that carry content (tools, functions, instructions,
- * response_format, text, prediction, suffix) are left out too. */
-void conv_write_request_params(jw_t *w, const native_body *request, bool no_content);
+ * response_format, text, prediction, suffix) are left out too, and so is the parameter named
+ * skip (NULL for none), which the caller writes itself with another value. */
+void conv_write_request_params(jw_t *w, const native_body *request, bool no_content,
+                               const char *skip);
 
 /* The token counts every dialect reports, from the item's normalized usage: prompt includes
  * the cache reads and writes (SPEC section 5), total is prompt + completion of those given. */

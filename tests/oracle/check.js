@@ -25,6 +25,14 @@ const { normalize, OracleError } = require('./normalize');
 
 const MAX_REPORTED = 12;
 const RESULTS = ['succeeded', 'errored', 'canceled', 'expired', 'missing'];
+// What Braintrust's own SDKs name the span of a call, by provider and endpoint (see
+// docs/conventions.md); the braintrust convention names item spans so.
+const BRAINTRUST_SDK_NAMES = {
+  'anthropic /v1/messages': 'anthropic.messages.create',
+  'openai /v1/chat/completions': 'Chat Completion',
+  'openai /v1/responses': 'openai.responses.create',
+  'openai /v1/embeddings': 'Embedding',
+};
 
 // Parses the command line (see the header).
 function parseArgs(argv) {
@@ -290,11 +298,16 @@ function checkStructure(canonical, context) {
     if (item.kind !== 'CLIENT') failures.push(`${label}: kind ${item.kind}, expected CLIENT`);
     const operation = a['gen_ai.operation.name'];
     // `{operation} {request model}`; without a request (no input), the response model or none.
+    // The braintrust convention names the span as Braintrust's SDK names the same call.
     const model = a['gen_ai.request.model'];
     const wantNames = model !== undefined ? [`${operation} ${model}`]
       : [operation, ...(a['gen_ai.response.model'] !== undefined ? [`${operation} ${a['gen_ai.response.model']}`] : [])];
+    if (a['braintrust.span_attributes'] !== undefined) {
+      const sdkName = BRAINTRUST_SDK_NAMES[`${provider} ${a['batchtrace.endpoint'] ?? ''}`];
+      if (sdkName !== undefined) wantNames.splice(0, wantNames.length, sdkName);
+    }
     if (!wantNames.includes(item.name)) {
-      failures.push(`${label}: name should be ${wantNames.map(show).join(' or ')} (operation and model)`);
+      failures.push(`${label}: name should be ${wantNames.map(show).join(' or ')} (operation and model, or Braintrust's SDK name)`);
     }
     if (result === 'succeeded') {
       if (item.status.code !== 'UNSET' || item.status.message !== '') {
