@@ -287,10 +287,16 @@ typedef struct batchtrace_start_options {
     int truncate_output;               /* as in batchtrace_collect_options */
     const batchtrace_source *input_source; /* the requests from any source, instead of
                                           input_path (borrowed for the call) */
+    const char *const *conventions;    /* as in batchtrace_collect_options: a dialect adds its
+                                          attributes to the submit span ("braintrust": the
+                                          requests as input, custom_ids in metadata) */
+    size_t convention_count;
+    size_t max_attribute_bytes;        /* as in batchtrace_collect_options; also bounds the
+                                          submit span's lists of custom_ids and requests */
 } batchtrace_start_options;
 
 #define BATCHTRACE_START_OPTIONS_INIT {BATCHTRACE_START_OPTIONS_VERSION, NULL, NULL, NULL, \
-    NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0, NULL}
+    NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, 0}
 
 /* What a start did. Owned by the library: release with batchtrace_start_summary_free. */
 typedef struct batchtrace_start_summary {

@@ -11,6 +11,7 @@
 #include "batch/start.h"
 #include "batchtrace.h"
 #include "json/writer.h"
+#include "span/limit.h"
 #include "span/resource.h"
 #include "store/store.h"
 #include "util/alloc.h"
@@ -77,7 +78,26 @@ static int configure_start(const batchtrace_start_options *options, start_config
     config->keep_inputs = !options->no_keep_inputs;
     config->store_url = options->store;
     config->max_line = options->max_line_bytes;
+    if (options->max_attribute_bytes && options->max_attribute_bytes < SPAN_LIMIT_MIN_BYTES)
+        return fail(reason, "--max-attribute-bytes must be at least %d, not %zu",
+                    SPAN_LIMIT_MIN_BYTES, options->max_attribute_bytes);
+    config->max_attribute_bytes = options->max_attribute_bytes;
     return collect_time_now(&config->start_ns, &config->time_pinned, reason);
+}
+
+/* The conventions of the submit span: the named ones, and braintrust with the Braintrust
+ * preset (as collect does). On success *out is a malloc'd array the caller frees; -1 with
+ * reason for an unknown name. */
+static int start_conventions(const batchtrace_start_options *options,
+                             const export_request *request, const convention ***out,
+                             size_t *count, char *reason) {
+    size_t named = options->conventions ? options->convention_count : 0;
+    const char **names = xcalloc(named + 1, sizeof *names);
+    for (size_t i = 0; i < named; i++) names[i] = options->conventions[i];
+    if (export_braintrust_preset(request)) names[named++] = "braintrust";
+    int rc = convention_list_build(names, named, out, count, reason);
+    free(names);
+    return rc;
 }
 
 /* export_notice_fn: the otlp exporter's notices become warnings, or errors when spans are
@@ -127,6 +147,7 @@ int batchtrace_start(batchtrace_start_summary **out, const batchtrace_start_opti
     memset(&config, 0, sizeof config);
     span_resource resource;
     memset(&resource, 0, sizeof resource);
+    const convention **conventions = NULL; /* linkage, genai, then the named ones; owned */
     int rc;
     if (configure_start(options, &config, reason) != 0) {
         owner->outcome.exit_code = BATCHTRACE_EXIT_USAGE;
@@ -148,6 +169,13 @@ int batchtrace_start(batchtrace_start_summary **out, const batchtrace_start_opti
     config.export_request = &request;
     config.resource = &resource;
     config.diags = &owner->diags;
+    if (start_conventions(options, &request, &conventions, &config.convention_count,
+                          reason) != 0) {
+        owner->outcome.exit_code = BATCHTRACE_EXIT_USAGE;
+        rc = api_set_error(BATCHTRACE_EUSAGE, reason);
+        goto done;
+    }
+    config.conventions = conventions;
     int usage_error = 0;
     if (start_run(&config, &owner->outcome, &usage_error, reason) != 0) {
         owner->outcome.exit_code = usage_error ? BATCHTRACE_EXIT_USAGE : BATCHTRACE_EXIT_FATAL;
@@ -156,6 +184,7 @@ int batchtrace_start(batchtrace_start_summary **out, const batchtrace_start_opti
     }
     rc = BATCHTRACE_OK;
 done:
+    free(conventions);
     resource_free(&resource);
     publish_start(owner);
     return rc;

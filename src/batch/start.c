@@ -10,7 +10,9 @@
 #include "batch/inputs.h"
 #include "batch/resume.h"
 #include "batchtrace.h"
+#include "conventions/shared.h"
 #include "json/json.h"
+#include "span/limit.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/arena.h"
@@ -26,7 +28,54 @@ typedef struct batch_summary {
     size_t model_count;
     bool has_max_tokens;         /* some request set a max-token field */
     int64_t max_tokens_sum;      /* their sum (saturated) */
+    /* The batch as the submit span carries it, bounded (content_budget): */
+    bt_str *custom_ids;          /* the first custom_ids that fit, borrowed from the index */
+    size_t custom_id_count;
+    size_t custom_id_bytes;      /* their cost: each id's length + 3 (quotes, comma) */
+    bool custom_ids_full;        /* one did not fit: none after it is taken */
+    bool want_requests;          /* a dialect shows the requests (braintrust) */
+    buf_t requests;              /* "[" and the first compacted request records that fit */
+    uint64_t requests_shown;
+    bool requests_full;
 } batch_summary;
+
+/* Room the submit span gives each of its lists (custom_ids, requests): a quarter of the
+ * exporter's request size, so both together stay well within one request, and no more than
+ * --max-attribute-bytes when it is set. Whole entries only, in custom_id order. */
+static size_t content_budget(const start_config *config) {
+    uint64_t request_bytes = config->export_request->max_request_bytes
+                                 ? config->export_request->max_request_bytes
+                                 : 4u << 20;
+    size_t budget = (size_t)(request_bytes / 4);
+    if (config->max_attribute_bytes && config->max_attribute_bytes < budget)
+        budget = config->max_attribute_bytes;
+    return budget;
+}
+
+/* Take id and the request record text into the summary's bounded lists while they fit in
+ * budget. The custom_ids keep 512 bytes of the budget (when it has more than 1 KiB) for the
+ * other members of the metadata document that carries them. */
+static void take_for_submit(batch_summary *summary, bt_str id, bt_str record, size_t budget,
+                            buf_t *scratch) {
+    size_t id_budget = budget > 1024 ? budget - 512 : budget / 2;
+    if (!summary->custom_ids_full && summary->custom_id_bytes + id.len + 3 <= id_budget) {
+        summary->custom_ids[summary->custom_id_count++] = id;
+        summary->custom_id_bytes += id.len + 3;
+    } else {
+        summary->custom_ids_full = true;
+    }
+    if (!summary->want_requests || summary->requests_full) return;
+    buf_clear(scratch);
+    conv_append_compact(scratch, record);
+    /* a comma before it, the closing bracket after the last */
+    if (summary->requests.len + 1 + scratch->len + 1 > budget) {
+        summary->requests_full = true;
+        return;
+    }
+    if (summary->requests_shown) buf_putc(&summary->requests, ',');
+    buf_append(&summary->requests, scratch->data, scratch->len);
+    summary->requests_shown++;
+}
 
 /* Add model to the sorted, distinct list. */
 static void add_model(batch_summary *summary, bt_str model) {
@@ -45,12 +94,15 @@ static void add_model(batch_summary *summary, bt_str model) {
     summary->model_count++;
 }
 
-/* Read every indexed request back and sum up the batch: endpoint, models, max_tokens. A
- * request its provider cannot read is rejected (FILE:LINE: reason): the provider would
- * refuse it. */
+/* Read every indexed request back and sum up the batch: endpoint, models, max_tokens, and
+ * the bounded lists of the submit span (take_for_submit). A request its provider cannot read
+ * is rejected (FILE:LINE: reason): the provider would refuse it. */
 static void summarize_requests(const input_file *input, const custom_id_index *index,
-                               diag_sink *diags, batch_summary *summary) {
+                               diag_sink *diags, size_t budget, batch_summary *summary) {
     index_entry **sorted = index_sorted(index);
+    summary->custom_ids = xcalloc(index->count ? index->count : 1, sizeof *summary->custom_ids);
+    buf_putc(&summary->requests, '[');
+    buf_t record = BUF_INIT;
     buf_t text = BUF_INIT;
     json_doc doc = JSON_DOC_INIT;
     arena_t arena = ARENA_INIT;
@@ -69,6 +121,8 @@ static void summarize_requests(const input_file *input, const custom_id_index *i
             diag_reject(diags, input->name, entry->record_line, "%s", reason);
             continue;
         }
+        take_for_submit(summary, index_custom_id(index, entry),
+                        (bt_str){text.data, text.len}, budget, &record);
         if (!summary->endpoint && item.endpoint.len)
             summary->endpoint = xstrndup(item.endpoint.ptr, item.endpoint.len);
         add_model(summary, item.request_model);
@@ -80,9 +134,11 @@ static void summarize_requests(const input_file *input, const custom_id_index *i
                                           : summary->max_tokens_sum + v;
         }
     }
+    buf_putc(&summary->requests, ']');
     arena_free(&arena);
     json_doc_free(&doc);
     buf_free(&text);
+    buf_free(&record);
     free(sorted);
 }
 
@@ -91,6 +147,8 @@ static void batch_summary_free(batch_summary *summary) {
     free(summary->endpoint);
     for (size_t i = 0; i < summary->model_count; i++) free(summary->models[i]);
     free(summary->models);
+    free(summary->custom_ids);
+    buf_free(&summary->requests);
 }
 
 /* The models joined with commas (malloc'd), or NULL when there are none. */
@@ -133,6 +191,27 @@ static void build_submit(const start_config *config, const context_claims *claim
     span_attr_cstr(span, "batchtrace.custom_id.digest", outcome->input_digest);
     if (summary->has_max_tokens)
         span_attr_int(span, "batchtrace.request.max_tokens.sum", summary->max_tokens_sum);
+    span_attr_strs(span, "batchtrace.custom_ids", summary->custom_ids, summary->custom_id_count);
+    submit_totals totals = {
+        .provider = claims->provider,
+        .batch_id = str_c(config->batch_id),
+        .endpoint = str_c(summary->endpoint),
+        .request_count = claims->request_count,
+        .models = models,
+        .model_count = summary->model_count,
+        .custom_ids = summary->custom_ids,
+        .custom_id_count = summary->custom_id_count,
+        .requests_json = {summary->requests.data, summary->requests.len},
+        .requests_shown = summary->requests_shown,
+    };
+    for (size_t i = 0; i < config->convention_count; i++)
+        if (config->conventions[i]->submit) config->conventions[i]->submit(span, &totals);
+    /* Nothing is cut silently: a list that could not be carried whole marks the span. */
+    bool cut = config->max_attribute_bytes &&
+               span_limit_values(span, config->max_attribute_bytes);
+    if (!cut && (summary->custom_id_count < claims->request_count ||
+                 (summary->want_requests && summary->requests_shown < claims->request_count)))
+        span_attr_bool(span, "batchtrace.truncated", true);
 }
 
 /* Export the submit span (sending the spool row spool_id written ahead, when not 0);
@@ -228,7 +307,10 @@ int start_run(const start_config *config, start_outcome *outcome, int *usage_err
         inputs_index_limited(&input, &inputs, config->provider, &index, config->diags,
                              config->max_line, reason) != 0)
         goto done;
-    if (input.record_count > 0) summarize_requests(&input, &index, config->diags, &summary);
+    for (size_t i = 0; i < config->convention_count; i++)
+        if (config->conventions[i]->submit) summary.want_requests = true;
+    if (input.record_count > 0)
+        summarize_requests(&input, &index, config->diags, content_budget(config), &summary);
     outcome->provider = xstrdup(input.provider ? input.provider->name : "");
     outcome->request_count = input.record_count;
     uint8_t digest[SHA256_LEN];

@@ -14,6 +14,7 @@
 #include "batch/context.h"
 #include "batch/diag.h"
 #include "batchtrace.h"
+#include "conventions/convention.h"
 #include "export/select.h"
 #include "providers/provider.h"
 #include "span/identity.h"
@@ -33,6 +34,9 @@ typedef struct start_config {
     const export_request *export_request; /* how to build the exporter (borrowed) */
     const span_resource *resource;     /* borrowed */
     diag_sink *diags;                  /* borrowed */
+    const convention *const *conventions; /* the dialects whose submit hooks add attributes */
+    size_t convention_count;
+    size_t max_attribute_bytes;        /* cut longer values and bound the lists; 0: none */
 } start_config;
 
 /* What start did; strings are malloc'd and owned by the outcome. */

@@ -27,7 +27,8 @@ static void print_summary(const batchtrace_start_summary *s) {
         fprintf(stderr, "  warnings %llu (listed above)\n", (unsigned long long)s->warnings_count);
 }
 
-/* A positive whole number of bytes (--max-line-bytes). -1 when text is not one. */
+/* A positive whole number of bytes (--max-line-bytes, --max-attribute-bytes). -1 when text
+ * is not one. */
 static int parse_byte_count(const char *text, size_t *out) {
     if (*text < '0' || *text > '9') return -1;
     char *end;
@@ -60,6 +61,14 @@ int cmd_start(int argc, char **argv) {
                         "not \"%s\"\nTry 'batchtrace start --help'.\n", config.max_line_bytes);
         goto done;
     }
+    size_t max_attribute_bytes = 0;
+    if (config.max_attribute_bytes &&
+        parse_byte_count(config.max_attribute_bytes, &max_attribute_bytes) != 0) {
+        fprintf(stderr, "batchtrace: --max-attribute-bytes needs a positive whole number of "
+                        "bytes, not \"%s\"\nTry 'batchtrace start --help'.\n",
+                config.max_attribute_bytes);
+        goto done;
+    }
     cli_export_limits limits;
     if (cli_export_limits_parse(&config, "start", &limits) != 0) goto done;
     cli_report report;
@@ -81,6 +90,9 @@ int cmd_start(int argc, char **argv) {
     options.export_timeout = limits.export_timeout;
     options.braintrust_parent = config.braintrust_parent;
     options.max_line_bytes = max_line_bytes;
+    options.conventions = config.conventions;
+    options.convention_count = config.convention_count;
+    options.max_attribute_bytes = max_attribute_bytes;
     options.on_diagnostic = report_diagnostic;
     options.callback_ctx = &report;
 

@@ -68,10 +68,10 @@ static const cli_option options[] = {
      "reject (and skip) input and result lines longer than N bytes (default: 268435456)"},
     {"max-line-bytes", "N", CMD_START, OPT_STRING, AT(max_line_bytes),
      "reject request lines longer than N bytes (default: 268435456)"},
-    {"convention", "NAME", CMD_COLLECT, OPT_REPEATED, AT(conventions),
+    {"convention", "NAME", CMD_COLLECT | CMD_START, OPT_REPEATED, AT(conventions),
      "also write a backend's attributes: braintrust, openinference or traceloop "
      "(repeatable; genai is always on)"},
-    {"max-attribute-bytes", "N", CMD_COLLECT, OPT_STRING, AT(max_attribute_bytes),
+    {"max-attribute-bytes", "N", CMD_COLLECT | CMD_START, OPT_STRING, AT(max_attribute_bytes),
      "cut string values longer than N bytes, marking the span batchtrace.truncated (N >= 16)"},
     {"store", "URL", CMD_COLLECT, OPT_STRING, AT(store),
      "state store (contexts, what was sent, the spool), sqlite:PATH (default: "

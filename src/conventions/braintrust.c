@@ -32,8 +32,14 @@
  *                               prompt_tokens (cache reads and writes included),
  *                               completion_tokens, prompt_cached_tokens,
  *                               prompt_cache_creation_tokens, tokens; absent when there is none
+ * A failed item also gets an "exception" event (exception.type, exception.message), as the
+ * SDK's tracer records a failed call.
  * With --no-content, input_json and output_json are left out, and so are the request
  * parameters that carry content (see conv_write_request_params).
+ *
+ * Submit span (`start`): braintrust.span_attributes {"type":"task"}, braintrust.input_json the
+ * request records (custom_id and params or body, in the provider's shape), braintrust.metadata
+ * {provider, endpoint, batch_id, request_count, models, custom_ids}, bounded (submit_totals).
  *
  * Task attributes: braintrust.span_attributes {"type":"task"}, braintrust.input_json (the
  * batch: provider, batch id, endpoint, models), braintrust.output_json (batch status and
@@ -432,6 +438,21 @@ static const char *sdk_span_name(const bt_item *item) {
     return NULL;
 }
 
+/* Record a failed item as the SDK's tracer records a failed call: an "exception" event at the
+ * span's end, its type the provider's error type (else the result) and its message the
+ * provider's (the collector has set the ERROR status already). */
+static void record_exception(span_t *span, const bt_item *item) {
+    span_attr attrs[2];
+    size_t count = 0;
+    bt_str type = str_some(item->error_type) ? item->error_type
+                                             : str_c(item_result_name(item->result));
+    attrs[count++] = (span_attr){.key = "exception.type", .type = ATTR_STRING, .s = type};
+    if (str_some(item->error_message))
+        attrs[count++] = (span_attr){.key = "exception.message", .type = ATTR_STRING,
+                                     .s = item->error_message};
+    span_add_event(span, "exception", span->end_ns, attrs, count);
+}
+
 /* braintrust.* for one item's LLM span. Each document is built in the thread's scratch buffer
  * and copied into span->arena. */
 static void braintrust_item(span_t *span, const bt_item *item, const convention_ctx *ctx) {
@@ -453,6 +474,7 @@ static void braintrust_item(span_t *span, const bt_item *item, const convention_
     conv_attr_buf(span, "braintrust.metadata", json);
     buf_clear(json);
     if (write_metrics(json, item, &response)) conv_attr_buf(span, "braintrust.metrics", json);
+    if (item->result != RESULT_SUCCEEDED) record_exception(span, item);
 
     conv_scratch_give(json);
     native_body_free(&request);
@@ -481,8 +503,46 @@ static void braintrust_task(span_t *span, const task_totals *totals, const conve
     conv_scratch_give(json);
 }
 
+/* braintrust.* for the submit span: its input is the requests (each record in the
+ * provider's shape: custom_id and params or body), its metadata the batch as the users asked
+ * for it at batches.create time: request count, models, custom_ids. When the batch is too
+ * large to carry whole, requests_shown and custom_ids_shown say how much of it is there. */
+static void braintrust_submit(span_t *span, const submit_totals *totals) {
+    buf_t *json = conv_scratch_take();
+    span_attr_cstr(span, "braintrust.span_attributes", "{\"type\":\"task\"}");
+    span_attr_str(span, "braintrust.input_json", totals->requests_json);
+    jw_t w;
+    jw_init(&w, json);
+    jw_object_open(&w);
+    conv_write_if_some(&w, "provider", str_c(totals->provider));
+    conv_write_if_some(&w, "endpoint", totals->endpoint);
+    conv_write_if_some(&w, "batch_id", totals->batch_id);
+    jw_key(&w, "request_count");
+    jw_uint(&w, totals->request_count);
+    jw_key(&w, "models");
+    jw_array_open(&w);
+    for (size_t i = 0; i < totals->model_count; i++) jw_string(&w, totals->models[i]);
+    jw_array_close(&w);
+    jw_key(&w, "custom_ids");
+    jw_array_open(&w);
+    for (size_t i = 0; i < totals->custom_id_count; i++) jw_string(&w, totals->custom_ids[i]);
+    jw_array_close(&w);
+    if (totals->custom_id_count < totals->request_count) {
+        jw_key(&w, "custom_ids_shown");
+        jw_uint(&w, totals->custom_id_count);
+    }
+    if (totals->requests_shown < totals->request_count) {
+        jw_key(&w, "requests_shown");
+        jw_uint(&w, totals->requests_shown);
+    }
+    jw_object_close(&w);
+    conv_attr_buf(span, "braintrust.metadata", json);
+    conv_scratch_give(json);
+}
+
 const convention convention_braintrust = {
     .name = "braintrust",
     .item = braintrust_item,
     .task = braintrust_task,
+    .submit = braintrust_submit,
 };

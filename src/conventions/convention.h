@@ -44,12 +44,32 @@ typedef struct task_totals {
     size_t error_count;
 } task_totals;
 
+/* What the submit span describes: the batch's requests as `start` read them. Strings are
+ * borrowed from the caller. The lists are bounded (see docs/conventions.md, "A batch too large
+ * to carry whole"): custom_ids and requests hold the first ones, in custom_id order, that fit
+ * in the budget; the counts say how many there are in all. */
+typedef struct submit_totals {
+    const char *provider;    /* static */
+    bt_str batch_id;         /* empty when not known yet */
+    bt_str endpoint;         /* empty when unknown */
+    uint64_t request_count;  /* every request of the batch */
+    const bt_str *models;    /* distinct request models, sorted */
+    size_t model_count;
+    const bt_str *custom_ids;/* the first custom_ids that fit */
+    size_t custom_id_count;
+    bt_str requests_json;    /* a JSON array of the first request records that fit, compacted,
+                                each in the provider's shape; "[]" when none fits */
+    uint64_t requests_shown; /* how many records requests_json holds */
+} submit_totals;
+
 typedef struct convention {
     const char *name;        /* as given to --convention */
     /* Attributes of one item's LLM span. */
     void (*item)(span_t *span, const bt_item *item, const convention_ctx *ctx);
     /* Attributes of the task span. */
     void (*task)(span_t *span, const task_totals *totals, const convention_ctx *ctx);
+    /* Attributes of the submit span `start` exports; NULL when the dialect adds none. */
+    void (*submit)(span_t *span, const submit_totals *totals);
 } convention;
 
 extern const convention convention_linkage;  /* batchtrace.*: always on */

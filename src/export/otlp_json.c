@@ -151,6 +151,21 @@ void otlp_json_encode_span(buf_t *out, const span_t *span) {
     jw_key(&w, "endTimeUnixNano");
     write_uint64_string(&w, span->end_ns);
     write_attributes(&w, span->attrs, span->attr_count);
+    if (span->event_count) {
+        jw_key(&w, "events");
+        jw_array_open(&w);
+        for (size_t i = 0; i < span->event_count; i++) {
+            const span_event *event = &span->events[i];
+            jw_object_open(&w);
+            jw_key(&w, "timeUnixNano");
+            write_uint64_string(&w, event->time_ns);
+            jw_key(&w, "name");
+            jw_cstring(&w, event->name);
+            write_attributes(&w, event->attrs, event->attr_count);
+            jw_object_close(&w);
+        }
+        jw_array_close(&w);
+    }
     if (span->status != SPAN_STATUS_UNSET || span->status_message.len) {
         jw_key(&w, "status");
         jw_object_open(&w);

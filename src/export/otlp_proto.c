@@ -38,8 +38,12 @@ enum {
     SPAN_START_TIME = 7,
     SPAN_END_TIME = 8,
     SPAN_ATTRIBUTES = 9,
+    SPAN_EVENTS = 11,
     SPAN_STATUS = 15,
     SPAN_FLAGS = 16,
+    EVENT_TIME = 1,                 /* Span.Event */
+    EVENT_NAME = 2,
+    EVENT_ATTRIBUTES = 3,
     STATUS_MESSAGE = 2,             /* Status */
     STATUS_CODE = 3,
     KEY_VALUE_KEY = 1,              /* KeyValue */
@@ -271,6 +275,31 @@ static void put_key_value(buf_t *out, unsigned field, const span_attr *attr) {
     put_any_value(out, attr, string_len);
 }
 
+/* Size of the KeyValue message of attr (without its own tag and length). */
+static size_t key_value_size(const span_attr *attr) {
+    size_t key_len = strlen(attr->key);
+    size_t string_len = 0;
+    size_t any_size = any_value_size(attr, &string_len);
+    return len_field_size(KEY_VALUE_KEY, utf8_repaired_len(attr->key, key_len)) +
+           len_field_size(KEY_VALUE_VALUE, any_size);
+}
+
+/* Append event as a Span.Event message in field SPAN_EVENTS. */
+static void put_event(buf_t *out, const span_event *event) {
+    size_t name_len = strlen(event->name);
+    size_t name_repaired = utf8_repaired_len(event->name, name_len);
+    size_t size = tag_size(EVENT_TIME) + 8 + len_field_size(EVENT_NAME, name_repaired);
+    for (size_t i = 0; i < event->attr_count; i++)
+        size += len_field_size(EVENT_ATTRIBUTES, key_value_size(&event->attrs[i]));
+    put_tag(out, SPAN_EVENTS, WIRE_LEN);
+    put_varint(out, size);
+    put_tag(out, EVENT_TIME, WIRE_FIXED64);
+    put_fixed64(out, event->time_ns);
+    put_string_field(out, EVENT_NAME, event->name, name_len, name_repaired);
+    for (size_t i = 0; i < event->attr_count; i++)
+        put_key_value(out, EVENT_ATTRIBUTES, &event->attrs[i]);
+}
+
 /* Append a bytes field holding len raw bytes. */
 static void put_bytes_field(buf_t *out, unsigned field, const uint8_t *bytes, size_t len) {
     put_tag(out, field, WIRE_LEN);
@@ -300,6 +329,7 @@ void otlp_proto_encode_span(buf_t *out, const span_t *span) {
     put_fixed64(out, span->end_ns);
     for (size_t i = 0; i < span->attr_count; i++)
         put_key_value(out, SPAN_ATTRIBUTES, &span->attrs[i]);
+    for (size_t i = 0; i < span->event_count; i++) put_event(out, &span->events[i]);
     if (span->status != SPAN_STATUS_UNSET || span->status_message.len) {
         const bt_str *message = &span->status_message;
         size_t message_len = utf8_repaired_len(message->ptr, message->len);

@@ -58,23 +58,24 @@ static bt_str limited(arena_t *arena, bt_str value, size_t max_bytes) {
                                    : cut_text(value, max_bytes);
 }
 
-/* See limit.h. */
-bool span_limit_values(span_t *span, size_t max_bytes) {
+/* Bound the values of attrs[0..count) (strings and string-array elements) to max_bytes;
+ * true when any was cut. */
+static bool limit_attrs(arena_t *arena, span_attr *attrs, size_t count, size_t max_bytes) {
     bool cut = false;
-    for (size_t i = 0; i < span->attr_count; i++) {
-        span_attr *attr = &span->attrs[i];
+    for (size_t i = 0; i < count; i++) {
+        span_attr *attr = &attrs[i];
         if (attr->type == ATTR_STRING && attr->s.len > max_bytes) {
-            attr->s = limited(span->arena, attr->s, max_bytes);
+            attr->s = limited(arena, attr->s, max_bytes);
             cut = true;
         } else if (attr->type == ATTR_STRING_ARRAY) {
             bt_str *copy = NULL;
             for (size_t j = 0; j < attr->array_len; j++) {
                 if (attr->array[j].len <= max_bytes) continue;
                 if (!copy) {
-                    copy = arena_calloc(span->arena, attr->array_len, sizeof *copy);
+                    copy = arena_calloc(arena, attr->array_len, sizeof *copy);
                     for (size_t k = 0; k < attr->array_len; k++) copy[k] = attr->array[k];
                 }
-                copy[j] = limited(span->arena, attr->array[j], max_bytes);
+                copy[j] = limited(arena, attr->array[j], max_bytes);
             }
             if (copy) {
                 attr->array = copy;
@@ -82,6 +83,15 @@ bool span_limit_values(span_t *span, size_t max_bytes) {
             }
         }
     }
+    return cut;
+}
+
+/* See limit.h. Event attributes (an exception's message) are bounded as the span's are. */
+bool span_limit_values(span_t *span, size_t max_bytes) {
+    bool cut = limit_attrs(span->arena, span->attrs, span->attr_count, max_bytes);
+    for (size_t i = 0; i < span->event_count; i++)
+        cut = limit_attrs(span->arena, span->events[i].attrs, span->events[i].attr_count,
+                          max_bytes) || cut;
     if (cut) span_attr_bool(span, "batchtrace.truncated", true);
     return cut;
 }

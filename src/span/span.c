@@ -63,6 +63,21 @@ void span_attr_strs(span_t *span, const char *key, const bt_str *values, size_t 
     attr->array_len = count;
 }
 
+/* See span.h. The events array is grown by one in the arena (spans have one event at most
+ * in practice; the old copy is abandoned there). */
+void span_add_event(span_t *span, const char *name, uint64_t time_ns, const span_attr *attrs,
+                    size_t count) {
+    span_event *grown = arena_alloc(span->arena, (span->event_count + 1) * sizeof *grown);
+    if (span->event_count) memcpy(grown, span->events, span->event_count * sizeof *grown);
+    span_attr *copy = NULL;
+    if (count) {
+        copy = arena_alloc(span->arena, count * sizeof *copy);
+        memcpy(copy, attrs, count * sizeof *copy);
+    }
+    grown[span->event_count++] = (span_event){name, time_ns, copy, count};
+    span->events = grown;
+}
+
 /* The first attribute named key (a linear scan: spans have a few dozen), or NULL. */
 const span_attr *span_attr_find(const span_t *span, const char *key) {
     for (size_t i = 0; i < span->attr_count; i++)

@@ -46,6 +46,15 @@ typedef struct span_attr {
     size_t array_len;        /* ATTR_STRING_ARRAY: how many */
 } span_attr;
 
+/* A timestamped event of a span (OTLP Span.Event), e.g. the "exception" a failed call
+ * records. Its attributes are borrowed as a span's are. */
+typedef struct span_event {
+    const char *name;        /* borrowed, NUL-terminated */
+    uint64_t time_ns;        /* unix nanoseconds */
+    span_attr *attrs;        /* in the span's arena */
+    size_t attr_count;
+} span_event;
+
 typedef struct span {
     uint8_t trace_id[16];
     uint8_t span_id[8];
@@ -61,6 +70,8 @@ typedef struct span {
     span_attr *attrs;        /* in the arena */
     size_t attr_count;
     size_t attr_cap;
+    span_event *events;      /* in the arena */
+    size_t event_count;
     arena_t *arena;          /* borrowed: where attrs and copies live */
 } span_t;
 
@@ -73,6 +84,10 @@ void span_attr_int(span_t *span, const char *key, int64_t value);
 void span_attr_double(span_t *span, const char *key, double value);
 void span_attr_bool(span_t *span, const char *key, bool value);
 void span_attr_strs(span_t *span, const char *key, const bt_str *values, size_t count);
+/* Add an event named name at time_ns with a copy (in the arena) of attrs[0..count); the
+ * attributes' keys and values stay borrowed. */
+void span_add_event(span_t *span, const char *name, uint64_t time_ns, const span_attr *attrs,
+                    size_t count);
 /* The attribute named key, or NULL. */
 const span_attr *span_attr_find(const span_t *span, const char *key);
 

@@ -404,5 +404,25 @@ bt_local bind --batch-id $OA_ID --context "$TOKEN"
 bt_local status --json
 check bind-records-at-the-pinned-time '[ "$code" = 0 ] && printf "%s" "$out" | grep -qF "\"created\":\"2026-01-02T03:04:05.000Z\""'
 
+# A batch too large to carry whole on its submit span (docs/conventions.md): 10,000
+# requests, custom_ids of 9 bytes. Each list takes whole entries, in custom_id order, while
+# they fit in --max-attribute-bytes (the custom_ids keep 512 bytes of it for the rest of the
+# metadata), else in a quarter of --max-request-bytes; the span says it was cut, keeps the
+# full count, and fits in one request.
+begin submit-too-large
+gen_batch "$W/a" 10000 0
+bt "$W/a" submit start --input input.jsonl --convention braintrust --max-attribute-bytes 4096 \
+    --max-request-bytes 65536
+ids=$(q attr "$W/submit" openai.batch.submit batchtrace.custom_ids)
+metadata=$(q attr "$W/submit" openai.batch.submit braintrust.metadata)
+input=$(q attr "$W/submit" openai.batch.submit braintrust.input_json)
+check exported-in-one-request '[ "$code" = 0 ] && [ "$(span_count submit)" = 1 ]'
+check custom-ids-that-fit '[ "$(node -e "const a=JSON.parse(process.argv[1]);console.log(a.length, a[0], a[a.length-1])" "$ids")" = "298 req-00001 req-00298" ]'
+check marked-truncated-with-the-full-count '[ "$(q attr "$W/submit" openai.batch.submit batchtrace.truncated)" = true ] && [ "$(q attr "$W/submit" openai.batch.submit batchtrace.custom_id.count)" = 10000 ]'
+check metadata-says-how-much '[ "$(node -e "const m=JSON.parse(JSON.parse(process.argv[1])), r=JSON.parse(JSON.parse(process.argv[2]));console.log(m.request_count, m.custom_ids.length, m.custom_ids_shown, m.requests_shown === r.length)" "$metadata" "$input")" = "10000 298 298 true" ]'
+check requests-within-the-limit '[ "$(node -e "const s=JSON.parse(process.argv[1]);console.log(s.length <= 4096, JSON.parse(s)[0].custom_id)" "$input")" = "true req-00001" ]'
+bt "$W/a" submit-default start --input input.jsonl --convention braintrust --max-request-bytes 65536
+check default-budget-is-a-quarter-of-a-request '[ "$code" = 0 ] && [ "$(node -e "console.log(JSON.parse(process.argv[1]).length)" "$(q attr "$W/submit-default" openai.batch.submit batchtrace.custom_ids)")" = 1322 ]'
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -44,7 +44,8 @@ function fail(where, what) {
 //     [{scope: {name, version, attributes, dropped}, spans: [raw span]}]}]}
 //   raw span = {traceId, spanId, parentSpanId (hex, "" for none), traceState, name, kind
 //     (int), start, end (decimal strings), status: {code (int), message}, attributes: [kv],
-//     droppedAttributes, events, droppedEvents, links, droppedLinks (counts)}
+//     droppedAttributes, events: [{time (decimal string), name, attributes: [kv],
+//     droppedAttributes}], droppedEvents, links, droppedLinks (counts)}
 //   kv = {key, value: typed}; typed = {type: string|bool|int|double|array|kvlist|bytes, value}
 // ---------------------------------------------------------------------------------------
 
@@ -61,6 +62,7 @@ const JSON_KEYS = {
     'startTimeUnixNano', 'endTimeUnixNano', 'attributes', 'droppedAttributesCount', 'events',
     'droppedEventsCount', 'links', 'droppedLinksCount', 'status'],
   status: ['message', 'code'],
+  event: ['timeUnixNano', 'name', 'attributes', 'droppedAttributesCount'],
   keyValue: ['key', 'value'],
   anyValue: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue',
     'kvlistValue', 'bytesValue'],
@@ -223,7 +225,16 @@ function jsonSpan(span, where) {
     status,
     attributes: jsonKeyValues(span, 'attributes', where),
     droppedAttributes: jsonUint32(span, 'droppedAttributesCount', where),
-    events: jsonArray(span, 'events', where).length,
+    events: jsonArray(span, 'events', where).map((event, i) => {
+      const at = `${where}.events[${i}]`;
+      checkJsonKeys(event, 'event', at);
+      return {
+        time: jsonUnixNano(event, 'timeUnixNano', at),
+        name: jsonString(event, 'name', at, ''),
+        attributes: jsonKeyValues(event, 'attributes', at),
+        droppedAttributes: jsonUint32(event, 'droppedAttributesCount', at),
+      };
+    }),
     droppedEvents: jsonUint32(span, 'droppedEventsCount', where),
     links: jsonArray(span, 'links', where).length,
     droppedLinks: jsonUint32(span, 'droppedLinksCount', where),
@@ -339,7 +350,12 @@ function pbSpan(span, where) {
     },
     attributes: pbKeyValues(span.attributes, where),
     droppedAttributes: span.droppedAttributesCount || 0,
-    events: (span.events || []).length,
+    events: (span.events || []).map((event, i) => ({
+      time: toBigInt(event.timeUnixNano || 0, true).toString(),
+      name: event.name || '',
+      attributes: pbKeyValues(event.attributes, `${where}.events[${i}]`),
+      droppedAttributes: event.droppedAttributesCount || 0,
+    })),
     droppedEvents: span.droppedEventsCount || 0,
     links: (span.links || []).length,
     droppedLinks: span.droppedLinksCount || 0,
@@ -504,7 +520,10 @@ function canonicalSpan(span, where) {
   if (span.droppedAttributes || span.droppedEvents || span.droppedLinks) {
     fail(at, 'dropped attribute/event/link counts must be 0 (nothing is silently dropped)');
   }
-  if (span.events || span.links) fail(at, 'events and links are not part of the canonical form');
+  if (span.links) fail(at, 'links are not part of the canonical form');
+  if (span.events.some((event) => event.droppedAttributes)) {
+    fail(at, 'dropped event attribute counts must be 0 (nothing is silently dropped)');
+  }
   if (span.traceState !== '') fail(at, `traceState "${span.traceState}" is not part of the canonical form`);
   return {
     traceId: span.traceId,
@@ -516,6 +535,14 @@ function canonicalSpan(span, where) {
     endTimeUnixNano: span.end,
     status: { code: STATUS_NAMES[span.status.code], message: span.status.message },
     attributes: canonicalAttributes(span.attributes, at),
+    // Only spans that have events (a failed item under the braintrust convention) show them.
+    ...(span.events.length ? {
+      events: span.events.map((event) => ({
+        name: event.name,
+        timeUnixNano: event.time,
+        attributes: canonicalAttributes(event.attributes, `${at} event ${event.name}`),
+      })),
+    } : {}),
   };
 }
 

@@ -12,6 +12,30 @@ static const char *const JSON_KEYS[] = {"braintrust.metadata", "braintrust.metri
                                         "braintrust.span_attributes"};
 #define JSON_KEY_COUNT (sizeof JSON_KEYS / sizeof JSON_KEYS[0])
 
+/* True when span has exactly one event, "exception" at its end, with exception.type type
+ * and exception.message message (NULL: none); prints what differs otherwise. */
+static bool has_exception(const span_t *span, const char *type, const char *message) {
+    if (span->event_count != 1) {
+        fprintf(stderr, "  %zu events\n", span->event_count);
+        return false;
+    }
+    const span_event *event = &span->events[0];
+    size_t want = message ? 2 : 1;
+    bool same = strcmp(event->name, "exception") == 0 && event->time_ns == span->end_ns &&
+                event->attr_count == want && strcmp(event->attrs[0].key, "exception.type") == 0 &&
+                str_eq_c(event->attrs[0].s, type) &&
+                (!message || (strcmp(event->attrs[1].key, "exception.message") == 0 &&
+                              str_eq_c(event->attrs[1].s, message)));
+    if (!same) {
+        fprintf(stderr, "  event %s with %zu attributes:", event->name, event->attr_count);
+        for (size_t i = 0; i < event->attr_count; i++)
+            fprintf(stderr, " %s=%.*s", event->attrs[i].key, (int)event->attrs[i].s.len,
+                    event->attrs[i].s.ptr);
+        fprintf(stderr, "\n");
+    }
+    return same;
+}
+
 /* OpenAI chat with everything the SDK reads from a response: created, system_fingerprint,
  * service_tier (the request asked "auto", the response says "default"), and usage details with
  * zeros, as the API returns them. */
@@ -106,6 +130,7 @@ TEST(openai_plain_text_is_shaped_as_the_sdk_wrapper_shapes_it) {
         "\":[\"stop\"]}\nbraintrust.metrics={\"prompt_tokens\":9,\"completion_tokens\":2,\"toke"
         "ns\":11}\n");
     CHECK_INT(check_json_values(&span, JSON_KEYS, JSON_KEY_COUNT), 5);
+    CHECK_INT(span.event_count, 0);
     arena_free(&a);
 }
 
@@ -254,10 +279,13 @@ TEST(openai_error_keeps_the_item_findable) {
         "gth_exceeded\",\"message\":\"This model's maximum context length is 128000 tokens.\"}}"
         "\n");
     CHECK_INT(check_json_values(&span, JSON_KEYS, JSON_KEY_COUNT), 3);
+    CHECK(has_exception(&span, "context_length_exceeded",
+                        "This model's maximum context length is 128000 tokens."));
     arena_free(&a);
 }
 
-/* Every failed result type of a message batch: result and the provider's error in metadata. */
+/* Every failed result type of a message batch: result and the provider's error in metadata,
+ * and the "exception" event the SDK's tracer records for a failed call. */
 TEST(anthropic_errored_canceled_and_expired_items) {
     arena_t a = ARENA_INIT;
     bt_item errored =
@@ -271,6 +299,7 @@ TEST(anthropic_errored_canceled_and_expired_items) {
         "\"msgbatch_3\",\"result\":\"errored\",\"error\":{\"type\":\"invalid_request_error\",\""
         "message\":\"max_tokens: Field required\"}}\n");
     CHECK_INT(check_json_values(&span, JSON_KEYS, JSON_KEY_COUNT), 3);
+    CHECK(has_exception(&span, "invalid_request_error", "max_tokens: Field required"));
     bt_item canceled =
         make_item(&a, &provider_anthropic, ANTHROPIC_ERRORED_REQUEST, ANTHROPIC_CANCELED_RESULT);
     span = item_span(&a, &convention_braintrust, &canceled, "msgbatch_3", false);
@@ -280,6 +309,7 @@ TEST(anthropic_errored_canceled_and_expired_items) {
         "\"/v1/messages\",\"model\":\"claude-haiku-4-5\",\"custom_id\":\"bad-1\",\"batch_id\":"
         "\"msgbatch_3\",\"result\":\"canceled\",\"error\":{\"type\":\"canceled\",\"message\":\""
         "request canceled before processing\"}}\n");
+    CHECK(has_exception(&span, "canceled", "request canceled before processing"));
     bt_item expired =
         make_item(&a, &provider_anthropic, ANTHROPIC_EXPIRED_REQUEST, ANTHROPIC_EXPIRED_RESULT);
     span = item_span(&a, &convention_braintrust, &expired, "", false);
@@ -289,6 +319,7 @@ TEST(anthropic_errored_canceled_and_expired_items) {
         "\":\"/v1/messages\",\"model\":\"claude-haiku-4-5\",\"max_tokens\":64,\"custom_id\":\"e"
         "xp-1\",\"result\":\"expired\",\"error\":{\"type\":\"expired\",\"message\":\"request ex"
         "pired before processing\"}}\n");
+    CHECK(has_exception(&span, "expired", "request expired before processing"));
     arena_free(&a);
 }
 
@@ -310,6 +341,7 @@ TEST(missing_item_has_its_input_and_why_it_has_no_result) {
         "\":0,\"custom_id\":\"plain-1\",\"batch_id\":\"batch_abc\",\"result\":\"missing\",\"err"
         "or\":{\"type\":\"missing\",\"message\":\"the batch failed\"}}\n");
     CHECK_INT(check_json_values(&span, JSON_KEYS, JSON_KEY_COUNT), 3);
+    CHECK(has_exception(&span, "missing", "the batch failed"));
     arena_free(&a);
 }
 
@@ -409,6 +441,47 @@ TEST(pretty_printed_provider_json_is_compacted_but_strings_are_kept) {
     arena_free(&a);
 }
 
+/* The submit span: the requests as input, the batch in metadata; a cut list says how much of
+ * it is there. */
+TEST(submit_has_the_requests_as_input_and_the_custom_ids_in_metadata) {
+    arena_t a = ARENA_INIT;
+    static const bt_str models[] = {STR_LIT("claude-haiku-4-5")};
+    static const bt_str ids[] = {STR_LIT("a-1"), STR_LIT("a-2")};
+    submit_totals totals = {
+        .provider = "anthropic",
+        .endpoint = STR_LIT("/v1/messages"),
+        .request_count = 2,
+        .models = models,
+        .model_count = 1,
+        .custom_ids = ids,
+        .custom_id_count = 2,
+        .requests_json = STR_LIT("[{\"custom_id\":\"a-1\",\"params\":{}},{\"custom_id\":\"a-2\","
+                                 "\"params\":{}}]"),
+        .requests_shown = 2,
+    };
+    span_t span;
+    span_init(&span, &a);
+    convention_braintrust.submit(&span, &totals);
+    CHECK_MAP(&span,
+        "braintrust.span_attributes={\"type\":\"task\"}\n"
+        "braintrust.input_json=[{\"custom_id\":\"a-1\",\"params\":{}},{\"custom_id\":\"a-2\",\"p"
+        "arams\":{}}]\n"
+        "braintrust.metadata={\"provider\":\"anthropic\",\"endpoint\":\"/v1/messages\",\"reques"
+        "t_count\":2,\"models\":[\"claude-haiku-4-5\"],\"custom_ids\":[\"a-1\",\"a-2\"]}\n");
+    totals.batch_id = STR_LIT("msgbatch_9");
+    totals.request_count = 3;
+    span_init(&span, &a);
+    convention_braintrust.submit(&span, &totals);
+    const span_attr *metadata = span_attr_find(&span, "braintrust.metadata");
+    CHECK(metadata != NULL);
+    if (metadata)
+        CHECK_BTSTR(metadata->s,
+                    "{\"provider\":\"anthropic\",\"endpoint\":\"/v1/messages\",\"batch_id\":\"m"
+                    "sgbatch_9\",\"request_count\":3,\"models\":[\"claude-haiku-4-5\"],\"custom_ids"
+                    "\":[\"a-1\",\"a-2\"],\"custom_ids_shown\":2,\"requests_shown\":2}");
+    arena_free(&a);
+}
+
 TEST(braintrust_is_found_by_name) {
     CHECK(convention_by_name("braintrust") == &convention_braintrust);
     CHECK(convention_by_name("Braintrust") == NULL);
@@ -429,6 +502,7 @@ int main(void) {
     RUN(no_content_drops_input_output_and_content_parameters);
     RUN(task_is_a_task_with_the_batch_and_no_token_metrics);
     RUN(pretty_printed_provider_json_is_compacted_but_strings_are_kept);
+    RUN(submit_has_the_requests_as_input_and_the_custom_ids_in_metadata);
     RUN(braintrust_is_found_by_name);
     TEST_MAIN_END();
 }

@@ -58,6 +58,26 @@ TEST(span_object_uses_otlp_json_mapping) {
     arena_free(&arena);
 }
 
+/* An event: {"timeUnixNano", "name", "attributes"} in "events", after the attributes. */
+TEST(event_is_an_object_in_events) {
+    arena_t arena = ARENA_INIT;
+    span_t span;
+    span_init(&span, &arena);
+    span.name = STR_LIT("n");
+    span_attr message = {.key = "exception.message", .type = ATTR_STRING, .s = STR_LIT("x")};
+    span_add_event(&span, "exception", 9, &message, 1);
+    buf_t out = BUF_INIT;
+    otlp_json_encode_span(&out, &span);
+    CHECK_STRN(out.data, out.len,
+               "{\"traceId\":\"00000000000000000000000000000000\",\"spanId\":\"0000000000000000\","
+               "\"name\":\"n\",\"startTimeUnixNano\":\"0\",\"endTimeUnixNano\":\"0\","
+               "\"attributes\":[],\"events\":[{\"timeUnixNano\":\"9\",\"name\":\"exception\","
+               "\"attributes\":[{\"key\":\"exception.message\",\"value\":{\"stringValue\":"
+               "\"x\"}}]}]}");
+    buf_free(&out);
+    arena_free(&arena);
+}
+
 TEST(request_text_is_exact) {
     arena_t arena = ARENA_INIT;
     span_t span;
@@ -140,6 +160,7 @@ TEST(non_finite_doubles_and_bad_utf8_stay_valid_json) {
 
 int main(void) {
     RUN(span_object_uses_otlp_json_mapping);
+    RUN(event_is_an_object_in_events);
     RUN(request_text_is_exact);
     RUN(root_span_without_status_kind_or_flags_leaves_them_out);
     RUN(non_finite_doubles_and_bad_utf8_stay_valid_json);

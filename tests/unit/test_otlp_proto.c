@@ -155,6 +155,30 @@ TEST(status_with_only_a_message_is_written_without_a_code) {
     arena_free(&arena);
 }
 
+/* An event (Span.events = 11) between the attributes (9) and the status (15): time fixed64
+ * (field 1), name (2), one KeyValue attribute (3). Bytes derived by hand. */
+TEST(event_is_written_after_attributes_and_before_status) {
+    arena_t arena = ARENA_INIT;
+    span_t span;
+    span_init(&span, &arena);
+    span.status = SPAN_STATUS_ERROR;
+    span_attr type = {.key = "t", .type = ATTR_STRING, .s = STR_LIT("e")};
+    span_add_event(&span, "ex", 7, &type, 1);
+    buf_t out = BUF_INIT;
+    otlp_proto_encode_span(&out, &span);
+    static const uint8_t tail[] = {
+        0x5A, 0x17,                                   /* events(11), 23 bytes */
+        0x09, 0x07, 0, 0, 0, 0, 0, 0, 0,              /* time_unix_nano 7 */
+        0x12, 0x02, 'e', 'x',                         /* name "ex" */
+        0x1A, 0x08, 0x0A, 0x01, 't', 0x12, 0x03, 0x0A, 0x01, 'e', /* {"t": "e"} */
+        0x7A, 0x02, 0x18, 0x02,                       /* status {code 2} */
+    };
+    CHECK_INT(out.len, 18 + 10 + 9 + 9 + sizeof tail);
+    CHECK_BYTES(out.data + 18 + 10 + 9 + 9, out.len - (18 + 10 + 9 + 9), tail, sizeof tail);
+    buf_free(&out);
+    arena_free(&arena);
+}
+
 TEST(default_values_in_any_value_are_still_written) {
     /* A oneof member is present even when it holds its default: "" / 0 / false / 0.0. */
     arena_t arena = ARENA_INIT;
@@ -304,6 +328,7 @@ int main(void) {
     RUN(span_message_has_every_field_as_derived_by_hand);
     RUN(root_span_with_unset_status_leaves_out_parent_status_kind_and_flags);
     RUN(status_with_only_a_message_is_written_without_a_code);
+    RUN(event_is_written_after_attributes_and_before_status);
     RUN(default_values_in_any_value_are_still_written);
     RUN(invalid_utf8_becomes_replacement_characters_and_lengths_follow);
     RUN(long_string_gets_a_two_byte_length);

@@ -46,6 +46,21 @@ TEST(text_is_cut_at_a_character_boundary_and_the_span_marked) {
     arena_free(&a);
 }
 
+/* An event's attribute values (an exception's message) are bounded as the span's are. */
+TEST(event_attributes_are_cut_and_the_span_marked) {
+    arena_t a = ARENA_INIT;
+    span_t span;
+    span_init(&span, &a);
+    span_attr message = {.key = "exception.message", .type = ATTR_STRING,
+                         .s = STR_LIT("a provider message longer than the limit")};
+    span_add_event(&span, "exception", 1, &message, 1);
+    CHECK(span_limit_values(&span, 16));
+    CHECK_BTSTR(span.events[0].attrs[0].s, "a provider messa");
+    CHECK_INT(span.attr_count, 1);
+    CHECK(strcmp(span.attrs[0].key, "batchtrace.truncated") == 0);
+    arena_free(&a);
+}
+
 TEST(a_json_document_becomes_a_json_string_that_fits) {
     arena_t a = ARENA_INIT;
     span_t span;
@@ -94,6 +109,7 @@ TEST(string_array_elements_are_cut_in_a_copy) {
 int main(void) {
     RUN(nothing_is_cut_or_marked_within_the_limit);
     RUN(text_is_cut_at_a_character_boundary_and_the_span_marked);
+    RUN(event_attributes_are_cut_and_the_span_marked);
     RUN(a_json_document_becomes_a_json_string_that_fits);
     RUN(every_limit_keeps_a_cut_json_document_valid);
     RUN(string_array_elements_are_cut_in_a_copy);
