@@ -120,6 +120,7 @@ static size_t utf8_sequence_len(const unsigned char *s, size_t avail) {
 /* Length of s once every byte that starts no valid sequence is replaced by U+FFFD. Equal
  * to len exactly when s is valid (a replacement always adds two bytes). */
 static size_t utf8_repaired_len(const char *s, size_t len) {
+    if (len == 0) return 0; /* an empty string may have no bytes at all (a NULL pointer) */
     size_t valid = len;
     if (utf8_valid(s, len, &valid)) return len; /* the usual case: one fast scan */
     const unsigned char *p = (const unsigned char *)s;
