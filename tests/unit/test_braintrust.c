@@ -205,7 +205,7 @@ TEST(openai_responses_input_output_and_request_model) {
         "\"Paris\",\"annotations\":[]}]}]\nbraintrust.metadata={\"provider\":\"openai\",\"endpo"
         "int\":\"/v1/responses\",\"model\":\"o4-mini\",\"instructions\":\"Answer in one word.\""
         ",\"reasoning\":{\"effort\":\"low\"},\"max_output_tokens\":64,\"custom_id\":\"resp-1\","
-        "\"batch_id\":\"batch_abc\",\"id\":\"resp_1\",\"finish_reasons\":[\"completed\"]}\nbrai"
+        "\"batch_id\":\"batch_abc\",\"id\":\"resp_1\",\"finish_reasons\":[\"stop\"]}\nbrai"
         "ntrust.metrics={\"prompt_tokens\":20,\"prompt_cached_tokens\":0,\"completion_tokens\":"
         "70,\"completion_reasoning_tokens\":64,\"tokens\":90}\n");
     CHECK_INT(check_json_values(&span, JSON_KEYS, JSON_KEY_COUNT), 5);
