@@ -99,9 +99,14 @@ function checkKept(spans) {
     }
     const model = a['gen_ai.request.model'] || a['gen_ai.response.model'];
     if (model !== undefined) {
+      // Braintrust's SDK writes the response's model over the request's for Anthropic
+      // messages and OpenAI chat (docs/conventions.md); the request's elsewhere.
+      const responseFirst = a['gen_ai.provider.name'] === 'anthropic' ||
+        a['batchtrace.endpoint'] === '/v1/chat/completions';
+      const btModel = responseFirst ? a['gen_ai.response.model'] || model : model;
       const metadata = JSON.parse(a['braintrust.metadata'] || '{}');
-      if (metadata.model !== model) {
-        findings.push(`${where}: braintrust.metadata.model is ${metadata.model}, not ${model}`);
+      if (metadata.model !== btModel) {
+        findings.push(`${where}: braintrust.metadata.model is ${metadata.model}, not ${btModel}`);
       }
       if (a['llm.model_name'] === undefined && a['embedding.model_name'] === undefined) {
         findings.push(`${where}: no llm.model_name`);
