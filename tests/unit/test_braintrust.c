@@ -323,6 +323,45 @@ TEST(anthropic_errored_canceled_and_expired_items) {
     arena_free(&a);
 }
 
+/* OpenAI's error file: a request the batch did not run before it expired, and one canceled
+ * with the batch. */
+TEST(openai_expired_and_canceled_items_from_the_error_file) {
+    static const char expired_line[] =
+        "{\"id\":\"batch_req_7\",\"custom_id\":\"plain-1\",\"response\":null,\"error\":{\"code\":"
+        "\"batch_expired\",\"message\":\"This request could not be executed before the "
+        "completion window expired.\"}}";
+    static const char canceled_line[] =
+        "{\"id\":\"batch_req_8\",\"custom_id\":\"plain-1\",\"response\":null,\"error\":{\"code\":"
+        "\"batch_cancelled\",\"message\":\"This request was cancelled.\"}}";
+    arena_t a = ARENA_INIT;
+    bt_item expired = make_item(&a, &provider_openai, OPENAI_PLAIN_REQUEST, expired_line);
+    span_t span = item_span(&a, &convention_braintrust, &expired, "batch_abc", false);
+    CHECK_BTSTR(span.name, "Chat Completion");
+    CHECK_MAP(&span,
+        "braintrust.span_attributes={\"type\":\"llm\"}\n"
+        "braintrust.input_json=[{\"role\":\"user\",\"content\":\"Say hello\"}]\n"
+        "braintrust.metadata={\"provider\":\"openai\",\"endpoint\":\"/v1/chat/completions\",\"m"
+        "odel\":\"gpt-4o-mini\",\"max_tokens\":16,\"temperature\":0,\"custom_id\":\"plain-1\","
+        "\"batch_id\":\"batch_abc\",\"result\":\"expired\",\"error\":{\"type\":\"batch_expire"
+        "d\",\"message\":\"This request could not be executed before the completion window "
+        "expired.\"}}\n");
+    CHECK(has_exception(&span, "batch_expired",
+                        "This request could not be executed before the completion window "
+                        "expired."));
+    bt_item canceled = make_item(&a, &provider_openai, OPENAI_PLAIN_REQUEST, canceled_line);
+    span = item_span(&a, &convention_braintrust, &canceled, "batch_abc", false);
+    const span_attr *metadata = span_attr_find(&span, "braintrust.metadata");
+    CHECK(metadata != NULL);
+    if (metadata)
+        CHECK_BTSTR(metadata->s,
+                    "{\"provider\":\"openai\",\"endpoint\":\"/v1/chat/completions\",\"model\":"
+                    "\"gpt-4o-mini\",\"max_tokens\":16,\"temperature\":0,\"custom_id\":\"plain-1"
+                    "\",\"batch_id\":\"batch_abc\",\"result\":\"canceled\",\"error\":{\"type\":\"b"
+                    "atch_cancelled\",\"message\":\"This request was cancelled.\"}}");
+    CHECK(has_exception(&span, "batch_cancelled", "This request was cancelled."));
+    arena_free(&a);
+}
+
 /* An input the batch never answered (the collector ends it as missing when the batch failed). */
 TEST(missing_item_has_its_input_and_why_it_has_no_result) {
     arena_t a = ARENA_INIT;
@@ -496,6 +535,7 @@ int main(void) {
     RUN(anthropic_system_blocks_become_one_text_and_stop_sequence_is_kept);
     RUN(openai_error_keeps_the_item_findable);
     RUN(anthropic_errored_canceled_and_expired_items);
+    RUN(openai_expired_and_canceled_items_from_the_error_file);
     RUN(missing_item_has_its_input_and_why_it_has_no_result);
     RUN(openai_embeddings_output_is_the_embedding_length);
     RUN(item_without_request_uses_the_response_model);
