@@ -121,14 +121,17 @@ done:
 /* ---- identities ----------------------------------------------------------------------- */
 
 /* Read the result lines ahead of the main pass, silently (the main pass reports bad lines):
- * detect the provider from the first usable line and, with index_ids (collect-only without
- * inputs), index every custom_id so the identities can derive from their digest. */
-static int prescan_results(collector *c, bool index_ids, char *reason) {
+ * detect the provider from the first usable line; with index_ids (collect-only without
+ * inputs), index every custom_id so the identities can derive from their digest; with
+ * find_earliest (nothing else gives the task's start), keep the earliest item end time in
+ * c->earliest_item_end_ns (0: no item has one). One pass over the results for all three. */
+static int prescan_results(collector *c, bool index_ids, bool find_earliest, char *reason) {
     arena_t arena = ARENA_INIT;
     json_doc doc = JSON_DOC_INIT;
+    bool parse_items = index_ids || find_earliest;
     int rc = 0;
     for (size_t f = 0; f < c->config->results_count && rc == 0; f++) {
-        if (!index_ids && c->provider) break;
+        if (!parse_items && c->provider) break;
         line_reader reader;
         lines_open(&reader, &c->results[f], c->config->max_line);
         line ln;
@@ -138,12 +141,16 @@ static int prescan_results(collector *c, bool index_ids, char *reason) {
             if (ln.too_long || json_parse(&doc, ln.ptr, ln.len, detail) != 0) continue;
             if (!c->provider) c->provider = provider_detect_result(&doc, 0);
             if (!c->provider) continue;
-            if (!index_ids) break;
+            if (!parse_items) break;
             bt_item item;
             memset(&item, 0, sizeof item);
             arena_reset(&arena);
             if (c->provider->parse_result(&doc, 0, &arena, &item, detail) != 0) continue;
-            if (item.custom_id.len == 0 || item.custom_id.len > UINT16_MAX) continue;
+            if (item.end_time_ns > 0 && (c->earliest_item_end_ns == 0 ||
+                                         item.end_time_ns < c->earliest_item_end_ns))
+                c->earliest_item_end_ns = item.end_time_ns;
+            if (!index_ids || item.custom_id.len == 0 || item.custom_id.len > UINT16_MAX)
+                continue;
             bool existed;
             index_insert(&c->index, item.custom_id, &existed);
         }
@@ -156,6 +163,12 @@ static int prescan_results(collector *c, bool index_ids, char *reason) {
     json_doc_free(&doc);
     arena_free(&arena);
     return rc;
+}
+
+/* Whether the context or the batch object's created_at gives the task's start (SPEC
+ * section 5); else the results' earliest item end does (docs/design.md "Time"). */
+static bool task_start_given(const collector *c) {
+    return c->resume.active || (c->has_batch && c->batch.created_ns > 0);
 }
 
 /* Pick the nonce, trace id, parent and task span id (docs/design.md "Identities"): from
@@ -670,13 +683,20 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
         warn_file_kind(c, &c->results[f], FILE_KIND_RESULTS);
     if (find_context(c, reason) != 0) goto done;
     if (index_inputs(c, reason) != 0) goto done;
-    if (!c->has_input && prescan_results(c, true, reason) != 0) goto done;
-    if (!c->provider && prescan_results(c, false, reason) != 0) goto done;
+    bool find_earliest = !task_start_given(c);
+    if ((!c->has_input || !c->provider || find_earliest) &&
+        prescan_results(c, !c->has_input, find_earliest, reason) != 0)
+        goto done;
     if (c->resume.active && check_context(c, reason) != 0) goto done;
+    /* A context dropped by check_context gave no start: the results are read for it. */
+    if (!find_earliest && !task_start_given(c) && prescan_results(c, false, true, reason) != 0)
+        goto done;
     choose_identities(c);
     c->task_start_ns = c->resume.active                          ? c->resume.claims.start_ns
                        : c->has_batch && c->batch.created_ns > 0 ? c->batch.created_ns
-                                                                 : config->now_ns;
+                       : c->earliest_item_end_ns > 0 && c->earliest_item_end_ns < config->now_ns
+                           ? c->earliest_item_end_ns
+                           : config->now_ns;
     /* With a context, the exporter says what it delivered: the store records it then. */
     if (c->resume.active) exporter_on_outcome(config->exporter, on_export_outcome, c);
 

@@ -54,6 +54,7 @@ typedef struct collector {
     uint8_t parent_span_id[8];
     uint32_t trace_flags;
     int64_t task_start_ns;
+    int64_t earliest_item_end_ns;     /* the results' earliest item timestamp, when looked for */
     int64_t latest_item_end_ns;
     uint64_t ends_observed;           /* items whose end is the collection time (no timestamp) */
 
