@@ -49,10 +49,9 @@ def by_name(spans):
     return tasks[0], {s["attrs"]["batchtrace.custom_id"]: s for s in spans if s is not tasks[0]}
 
 
-def test_the_seed_example_gives_a_chat_span_per_pair_under_a_task_span(monkeypatch):
-    # Collected soon after the results were made: the task (no batch object) starts at
-    # collection time, and no item ends before it (SPEC section 5), so `created` shows.
-    monkeypatch.setenv("BATCHTRACE_NOW", "2024-03-28T18:00:00Z")
+def test_the_seed_example_gives_a_chat_span_per_pair_under_a_task_span():
+    # Collected long after the results were made (conftest pins now in 2026): without a
+    # batch object the task starts at the earliest `created`, and each item ends at its own.
     summary = batchtrace.log_batch_results(REQUESTS, RESULTS)
     assert summary["exit_code"] == 0
     assert summary["items"] == {"total": 2, "succeeded": 2, "errored": 0, "canceled": 0,
@@ -76,6 +75,9 @@ def test_the_seed_example_gives_a_chat_span_per_pair_under_a_task_span(monkeypat
     assert first["attrs"]["gen_ai.usage.input_tokens"] == 20
     assert first["attrs"]["gen_ai.usage.output_tokens"] == 3
     assert first["endTimeUnixNano"] == str(1711652400 * 10**9)
+    assert items["request-2"]["endTimeUnixNano"] == str(1711652460 * 10**9)
+    assert task["startTimeUnixNano"] == first["startTimeUnixNano"] == str(1711652400 * 10**9)
+    assert task["endTimeUnixNano"] == str(1711652460 * 10**9)
 
 
 def test_trace_id_puts_the_spans_in_that_trace_as_str_or_int():
