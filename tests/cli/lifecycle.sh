@@ -238,6 +238,13 @@ head -n 4 "$OA/input.jsonl" > "$W/b/other-input.jsonl"
 bt "$W/b" other-inputs collect --input other-input.jsonl --results output.jsonl --results errors.jsonl --batch batch.json --context "$TOKEN" --json
 check other-inputs '[ "$code" = 0 ] && grep -qxF "batchtrace: warning: ignoring the context from --context: it was made for other inputs (the custom_ids of other-input.jsonl differ); collecting without it" "$W/err"'
 check other-inputs-falls-back '[ "$(json_get trace_id)" = "$DERIVED" ] && [ "$(q traces "$W/other-inputs")" = "$DERIVED" ]'
+# Without a batch object, the dropped context gives no task start: the results' earliest
+# created does (docs/design.md "Time"), so each item ends at its own created (collected
+# later than those).
+EXTRA_ENV=(BATCHTRACE_NOW=2026-03-01T00:00:00Z)
+bt "$W/b" other-inputs-no-batch collect --input other-input.jsonl --results output.jsonl --context "$TOKEN" --json
+EXTRA_ENV=()
+check other-inputs-created '[ "$code" = 4 ] && [ "$(q ending "$W/other-inputs-no-batch" "chat gpt-4o-mini" | tr "\n" " ")" = "UNSET  1768862458000000000 UNSET  1768862461000000000 " ]'
 check nothing-recorded '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported; SELECT count(batch_id) FROM batches;" | tr "\n" " ")" = "0 0 " ]'
 
 # ---- a running batch collected in two steps ----------------------------------------------
