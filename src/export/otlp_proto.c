@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "export/pb_wire.h"
 #include "json/json.h"
 #include "util/utf8.h"
 
@@ -56,45 +57,16 @@ enum {
     ARRAY_VALUES = 1,               /* ArrayValue */
 };
 
-/* Bytes the largest varint (a 64-bit value) takes. */
-enum { VARINT_MAX = 10 };
-
 /* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
 static const char utf8_replacement[3] = {(char)0xEF, (char)0xBF, (char)0xBD};
 
-/* How many bytes the varint encoding of v takes (1 to 10). */
-static size_t varint_size(uint64_t v) {
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-/* Write v as a base-128 varint at p, which has room for it; returns the byte after it. */
-static char *raw_varint(char *p, uint64_t v) {
-    while (v >= 0x80) {
-        *p++ = (char)((v & 0x7F) | 0x80);
-        v >>= 7;
-    }
-    *p++ = (char)v;
-    return p;
-}
-
-/* Append v as a base-128 varint. */
-static void put_varint(buf_t *out, uint64_t v) {
-    char bytes[VARINT_MAX];
-    buf_append(out, bytes, (size_t)(raw_varint(bytes, v) - bytes));
-}
-
 /* Append a field key (field number and wire type). */
 static void put_tag(buf_t *out, unsigned field, unsigned wire) {
-    put_varint(out, ((uint64_t)field << 3) | wire);
+    pb_put_varint(out, ((uint64_t)field << 3) | wire);
 }
 
 /* Bytes a field key takes. */
-static size_t tag_size(unsigned field) { return varint_size((uint64_t)field << 3); }
+static size_t tag_size(unsigned field) { return pb_varint_size((uint64_t)field << 3); }
 
 /* Append v as 8 little-endian bytes (fixed64, double). */
 static void put_fixed64(buf_t *out, uint64_t v) {
@@ -162,13 +134,13 @@ static void put_utf8(buf_t *out, const char *s, size_t len, size_t repaired_len)
 static void put_string_field(buf_t *out, unsigned field, const char *s, size_t len,
                              size_t repaired_len) {
     put_tag(out, field, WIRE_LEN);
-    put_varint(out, repaired_len);
+    pb_put_varint(out, repaired_len);
     put_utf8(out, s, len, repaired_len);
 }
 
 /* Bytes of a length-delimited field whose payload is payload_len bytes. */
 static size_t len_field_size(unsigned field, size_t payload_len) {
-    return tag_size(field) + varint_size(payload_len) + payload_len;
+    return tag_size(field) + pb_varint_size(payload_len) + payload_len;
 }
 
 /* Size of the ArrayValue message of a string array (its values(1) AnyValues). */
@@ -191,7 +163,7 @@ static size_t any_value_size(const span_attr *attr, size_t *string_len) {
         *string_len = utf8_repaired_len(attr->s.ptr, attr->s.len);
         return len_field_size(ANY_STRING, *string_len);
     case ATTR_INT:
-        return tag_size(ANY_INT) + varint_size((uint64_t)attr->i);
+        return tag_size(ANY_INT) + pb_varint_size((uint64_t)attr->i);
     case ATTR_DOUBLE:
         return tag_size(ANY_DOUBLE) + 8;
     case ATTR_BOOL:
@@ -210,7 +182,7 @@ static void put_any_value(buf_t *out, const span_attr *attr, size_t string_len) 
         break;
     case ATTR_INT:
         put_tag(out, ANY_INT, WIRE_VARINT);
-        put_varint(out, (uint64_t)attr->i); /* negative: 10-byte two's complement */
+        pb_put_varint(out, (uint64_t)attr->i); /* negative: 10-byte two's complement */
         break;
     case ATTR_DOUBLE: {
         uint64_t bits;
@@ -225,12 +197,12 @@ static void put_any_value(buf_t *out, const span_attr *attr, size_t string_len) 
         break;
     case ATTR_STRING_ARRAY:
         put_tag(out, ANY_ARRAY, WIRE_LEN);
-        put_varint(out, array_value_size(attr->array, attr->array_len));
+        pb_put_varint(out, array_value_size(attr->array, attr->array_len));
         for (size_t i = 0; i < attr->array_len; i++) {
             const bt_str *value = &attr->array[i];
             size_t value_len = utf8_repaired_len(value->ptr, value->len);
             put_tag(out, ARRAY_VALUES, WIRE_LEN);
-            put_varint(out, len_field_size(ANY_STRING, value_len));
+            pb_put_varint(out, len_field_size(ANY_STRING, value_len));
             put_string_field(out, ANY_STRING, value->ptr, value->len, value_len);
         }
         break;
@@ -240,8 +212,8 @@ static void put_any_value(buf_t *out, const span_attr *attr, size_t string_len) 
 /* Write a length-delimited field of field number `field` holding len bytes at p, which
  * has room for it (len_field_size); returns the byte after it. */
 static char *raw_len_field(char *p, unsigned field, const char *bytes, size_t len) {
-    p = raw_varint(p, ((uint64_t)field << 3) | WIRE_LEN);
-    p = raw_varint(p, len);
+    p = pb_raw_varint(p, ((uint64_t)field << 3) | WIRE_LEN);
+    p = pb_raw_varint(p, len);
     memcpy(p, bytes, len);
     return p + len;
 }
@@ -258,21 +230,21 @@ static void put_key_value(buf_t *out, unsigned field, const span_attr *attr) {
         /* The usual case, valid UTF-8 key and string: one reservation, then plain stores. */
         buf_grow(out, len_field_size(field, kv_size));
         char *p = out->data + out->len;
-        p = raw_varint(p, ((uint64_t)field << 3) | WIRE_LEN);
-        p = raw_varint(p, kv_size);
+        p = pb_raw_varint(p, ((uint64_t)field << 3) | WIRE_LEN);
+        p = pb_raw_varint(p, kv_size);
         p = raw_len_field(p, KEY_VALUE_KEY, attr->key, key_len);
-        p = raw_varint(p, ((uint64_t)KEY_VALUE_VALUE << 3) | WIRE_LEN);
-        p = raw_varint(p, any_size);
+        p = pb_raw_varint(p, ((uint64_t)KEY_VALUE_VALUE << 3) | WIRE_LEN);
+        p = pb_raw_varint(p, any_size);
         p = raw_len_field(p, ANY_STRING, attr->s.ptr, attr->s.len);
         out->len = (size_t)(p - out->data);
         out->data[out->len] = '\0';
         return;
     }
     put_tag(out, field, WIRE_LEN);
-    put_varint(out, kv_size);
+    pb_put_varint(out, kv_size);
     put_string_field(out, KEY_VALUE_KEY, attr->key, key_len, key_repaired);
     put_tag(out, KEY_VALUE_VALUE, WIRE_LEN);
-    put_varint(out, any_size);
+    pb_put_varint(out, any_size);
     put_any_value(out, attr, string_len);
 }
 
@@ -293,7 +265,7 @@ static void put_event(buf_t *out, const span_event *event) {
     for (size_t i = 0; i < event->attr_count; i++)
         size += len_field_size(EVENT_ATTRIBUTES, key_value_size(&event->attrs[i]));
     put_tag(out, SPAN_EVENTS, WIRE_LEN);
-    put_varint(out, size);
+    pb_put_varint(out, size);
     put_tag(out, EVENT_TIME, WIRE_FIXED64);
     put_fixed64(out, event->time_ns);
     put_string_field(out, EVENT_NAME, event->name, name_len, name_repaired);
@@ -304,7 +276,7 @@ static void put_event(buf_t *out, const span_event *event) {
 /* Append a bytes field holding len raw bytes. */
 static void put_bytes_field(buf_t *out, unsigned field, const uint8_t *bytes, size_t len) {
     put_tag(out, field, WIRE_LEN);
-    put_varint(out, len);
+    pb_put_varint(out, len);
     buf_append(out, bytes, len);
 }
 
@@ -322,7 +294,7 @@ void otlp_proto_encode_span(buf_t *out, const span_t *span) {
                          utf8_repaired_len(span->name.ptr, span->name.len));
     if (span->kind != SPAN_KIND_UNSPECIFIED) {
         put_tag(out, SPAN_KIND, WIRE_VARINT);
-        put_varint(out, (uint64_t)span->kind);
+        pb_put_varint(out, (uint64_t)span->kind);
     }
     put_tag(out, SPAN_START_TIME, WIRE_FIXED64);
     put_fixed64(out, span->start_ns);
@@ -337,14 +309,14 @@ void otlp_proto_encode_span(buf_t *out, const span_t *span) {
         size_t status_size = 0;
         if (message->len) status_size += len_field_size(STATUS_MESSAGE, message_len);
         if (span->status != SPAN_STATUS_UNSET)
-            status_size += tag_size(STATUS_CODE) + varint_size((uint64_t)span->status);
+            status_size += tag_size(STATUS_CODE) + pb_varint_size((uint64_t)span->status);
         put_tag(out, SPAN_STATUS, WIRE_LEN);
-        put_varint(out, status_size);
+        pb_put_varint(out, status_size);
         if (message->len)
             put_string_field(out, STATUS_MESSAGE, message->ptr, message->len, message_len);
         if (span->status != SPAN_STATUS_UNSET) {
             put_tag(out, STATUS_CODE, WIRE_VARINT);
-            put_varint(out, (uint64_t)span->status);
+            pb_put_varint(out, (uint64_t)span->status);
         }
     }
     if (span->flags) {
@@ -354,8 +326,8 @@ void otlp_proto_encode_span(buf_t *out, const span_t *span) {
 }
 
 /* Most bytes the wrapper around the spans can take: the two outer tags and lengths (each
- * at most 1 + VARINT_MAX bytes) plus the resource and scope fields. */
-static size_t wrapper_room(size_t fixed_len) { return 2 * (1 + VARINT_MAX) + fixed_len; }
+ * at most 1 + PB_VARINT_MAX bytes) plus the resource and scope fields. */
+static size_t wrapper_room(size_t fixed_len) { return 2 * (1 + PB_VARINT_MAX) + fixed_len; }
 
 /* See otlp_proto.h. */
 void otlp_proto_request_init(otlp_proto_request *req, const span_resource *resource) {
@@ -365,7 +337,7 @@ void otlp_proto_request_init(otlp_proto_request *req, const span_resource *resou
     for (size_t i = 0; i < resource->attr_count; i++)
         put_key_value(&attrs, RESOURCE_ATTRIBUTES, &resource->attrs[i]);
     put_tag(&req->fixed, RESOURCE_SPANS_RESOURCE, WIRE_LEN);
-    put_varint(&req->fixed, attrs.len);
+    pb_put_varint(&req->fixed, attrs.len);
     buf_append(&req->fixed, attrs.data, attrs.len);
     buf_free(&attrs);
     req->resource_len = req->fixed.len;
@@ -379,7 +351,7 @@ void otlp_proto_request_init(otlp_proto_request *req, const span_resource *resou
     size_t scope_size = (name_len ? len_field_size(SCOPE_NAME, name_repaired) : 0) +
                         (version_len ? len_field_size(SCOPE_VERSION, version_repaired) : 0);
     put_tag(&req->fixed, SCOPE_SPANS_SCOPE, WIRE_LEN);
-    put_varint(&req->fixed, scope_size);
+    pb_put_varint(&req->fixed, scope_size);
     if (name_len) put_string_field(&req->fixed, SCOPE_NAME, name, name_len, name_repaired);
     if (version_len)
         put_string_field(&req->fixed, SCOPE_VERSION, version, version_len, version_repaired);
@@ -393,7 +365,7 @@ void otlp_proto_request_init(otlp_proto_request *req, const span_resource *resou
 /* See otlp_proto.h. */
 void otlp_proto_request_add(otlp_proto_request *req, bt_str span_message) {
     put_tag(&req->data, SCOPE_SPANS_SPANS, WIRE_LEN);
-    put_varint(&req->data, span_message.len);
+    pb_put_varint(&req->data, span_message.len);
     buf_append(&req->data, span_message.ptr, span_message.len);
     req->span_count++;
 }
@@ -417,10 +389,10 @@ bt_str otlp_proto_request_finish(otlp_proto_request *req) {
     /* The wrapper, written into a small buffer and then right before the first span. */
     buf_t head = BUF_INIT;
     put_tag(&head, REQUEST_RESOURCE_SPANS, WIRE_LEN);
-    put_varint(&head, resource_spans_size);
+    pb_put_varint(&head, resource_spans_size);
     buf_append(&head, req->fixed.data, req->resource_len);
     put_tag(&head, RESOURCE_SPANS_SCOPE_SPANS, WIRE_LEN);
-    put_varint(&head, scope_spans_size);
+    pb_put_varint(&head, scope_spans_size);
     buf_append(&head, req->fixed.data + req->resource_len, scope_field_len);
     size_t start = req->header_room - head.len; /* head.len <= header_room by wrapper_room */
     memcpy(req->data.data + start, head.data, head.len);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "export/pb_wire.h"
 #include "json/json.h"
 #include "util/arena.h"
 #include "util/reason.h"
@@ -28,20 +29,9 @@ typedef struct pb_reader {
     const unsigned char *end;  /* one past the last byte */
 } pb_reader;
 
-/* Read a base-128 varint (at most 10 bytes). 0, or -1 when truncated or too long. */
+/* Read a base-128 varint (pb_read_varint). 0, or -1 when truncated or too long. */
 static int read_varint(pb_reader *r, uint64_t *out) {
-    uint64_t value = 0;
-    for (unsigned shift = 0; shift < 70; shift += 7) {
-        if (r->at >= r->end) return -1;
-        unsigned char byte = *r->at++;
-        if (shift == 63 && byte > 1) return -1; /* the 10th byte holds only bit 63 */
-        value |= (uint64_t)(byte & 0x7F) << shift;
-        if (!(byte & 0x80)) {
-            *out = value;
-            return 0;
-        }
-    }
-    return -1;
+    return pb_read_varint(&r->at, r->end, out) ? 0 : -1;
 }
 
 /* Read a field key into its number and wire type. 0, or -1 with reason. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export/pb_wire.h"
 #include "json/json.h"
 #include "util/alloc.h"
 #include "util/reason.h"
@@ -20,33 +21,18 @@ typedef struct pb_field {
     bt_str whole;        /* the field's bytes, key included */
 } pb_field;
 
-/* Read a varint at *at (before end) into *value. false when it runs past end or is too
- * long. */
-static bool read_varint(const uint8_t **at, const uint8_t *end, uint64_t *value) {
-    uint64_t result = 0;
-    for (unsigned shift = 0; shift < 64 && *at < end; shift += 7) {
-        uint8_t byte = *(*at)++;
-        result |= (uint64_t)(byte & 0x7F) << shift;
-        if (!(byte & 0x80)) {
-            *value = result;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Read the field at *at (before end) into field, moving *at past it. false when the bytes
  * are not a well-formed field. */
 static bool read_field(const uint8_t **at, const uint8_t *end, pb_field *field) {
     const uint8_t *start = *at;
     uint64_t key, value;
-    if (!read_varint(at, end, &key) || (key >> 3) == 0 || (key >> 3) > UINT32_MAX) return false;
+    if (!pb_read_varint(at, end, &key) || (key >> 3) == 0 || (key >> 3) > UINT32_MAX) return false;
     field->number = (uint32_t)(key >> 3);
     field->wire_type = (unsigned)(key & 7);
     field->value = STR_NULL;
     switch (field->wire_type) {
     case 0:
-        if (!read_varint(at, end, &value)) return false;
+        if (!pb_read_varint(at, end, &value)) return false;
         break;
     case 1:
     case 5: {
@@ -56,7 +42,7 @@ static bool read_field(const uint8_t **at, const uint8_t *end, pb_field *field) 
         break;
     }
     case 2:
-        if (!read_varint(at, end, &value) || value > (uint64_t)(end - *at)) return false;
+        if (!pb_read_varint(at, end, &value) || value > (uint64_t)(end - *at)) return false;
         field->value = (bt_str){(const char *)*at, (size_t)value};
         *at += value;
         break;
@@ -164,22 +150,6 @@ int otlp_spans_parse(bt_str body, otlp_protocol protocol, otlp_spans *out, char 
     return rc;
 }
 
-/* Append a varint. */
-static void put_varint(buf_t *out, uint64_t value) {
-    while (value >= 0x80) {
-        buf_putc(out, (char)((value & 0x7F) | 0x80));
-        value >>= 7;
-    }
-    buf_putc(out, (char)value);
-}
-
-/* Bytes of a varint. */
-static size_t varint_size(uint64_t value) {
-    size_t size = 1;
-    for (; value >= 0x80; value >>= 7) size++;
-    return size;
-}
-
 /* See otlp_split.h. Protobuf: field 1 { before, field 2 { between, field 2 {span}... } }. */
 void otlp_spans_build(const otlp_spans *spans, size_t first, size_t count, buf_t *out) {
     buf_clear(out);
@@ -194,17 +164,17 @@ void otlp_spans_build(const otlp_spans *spans, size_t first, size_t count, buf_t
     }
     size_t scope_len = spans->between.len;
     for (size_t i = first; i < first + count; i++)
-        scope_len += 1 + varint_size(spans->spans[i].len) + spans->spans[i].len;
-    size_t resource_len = spans->before.len + 1 + varint_size(scope_len) + scope_len;
+        scope_len += 1 + pb_varint_size(spans->spans[i].len) + spans->spans[i].len;
+    size_t resource_len = spans->before.len + 1 + pb_varint_size(scope_len) + scope_len;
     buf_putc(out, 0x0A); /* ExportTraceServiceRequest.resource_spans (1) */
-    put_varint(out, resource_len);
+    pb_put_varint(out, resource_len);
     buf_append(out, spans->before.ptr, spans->before.len);
     buf_putc(out, 0x12); /* ResourceSpans.scope_spans (2) */
-    put_varint(out, scope_len);
+    pb_put_varint(out, scope_len);
     buf_append(out, spans->between.ptr, spans->between.len);
     for (size_t i = first; i < first + count; i++) {
         buf_putc(out, 0x12); /* ScopeSpans.spans (2) */
-        put_varint(out, spans->spans[i].len);
+        pb_put_varint(out, spans->spans[i].len);
         buf_append(out, spans->spans[i].ptr, spans->spans[i].len);
     }
 }
