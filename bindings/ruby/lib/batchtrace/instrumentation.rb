@@ -157,8 +157,8 @@ module Batchtrace
       def wait
         summary = @worker.value
         if summary["exit_code"] == Batchtrace::EXIT_EXPORT_FAILED
-          Instrumentation.report("#{summary['spans_failed']} spans were not delivered " \
-                                 "(#{summary['spans_spooled']} spooled; Batchtrace.flush sends them)")
+          Instrumentation.report("#{summary.fetch('spans_spooled', 0)} spans were not delivered: " \
+                                 "spooled in #{summary['store']} (Batchtrace.flush sends them)")
         end
         summary
       rescue Interrupt
