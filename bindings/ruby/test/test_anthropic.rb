@@ -177,6 +177,19 @@ class TestAnthropic < Minitest::Test
     assert_equal 1, spans.count { |s| s["name"] == "anthropic.batch" }
   end
 
+  def test_an_interrupt_in_the_block_exports_and_marks_nothing
+    batch = create_and_end
+    assert_raises(Interrupt) do
+      @client.messages.batches.results_streaming(batch.id).each_with_index do |_item, index|
+        raise Interrupt if index == 2
+      end
+    end
+    assert_equal ["anthropic.batch.submit"], read_spans.map { |s| s["name"] }
+    assert_equal 6, @client.messages.batches.results_streaming(batch.id).count
+    assert_equal 6, items_by_custom_id(read_spans).length
+    assert_empty @log.string
+  end
+
   def test_an_unreachable_endpoint_never_raises_and_spools
     Batchtrace::Anthropic.instrument!(exporter: "otlp", endpoint: "http://127.0.0.1:9",
                                       export_timeout: 1)

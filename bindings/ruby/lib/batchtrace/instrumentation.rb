@@ -134,7 +134,7 @@ module Batchtrace
         rescue ClosedQueueError
           nil
         end
-        wait
+        wait(quiet: how == :abort)
       end
 
       private
@@ -152,9 +152,10 @@ module Batchtrace
         end
       end
 
-      # The collect's summary (logged when it did not run); Ctrl-C while it exports
-      # interrupts it (what is undelivered is spooled) and is raised again.
-      def wait
+      # The collect's summary (its failure logged unless quiet: an aborted run fails by
+      # design); Ctrl-C while it exports interrupts it (what is undelivered is spooled) and is
+      # raised again.
+      def wait(quiet:)
         summary = @worker.value
         if summary["exit_code"] == Batchtrace::EXIT_EXPORT_FAILED
           Instrumentation.report("#{summary.fetch('spans_spooled', 0)} spans were not delivered: " \
@@ -166,7 +167,7 @@ module Batchtrace
         @worker.join rescue nil # rubocop:disable Style/RescueModifier
         raise
       rescue StandardError => e
-        Instrumentation.report("results not collected: #{e.message} (#{e.class})")
+        Instrumentation.report("results not collected: #{e.message} (#{e.class})") unless quiet
         nil
       end
     end
