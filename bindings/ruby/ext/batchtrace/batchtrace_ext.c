@@ -193,6 +193,20 @@ typedef struct export_options {
     double export_timeout;
 } export_options;
 
+/* Copy the export options into a collect's or a start's options struct (same field names). */
+#define APPLY_EXPORT_OPTIONS(o, e) \
+    do { \
+        (o).exporter = (e).exporter; \
+        (o).output_path = (e).output; \
+        (o).endpoint = (e).endpoint; \
+        (o).protocol = (e).protocol; \
+        (o).store = (e).store; \
+        (o).braintrust_parent = (e).braintrust_parent; \
+        (o).max_request_bytes = (e).max_request_bytes; \
+        (o).max_in_flight = (unsigned int)(e).max_in_flight; \
+        (o).export_timeout = (e).export_timeout; \
+    } while (0)
+
 /* Read the export options (raises on a wrong type). */
 static void read_export_options(pinned *p, VALUE opts, export_options *out) {
     out->exporter = option_str(p, opts, "exporter");
@@ -270,15 +284,7 @@ static VALUE native_collect(VALUE self, VALUE results, VALUE requests, VALUE bat
     o.trace_id = option_str(&p, opts, "trace_id");
     o.context = option_str(&p, opts, "context");
     o.batch_id = option_str(&p, opts, "batch_id");
-    o.exporter = e.exporter;
-    o.output_path = e.output;
-    o.endpoint = e.endpoint;
-    o.protocol = e.protocol;
-    o.store = e.store;
-    o.braintrust_parent = e.braintrust_parent;
-    o.max_request_bytes = e.max_request_bytes;
-    o.max_in_flight = (unsigned int)e.max_in_flight;
-    o.export_timeout = e.export_timeout;
+    APPLY_EXPORT_OPTIONS(o, e);
     o.max_attribute_bytes = (size_t)option_size(opts, "max_attribute_bytes");
     o.no_content = !option_flag(opts, "content", 1);
     o.force = option_flag(opts, "force", 0);
@@ -331,15 +337,7 @@ static VALUE native_start(VALUE self, VALUE requests, VALUE opts) {
     o.provider = option_str(&p, opts, "provider");
     o.parent = option_str(&p, opts, "parent");
     o.batch_id = option_str(&p, opts, "batch_id");
-    o.exporter = e.exporter;
-    o.output_path = e.output;
-    o.endpoint = e.endpoint;
-    o.protocol = e.protocol;
-    o.store = e.store;
-    o.braintrust_parent = e.braintrust_parent;
-    o.max_request_bytes = e.max_request_bytes;
-    o.max_in_flight = (unsigned int)e.max_in_flight;
-    o.export_timeout = e.export_timeout;
+    APPLY_EXPORT_OPTIONS(o, e);
     o.no_keep_inputs = !option_flag(opts, "keep_inputs", 1);
     o.truncate_output = option_flag(opts, "truncate_output", 0);
     start_call call = {NULL, &o, 0};

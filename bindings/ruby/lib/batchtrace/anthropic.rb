@@ -97,10 +97,7 @@ module Batchtrace
       # Remember a batch object (wire JSON) by its id.
       def seen(batch)
         Instrumentation.guarded("batch object not kept") do
-          id = Instrumentation.field(batch, :id).to_s
-          @batches.delete(id)
-          @batches[id] = JSON.generate(batch)
-          @batches.delete(@batches.each_key.first) while @batches.size > Instrumentation::REMEMBERED_BATCHES
+          Instrumentation.remember(@batches, Instrumentation.field(batch, :id).to_s, JSON.generate(batch))
         end
       end
 

@@ -57,6 +57,13 @@ module Batchtrace
         hash.key?(key) ? hash[key] : hash[key.to_s]
       end
 
+      # Store value under key in a Hash that keeps the REMEMBERED_BATCHES latest entries.
+      def remember(hash, key, value)
+        hash.delete(key)
+        hash[key] = value
+        hash.delete(hash.each_key.first) while hash.size > REMEMBERED_BATCHES
+      end
+
       # Prepend patch to the class at the constant path names (Strings) when every constant
       # on the way is loaded; at most once. Returns whether the class is patched.
       def prepend_to(names, patch)

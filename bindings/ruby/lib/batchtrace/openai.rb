@@ -95,7 +95,7 @@ module Batchtrace
             raise ArgumentError, "a batch input given as #{input.class} cannot be traced " \
                                  "(a Pathname, File or StringIO can)"
           end
-          remember(@inputs, Instrumentation.field(file, :id).to_s, requests)
+          Instrumentation.remember(@inputs, Instrumentation.field(file, :id).to_s, requests)
         end
       end
 
@@ -116,10 +116,10 @@ module Batchtrace
       def seen(batch)
         Instrumentation.guarded("batch object not kept") do
           id = Instrumentation.field(batch, :id).to_s
-          remember(@batches, id, JSON.generate(batch))
+          Instrumentation.remember(@batches, id, JSON.generate(batch))
           %i[output_file_id error_file_id].each do |key|
             file_id = Instrumentation.field(batch, key)
-            remember(@result_files, file_id.to_s, id) if file_id
+            Instrumentation.remember(@result_files, file_id.to_s, id) if file_id
           end
         end
       end
@@ -158,13 +158,6 @@ module Batchtrace
                                                **@options.slice(*Instrumentation::COLLECT_OPTIONS))
         expected = batch.values_at("output_file_id", "error_file_id").compact
         @fetched.delete(batch_id) if (expected - fetched.keys).empty?
-      end
-
-      # Store value under key in a Hash that keeps at most REMEMBERED_BATCHES entries.
-      def remember(hash, key, value)
-        hash.delete(key)
-        hash[key] = value
-        hash.delete(hash.each_key.first) while hash.size > Instrumentation::REMEMBERED_BATCHES
       end
     end
     reset
