@@ -119,6 +119,20 @@ class TestAnthropic < Minitest::Test
     assert_equal result_lines.map { |line| JSON.parse(line) }, items.map { |item| JSON.parse(item.to_json) }
   end
 
+  def test_create_under_an_active_opentelemetry_span
+    require_relative "stand_in/opentelemetry"
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    batch = OpenTelemetry::Trace.with_span(trace_id, "00f067aa0ba902b7") { create_and_end }
+    @client.messages.batches.results_streaming(batch.id).to_a
+    spans = read_spans
+    submit = spans.find { |s| s["name"] == "anthropic.batch.submit" }
+    task = spans.find { |s| s["name"] == "anthropic.batch" }
+    assert_equal [trace_id], spans.map { |s| s["traceId"] }.uniq
+    assert_equal ["00f067aa0ba902b7"] * 2, [submit["parentSpanId"], task["parentSpanId"]]
+  ensure
+    Object.send(:remove_const, :OpenTelemetry) if defined?(::OpenTelemetry)
+  end
+
   def test_results_in_another_process_land_in_the_submitting_trace
     batch = create_and_end
     submit = read_spans.find { |s| s["name"] == "anthropic.batch.submit" }
