@@ -64,7 +64,7 @@ python: deps-python
 
 # The Ruby gem's library (bindings/ruby): the extension built by CMake for $(RUBY) (Debian's,
 # whose ruby-dev and ruby-minitest the tests use) into $(BUILD_DIR)/ruby, loadable with
-# ruby -I$(BUILD_DIR)/ruby. `gem build` in bindings/ruby makes the gem (bindings/ruby/README.md).
+# ruby -I$(BUILD_DIR)/ruby. `gem build` in bindings/ruby makes the gem (README.md, "Ruby").
 RUBY ?= /usr/bin/ruby
 
 deps-ruby:

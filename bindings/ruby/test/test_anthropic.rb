@@ -247,6 +247,25 @@ class TestAnthropic < Minitest::Test
     assert_equal 8, read_spans.length
   end
 
+  def test_instrument_one_client
+    fixture = FIXTURE.dump
+    out = run_ruby(<<~RUBY)
+      require #{STAND_IN.dump}
+      require "batchtrace/anthropic"
+      Dir.mkdir("one")
+      traced = Anthropic::Client.new(api_key: "test", base_url: "one")
+      other = Anthropic::Client.new(api_key: "test", base_url: "one")
+      p Batchtrace::Anthropic.instrument!(traced, output: "traced.jsonl")
+      p Anthropic::Resources::Messages::Batches.ancestors.include?(Batchtrace::Anthropic::BatchesPatch)
+      params = JSON.parse(File.read(File.join(#{fixture}, "requests.json")), symbolize_names: true)
+      [traced, other].each { |client| client.beta.messages.batches.create(params) }
+    RUBY
+    assert_equal "true\nfalse\n", out
+    submits = read_spans("traced.jsonl")
+    assert_equal ["anthropic.batch.submit"], submits.map { |s| s["name"] }
+    assert_equal "msgbatch_stand_in_0001", submits[0]["attrs"]["batchtrace.batch.id"]
+  end
+
   def test_instrument_without_the_sdk_is_a_no_op
     out = run_ruby(<<~RUBY)
       require "batchtrace/anthropic"
