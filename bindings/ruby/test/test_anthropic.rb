@@ -209,8 +209,11 @@ class TestAnthropic < Minitest::Test
                                       export_timeout: 1)
     batch = create_and_end
     assert_equal 6, @client.messages.batches.results_streaming(batch.id).to_a.length
+    assert_equal 2, @log.string.lines.length, @log.string
+    assert_match(/ 1 spans were not delivered: spooled in sqlite:\S+ \(Batchtrace.flush sends them\)/,
+                 @log.string.lines[0]) # the submit span
     assert_match(/ 7 spans were not delivered: spooled in sqlite:\S+ \(Batchtrace.flush sends them\)/,
-                 @log.string)
+                 @log.string.lines[1])
     flushed = Batchtrace.flush(endpoint: "http://127.0.0.1:9", export_timeout: 1)
     assert_equal 8, flushed["spans_found"] # the submit span and the collect's 7
   end

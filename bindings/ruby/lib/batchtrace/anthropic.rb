@@ -88,9 +88,10 @@ module Batchtrace
           seen(batch)
           requests = Instrumentation.field(params, :requests)
           body = JSON.generate({ "requests" => requests })
-          Batchtrace.start_summary(body, provider: "anthropic",
-                                         batch_id: Instrumentation.field(batch, :id).to_s,
-                                         **@options.slice(*Instrumentation::START_OPTIONS))
+          summary = Batchtrace.start_summary(body, provider: "anthropic",
+                                                   batch_id: Instrumentation.field(batch, :id).to_s,
+                                                   **@options.slice(*Instrumentation::START_OPTIONS))
+          Instrumentation.check_delivery(summary)
         end
       end
 

@@ -57,6 +57,16 @@ module Batchtrace
         hash.key?(key) ? hash[key] : hash[key.to_s]
       end
 
+      # Log the spans a start or collect summary says were spooled (an endpoint down).
+      # Returns the summary.
+      def check_delivery(summary)
+        if summary && summary["exit_code"] == Batchtrace::EXIT_EXPORT_FAILED
+          report("#{summary.fetch('spans_spooled', 0)} spans were not delivered: spooled in " \
+                 "#{summary['store']} (Batchtrace.flush sends them)")
+        end
+        summary
+      end
+
       # Store value under key in a Hash that keeps the REMEMBERED_BATCHES latest entries.
       def remember(hash, key, value)
         hash.delete(key)
@@ -163,15 +173,10 @@ module Batchtrace
       # design); Ctrl-C while it exports interrupts it (what is undelivered is spooled) and is
       # raised again.
       def wait(quiet:)
-        summary = @worker.value
-        if summary["exit_code"] == Batchtrace::EXIT_EXPORT_FAILED
-          Instrumentation.report("#{summary.fetch('spans_spooled', 0)} spans were not delivered: " \
-                                 "spooled in #{summary['store']} (Batchtrace.flush sends them)")
-        end
-        summary
+        Instrumentation.check_delivery(@worker.value)
       rescue Interrupt
         Native.interrupt
-        @worker.join rescue nil # rubocop:disable Style/RescueModifier
+        @worker.join rescue nil
         raise
       rescue StandardError => e
         Instrumentation.report("results not collected: #{e.message} (#{e.class})") unless quiet

@@ -106,9 +106,10 @@ module Batchtrace
           requests = @inputs.delete(Instrumentation.field(batch, :input_file_id).to_s)
           next unless requests
 
-          Batchtrace.start_summary(requests, provider: "openai",
-                                             batch_id: Instrumentation.field(batch, :id).to_s,
-                                             **@options.slice(*Instrumentation::START_OPTIONS))
+          summary = Batchtrace.start_summary(requests, provider: "openai",
+                                                       batch_id: Instrumentation.field(batch, :id).to_s,
+                                                       **@options.slice(*Instrumentation::START_OPTIONS))
+          Instrumentation.check_delivery(summary)
         end
       end
 
@@ -153,9 +154,10 @@ module Batchtrace
       def collect(batch_id, fetched)
         batch = JSON.parse(@batches.fetch(batch_id))
         texts = fetched.values
-        Batchtrace.collect(-> { texts.shift }, batch: @batches[batch_id], provider: "openai",
-                                               parent: Batchtrace.active_traceparent,
-                                               **@options.slice(*Instrumentation::COLLECT_OPTIONS))
+        summary = Batchtrace.collect(-> { texts.shift }, batch: @batches[batch_id], provider: "openai",
+                                                         parent: Batchtrace.active_traceparent,
+                                                         **@options.slice(*Instrumentation::COLLECT_OPTIONS))
+        Instrumentation.check_delivery(summary)
         expected = batch.values_at("output_file_id", "error_file_id").compact
         @fetched.delete(batch_id) if (expected - fetched.keys).empty?
       end
