@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all build demo test deps deps-test clean bench deps-bench fuzz install python deps-python \
-	bench-python
+	bench-python ruby deps-ruby
 
 all: build
 
@@ -61,6 +61,20 @@ python: deps-python
 		-DBATCHTRACE_PYTHON_REQUIRED=ON >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target batchtrace_python
 	@echo "batchtrace for Python: PYTHONPATH=$(BUILD_DIR)/python $(PYTHON) -c 'import batchtrace'"
+
+# The Ruby gem's library (bindings/ruby): the extension built by CMake for $(RUBY) (Debian's,
+# whose ruby-dev and ruby-minitest the tests use) into $(BUILD_DIR)/ruby, loadable with
+# ruby -I$(BUILD_DIR)/ruby. `gem build` in bindings/ruby makes the gem (README.md, "Ruby").
+RUBY ?= /usr/bin/ruby
+
+deps-ruby:
+	@sh scripts/install-deps.sh ruby
+
+ruby: deps-ruby
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHTRACE_RUBY=$(RUBY) \
+		-DBATCHTRACE_RUBY_REQUIRED=ON >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target batchtrace_ruby
+	@echo "batchtrace for Ruby: $(RUBY) -I$(BUILD_DIR)/ruby -e 'require \"batchtrace\"'"
 
 # The benchmark (bench/README.md): a Release build in $(BENCH_DIR), batches generated once
 # into $(BENCH_DIR)/bench-data, then batchtrace against the OpenTelemetry JS SDK and a

@@ -4,15 +4,17 @@
 #   scripts/install-deps.sh test    that, plus what the tests need (make test)
 #   scripts/install-deps.sh bench   build, plus what the benchmark needs (make bench)
 #   scripts/install-deps.sh python  build, plus the Python headers (make python)
+#   scripts/install-deps.sh ruby    build, plus the Ruby headers and minitest (make ruby)
 # Runs apt-get only when something is missing; uses sudo when not root.
 set -eu
 
 profile=${1:-build}
 
 build_packages="cmake make gcc pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev"
-test_packages="clang nodejs npm valgrind time sqlite3 python3-dev python3-pytest"
+test_packages="clang nodejs npm valgrind time sqlite3 python3-dev python3-pytest ruby-dev ruby-minitest"
 bench_packages="nodejs npm time curl jq"
 python_packages="python3-dev"
+ruby_packages="ruby-dev ruby-minitest"
 
 wanted=$build_packages
 if [ "$profile" = test ]; then
@@ -23,6 +25,9 @@ if [ "$profile" = bench ]; then
 fi
 if [ "$profile" = python ]; then
     wanted="$wanted $python_packages"
+fi
+if [ "$profile" = ruby ]; then
+    wanted="$wanted $ruby_packages"
 fi
 
 missing=""
