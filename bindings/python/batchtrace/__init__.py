@@ -17,7 +17,8 @@ import os as _os
 from . import _batchtrace
 
 __version__ = _batchtrace.version
-__all__ = ["Error", "log_batch_results", "start", "collect", "flush"]
+__all__ = ["Error", "log_batch_results", "start", "collect", "flush", "bind", "status",
+           "instrument", "instrument_openai", "instrument_anthropic", "uninstrument", "wait"]
 
 
 class Error(Exception):
@@ -130,21 +131,34 @@ def _finish(result):
 def collect(results, *, context=None, batch=None, requests=None, trace_id=None,
             batch_id=None, exporter=None, output=None, endpoint=None, protocol=None,
             convention=None, content=True, store=None, provider=None, force=False,
-            max_attribute_bytes=None):
+            max_attribute_bytes=None, parent=None):
     """Collect a batch: its results (and the batch object, the requests when the store
     keeps no copy), under the context token start returned (or the batch's
     metadata.batchtrace_ctx, or its id in the store). Without a context the spans nest under
-    the active OpenTelemetry span, else in trace trace_id, else in a new trace. Returns the
-    summary dict (the CLI's --json object)."""
+    the active OpenTelemetry span, else under parent (a W3C traceparent), else in trace
+    trace_id, else in a new trace. Returns the summary dict (the CLI's --json object)."""
+    return _collect_sources(_results_sources(results), context=context, batch=batch,
+                            requests=requests, trace_id=trace_id, batch_id=batch_id,
+                            exporter=exporter, output=output, endpoint=endpoint,
+                            protocol=protocol, convention=convention, content=content,
+                            store=store, provider=provider, force=force,
+                            max_attribute_bytes=max_attribute_bytes, parent=parent)
+
+
+def _collect_sources(results_sources, *, context, batch, requests, trace_id, batch_id,
+                     exporter, output, endpoint, protocol, convention, content, store,
+                     provider, force, max_attribute_bytes, parent):
+    """collect over results already turned into the C layer's sources (the SDK
+    instrumentation hands several downloaded files as buffers)."""
     trace_id = _check_trace_id(trace_id)
-    parent = None if context is not None else _active_traceparent()
+    parent = None if context is not None else (_active_traceparent() or parent)
     options = _export_options(exporter, output, endpoint, protocol, store)
     options.update({
         "parent": parent, "trace_id": None if parent else trace_id, "context": context,
         "batch_id": batch_id, "provider": provider, "conventions": _conventions(convention),
         "content": content, "force": force, "max_attribute_bytes": max_attribute_bytes,
     })
-    return _finish(_batchtrace.collect(_results_sources(results), _source(requests, "requests"),
+    return _finish(_batchtrace.collect(results_sources, _source(requests, "requests"),
                                        _source(batch, "batch"), options))
 
 
@@ -180,7 +194,38 @@ def start(requests, *, parent=None, batch_id=None, keep_inputs=True, exporter=No
     return summary["context"], summary["metadata"]
 
 
+def bind(batch_id, context, *, store=None):
+    """Record the provider's batch id (known only once the batch was created) against the
+    context token start returned, so that collect finds the context from the batch id.
+    Raises Error when the token fails verification or the id is bound to another context."""
+    rc, _, message = _batchtrace.bind(batch_id, context,
+                                      {"store": None if store is None else str(store)})
+    if rc < 0:
+        raise Error(message, (), 2 if rc == -1 else 1)
+
+
+def status(*, batch_id=None, store=None):
+    """What the store knows (read only): {store, batches: [{provider, batch_id, state,
+    batch_status, trace_id, created, request_count, items_exported, task_exported,
+    inputs_kept}], spooled_requests, spooled_spans}; only batch_id's batch when given."""
+    return _finish(_batchtrace.status({"store": None if store is None else str(store),
+                                       "batch_id": batch_id}))
+
+
 def flush(*, store=None, endpoint=None):
     """Send what earlier runs left in the store's spool (spans an OTLP endpoint did not
     take). Returns the flush summary dict."""
     return _finish(_batchtrace.flush(_export_options(None, None, endpoint, None, store)))
+
+
+from ._instrument import (instrument, instrument_anthropic, instrument_openai,  # noqa: E402
+                          uninstrument, wait)
+
+
+def __getattr__(name):
+    """BatchtraceInstrumentor, the OpenTelemetry-style face of instrument(), exists when
+    opentelemetry is importable."""
+    if name == "BatchtraceInstrumentor":
+        from ._instrument import instrumentor_class
+        return instrumentor_class()
+    raise AttributeError(f"module 'batchtrace' has no attribute {name!r}")
