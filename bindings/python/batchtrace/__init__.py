@@ -111,11 +111,12 @@ def _conventions(convention):
     return list(convention)
 
 
-def _export_options(exporter, output, endpoint, protocol, store):
-    """The options every call shares, by the C layer's names."""
+def _export_options(exporter, output, endpoint, protocol, store, export_timeout=None):
+    """The options every call shares, by the C layer's names (export_timeout: the seconds an
+    OTLP request may take, retries included, before it is spooled; None: 30)."""
     return {"exporter": exporter, "output": None if output is None else _os.fspath(output),
             "endpoint": endpoint, "protocol": protocol,
-            "store": None if store is None else str(store)}
+            "store": None if store is None else str(store), "export_timeout": export_timeout}
 
 
 def _finish(result):
@@ -131,7 +132,7 @@ def _finish(result):
 def collect(results, *, context=None, batch=None, requests=None, trace_id=None,
             batch_id=None, exporter=None, output=None, endpoint=None, protocol=None,
             convention=None, content=True, store=None, provider=None, force=False,
-            max_attribute_bytes=None, parent=None):
+            max_attribute_bytes=None, parent=None, export_timeout=None):
     """Collect a batch: its results (and the batch object, the requests when the store
     keeps no copy), under the context token start returned (or the batch's
     metadata.batchtrace_ctx, or its id in the store). Without a context the spans nest under
@@ -142,17 +143,18 @@ def collect(results, *, context=None, batch=None, requests=None, trace_id=None,
                             exporter=exporter, output=output, endpoint=endpoint,
                             protocol=protocol, convention=convention, content=content,
                             store=store, provider=provider, force=force,
-                            max_attribute_bytes=max_attribute_bytes, parent=parent)
+                            max_attribute_bytes=max_attribute_bytes, parent=parent,
+                            export_timeout=export_timeout)
 
 
 def _collect_sources(results_sources, *, context, batch, requests, trace_id, batch_id,
                      exporter, output, endpoint, protocol, convention, content, store,
-                     provider, force, max_attribute_bytes, parent):
+                     provider, force, max_attribute_bytes, parent, export_timeout=None):
     """collect over results already turned into the C layer's sources (the SDK
     instrumentation hands several downloaded files as buffers)."""
     trace_id = _check_trace_id(trace_id)
     parent = None if context is not None else (_active_traceparent() or parent)
-    options = _export_options(exporter, output, endpoint, protocol, store)
+    options = _export_options(exporter, output, endpoint, protocol, store, export_timeout)
     options.update({
         "parent": parent, "trace_id": None if parent else trace_id, "context": context,
         "batch_id": batch_id, "provider": provider, "conventions": _conventions(convention),
@@ -176,14 +178,15 @@ def log_batch_results(requests, results, trace_id=None, *, batch=None, exporter=
 
 
 def start(requests, *, parent=None, batch_id=None, keep_inputs=True, exporter=None,
-          output=None, endpoint=None, protocol=None, store=None, provider=None):
+          output=None, endpoint=None, protocol=None, store=None, provider=None,
+          export_timeout=None):
     """Start a batch before (or right after) submitting it: record its identity and the
     inputs in the store and export the submit span, under the active OpenTelemetry span,
     else parent (a W3C traceparent), else $TRACEPARENT, else a new trace. Returns
     (context, metadata): put metadata in the batch's metadata so that collect finds the
     context by itself. Raises Error when a request line is rejected (nothing is recorded)."""
     active = _active_traceparent()
-    options = _export_options(exporter, output, endpoint, protocol, store)
+    options = _export_options(exporter, output, endpoint, protocol, store, export_timeout)
     options.update({"parent": active or parent, "batch_id": batch_id, "provider": provider,
                     "keep_inputs": keep_inputs})
     summary = _finish(_batchtrace.start(_source(requests, "requests"), options))

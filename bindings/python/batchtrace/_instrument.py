@@ -464,7 +464,7 @@ def collect_options():
     """The instrumentation's options that collect takes."""
     opts = options()
     chosen = {key: opts.get(key) for key in ("exporter", "output", "endpoint", "protocol",
-                                             "convention", "store")}
+                                             "convention", "store", "export_timeout")}
     chosen["content"] = opts.get("content", True)
     return chosen
 
@@ -473,7 +473,7 @@ def start_options():
     """The instrumentation's options that start takes."""
     opts = options()
     chosen = {key: opts.get(key) for key in ("exporter", "output", "endpoint", "protocol",
-                                             "store")}
+                                             "store", "export_timeout")}
     chosen["keep_inputs"] = opts.get("keep_inputs", True)
     return chosen
 
@@ -487,15 +487,18 @@ def active_parent():
 
 # ---- the entry points ------------------------------------------------------------------------
 
-def _set_options(exporter, output, endpoint, protocol, store, convention, content, keep_inputs):
+def _set_options(**chosen):
+    """Keep the options of the last instrument call."""
+    if chosen.get("store") is not None:
+        chosen["store"] = str(chosen["store"])
     with _lock:
-        _options.update(exporter=exporter, output=output, endpoint=endpoint, protocol=protocol,
-                        store=None if store is None else str(store), convention=convention,
-                        content=content, keep_inputs=keep_inputs)
+        _options.clear()
+        _options.update(chosen)
 
 
-def instrument_openai(*, exporter=None, output=None, endpoint=None, protocol=None, store=None,
-                      convention=None, content=True, keep_inputs=True):
+def instrument_openai(*, exporter=None, output=None, endpoint=None, protocol=None,
+                      store=None, convention=None, content=True, keep_inputs=True,
+                      export_timeout=None):
     """Trace the openai SDK's batches: files.create(purpose="batch") keeps the requests,
     batches.create starts the batch (adding batchtrace_ctx to metadata when it has room),
     batches.retrieve/cancel see the batch objects, files.content of an output or error file
@@ -505,12 +508,15 @@ def instrument_openai(*, exporter=None, output=None, endpoint=None, protocol=Non
     except ImportError:
         return False
     from . import _instrument_openai
-    _set_options(exporter, output, endpoint, protocol, store, convention, content, keep_inputs)
+    _set_options(exporter=exporter, output=output, endpoint=endpoint, protocol=protocol,
+                 store=store, convention=convention, content=content,
+                 keep_inputs=keep_inputs, export_timeout=export_timeout)
     return patch("openai", _instrument_openai.hooks())
 
 
 def instrument_anthropic(*, exporter=None, output=None, endpoint=None, protocol=None,
-                         store=None, convention=None, content=True, keep_inputs=True):
+                         store=None, convention=None, content=True, keep_inputs=True,
+                         export_timeout=None):
     """Trace the anthropic SDK's message batches (and the beta ones): create starts the batch
     under its id, retrieve/cancel see the batch objects, results hands each line to a collect
     as it is yielded. Sync and async. False when anthropic is not importable. Idempotent."""
@@ -519,14 +525,17 @@ def instrument_anthropic(*, exporter=None, output=None, endpoint=None, protocol=
     except ImportError:
         return False
     from . import _instrument_anthropic
-    _set_options(exporter, output, endpoint, protocol, store, convention, content, keep_inputs)
+    _set_options(exporter=exporter, output=output, endpoint=endpoint, protocol=protocol,
+                 store=store, convention=convention, content=content,
+                 keep_inputs=keep_inputs, export_timeout=export_timeout)
     return patch("anthropic", _instrument_anthropic.hooks())
 
 
 def instrument(**options):
     """Trace the batch calls of every SDK that is importable (openai, anthropic); the
-    options (exporter, output, endpoint, protocol, store, convention, content, keep_inputs)
-    apply to every span it exports. Returns the names of the SDKs instrumented."""
+    options (exporter, output, endpoint, protocol, store, convention, content, keep_inputs,
+    export_timeout) apply to every span it exports. Returns the names of the SDKs
+    instrumented."""
     done = []
     if instrument_openai(**options):
         done.append("openai")
@@ -541,12 +550,22 @@ def uninstrument():
     unpatch("anthropic")
 
 
-@functools.lru_cache(maxsize=None)
+_instrumentor = []  # the class, made once
+
+
 def instrumentor_class():
     """BatchtraceInstrumentor: instrument()/uninstrument() in OpenTelemetry's instrumentor
     form (a BaseInstrumentor when opentelemetry-instrumentation is installed). ImportError
     when opentelemetry is not importable."""
     import opentelemetry  # noqa: F401  (the point: only with OpenTelemetry)
+    with _lock:
+        if not _instrumentor:
+            _instrumentor.append(_make_instrumentor())
+        return _instrumentor[0]
+
+
+def _make_instrumentor():
+    """The BatchtraceInstrumentor class."""
     try:
         from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
     except ImportError:

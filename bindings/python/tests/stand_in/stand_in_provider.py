@@ -115,7 +115,7 @@ class Provider:
         file_id = self.new_id("file")
         (self.root / "files" / file_id).write_bytes(content)
         data = {"id": file_id, "object": "file", "bytes": len(content),
-                "created_at": 1711652000, "filename": filename or "upload", "purpose": purpose,
+                "created_at": 1772366400, "filename": filename or "upload", "purpose": purpose,
                 "status": "processed", "expires_at": None, "status_details": None}
         self.write_json("files", file_id, data)
         return data
@@ -158,7 +158,7 @@ def finish_anthropic_batch(root, batch_id, result_lines, **fields):
     counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
     for line in result_lines:
         counts[line["result"]["type"]] += 1
-    batch.update(processing_status="ended", ended_at="2026-02-28T10:30:00.250000Z",
+    batch.update(processing_status="ended", ended_at="2026-03-01T13:30:00.250000Z",
                  request_counts=counts,
                  results_url=f"https://api.anthropic.com/v1/messages/batches/{batch_id}/results")
     batch.update(fields)

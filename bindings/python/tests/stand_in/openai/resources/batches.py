@@ -18,7 +18,7 @@ def _create(provider, completion_window, endpoint, input_file_id, metadata):
     data = {"id": batch_id, "object": "batch", "endpoint": endpoint, "errors": None,
             "input_file_id": input_file_id, "completion_window": completion_window,
             "status": "validating", "output_file_id": None, "error_file_id": None,
-            "created_at": 1711652000, "in_progress_at": None, "expires_at": 1711738400,
+            "created_at": 1772366400, "in_progress_at": None, "expires_at": 1772452800,
             "completed_at": None, "failed_at": None, "expired_at": None,
             "cancelling_at": None, "cancelled_at": None,
             "request_counts": {"total": 0, "completed": 0, "failed": 0},
@@ -29,7 +29,7 @@ def _create(provider, completion_window, endpoint, input_file_id, metadata):
 
 def _cancel(provider, batch_id):
     data = provider.read_json("batches", batch_id)
-    data.update(status="cancelling", cancelling_at=1711652100)
+    data.update(status="cancelling", cancelling_at=1772366700)
     provider.write_json("batches", batch_id, data)
     return Batch(**data)
 

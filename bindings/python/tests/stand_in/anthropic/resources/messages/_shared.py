@@ -16,8 +16,8 @@ def create(provider, requests, batch_type):
     data = {"id": batch_id, "type": "message_batch", "processing_status": "in_progress",
             "request_counts": {"processing": len(requests), "succeeded": 0, "errored": 0,
                                "canceled": 0, "expired": 0},
-            "ended_at": None, "created_at": "2026-02-28T09:00:00.125000Z",
-            "expires_at": "2026-03-01T09:00:00.125000Z", "archived_at": None,
+            "ended_at": None, "created_at": "2026-03-01T12:00:00.125000Z",
+            "expires_at": "2026-03-02T12:00:00.125000Z", "archived_at": None,
             "cancel_initiated_at": None, "results_url": None}
     provider.write_json("msgbatches", batch_id, data)
     return batch_type(**data)
@@ -25,7 +25,7 @@ def create(provider, requests, batch_type):
 
 def cancel(provider, batch_id, batch_type):
     data = provider.read_json("msgbatches", batch_id)
-    data.update(processing_status="canceling", cancel_initiated_at="2026-02-28T09:30:00Z")
+    data.update(processing_status="canceling", cancel_initiated_at="2026-03-01T12:30:00Z")
     provider.write_json("msgbatches", batch_id, data)
     return batch_type(**data)
 
