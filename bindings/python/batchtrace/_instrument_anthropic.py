@@ -34,13 +34,12 @@ def _create_after(state, arguments, result):
 
     def run():
         try:
-            context, _ = start(requests, provider="anthropic", batch_id=batch_id,
-                               parent=parent, **options)
+            start(requests, provider="anthropic", batch_id=batch_id, parent=parent,
+                  **options)
         except TypeError:  # params holding SDK models or dates: their JSON, as the SDK sends
             lines = [json.dumps(r, default=common.jsonable, ensure_ascii=False)
                      for r in requests]
-            context, _ = start(lines, provider="anthropic", batch_id=batch_id,
-                               parent=parent, **options)
+            start(lines, provider="anthropic", batch_id=batch_id, parent=parent, **options)
 
     common.jobs.submit("anthropic batches.create (start)", run)
 

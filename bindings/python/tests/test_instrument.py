@@ -6,7 +6,6 @@ cron job do; sync and async clients; what the SDK returns is compared with and w
 instrumentation."""
 
 import asyncio
-import io
 import json
 import logging
 import os
