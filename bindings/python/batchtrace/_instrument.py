@@ -103,6 +103,16 @@ def wire(model):
     return json.loads(model.json(by_alias=True, exclude_unset=True))  # pydantic 1
 
 
+def batch_wire(batch, status_field):
+    """(wire JSON, id) of an SDK batch object (one with id and status_field), or (None,
+    None) for anything else (a raw or streamed response)."""
+    if not hasattr(batch, "id") or not hasattr(batch, status_field):
+        return None, None
+    data = wire(batch)
+    batch_id = data.get("id")
+    return (data, batch_id) if isinstance(batch_id, str) else (None, None)
+
+
 def jsonable(value):
     """json.dumps's default= for request params that hold SDK models or dates."""
     if hasattr(value, "model_dump") or hasattr(value, "to_dict"):
@@ -243,6 +253,9 @@ class _Jobs:
     def wait(self, timeout=None, close_taps=False):
         """Wait for the jobs submitted so far and the collects of closed taps (close_taps:
         close every tap first, as a partial iteration). True when all finished in time."""
+        with _lock:
+            if self._thread is None and not self._taps:
+                return True  # nothing was ever submitted (batchtrace imported, not used)
         gc.collect()  # results iterators dropped in a reference cycle close now
         with _lock:
             taps = list(self._taps)
@@ -496,39 +509,37 @@ def _set_options(**chosen):
         _options.update(chosen)
 
 
-def instrument_openai(*, exporter=None, output=None, endpoint=None, protocol=None,
-                      store=None, convention=None, content=True, keep_inputs=True,
-                      export_timeout=None):
+def instrument_openai(**options):
     """Trace the openai SDK's batches: files.create(purpose="batch") keeps the requests,
     batches.create starts the batch (adding batchtrace_ctx to metadata when it has room),
     batches.retrieve/cancel see the batch objects, files.content of an output or error file
-    collects it. Sync and async. False when openai is not importable. Idempotent."""
-    try:
-        import openai  # noqa: F401
-    except ImportError:
-        return False
-    from . import _instrument_openai
-    _set_options(exporter=exporter, output=output, endpoint=endpoint, protocol=protocol,
-                 store=store, convention=convention, content=content,
-                 keep_inputs=keep_inputs, export_timeout=export_timeout)
-    return patch("openai", _instrument_openai.hooks())
+    collects it. Sync and async. False when openai is not importable. Idempotent. Options
+    as instrument()."""
+    return _instrument_sdk("openai", "_instrument_openai", **options)
 
 
-def instrument_anthropic(*, exporter=None, output=None, endpoint=None, protocol=None,
-                         store=None, convention=None, content=True, keep_inputs=True,
-                         export_timeout=None):
+def instrument_anthropic(**options):
     """Trace the anthropic SDK's message batches (and the beta ones): create starts the batch
     under its id, retrieve/cancel see the batch objects, results hands each line to a collect
-    as it is yielded. Sync and async. False when anthropic is not importable. Idempotent."""
+    as it is yielded. Sync and async. False when anthropic is not importable. Idempotent.
+    Options as instrument()."""
+    return _instrument_sdk("anthropic", "_instrument_anthropic", **options)
+
+
+def _instrument_sdk(sdk, hooks_module, *, exporter=None, output=None, endpoint=None,
+                    protocol=None, store=None, convention=None, content=True,
+                    keep_inputs=True, export_timeout=None):
+    """Patch sdk with the hooks of hooks_module when sdk is importable; keep the options."""
+    import importlib
     try:
-        import anthropic  # noqa: F401
+        importlib.import_module(sdk)
     except ImportError:
         return False
-    from . import _instrument_anthropic
+    hooks = importlib.import_module(f"{__package__}.{hooks_module}").hooks()
     _set_options(exporter=exporter, output=output, endpoint=endpoint, protocol=protocol,
                  store=store, convention=convention, content=content,
                  keep_inputs=keep_inputs, export_timeout=export_timeout)
-    return patch("anthropic", _instrument_anthropic.hooks())
+    return patch(sdk, hooks)
 
 
 def instrument(**options):

@@ -50,11 +50,8 @@ def _observe_after(state, arguments, result):
 
 def _observe(batch):
     """Keep a batch object; its id, or None for another object (a raw response)."""
-    if not hasattr(batch, "id") or not hasattr(batch, "processing_status"):
-        return None
-    wire = common.wire(batch)
-    batch_id = wire.get("id")
-    if not isinstance(batch_id, str):
+    wire, batch_id = common.batch_wire(batch, "processing_status")
+    if batch_id is None:
         return None
     with common._lock:
         _batches[batch_id] = wire

@@ -124,11 +124,8 @@ def _observe(batch):
     """Keep a batch object (the latest seen) and its files; collect a failed batch, which
     has no files. Returns its id, or None for something that is not a batch object (a raw
     response)."""
-    if not hasattr(batch, "id") or not hasattr(batch, "status"):
-        return None
-    wire = common.wire(batch)
-    batch_id = wire.get("id")
-    if not isinstance(batch_id, str):
+    wire, batch_id = common.batch_wire(batch, "status")
+    if batch_id is None:
         return None
     with common._lock:
         entry = _batches.get(batch_id) or {"files": {}, "failed_collected": False}

@@ -127,6 +127,20 @@ class Provider:
         return path.read_bytes()
 
 
+class Omit:
+    """The SDKs' sentinel for an argument not given (omit)."""
+
+    def __bool__(self):
+        return False
+
+
+class NotGiven:
+    """The SDKs' older sentinel (NOT_GIVEN, not_given)."""
+
+    def __bool__(self):
+        return False
+
+
 class NotFoundError(Exception):
     """What the SDKs raise for a 404."""
 

@@ -1,15 +1,6 @@
-"""The SDK's sentinels for arguments not given."""
+"""The SDK's sentinels for arguments not given (stand-in)."""
 
-
-class Omit:
-    def __bool__(self):
-        return False
-
-
-class NotGiven:
-    def __bool__(self):
-        return False
-
+from stand_in_provider import NotGiven, Omit
 
 omit = Omit()
 not_given = NOT_GIVEN = NotGiven()
