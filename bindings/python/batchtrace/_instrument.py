@@ -16,8 +16,10 @@ rule that an instrumentation failure is logged once on logger "batchtrace" and n
 The SDK-specific hooks are in _instrument_openai.py and _instrument_anthropic.py.
 """
 
+import asyncio
 import atexit
 import collections
+import contextvars
 import functools
 import gc
 import inspect
@@ -158,7 +160,12 @@ def wrap(original, where, before, after):
     if inspect.iscoroutinefunction(original):
         @functools.wraps(original)
         async def wrapper(self, *args, **kwargs):
-            state, call_kwargs = prepare(self, args, kwargs)
+            if before is None:
+                state, call_kwargs = None, kwargs
+            else:  # before may call the C library (start): off the event loop, same context
+                run = functools.partial(contextvars.copy_context().run, prepare, self, args,
+                                        kwargs)
+                state, call_kwargs = await asyncio.get_running_loop().run_in_executor(None, run)
             result = await original(self, *args, **call_kwargs)
             observe(self, args, kwargs, state, result)
             return result
