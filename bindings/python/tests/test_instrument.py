@@ -212,6 +212,8 @@ def test_an_anthropic_batch_submitted_and_collected_in_two_processes_is_one_trac
     collect = f"""
         {"async " if is_async else ""}def main():
             client = anthropic.{client}()
+            polled = {aw}client.{path}.retrieve({batch_id!r})
+            assert polled.processing_status == "ended"
             seen = []
             {loop} result in {aw}client.{path}.results({batch_id!r}):
                 seen.append(result.custom_id)
@@ -500,3 +502,30 @@ def test_a_failed_openai_batch_is_collected_when_seen(sdks):
     assert sorted(items) == ["review-0", "review-1", "review-2"]
     assert items["review-1"]["attrs"]["error.type"] == "invalid_json_line"
     assert items["review-0"]["attrs"]["batchtrace.result"] == "missing"
+
+
+def test_a_cancelled_openai_batch_ends_its_unrun_items_as_canceled(sdks):
+    openai, _, provider = sdks
+    batchtrace.instrument()
+    client = openai.OpenAI()
+    batch = upload_and_create(openai, None)
+    cancelling = client.batches.cancel(batch.id)
+    assert cancelling.status == "cancelling"
+    unrun = [{"id": f"batch_req_{i}", "custom_id": f"review-{i}", "response": None,
+              "error": {"code": "batch_cancelled", "message": "Batch was cancelled"}}
+             for i in (1, 2)]
+    provider.finish_openai_batch(os.environ["STAND_IN_PROVIDER_DIR"], batch.id, "cancelled",
+                                 OPENAI_OUTPUT[:1], unrun, cancelled_at=1772370000)
+    polled = client.batches.retrieve(batch.id)
+    client.files.retrieve_content(polled.error_file_id)
+    assert batchtrace.wait(30)
+    _, task, items = by_role(read_spans())
+    assert task is None and sorted(items) == ["review-1", "review-2"]
+    client.files.content(polled.output_file_id)
+    assert batchtrace.wait(30)
+    _, task, items = by_role(read_spans())
+    assert task["status"]["message"] == "batch cancelled"
+    assert task["attrs"]["batchtrace.batch.status"] == "cancelled"
+    assert items["review-0"]["attrs"]["batchtrace.result"] == "succeeded"
+    assert items["review-2"]["attrs"]["batchtrace.result"] == "canceled"
+    assert items["review-2"]["attrs"]["error.type"] == "batch_cancelled"
