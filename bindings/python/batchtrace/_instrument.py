@@ -130,11 +130,15 @@ _signatures = {}
 
 
 def arguments(original, instance, args, kwargs):
-    """The call's arguments by parameter name (defaults not filled in)."""
+    """The call's arguments by parameter name (defaults not filled in), or None when they
+    do not fit the method (the SDK then raises its own TypeError: not ours to report)."""
     signature = _signatures.get(original)
     if signature is None:
         signature = _signatures[original] = inspect.signature(original)
-    return signature.bind_partial(instance, *args, **kwargs).arguments
+    try:
+        return signature.bind_partial(instance, *args, **kwargs).arguments
+    except TypeError:
+        return None
 
 
 def wrap(original, where, before, after):
@@ -145,27 +149,36 @@ def wrap(original, where, before, after):
 
     def prepare(instance, args, kwargs):
         state, call_kwargs = None, kwargs
-        if before is not None:
-            prepared = safely(where, lambda: before(instance, arguments(original, instance,
-                                                                         args, kwargs)))
+        named = arguments(original, instance, args, kwargs)
+        if before is not None and named is not None:
+            prepared = safely(where, lambda: before(instance, named))
             if prepared is not None:
                 state, changes = prepared
                 call_kwargs = dict(kwargs, **changes) if changes else kwargs
         return state, call_kwargs
 
     def observe(instance, args, kwargs, state, result):
-        safely(where, lambda: after(state, arguments(original, instance, args, kwargs),
-                                    result))
+        named = arguments(original, instance, args, kwargs)
+        if named is not None:
+            safely(where, lambda: after(state, named, result))
+
+    async def prepare_off_loop(instance, args, kwargs):
+        # before may call the C library (start): off the event loop, in the same context
+        try:
+            run = functools.partial(contextvars.copy_context().run, prepare, instance, args,
+                                    kwargs)
+            return await asyncio.get_running_loop().run_in_executor(None, run)
+        except Exception as error:  # no executor (the loop shutting down, ...)
+            failed(where, error)
+            return None, kwargs
 
     if inspect.iscoroutinefunction(original):
         @functools.wraps(original)
         async def wrapper(self, *args, **kwargs):
             if before is None:
                 state, call_kwargs = None, kwargs
-            else:  # before may call the C library (start): off the event loop, same context
-                run = functools.partial(contextvars.copy_context().run, prepare, self, args,
-                                        kwargs)
-                state, call_kwargs = await asyncio.get_running_loop().run_in_executor(None, run)
+            else:
+                state, call_kwargs = await prepare_off_loop(self, args, kwargs)
             result = await original(self, *args, **call_kwargs)
             observe(self, args, kwargs, state, result)
             return result

@@ -463,6 +463,11 @@ def test_an_instrumentation_failure_is_logged_once_and_never_raised(sdks, monkey
     assert len(warnings) == 1
     assert "the store is on fire" in warnings[0].getMessage()
     assert "Batches.create" in warnings[0].getMessage()
+    # the caller's own mistake is the SDK's to report, as without batchtrace
+    with caplog.at_level(logging.DEBUG, logger="batchtrace"):
+        with pytest.raises(TypeError):
+            openai.OpenAI().batches.create(input_file_id="file-x", wrong_keyword=1)
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
 
 
 @pytest.mark.parametrize("form", ["path", "bytes", "file object", "tuple"])
