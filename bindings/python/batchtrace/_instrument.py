@@ -322,7 +322,7 @@ class Abandoned(Exception):
 
 class ResultsTap:
     """Hands a streamed results file to one collect, line by line, as the SDK yields the
-    items: tap_raw mirrors the SDK's line cutting on the raw chunks (no parsing), each
+    items: raw() mirrors the SDK's line cutting on the raw chunks (no parsing), each
     yielded item releases its line to the collect's callback source, read by a thread of
     its own. The iteration's end finishes the collect; an early stop (break, an exception,
     the iterator dropped, the process exiting) collects the lines seen, only when the store
@@ -399,7 +399,7 @@ class ResultsTap:
             line = self._queue.get()
             if line is _END or line is _PARTIAL:
                 break
-            yield line
+            yield line.rstrip(b"\r\n")  # the source ends each item's line itself
         if line is _PARTIAL and not inputs_kept(self.batch_id):
             raise Abandoned()
         self._engine_lock = jobs.batch_lock(self.provider, self.batch_id)

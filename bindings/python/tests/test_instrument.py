@@ -534,3 +534,21 @@ def test_a_cancelled_openai_batch_ends_its_unrun_items_as_canceled(sdks):
     assert items["review-0"]["attrs"]["batchtrace.result"] == "succeeded"
     assert items["review-2"]["attrs"]["batchtrace.result"] == "canceled"
     assert items["review-2"]["attrs"]["error.type"] == "batch_cancelled"
+
+
+def test_a_rejected_result_line_is_named_by_its_line_in_the_stream(sdks, caplog):
+    _, anthropic, provider = sdks
+    batchtrace.instrument()
+    client = anthropic.Anthropic()
+    batch = client.messages.batches.create(requests=ANTHROPIC_REQUESTS)
+    lines = [ANTHROPIC_RESULTS[0], {"result": ANTHROPIC_RESULTS[1]["result"]},
+             ANTHROPIC_RESULTS[2]]
+    provider.finish_anthropic_batch(os.environ["STAND_IN_PROVIDER_DIR"], batch.id, lines)
+    with caplog.at_level(logging.DEBUG, logger="batchtrace"):
+        assert len(list(client.messages.batches.results(batch.id))) == 3
+        assert batchtrace.wait(30)
+    summaries = [r.args[1] for r in caplog.records
+                 if isinstance(r.args, tuple) and len(r.args) == 2
+                 and isinstance(r.args[1], dict) and "rejected" in r.args[1]]
+    assert len(summaries) == 1
+    assert [(d["file"], d["line"]) for d in summaries[0]["rejected"]] == [("<results>", 2)]
