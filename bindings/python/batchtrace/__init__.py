@@ -17,7 +17,8 @@ import os as _os
 from . import _batchtrace
 
 __version__ = _batchtrace.version
-__all__ = ["Error", "log_batch_results", "start", "collect", "flush"]
+__all__ = ["Error", "log_batch_results", "start", "collect", "flush", "bind", "status",
+           "instrument", "instrument_openai", "instrument_anthropic", "uninstrument", "wait"]
 
 
 class Error(Exception):
@@ -110,11 +111,12 @@ def _conventions(convention):
     return list(convention)
 
 
-def _export_options(exporter, output, endpoint, protocol, store):
-    """The options every call shares, by the C layer's names."""
+def _export_options(exporter, output, endpoint, protocol, store, export_timeout=None):
+    """The options every call shares, by the C layer's names (export_timeout: the seconds an
+    OTLP request may take, retries included, before it is spooled; None: 30)."""
     return {"exporter": exporter, "output": None if output is None else _os.fspath(output),
             "endpoint": endpoint, "protocol": protocol,
-            "store": None if store is None else str(store)}
+            "store": None if store is None else str(store), "export_timeout": export_timeout}
 
 
 def _finish(result):
@@ -130,21 +132,35 @@ def _finish(result):
 def collect(results, *, context=None, batch=None, requests=None, trace_id=None,
             batch_id=None, exporter=None, output=None, endpoint=None, protocol=None,
             convention=None, content=True, store=None, provider=None, force=False,
-            max_attribute_bytes=None):
+            max_attribute_bytes=None, parent=None, export_timeout=None):
     """Collect a batch: its results (and the batch object, the requests when the store
     keeps no copy), under the context token start returned (or the batch's
     metadata.batchtrace_ctx, or its id in the store). Without a context the spans nest under
-    the active OpenTelemetry span, else in trace trace_id, else in a new trace. Returns the
-    summary dict (the CLI's --json object)."""
+    the active OpenTelemetry span, else under parent (a W3C traceparent), else in trace
+    trace_id, else in a new trace. Returns the summary dict (the CLI's --json object)."""
+    return _collect_sources(_results_sources(results), context=context, batch=batch,
+                            requests=requests, trace_id=trace_id, batch_id=batch_id,
+                            exporter=exporter, output=output, endpoint=endpoint,
+                            protocol=protocol, convention=convention, content=content,
+                            store=store, provider=provider, force=force,
+                            max_attribute_bytes=max_attribute_bytes, parent=parent,
+                            export_timeout=export_timeout)
+
+
+def _collect_sources(results_sources, *, context, batch, requests, trace_id, batch_id,
+                     exporter, output, endpoint, protocol, convention, content, store,
+                     provider, force, max_attribute_bytes, parent, export_timeout=None):
+    """collect over results already turned into the C layer's sources (the SDK
+    instrumentation hands several downloaded files as buffers)."""
     trace_id = _check_trace_id(trace_id)
-    parent = None if context is not None else _active_traceparent()
-    options = _export_options(exporter, output, endpoint, protocol, store)
+    parent = None if context is not None else (_active_traceparent() or parent)
+    options = _export_options(exporter, output, endpoint, protocol, store, export_timeout)
     options.update({
         "parent": parent, "trace_id": None if parent else trace_id, "context": context,
         "batch_id": batch_id, "provider": provider, "conventions": _conventions(convention),
         "content": content, "force": force, "max_attribute_bytes": max_attribute_bytes,
     })
-    return _finish(_batchtrace.collect(_results_sources(results), _source(requests, "requests"),
+    return _finish(_batchtrace.collect(results_sources, _source(requests, "requests"),
                                        _source(batch, "batch"), options))
 
 
@@ -162,14 +178,15 @@ def log_batch_results(requests, results, trace_id=None, *, batch=None, exporter=
 
 
 def start(requests, *, parent=None, batch_id=None, keep_inputs=True, exporter=None,
-          output=None, endpoint=None, protocol=None, store=None, provider=None):
+          output=None, endpoint=None, protocol=None, store=None, provider=None,
+          export_timeout=None):
     """Start a batch before (or right after) submitting it: record its identity and the
     inputs in the store and export the submit span, under the active OpenTelemetry span,
     else parent (a W3C traceparent), else $TRACEPARENT, else a new trace. Returns
     (context, metadata): put metadata in the batch's metadata so that collect finds the
     context by itself. Raises Error when a request line is rejected (nothing is recorded)."""
     active = _active_traceparent()
-    options = _export_options(exporter, output, endpoint, protocol, store)
+    options = _export_options(exporter, output, endpoint, protocol, store, export_timeout)
     options.update({"parent": active or parent, "batch_id": batch_id, "provider": provider,
                     "keep_inputs": keep_inputs})
     summary = _finish(_batchtrace.start(_source(requests, "requests"), options))
@@ -180,7 +197,38 @@ def start(requests, *, parent=None, batch_id=None, keep_inputs=True, exporter=No
     return summary["context"], summary["metadata"]
 
 
+def bind(batch_id, context, *, store=None):
+    """Record the provider's batch id (known only once the batch was created) against the
+    context token start returned, so that collect finds the context from the batch id.
+    Raises Error when the token fails verification or the id is bound to another context."""
+    rc, _, message = _batchtrace.bind(batch_id, context,
+                                      {"store": None if store is None else str(store)})
+    if rc < 0:
+        raise Error(message, (), 2 if rc == -1 else 1)
+
+
+def status(*, batch_id=None, store=None):
+    """What the store knows (read only): {store, batches: [{provider, batch_id, state,
+    batch_status, trace_id, created, request_count, items_exported, task_exported,
+    inputs_kept}], spooled_requests, spooled_spans}; only batch_id's batch when given."""
+    return _finish(_batchtrace.status({"store": None if store is None else str(store),
+                                       "batch_id": batch_id}))
+
+
 def flush(*, store=None, endpoint=None):
     """Send what earlier runs left in the store's spool (spans an OTLP endpoint did not
     take). Returns the flush summary dict."""
     return _finish(_batchtrace.flush(_export_options(None, None, endpoint, None, store)))
+
+
+from ._instrument import (instrument, instrument_anthropic, instrument_openai,  # noqa: E402
+                          uninstrument, wait)
+
+
+def __getattr__(name):
+    """BatchtraceInstrumentor, the OpenTelemetry-style face of instrument(), exists when
+    opentelemetry is importable."""
+    if name == "BatchtraceInstrumentor":
+        from ._instrument import instrumentor_class
+        return instrumentor_class()
+    raise AttributeError(f"module 'batchtrace' has no attribute {name!r}")

@@ -490,12 +490,50 @@ static PyObject *py_flush(PyObject *self, PyObject *args) {
     return call_result(rc, json);
 }
 
+/* bind(batch_id, context, options) -> (rc, "{}", error): record the provider's batch id
+ * against a context token in the store (batchtrace_bind). */
+static PyObject *py_bind(PyObject *self, PyObject *args) {
+    const char *batch_id, *context;
+    PyObject *options;
+    if (!PyArg_ParseTuple(args, "ssO!", &batch_id, &context, &PyDict_Type, &options)) return NULL;
+    batchtrace_bind_options o = BATCHTRACE_BIND_OPTIONS_INIT;
+    o.batch_id = batch_id;
+    o.context = context;
+    if (option_str(options, "store", &o.store) != 0) return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = batchtrace_bind(&o);
+    Py_END_ALLOW_THREADS
+    return call_result(rc, NULL);
+}
+
+/* status(options) -> (rc, status_json, error): the batches the store knows (options
+ * "store", "batch_id"), read only (batchtrace_status). */
+static PyObject *py_status(PyObject *self, PyObject *args) {
+    PyObject *options;
+    if (!PyArg_ParseTuple(args, "O!", &PyDict_Type, &options)) return NULL;
+    batchtrace_status_options o = BATCHTRACE_STATUS_OPTIONS_INIT;
+    if (option_str(options, "store", &o.store) != 0 ||
+        option_str(options, "batch_id", &o.batch_id) != 0)
+        return NULL;
+    batchtrace_status_summary *summary = NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = batchtrace_status(&summary, &o);
+    Py_END_ALLOW_THREADS
+    char *json = summary ? batchtrace_status_summary_json(summary) : NULL;
+    batchtrace_status_summary_free(summary);
+    return call_result(rc, json);
+}
+
 static PyMethodDef methods[] = {
     {"dumps", py_dumps, METH_O, "dumps(obj) -> bytes: obj as compact JSON."},
     {"collect", py_collect, METH_VARARGS,
      "collect(results, requests, batch, options) -> (rc, summary_json, error)."},
     {"start", py_start, METH_VARARGS, "start(requests, options) -> (rc, summary_json, error)."},
     {"flush", py_flush, METH_VARARGS, "flush(options) -> (rc, summary_json, error)."},
+    {"bind", py_bind, METH_VARARGS, "bind(batch_id, context, options) -> (rc, '{}', error)."},
+    {"status", py_status, METH_VARARGS, "status(options) -> (rc, status_json, error)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -348,3 +348,20 @@ def test_other_threads_run_while_the_c_core_works():
         stop.set()
         thread.join()
     assert after - marks["drained"] > 1000
+
+
+def test_bind_then_collect_by_batch_id_continues_the_trace_and_status_shows_it():
+    context, _ = batchtrace.start(REQUESTS, output="start.jsonl")
+    batchtrace.bind("batch_abc", context)
+    batchtrace.bind("batch_abc", context)  # binding the same pair again is fine
+    summary = batchtrace.collect(RESULTS, batch_id="batch_abc", output="collect.jsonl")
+    assert summary["trace_id"] == read_spans("start.jsonl")[0]["traceId"]
+    batches = batchtrace.status(batch_id="batch_abc")["batches"]
+    assert [(b["batch_id"], b["state"], b["inputs_kept"]) for b in batches] == [
+        ("batch_abc", "complete", True)]
+    with pytest.raises(batchtrace.Error, match="already bound") as raised:
+        batchtrace.bind("batch_abc", batchtrace.start(REQUESTS, output="other.jsonl")[0])
+    assert raised.value.exit_code == 1
+    with pytest.raises(batchtrace.Error) as raised:
+        batchtrace.bind("batch_xyz", "btx1.forged")
+    assert raised.value.exit_code == 2

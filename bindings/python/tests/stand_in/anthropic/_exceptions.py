@@ -1,0 +1,2 @@
+class AnthropicError(Exception):
+    pass

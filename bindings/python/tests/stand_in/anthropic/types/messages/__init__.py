@@ -1,0 +1,2 @@
+from .message_batch import MessageBatch
+from .message_batch_individual_response import MessageBatchIndividualResponse

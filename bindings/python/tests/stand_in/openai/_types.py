@@ -1,0 +1,6 @@
+"""The SDK's sentinels for arguments not given (stand-in)."""
+
+from stand_in_provider import NotGiven, Omit
+
+omit = Omit()
+not_given = NOT_GIVEN = NotGiven()

@@ -1,0 +1,2 @@
+from .batch import Batch
+from .file_object import FileObject

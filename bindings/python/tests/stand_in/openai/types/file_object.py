@@ -1,0 +1,7 @@
+"""openai.types.FileObject (stand-in)."""
+
+from .._models import BaseModel
+
+
+class FileObject(BaseModel):
+    pass
