@@ -1,5 +1,6 @@
 /* The public API of include/batchtrace.h: options in, a validated collect_config, the
  * engine run, a summary out. Everything a C caller gets the CLI gets, and no more. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@ typedef struct summary_owner {
     batchtrace_diagnostic *warnings; /* views of diags.warnings */
     char *destination;               /* owned */
     char *store;                     /* the spool's store URL, owned (NULL: nothing spooled) */
+    batchtrace_error_group *groups;  /* views of outcome.stats's groups; owned array */
+    char *report_json;               /* owned */
 } summary_owner;
 
 /* Views of a diagnostic list in the public shape. */
@@ -91,6 +94,20 @@ static void publish(summary_owner *owner) {
     s->spans_truncated = o->spans_truncated;
     s->items_skipped = o->items_skipped;
     s->store = owner->store ? owner->store : "";
+    const report_stats *stats = &o->stats;
+    s->has_cost = stats->priced_items > 0;
+    s->cost_usd = stats->cost_usd;
+    s->cost_saved_usd = stats->saved_usd;
+    s->items_unpriced = stats->unpriced_items;
+    owner->groups = xcalloc(stats->group_count + 1, sizeof *owner->groups);
+    for (size_t i = 0; i < stats->group_count; i++)
+        owner->groups[i] = (batchtrace_error_group){
+            stats->groups[i].type, stats->groups[i].message, stats->groups[i].count,
+            (const char *const *)stats->groups[i].custom_ids, stats->groups[i].id_count};
+    s->error_groups = owner->groups;
+    s->error_group_count = stats->group_count;
+    owner->report_json = collect_report_json(o);
+    s->report_json = owner->report_json;
 }
 
 /* The sources a collect reads, built from the options' paths and sources. */
@@ -236,7 +253,10 @@ static void add_preset_convention(const batchtrace_collect_options *options,
     free(names);
 }
 
-int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_options *options) {
+/* batchtrace_collect, or with report_only batchtrace_report: the same run, without an
+ * exporter (spans are built and dropped) or the store. */
+static int run_collect(batchtrace_summary **out, const batchtrace_collect_options *options,
+                       bool report_only) {
     summary_owner *owner = xcalloc(1, sizeof *owner);
     *out = &owner->public;
     owner->public.exit_code = BATCHTRACE_EXIT_FATAL;
@@ -252,6 +272,7 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
     export_input_file *inputs = NULL;      /* the files the output must not be; owned */
     collect_sources sources;               /* what config's sources point into */
     memset(&sources, 0, sizeof sources);
+    price_table prices = {NULL, 0};
     int rc;
 
     if (configure(options, &sources, &config, reason) != 0 ||
@@ -262,6 +283,13 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
         rc = set_error(BATCHTRACE_EUSAGE, reason);
         goto done;
     }
+    if (prices_load(&prices, options->prices_path, reason) != 0) {
+        owner->public.exit_code = BATCHTRACE_EXIT_USAGE;
+        rc = set_error(BATCHTRACE_EUSAGE, reason);
+        goto done;
+    }
+    config.prices = &prices;
+    config.report_only = report_only;
     if (resource_from_env(&resource, reason) > 0)
         diag_warn(&owner->diags, "", 0, "%s", reason);
     export_request request = {options->exporter, options->output_path, options->endpoint,
@@ -281,7 +309,9 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
     request.inputs = inputs;
     request.truncate_output = options->truncate_output != 0;
     int usage_error = 0;
-    exporter = export_select(&request, &resource, &owner->destination, &usage_error, reason);
+    exporter = report_only ? exporter_discard_new()
+                           : export_select(&request, &resource, &owner->destination,
+                                           &usage_error, reason);
     if (!exporter) {
         owner->public.exit_code = usage_error ? BATCHTRACE_EXIT_USAGE : BATCHTRACE_EXIT_FATAL;
         rc = set_error(usage_error ? BATCHTRACE_EUSAGE : BATCHTRACE_EFATAL, reason);
@@ -308,6 +338,7 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
 done:
     exporter_free(exporter);
     resource_free(&resource);
+    prices_free(&prices);
     free(conventions);
     free(inputs);
     free(sources.results);
@@ -315,6 +346,14 @@ done:
     owner->public.max_attribute_bytes = config.max_attribute_bytes;
     publish(owner);
     return rc;
+}
+
+int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_options *options) {
+    return run_collect(out, options, false);
+}
+
+int batchtrace_report(batchtrace_summary **out, const batchtrace_collect_options *options) {
+    return run_collect(out, options, true);
 }
 
 void api_write_diagnostics(jw_t *w, const batchtrace_diagnostic *list, size_t count) {
@@ -379,6 +418,17 @@ char *batchtrace_summary_json(const batchtrace_summary *s) {
     jw_key(&w, "reasoning");
     jw_int(&w, s->tokens.reasoning);
     jw_object_close(&w);
+    if (s->has_cost || s->items_unpriced) {
+        jw_key(&w, "cost");
+        jw_object_open(&w);
+        jw_key(&w, "usd");
+        jw_double(&w, round(s->cost_usd * 1e6) / 1e6);
+        jw_key(&w, "saved_usd");
+        jw_double(&w, round(s->cost_saved_usd * 1e6) / 1e6);
+        jw_key(&w, "unpriced_items");
+        jw_uint(&w, s->items_unpriced);
+        jw_object_close(&w);
+    }
     jw_key(&w, "rejected");
     api_write_diagnostics(&w, s->rejected, s->rejected_kept);
     jw_key(&w, "rejected_count");
@@ -424,6 +474,8 @@ void batchtrace_summary_free(batchtrace_summary *summary) {
     free(owner->warnings);
     free(owner->destination);
     free(owner->store);
+    free(owner->groups);
+    free(owner->report_json);
     free(owner);
 }
 
