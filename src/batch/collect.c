@@ -14,6 +14,7 @@
 #include "batch/inputs.h"
 #include "batch/resume.h"
 #include "json/json.h"
+#include "report/cost.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/hash.h"
@@ -595,8 +596,8 @@ static void emit_task(collector *c) {
         .tokens = c->tokens,
         .provisional = task_provisional(c),
         .has_cost = c->stats.priced_items > 0,
-        .cost_usd = c->stats.cost_usd,
-        .cost_saved_usd = c->stats.saved_usd,
+        .cost_usd = cost_round(c->stats.cost_usd),
+        .cost_saved_usd = cost_round(c->stats.saved_usd),
     };
     if (c->has_batch) {
         totals.input_file_id = c->batch.input_file_id;

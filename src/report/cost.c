@@ -1,8 +1,13 @@
 /* See cost.h. */
 #include "report/cost.h"
 
+#include <math.h>
+
 /* A token count, 0 when the provider gave none. */
 static double count_of(opt_i64 value) { return value.has && value.value > 0 ? (double)value.value : 0; }
+
+/* See cost.h. */
+double cost_round(double usd) { return round(usd * 1e9) / 1e9; }
 
 /* See cost.h. */
 item_cost cost_of_item(const price *p, const bt_item *item) {
@@ -16,7 +21,7 @@ item_cost cost_of_item(const price *p, const bt_item *item) {
                           cache_write * p->cache_write + count_of(item->output_tokens) * p->output) /
                          1e6;
     cost.has = true;
-    cost.usd = synchronous * (1 - p->batch_discount);
-    cost.saved_usd = synchronous - cost.usd;
+    cost.usd = cost_round(synchronous * (1 - p->batch_discount));
+    cost.saved_usd = cost_round(synchronous - cost.usd);
     return cost;
 }

@@ -22,5 +22,8 @@ typedef struct item_cost {
  * reads, cache writes and output (reasoning is part of the output count), each at its
  * rate, less the batch discount. An item without any token count costs nothing known. */
 item_cost cost_of_item(const price *p, const bt_item *item);
+/* usd rounded to a billionth of a dollar: what a span carries, without the binary noise
+ * of sums (0.000003375, not 0.0000033749999999999995). */
+double cost_round(double usd);
 
 #endif

@@ -81,11 +81,12 @@ static const char *const outcome_keys[] = {"succeeded", "errored", "canceled", "
                                            "missing"};
 enum { OUTCOMES = 5 };
 
-/* Dollars for a person: cents from $1 up, else four decimals. */
-static void put_money(buf_t *out, double usd) {
-    if (usd >= 1 || usd == 0) buf_printf(out, "$%.2f", usd);
-    else buf_printf(out, "$%.4f", usd);
+/* See render.h. */
+void render_money(buf_t *out, double usd) {
+    int decimals = usd >= 1 || usd == 0 ? 2 : usd >= 0.01 ? 4 : 6;
+    buf_printf(out, "$%.*f", decimals, usd);
 }
+#define put_money render_money
 
 /* A duration for a person: 45s, 12m 03s, 2h 05m. */
 static void put_duration(buf_t *out, double seconds) {

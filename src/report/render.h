@@ -16,6 +16,9 @@ typedef struct render_style {
     bool colour;             /* ANSI colours and bold (a terminal, NO_COLOR unset) */
 } render_style;
 
+/* Append a dollar amount for a person: cents from $1 up, four decimals from a cent,
+ * else six ($12.34, $0.0114, $0.000009). */
+void render_money(buf_t *out, double usd);
 /* Append the terminal table of the report json[0..len) to out. 0, or -1 with reason when
  * json is not a report. */
 int render_terminal(buf_t *out, const char *json, size_t len, const render_style *style,
