@@ -224,7 +224,9 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
 
 /* Read a batch as batchtrace_collect does, without exporting anything or using the store
  * (the export and lifecycle options are ignored), for its report: the summary's
- * report_json, error_groups and cost. Returns as batchtrace_collect. */
+ * report_json, error_groups and cost. With batch_id and neither results nor a batch
+ * object, the report is the one the last collect with a context kept in the store
+ * (report_json only). Returns as batchtrace_collect. */
 int batchtrace_report(batchtrace_summary **out, const batchtrace_collect_options *options);
 
 /* The summary as one JSON object (SPEC section 8), NUL-terminated; the caller frees it with

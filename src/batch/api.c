@@ -106,7 +106,7 @@ static void publish(summary_owner *owner) {
             (const char *const *)stats->groups[i].custom_ids, stats->groups[i].id_count};
     s->error_groups = owner->groups;
     s->error_group_count = stats->group_count;
-    owner->report_json = collect_report_json(o);
+    if (!owner->report_json) owner->report_json = collect_report_json(o);
     s->report_json = owner->report_json;
 }
 
@@ -352,8 +352,74 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
     return run_collect(out, options, false);
 }
 
+/* The report a collect with a context kept in the store for batch_id, into *report
+ * (malloc'd). 0, or -1 with reason (none kept, the store unusable). */
+static int stored_report(const char *store_url, const char *batch_id, char **report,
+                         char *reason) {
+    char *resolved = store_resolve_url(store_url, reason);
+    if (!resolved) return -1;
+    int rc = -1;
+    store_t *store = NULL;
+    /* Read-only (as status reads); again when a writer started meanwhile. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        char detail[REASON_MAX];
+        bool older;
+        store = store_open_readonly(resolved, &older, detail);
+        if (!store && older) store = store_open(resolved, false, detail);
+        if (!store) {
+            fail(reason, "batch id %.100s: %s%s", batch_id,
+                 detail[0] ? "the store cannot be used: " : "nothing is stored in ",
+                 detail[0] ? detail : resolved);
+            goto done;
+        }
+        int found = store_report_get(store, batch_id, report, detail);
+        if (found < 0) {
+            fail(reason, "%s", detail);
+            goto done;
+        }
+        if (store_read_stable(store) || attempt == 2) {
+            rc = found ? 0 : fail(reason, "batch id %.100s has no report in the store %s "
+                                          "(one is kept by a collect with a context: "
+                                          "otherwise give the files with --results)",
+                                  batch_id, resolved);
+            goto done;
+        }
+        free(*report);
+        *report = NULL;
+        store_close(store);
+        store = NULL;
+    }
+done:
+    store_close(store);
+    free(resolved);
+    return rc;
+}
+
 int batchtrace_report(batchtrace_summary **out, const batchtrace_collect_options *options) {
-    return run_collect(out, options, true);
+    bool from_store = options && options->version == BATCHTRACE_COLLECT_OPTIONS_VERSION &&
+                      options->batch_id && !options->results_count &&
+                      !options->results_source_count && !options->batch_path &&
+                      !options->batch_source;
+    if (!from_store) return run_collect(out, options, true);
+    summary_owner *owner = xcalloc(1, sizeof *owner);
+    *out = &owner->public;
+    char reason[REASON_MAX];
+    int rc = BATCHTRACE_OK;
+    if (store_check_named_url(options->store, reason) != 0) {
+        owner->outcome.exit_code = BATCHTRACE_EXIT_USAGE;
+        rc = set_error(BATCHTRACE_EUSAGE, reason);
+    } else if (stored_report(options->store, options->batch_id, &owner->report_json,
+                             reason) != 0) {
+        owner->outcome.exit_code = BATCHTRACE_EXIT_FATAL;
+        rc = set_error(BATCHTRACE_EFATAL, reason);
+        owner->report_json = xstrdup("{}");
+    }
+    owner->outcome.provider = xstrdup("");
+    owner->outcome.batch_id = xstrdup(options->batch_id);
+    owner->outcome.batch_status = xstrdup("");
+    owner->outcome.outcome = xstrdup("");
+    publish(owner);
+    return rc;
 }
 
 void api_write_diagnostics(jw_t *w, const batchtrace_diagnostic *list, size_t count) {

@@ -553,6 +553,16 @@ static void warn_unpriced(collector *c) {
     }
 }
 
+/* With a context: keep the run's report in the store, for `batchtrace report --batch-id`
+ * (a failure is a warning: the spans are what the run is for). */
+static void keep_report(collector *c, const collect_outcome *outcome) {
+    char *json = collect_report_json(outcome);
+    char reason[REASON_MAX];
+    if (store_report_put(c->resume.store, c->resume.nonce, json, reason) != 0)
+        diag_warn(c->config->diags, "", 0, "the report was not kept in the store: %s", reason);
+    free(json);
+}
+
 /* Build and export the task span, once the batch is settled. */
 static void emit_task(collector *c) {
     arena_reset(&c->item_arena);
@@ -802,6 +812,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     memset(&c->stats, 0, sizeof c->stats);
     outcome->task_start_ns = c->task_start_ns;
     outcome->task_end_ns = task_end_ns(c);
+    if (c->resume.active) keep_report(c, outcome);
 
     batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
     if (!c->has_valid_record && config->diags->rejected.total > 0)

@@ -69,6 +69,8 @@ int cmd_report(int argc, char **argv) {
     options.input_path = config.input_path;
     options.provider = config.provider;
     options.prices_path = config.prices_path;
+    options.batch_id = config.batch_id;
+    options.store = config.store;
     options.on_diagnostic = report_diagnostic;
     options.callback_ctx = &report;
     int rc = batchtrace_report(&summary, &options);

@@ -47,6 +47,12 @@ static const cli_option options[] = {
      "the provider's batch id to record against the context"},
     {"batch-id", "ID", CMD_STATUS, OPT_STRING, AT(batch_id),
      "show only the batch bound to this id"},
+    {"batch-id", "ID", CMD_REPORT, OPT_STRING, AT(batch_id),
+     "without --results: the report the last collect of this batch (with a context) kept "
+     "in the store"},
+    {"store", "URL", CMD_REPORT, OPT_STRING, AT(store),
+     "the store to read a --batch-id report from, sqlite:PATH (default: $BATCHTRACE_STORE, "
+     "else under $XDG_STATE_HOME)"},
     {"prices", "FILE", CMD_COLLECT | CMD_REPORT, OPT_STRING, AT(prices_path),
      "a price table (JSON, as data/prices.json) replacing the built-in one for "
      "batchtrace.cost.*"},
@@ -236,9 +242,11 @@ void cli_print_help(FILE *out, int command) {
     else if (command == CMD_REPORT)
         fputs("Usage: batchtrace report --results FILE [--results FILE]... [--batch FILE]\n"
               "                         [--input FILE] [--json] [--html FILE] [--prices FILE]\n"
+              "       batchtrace report --batch-id ID [--store URL] [--json] [--html FILE]\n"
               "\n"
               "What a batch cost, what failed and how long it took, read from the files collect\n"
-              "takes (nothing is exported, the store is not used): items by outcome, tokens,\n"
+              "takes (nothing is exported, the store is not used), or kept in the store by the\n"
+              "batch's last collect with a context (--batch-id alone): items by outcome, tokens,\n"
               "cost and savings per model, errors grouped by type and message, latency, the\n"
               "slowest and most expensive items. A table on stdout (colour at a terminal unless\n"
               "NO_COLOR is set), or --json; --html FILE also writes one self-contained page.\n"

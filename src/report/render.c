@@ -229,7 +229,7 @@ int render_terminal(buf_t *out, const char *json, size_t len, const render_style
 
     if (first_of(doc, v.errors) >= 0) {
         size_t type_width = 24, ids_width = width > 100 ? 30 : 16;
-        size_t message_width = width - 8 - type_width - 2 - ids_width - 2;
+        size_t message_width = width - 9 - type_width - 2 - ids_width - 2;
         buf_printf(out, "\n%s%7s  %-*s  %-*s  %s%s\n", b, "ERRORS", (int)type_width, "TYPE",
                    (int)message_width, "MESSAGE", "FIRST CUSTOM_IDS", r);
         for (int g = first_of(doc, v.errors); g >= 0; g = next_of(doc, v.errors, g)) {

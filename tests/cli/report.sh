@@ -217,7 +217,25 @@ PYEOF
     check progress-silent-when-piped '! grep -q "items/s" "$W/err" && grep -q "cost     [$]0.7537" "$W/err"'
 }
 
+the_store_keeps_the_report_of_a_collect_with_a_context() {
+    W="$BT_TMP/store" && mkdir -p "$W"
+    local id=msgbatch_01hsDgD2H2BSBSgqYrFaurCR
+    run start --input "$EX/anthropic/requests.json" --output "$W/spans.jsonl" --store "sqlite:$W/state.db"
+    local context
+    context=$(cat "$W/out")
+    run bind --batch-id "$id" --context "$context" --store "sqlite:$W/state.db"
+    run collect --results "$EX/anthropic/results.jsonl" --batch "$EX/anthropic/batch.json" \
+        --output "$W/spans.jsonl" --store "sqlite:$W/state.db" --json
+    check store-collect '[ "$code" = 0 ]'
+    run report --json --batch-id "$id" --store "sqlite:$W/state.db"
+    check store-report '[ "$code" = 0 ] && same_money "$(json_at "$W/out" cost.usd)" 0.011396275 &&
+        [ "$(json_at "$W/out" items.total)" = 8 ] && [ "$(json_at "$W/out" batch_id)" = "$id" ]'
+    run report --batch-id msgbatch_unknown --store "sqlite:$W/state.db"
+    check store-unknown '[ "$code" = 1 ] && grep -q "batch id msgbatch_unknown has no report in the store" "$W/err"'
+}
+
 costs_match_the_hand_computed_table
+the_store_keeps_the_report_of_a_collect_with_a_context
 a_model_without_a_price_warns_once
 the_table_fits_the_terminal_and_is_coloured_only_there
 the_html_page_renders_every_chart_in_chromium
