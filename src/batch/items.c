@@ -300,9 +300,9 @@ static text_ref keep_text(chunk_verdicts *v, const char *bytes, size_t len) {
     return ref;
 }
 
-/* The bytes of ref in buffer b. */
+/* The bytes of ref in buffer b (empty when b holds nothing: the discard exporter's spans). */
 static bt_str text_of(const buf_t *b, text_ref ref) {
-    return (bt_str){b->data + ref.at, ref.len};
+    return b->data ? (bt_str){b->data + ref.at, ref.len} : (bt_str){"", 0};
 }
 
 /* Reject a line (its verdict), with a message. */
