@@ -214,6 +214,25 @@ for provider in $providers; do
         measure openai/bt-otlp-x4 sink \
             "${large[@]}" --exporter otlp --endpoint "$sink_url" --protocol http/protobuf
         rm -f "$work_dir/batchtrace.jsonl"
+
+        # batchtrace report of the batch: from the store (what a collect with a context
+        # kept) and from the files (the whole batch read again, nothing exported).
+        batch_files openai "$(batch_dir openai 1)"
+        report_args=(--input "$inputs" --batch "$batch")
+        for file in "${results[@]}"; do report_args+=(--results "$file"); done
+        report_store="sqlite:$work_dir/report-state.db"
+        rm -f "$work_dir/report-state.db"*
+        report_id=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).id)' "$batch")
+        "$batchtrace" start --input "$inputs" --batch-id "$report_id" --store "$report_store" \
+            --output "$work_dir/report-spans.jsonl" --quiet >/dev/null
+        "$batchtrace" collect "${report_args[@]}" --store "$report_store" \
+            --output "$work_dir/report-spans.jsonl" --quiet
+        rm -f "$work_dir/report-spans.jsonl"
+        measure openai/report-store none "$batchtrace" report --batch-id "$report_id" \
+            --store "$report_store" --json
+        measure openai/report-html none "$batchtrace" report --batch-id "$report_id" \
+            --store "$report_store" --html "$work_dir/report.html"
+        measure openai/report-files none "$batchtrace" report "${report_args[@]}" --json
     fi
 done
 
@@ -262,4 +281,19 @@ if [[ " $providers " == *" openai "* ]]; then
         "$(awk -v a="${rss[openai/bt-otlp-x4]}" -v b="${rss[openai/bt-otlp]}" 'BEGIN { print (a - b) * 100 / b }')"
     echo "  input index: $index_line"
     echo "    (per_item_beyond_custom_id: issue target <= 64 bytes per item plus the custom_id)"
+fi
+if [[ " $providers " == *" openai "* ]]; then
+    echo
+    echo "report (openai, $items items):"
+    printf '  %-38s %8s %7s %9s\n' job "wall s" "CPU s" "RSS MB"
+    for key in report-store report-html report-files; do
+        case $key in
+            report-store) label="report --batch-id (the store), --json" ;;
+            report-html) label="report --batch-id, --html" ;;
+            report-files) label="report from the files, --json" ;;
+        esac
+        printf '  %-38s %8.3f %7.3f %9.1f\n' "$label" "${wall[openai/$key]}" \
+            "${cpu[openai/$key]}" "$(ratio "${rss[openai/$key]}" 1024)"
+    done
+    echo "    from the store vs from the files:        $(ratio "${wall[openai/report-files]}" "${wall[openai/report-store]}")x faster (issue target: report from the store < 1 s)"
 fi

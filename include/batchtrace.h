@@ -148,11 +148,14 @@ typedef struct batchtrace_collect_options {
     const batchtrace_source *batch_source; /* the batch object from any source, instead of
                                           batch_path (giving both is BATCHTRACE_EUSAGE) */
     const batchtrace_source *input_source; /* the requests, instead of input_path */
+    const char *prices_path;           /* a price table (JSON, as data/prices.json) replacing
+                                          the built-in one for batchtrace.cost.*; NULL: the
+                                          built-in table */
 } batchtrace_collect_options;
 
 #define BATCHTRACE_COLLECT_OPTIONS_INIT {BATCHTRACE_COLLECT_OPTIONS_VERSION, NULL, 0, NULL, NULL, \
     NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, NULL, 0, 0, NULL, 0, 0, \
-    0, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, NULL}
+    0, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL}
 
 /* One diagnostic kept in a summary. */
 typedef struct batchtrace_diagnostic {
@@ -160,6 +163,15 @@ typedef struct batchtrace_diagnostic {
     uint64_t line;                     /* 0 when about no line */
     const char *reason;
 } batchtrace_diagnostic;
+
+/* Failed items of one error type and message (the summary's and the report's groups). */
+typedef struct batchtrace_error_group {
+    const char *type;                  /* error.type, else the result ("expired", ...) */
+    const char *message;               /* the provider's message, "" when none */
+    uint64_t count;                    /* items in the group */
+    const char *const *custom_ids;     /* the first ones (at most 3) */
+    size_t custom_id_count;
+} batchtrace_error_group;
 
 /* What a collect run did. Owned by the library: release with batchtrace_summary_free. */
 typedef struct batchtrace_summary {
@@ -195,12 +207,27 @@ typedef struct batchtrace_summary {
     const char *store;                 /* the spool's store URL when spans_spooled > 0, else "" */
     uint64_t items_skipped;            /* with a context: items an earlier collect exported,
                                           counted but not sent again (see force) */
+    int has_cost;                      /* non-zero: at least one item was priced */
+    double cost_usd;                   /* the priced items' cost at the batch price (USD) */
+    double cost_saved_usd;             /* what they saved against the synchronous price */
+    uint64_t items_unpriced;           /* items with tokens whose model has no price */
+    const batchtrace_error_group *error_groups; /* failed items by type and message, most
+                                          frequent first */
+    size_t error_group_count;
+    const char *report_json;           /* the batch report (`batchtrace report --json`) */
 } batchtrace_summary;
 
 /* Collect a batch and export its spans. On return *out holds the summary (also when the run
  * failed; its exit_code says how). Returns 0 when the run took place (whatever its exit
  * code), BATCHTRACE_EUSAGE or BATCHTRACE_EFATAL otherwise (see batchtrace_last_error). */
 int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_options *options);
+
+/* Read a batch as batchtrace_collect does, without exporting anything or using the store
+ * (the export and lifecycle options are ignored), for its report: the summary's
+ * report_json, error_groups and cost. With batch_id and neither results nor a batch
+ * object, the report is the one the last collect with a context kept in the store
+ * (report_json only). Returns as batchtrace_collect. */
+int batchtrace_report(batchtrace_summary **out, const batchtrace_collect_options *options);
 
 /* The summary as one JSON object (SPEC section 8), NUL-terminated; the caller frees it with
  * free(). */

@@ -1,5 +1,6 @@
 /* The public API of include/batchtrace.h: options in, a validated collect_config, the
  * engine run, a summary out. Everything a C caller gets the CLI gets, and no more. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@ typedef struct summary_owner {
     batchtrace_diagnostic *warnings; /* views of diags.warnings */
     char *destination;               /* owned */
     char *store;                     /* the spool's store URL, owned (NULL: nothing spooled) */
+    batchtrace_error_group *groups;  /* views of outcome.stats's groups; owned array */
+    char *report_json;               /* owned */
 } summary_owner;
 
 /* Views of a diagnostic list in the public shape. */
@@ -91,6 +94,20 @@ static void publish(summary_owner *owner) {
     s->spans_truncated = o->spans_truncated;
     s->items_skipped = o->items_skipped;
     s->store = owner->store ? owner->store : "";
+    const report_stats *stats = &o->stats;
+    s->has_cost = stats->priced_items > 0;
+    s->cost_usd = stats->cost_usd;
+    s->cost_saved_usd = stats->saved_usd;
+    s->items_unpriced = stats->unpriced_items;
+    owner->groups = xcalloc(stats->group_count + 1, sizeof *owner->groups);
+    for (size_t i = 0; i < stats->group_count; i++)
+        owner->groups[i] = (batchtrace_error_group){
+            stats->groups[i].type, stats->groups[i].message, stats->groups[i].count,
+            (const char *const *)stats->groups[i].custom_ids, stats->groups[i].id_count};
+    s->error_groups = owner->groups;
+    s->error_group_count = stats->group_count;
+    if (!owner->report_json) owner->report_json = collect_report_json(o);
+    s->report_json = owner->report_json;
 }
 
 /* The sources a collect reads, built from the options' paths and sources. */
@@ -236,7 +253,10 @@ static void add_preset_convention(const batchtrace_collect_options *options,
     free(names);
 }
 
-int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_options *options) {
+/* batchtrace_collect, or with report_only batchtrace_report: the same run, without an
+ * exporter (spans are built and dropped) or the store. */
+static int run_collect(batchtrace_summary **out, const batchtrace_collect_options *options,
+                       bool report_only) {
     summary_owner *owner = xcalloc(1, sizeof *owner);
     *out = &owner->public;
     owner->public.exit_code = BATCHTRACE_EXIT_FATAL;
@@ -252,6 +272,7 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
     export_input_file *inputs = NULL;      /* the files the output must not be; owned */
     collect_sources sources;               /* what config's sources point into */
     memset(&sources, 0, sizeof sources);
+    price_table prices = {NULL, 0};
     int rc;
 
     if (configure(options, &sources, &config, reason) != 0 ||
@@ -262,6 +283,13 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
         rc = set_error(BATCHTRACE_EUSAGE, reason);
         goto done;
     }
+    if (prices_load(&prices, options->prices_path, reason) != 0) {
+        owner->public.exit_code = BATCHTRACE_EXIT_USAGE;
+        rc = set_error(BATCHTRACE_EUSAGE, reason);
+        goto done;
+    }
+    config.prices = &prices;
+    config.report_only = report_only;
     if (resource_from_env(&resource, reason) > 0)
         diag_warn(&owner->diags, "", 0, "%s", reason);
     export_request request = {options->exporter, options->output_path, options->endpoint,
@@ -281,7 +309,9 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
     request.inputs = inputs;
     request.truncate_output = options->truncate_output != 0;
     int usage_error = 0;
-    exporter = export_select(&request, &resource, &owner->destination, &usage_error, reason);
+    exporter = report_only ? exporter_discard_new()
+                           : export_select(&request, &resource, &owner->destination,
+                                           &usage_error, reason);
     if (!exporter) {
         owner->public.exit_code = usage_error ? BATCHTRACE_EXIT_USAGE : BATCHTRACE_EXIT_FATAL;
         rc = set_error(usage_error ? BATCHTRACE_EUSAGE : BATCHTRACE_EFATAL, reason);
@@ -308,11 +338,86 @@ int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_option
 done:
     exporter_free(exporter);
     resource_free(&resource);
+    prices_free(&prices);
     free(conventions);
     free(inputs);
     free(sources.results);
     if (rc != BATCHTRACE_OK) owner->outcome.exit_code = owner->public.exit_code;
     owner->public.max_attribute_bytes = config.max_attribute_bytes;
+    publish(owner);
+    return rc;
+}
+
+int batchtrace_collect(batchtrace_summary **out, const batchtrace_collect_options *options) {
+    return run_collect(out, options, false);
+}
+
+/* The report a collect with a context kept in the store for batch_id, into *report
+ * (malloc'd). 0, or -1 with reason (none kept, the store unusable). */
+static int stored_report(const char *store_url, const char *batch_id, char **report,
+                         char *reason) {
+    char *resolved = store_resolve_url(store_url, reason);
+    if (!resolved) return -1;
+    int rc = -1;
+    store_t *store = NULL;
+    /* Read-only (as status reads); again when a writer started meanwhile. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        char detail[REASON_MAX];
+        bool older;
+        store = store_open_readonly(resolved, &older, detail);
+        if (!store && older) store = store_open(resolved, false, detail);
+        if (!store) {
+            fail(reason, "batch id %.100s: %s%s", batch_id,
+                 detail[0] ? "the store cannot be used: " : "nothing is stored in ",
+                 detail[0] ? detail : resolved);
+            goto done;
+        }
+        int found = store_report_get(store, batch_id, report, detail);
+        if (found < 0) {
+            fail(reason, "%s", detail);
+            goto done;
+        }
+        if (store_read_stable(store) || attempt == 2) {
+            rc = found ? 0 : fail(reason, "batch id %.100s has no report in the store %s "
+                                          "(one is kept by a collect with a context: "
+                                          "otherwise give the files with --results)",
+                                  batch_id, resolved);
+            goto done;
+        }
+        free(*report);
+        *report = NULL;
+        store_close(store);
+        store = NULL;
+    }
+done:
+    store_close(store);
+    free(resolved);
+    return rc;
+}
+
+int batchtrace_report(batchtrace_summary **out, const batchtrace_collect_options *options) {
+    bool from_store = options && options->version == BATCHTRACE_COLLECT_OPTIONS_VERSION &&
+                      options->batch_id && !options->results_count &&
+                      !options->results_source_count && !options->batch_path &&
+                      !options->batch_source;
+    if (!from_store) return run_collect(out, options, true);
+    summary_owner *owner = xcalloc(1, sizeof *owner);
+    *out = &owner->public;
+    char reason[REASON_MAX];
+    int rc = BATCHTRACE_OK;
+    if (store_check_named_url(options->store, reason) != 0) {
+        owner->outcome.exit_code = BATCHTRACE_EXIT_USAGE;
+        rc = set_error(BATCHTRACE_EUSAGE, reason);
+    } else if (stored_report(options->store, options->batch_id, &owner->report_json,
+                             reason) != 0) {
+        owner->outcome.exit_code = BATCHTRACE_EXIT_FATAL;
+        rc = set_error(BATCHTRACE_EFATAL, reason);
+        owner->report_json = xstrdup("{}");
+    }
+    owner->outcome.provider = xstrdup("");
+    owner->outcome.batch_id = xstrdup(options->batch_id);
+    owner->outcome.batch_status = xstrdup("");
+    owner->outcome.outcome = xstrdup("");
     publish(owner);
     return rc;
 }
@@ -379,6 +484,17 @@ char *batchtrace_summary_json(const batchtrace_summary *s) {
     jw_key(&w, "reasoning");
     jw_int(&w, s->tokens.reasoning);
     jw_object_close(&w);
+    if (s->has_cost || s->items_unpriced) {
+        jw_key(&w, "cost");
+        jw_object_open(&w);
+        jw_key(&w, "usd");
+        jw_double(&w, round(s->cost_usd * 1e6) / 1e6);
+        jw_key(&w, "saved_usd");
+        jw_double(&w, round(s->cost_saved_usd * 1e6) / 1e6);
+        jw_key(&w, "unpriced_items");
+        jw_uint(&w, s->items_unpriced);
+        jw_object_close(&w);
+    }
     jw_key(&w, "rejected");
     api_write_diagnostics(&w, s->rejected, s->rejected_kept);
     jw_key(&w, "rejected_count");
@@ -424,6 +540,8 @@ void batchtrace_summary_free(batchtrace_summary *summary) {
     free(owner->warnings);
     free(owner->destination);
     free(owner->store);
+    free(owner->groups);
+    free(owner->report_json);
     free(owner);
 }
 

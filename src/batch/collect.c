@@ -14,6 +14,7 @@
 #include "batch/inputs.h"
 #include "batch/resume.h"
 #include "json/json.h"
+#include "report/cost.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/hash.h"
@@ -528,6 +529,40 @@ static void check_request_counts(collector *c) {
                   (long long)c->batch.count_succeeded.value, (unsigned long long)c->succeeded);
 }
 
+/* The task's end: the batch's terminal time, else the latest item end, else now; never
+ * before its start (SPEC section 5, Timestamps). */
+static int64_t task_end_ns(const collector *c) {
+    int64_t end = c->has_batch && c->batch.terminal_ns > 0 ? c->batch.terminal_ns
+                  : c->latest_item_end_ns > 0               ? c->latest_item_end_ns
+                                                            : c->config->now_ns;
+    return end < c->task_start_ns ? c->task_start_ns : end;
+}
+
+/* One warning per model whose items have tokens but no price (they get no cost, never a
+ * guess). */
+static void warn_unpriced(collector *c) {
+    for (size_t i = 0; i < c->stats.model_count; i++) {
+        const stats_model *m = &c->stats.models[i];
+        if (!m->unpriced_items) continue;
+        diag_warn(c->config->diags, "", 0,
+                  "no price for %s model \"%.100s\": its %llu item%s get%s no cost (add it "
+                  "to a table given with --prices FILE)",
+                  c->provider ? c->provider->name : "", *m->name ? m->name : "(none)",
+                  (unsigned long long)m->unpriced_items, m->unpriced_items == 1 ? "" : "s",
+                  m->unpriced_items == 1 ? "s" : "");
+    }
+}
+
+/* With a context: keep the run's report in the store, for `batchtrace report --batch-id`
+ * (a failure is a warning: the spans are what the run is for). */
+static void keep_report(collector *c, const collect_outcome *outcome) {
+    char *json = collect_report_json(outcome);
+    char reason[REASON_MAX];
+    if (store_report_put(c->resume.store, c->resume.nonce, json, reason) != 0)
+        diag_warn(c->config->diags, "", 0, "the report was not kept in the store: %s", reason);
+    free(json);
+}
+
 /* Build and export the task span, once the batch is settled. */
 static void emit_task(collector *c) {
     arena_reset(&c->item_arena);
@@ -546,10 +581,7 @@ static void emit_task(collector *c) {
     buf_free(&name);
     span.kind = SPAN_KIND_INTERNAL;
     span.start_ns = (uint64_t)c->task_start_ns;
-    int64_t end = c->has_batch && c->batch.terminal_ns > 0 ? c->batch.terminal_ns
-                  : c->latest_item_end_ns > 0               ? c->latest_item_end_ns
-                                                            : c->config->now_ns;
-    span.end_ns = (uint64_t)(end < c->task_start_ns ? c->task_start_ns : end);
+    span.end_ns = (uint64_t)task_end_ns(c);
     batch_state state = task_state(c);
     if (state_unfinished(state)) {
         span.status = SPAN_STATUS_ERROR;
@@ -573,6 +605,9 @@ static void emit_task(collector *c) {
         .model_count = c->model_count,
         .tokens = c->tokens,
         .provisional = task_provisional(c),
+        .has_cost = c->stats.priced_items > 0,
+        .cost_usd = cost_round(c->stats.cost_usd),
+        .cost_saved_usd = cost_round(c->stats.saved_usd),
     };
     if (c->has_batch) {
         totals.input_file_id = c->batch.input_file_id;
@@ -681,7 +716,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     if (open_results(c, reason) != 0) goto done;
     for (size_t f = 0; f < config->results_count; f++)
         warn_file_kind(c, &c->results[f], FILE_KIND_RESULTS);
-    if (find_context(c, reason) != 0) goto done;
+    if (!config->report_only && find_context(c, reason) != 0) goto done;
     if (index_inputs(c, reason) != 0) goto done;
     bool find_earliest = !task_start_given(c);
     if ((!c->has_input || !c->provider || find_earliest) &&
@@ -730,6 +765,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
                   "no usable records: could not tell the provider (use --provider)");
     }
 
+    warn_unpriced(c);
     export_report report = {0, 0};
     char export_reason[REASON_MAX] = "";
     if (exporter_finish(config->exporter, &report, export_reason) != 0 && !c->export_failed) {
@@ -771,6 +807,12 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     outcome->tokens_cache_creation = c->tokens.cache_creation;
     outcome->tokens_reasoning = c->tokens.reasoning;
     outcome->spans_truncated = c->spans_truncated;
+    stats_sort_groups(&c->stats);
+    outcome->stats = c->stats;
+    memset(&c->stats, 0, sizeof c->stats);
+    outcome->task_start_ns = c->task_start_ns;
+    outcome->task_end_ns = task_end_ns(c);
+    if (c->resume.active) keep_report(c, outcome);
 
     batch_state state = c->has_batch ? c->batch.state : BATCH_UNKNOWN;
     if (!c->has_valid_record && config->diags->rejected.total > 0)
@@ -799,6 +841,7 @@ done:
     json_doc_free(&c->request_doc);
     for (size_t i = 0; i < c->model_count; i++) free(c->models[i]);
     free(c->models);
+    stats_free(&c->stats);
     resume_close(&c->resume);
     free(c->batch_name);
     free(c->claim_queue);
@@ -820,7 +863,19 @@ int collect_time_now(int64_t *now_ns, bool *pinned, char *reason) {
     return 0;
 }
 
+/* See collect.h. */
+char *collect_report_json(const collect_outcome *outcome) {
+    buf_t out = BUF_INIT;
+    jw_t w;
+    jw_init(&w, &out);
+    stats_batch batch = {outcome->provider, outcome->batch_id, outcome->batch_status,
+                         outcome->task_start_ns, outcome->task_end_ns};
+    stats_write_json(&outcome->stats, &batch, &w);
+    return buf_detach(&out);
+}
+
 void collect_outcome_free(collect_outcome *outcome) {
+    stats_free(&outcome->stats);
     free(outcome->provider);
     free(outcome->batch_id);
     free(outcome->batch_status);

@@ -13,6 +13,8 @@
 #include "conventions/convention.h"
 #include "export/exporter.h"
 #include "providers/provider.h"
+#include "report/prices.h"
+#include "report/stats.h"
 #include "span/identity.h"
 
 typedef struct collect_config {
@@ -41,6 +43,8 @@ typedef struct collect_config {
     const char *batch_id;                  /* --batch-id, or NULL */
     const char *store_url;                 /* --store, or NULL: the default store */
     bool force;                            /* with a context: send again what was sent before */
+    const price_table *prices;             /* prices items (batchtrace.cost.*); NULL: none */
+    bool report_only;                      /* `batchtrace report`: no context, no store */
 } collect_config;
 
 /* What the engine found and did; strings are malloc'd and owned by the outcome. */
@@ -58,11 +62,15 @@ typedef struct collect_outcome {
         tokens_reasoning;
     uint64_t spans_truncated;              /* spans with a value cut by max_attribute_bytes */
     uint64_t items_skipped;                /* items an earlier run exported, not sent again */
+    report_stats stats;                    /* what `batchtrace report` shows; owned */
+    int64_t task_start_ns, task_end_ns;    /* the task's times (0: unknown) */
 } collect_outcome;
 
 /* Run a collection. 0 when it ran (outcome->exit_code tells how it went); -1 with reason
  * when nothing could be processed (a file unreadable, the batch object broken). */
 int collect_run(const collect_config *config, collect_outcome *outcome, char *reason);
+/* The outcome as `batchtrace report --json` writes it (malloc'd, NUL-terminated). */
+char *collect_report_json(const collect_outcome *outcome);
 /* Free the outcome's strings. */
 void collect_outcome_free(collect_outcome *outcome);
 

@@ -71,15 +71,16 @@ typedef struct collector {
     size_t model_count;
     bool export_failed;
     char export_reason[REASON_MAX];
+    report_stats stats;               /* what `batchtrace report` shows (src/report) */
 } collector;
 
 /* Stream every results file: each line is judged (parsed, matched with its input, its
  * span built and encoded) on the worker threads, then settled in file order here
  * (rejected, or exported and counted). -1 with reason on a read error. */
 int items_stream(collector *c, char *reason);
-/* Export one item's LLM span (when this run sends it) and count the item, on the
+/* Price item, export its LLM span (when this run sends it) and count the item, on the
  * caller's thread: for items that have no result line. */
-void items_emit(collector *c, const bt_item *item, index_entry *entry);
+void items_emit(collector *c, bt_item *item, index_entry *entry);
 /* Fill the request side of item from the input record of entry, read into text and
  * parsed into doc (item's strings point into both, and into arena). Safe on the workers.
  * -1 with reason. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "batch/collector.h"
+#include "report/cost.h"
 #include "span/limit.h"
 #include "util/alloc.h"
 #include "util/fault.h"
@@ -71,7 +72,21 @@ static int64_t item_end_ns(const collector *c, const bt_item *item) {
     return end < c->task_start_ns ? c->task_start_ns : end;
 }
 
-/* What an item adds to the run's totals. */
+/* The model an item is named and priced by: the request's, else the response's. */
+static bt_str model_of(const bt_item *item) {
+    return item->request_model.len ? item->request_model : item->response_model;
+}
+
+/* Price item with the run's table (batchtrace.cost.*), before the conventions map it.
+ * Reads only what the run fixed before streaming, so workers call it at the same time. */
+static void price_item(const collector *c, bt_item *item) {
+    const price *p = prices_find(c->config->prices, item->provider, model_of(item));
+    item_cost cost = cost_of_item(p, item);
+    item->cost_usd = (opt_f64){cost.has, cost.usd};
+    item->cost_saved_usd = (opt_f64){cost.has, cost.saved_usd};
+}
+
+/* What an item adds to the run's totals and its report. */
 typedef struct item_tally {
     item_result result;
     bt_str model;                     /* the request's model, else the response's */
@@ -79,13 +94,19 @@ typedef struct item_tally {
     bool end_observed;                /* end_ns is the collection time: nobody gave one */
     opt_i64 input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens,
         reasoning_tokens;
+    item_cost cost;                   /* its cost, when priced */
+    bool unpriced;                    /* it has tokens but its model has no price */
+    bool has_latency;                 /* it carries its own end time */
+    int64_t latency_ns;               /* from the task's start to that end */
+    bt_str custom_id, error_type, error_message; /* borrowed (see line_verdict) */
 } item_tally;
 
-/* The tally of item (strings borrowed from it). */
+/* The tally of item (strings borrowed from it), once price_item priced it. */
 static item_tally tally_of(const collector *c, const bt_item *item) {
+    bool has_tokens = item->input_tokens.has || item->output_tokens.has;
     item_tally t = {
         .result = item->result,
-        .model = item->request_model.len ? item->request_model : item->response_model,
+        .model = model_of(item),
         .end_ns = item_end_ns(c, item),
         .end_observed = item->end_time_ns <= 0 && !(c->has_batch && c->batch.terminal_ns > 0),
         .input_tokens = item->input_tokens,
@@ -93,6 +114,13 @@ static item_tally tally_of(const collector *c, const bt_item *item) {
         .cache_read_tokens = item->cache_read_tokens,
         .cache_creation_tokens = item->cache_creation_tokens,
         .reasoning_tokens = item->reasoning_tokens,
+        .cost = {item->cost_usd.has, item->cost_usd.value, item->cost_saved_usd.value},
+        .unpriced = has_tokens && !item->cost_usd.has,
+        .has_latency = item->end_time_ns > 0 && item->end_time_ns >= c->task_start_ns,
+        .latency_ns = item->end_time_ns - c->task_start_ns,
+        .custom_id = item->custom_id,
+        .error_type = item->error_type,
+        .error_message = item->error_message,
     };
     return t;
 }
@@ -116,6 +144,23 @@ static void count_item(collector *c, const item_tally *t) {
     add_tokens(&tokens->cache_creation, &tokens->has_cache_creation, t->cache_creation_tokens);
     add_tokens(&tokens->reasoning, &tokens->has_reasoning, t->reasoning_tokens);
     note_model(c, t->model);
+    stats_item counted = {
+        .result = t->result,
+        .custom_id = t->custom_id,
+        .model = t->model,
+        .error_type = t->error_type,
+        .error_message = t->error_message,
+        .input_tokens = t->input_tokens,
+        .output_tokens = t->output_tokens,
+        .cache_read_tokens = t->cache_read_tokens,
+        .cache_creation_tokens = t->cache_creation_tokens,
+        .reasoning_tokens = t->reasoning_tokens,
+        .cost = t->cost,
+        .unpriced = t->unpriced,
+        .has_latency = t->has_latency,
+        .latency_ns = t->latency_ns,
+    };
+    stats_add(&c->stats, &counted);
 }
 
 /* Whether this run sends entry's span. With a context, only an item this run claimed
@@ -168,7 +213,8 @@ static void build_item_span(const collector *c, arena_t *arena, const bt_item *i
 }
 
 /* See collector.h. */
-void items_emit(collector *c, const bt_item *item, index_entry *entry) {
+void items_emit(collector *c, bt_item *item, index_entry *entry) {
+    price_item(c, item);
     item_tally tally = tally_of(c, item);
     if (take_item(c, entry)) {
         span_t span;
@@ -220,8 +266,11 @@ typedef struct line_verdict {
     bool no_entry;                    /* settle_chunk found the index full */
     text_ref message;                 /* the rejection, or why the input is unreadable */
     text_ref custom_id;
-    item_tally tally;                 /* its model is in model, not here */
+    item_tally tally;                 /* its strings are in model, custom_id, error_type and
+                                         error_message, not here */
     text_ref model;
+    text_ref error_type;              /* a failed item's error (empty on success) */
+    text_ref error_message;
     text_ref name;                    /* the span's name */
     uint8_t span_id[8];
     bool truncated;                   /* max_attribute_bytes cut some value */
@@ -251,9 +300,9 @@ static text_ref keep_text(chunk_verdicts *v, const char *bytes, size_t len) {
     return ref;
 }
 
-/* The bytes of ref in buffer b. */
+/* The bytes of ref in buffer b (empty when b holds nothing: the discard exporter's spans). */
 static bt_str text_of(const buf_t *b, text_ref ref) {
-    return (bt_str){b->data + ref.at, ref.len};
+    return b->data ? (bt_str){b->data + ref.at, ref.len} : (bt_str){"", 0};
 }
 
 /* Reject a line (its verdict), with a message. */
@@ -361,11 +410,16 @@ static void judge_line(collector *c, result_worker *w, const line_chunk *chunk,
         verdict->message = keep_text(v, reason, strlen(reason));
         item.input_missing = true;
     }
+    price_item(c, &item);
     verdict->tally = tally_of(c, &item);
     span_t span;
     build_item_span(c, &w->arena, &item, &verdict->tally, &span);
     verdict->model = keep_text(v, verdict->tally.model.ptr, verdict->tally.model.len);
-    verdict->tally.model = STR_NULL; /* it points into the worker's arena */
+    verdict->error_type = keep_text(v, item.error_type.ptr, item.error_type.len);
+    verdict->error_message = keep_text(v, item.error_message.ptr, item.error_message.len);
+    /* These point into the worker's arena and the line: settle_line takes them from v. */
+    verdict->tally.model = verdict->tally.custom_id = STR_NULL;
+    verdict->tally.error_type = verdict->tally.error_message = STR_NULL;
     verdict->truncated = c->config->max_attribute_bytes &&
                          span_limit_values(&span, c->config->max_attribute_bytes);
     memcpy(verdict->span_id, span.span_id, 8);
@@ -434,6 +488,9 @@ static void settle_line(collector *c, const line_chunk *chunk, const chunk_line 
     }
     item_tally tally = verdict->tally;
     tally.model = text_of(&v->text, verdict->model);
+    tally.custom_id = custom_id;
+    tally.error_type = text_of(&v->text, verdict->error_type);
+    tally.error_message = text_of(&v->text, verdict->error_message);
     if (take_item(c, entry)) {
         if (verdict->truncated) c->spans_truncated++;
         char reason[REASON_MAX];

@@ -87,6 +87,7 @@ int cmd_collect(int argc, char **argv) {
     options.max_in_flight = limits.max_in_flight;
     options.export_timeout = limits.export_timeout;
     options.braintrust_parent = config.braintrust_parent;
+    options.prices_path = config.prices_path;
     options.on_diagnostic = report_diagnostic;
     options.on_progress = report_progress;
     options.callback_ctx = &report;

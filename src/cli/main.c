@@ -18,6 +18,7 @@ static const command commands[] = {
     {"collect", cmd_collect, "turn a batch's results into spans (one per item) and export them"},
     {"flush", cmd_flush, "send the spans a collect run could not deliver (kept in the spool)"},
     {"status", cmd_status, "the batches in the store, their state and counts"},
+    {"report", cmd_report, "what a batch cost, what failed and how long it took (table, JSON, HTML)"},
 };
 
 /* The top-level help. */

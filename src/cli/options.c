@@ -23,13 +23,13 @@ typedef struct cli_option {
  * commands has one entry per meaning (disjoint command bits), so each command's help says
  * what the option does there. */
 static const cli_option options[] = {
-    {"results", "FILE", CMD_COLLECT, OPT_REPEATED, AT(results_paths),
+    {"results", "FILE", CMD_COLLECT | CMD_REPORT, OPT_REPEATED, AT(results_paths),
      "a results file: OpenAI output or error JSONL, Anthropic results JSONL (repeatable)"},
-    {"batch", "FILE", CMD_COLLECT, OPT_STRING, AT(batch_path),
+    {"batch", "FILE", CMD_COLLECT | CMD_REPORT, OPT_STRING, AT(batch_path),
      "the provider's batch object (JSON): status, timestamps, request counts, batch id"},
-    {"input", "FILE", CMD_COLLECT | CMD_START, OPT_STRING, AT(input_path),
+    {"input", "FILE", CMD_COLLECT | CMD_START | CMD_REPORT, OPT_STRING, AT(input_path),
      "the batch's requests: OpenAI input JSONL, Anthropic JSONL or create body"},
-    {"provider", "NAME", CMD_COLLECT | CMD_START, OPT_STRING, AT(provider),
+    {"provider", "NAME", CMD_COLLECT | CMD_START | CMD_REPORT, OPT_STRING, AT(provider),
      "openai or anthropic (default: detected from the content)"},
     {"parent", "TRACEPARENT", CMD_COLLECT | CMD_START, OPT_STRING, AT(parent),
      "W3C traceparent to put the batch under (default: $TRACEPARENT)"},
@@ -47,6 +47,19 @@ static const cli_option options[] = {
      "the provider's batch id to record against the context"},
     {"batch-id", "ID", CMD_STATUS, OPT_STRING, AT(batch_id),
      "show only the batch bound to this id"},
+    {"batch-id", "ID", CMD_REPORT, OPT_STRING, AT(batch_id),
+     "without --results: the report the last collect of this batch (with a context) kept "
+     "in the store"},
+    {"store", "URL", CMD_REPORT, OPT_STRING, AT(store),
+     "the store to read a --batch-id report from, sqlite:PATH (default: $BATCHTRACE_STORE, "
+     "else under $XDG_STATE_HOME)"},
+    {"prices", "FILE", CMD_COLLECT | CMD_REPORT, OPT_STRING, AT(prices_path),
+     "a price table (JSON, as data/prices.json) replacing the built-in one for "
+     "batchtrace.cost.*"},
+    {"html", "FILE", CMD_REPORT, OPT_STRING, AT(html_path),
+     "also write the report as one self-contained HTML page with charts to FILE"},
+    {"json", NULL, CMD_REPORT, OPT_FLAG, AT(json),
+     "print the report as one JSON object on stdout, instead of the table"},
     {"no-keep-inputs", NULL, CMD_START, OPT_FLAG, AT(no_keep_inputs),
      "keep no compressed copy of the inputs in the store (collect then needs --input)"},
     {"force", NULL, CMD_COLLECT, OPT_FLAG, AT(force),
@@ -109,6 +122,7 @@ static const cli_option options[] = {
      "print one JSON summary object on stdout, and no summary on stderr"},
     {"json", NULL, CMD_STATUS, OPT_FLAG, AT(json),
      "print the batches and the spool as one JSON object on stdout, instead of the table"},
+    {"quiet", NULL, CMD_REPORT, OPT_FLAG, AT(quiet), "no warnings on stderr"},
     {"quiet", NULL, CMD_COLLECT, OPT_FLAG, AT(quiet),
      "no summary, progress or warnings on stderr (rejected lines, errors and lost spans are "
      "still reported)"},
@@ -118,9 +132,9 @@ static const cli_option options[] = {
      "no summary or warnings on stderr (errors and lost spans are still reported)"},
     {"quiet", NULL, CMD_BIND, OPT_FLAG, AT(quiet),
      "no confirmation on stderr (errors are still reported)"},
-    {"help", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS, OPT_FLAG,
+    {"help", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS | CMD_REPORT, OPT_FLAG,
      AT(help), "show this help"},
-    {"version", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS, OPT_FLAG,
+    {"version", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS | CMD_REPORT, OPT_FLAG,
      AT(version), "print the version"},
 };
 
@@ -222,6 +236,20 @@ void cli_print_help(FILE *out, int command) {
               "\n"
               "The batches in the store (started, collecting, provisional, complete) with their\n"
               "counts, and the spans waiting in the spool.\n"
+              "\n"
+              "Options:\n",
+              out);
+    else if (command == CMD_REPORT)
+        fputs("Usage: batchtrace report --results FILE [--results FILE]... [--batch FILE]\n"
+              "                         [--input FILE] [--json] [--html FILE] [--prices FILE]\n"
+              "       batchtrace report --batch-id ID [--store URL] [--json] [--html FILE]\n"
+              "\n"
+              "What a batch cost, what failed and how long it took, read from the files collect\n"
+              "takes (nothing is exported, the store is not used), or kept in the store by the\n"
+              "batch's last collect with a context (--batch-id alone): items by outcome, tokens,\n"
+              "cost and savings per model, errors grouped by type and message, latency, the\n"
+              "slowest and most expensive items. A table on stdout (colour at a terminal unless\n"
+              "NO_COLOR is set), or --json; --html FILE also writes one self-contained page.\n"
               "\n"
               "Options:\n",
               out);

@@ -14,6 +14,7 @@ enum {
     CMD_START = 4,
     CMD_BIND = 8,
     CMD_STATUS = 16,
+    CMD_REPORT = 64,
 };
 
 /* Everything the user asked for; strings borrow from argv. */
@@ -49,6 +50,8 @@ typedef struct cli_config {
     bool quiet;                    /* --quiet */
     bool help;                     /* --help */
     bool version;                  /* --version */
+    const char *prices_path;       /* --prices */
+    const char *html_path;         /* --html */
 } cli_config;
 
 /* Parse the arguments after the command name. Returns 0, or -1 after printing what is wrong

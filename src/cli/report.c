@@ -2,11 +2,14 @@
 #include "cli/report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "report/render.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/timeutil.h"
 
 enum { PROGRESS_MIN_BYTES = 8 << 20, BAR_WIDTH = 30 };
@@ -127,20 +130,43 @@ int report_close_stdout(FILE *out) {
     return -1;
 }
 
-void report_progress(void *ctx, uint64_t bytes_done, uint64_t bytes_total, uint64_t items) {
-    cli_report *report = ctx;
-    if (report->quiet || !report->is_tty || bytes_total < PROGRESS_MIN_BYTES) return;
+/* See report.h. */
+void report_progress_line(char *line, size_t size, uint64_t bytes_done, uint64_t bytes_total,
+                          uint64_t items, double seconds) {
     double fraction = bytes_total ? (double)bytes_done / (double)bytes_total : 0;
     if (fraction > 1) fraction = 1;
     int filled = (int)(fraction * BAR_WIDTH);
-    double seconds = (double)(time_now_ns() - report->started_ns) / 1e9;
-    double rate = seconds > 0 ? (double)bytes_done / 1e6 / seconds : 0;
     char bar[BAR_WIDTH + 1];
     for (int i = 0; i < BAR_WIDTH; i++) bar[i] = i < filled ? '#' : '.';
     bar[BAR_WIDTH] = '\0';
-    fprintf(stderr, "\r[%s] %3d%%  %llu items  %.0f MB/s", bar, (int)(fraction * 100),
-            (unsigned long long)items, rate);
+    double items_per_second = seconds > 0 ? (double)items / seconds : 0;
+    char eta[32] = "ETA --";
+    if (fraction > 0 && seconds > 0) {
+        long left = lround(seconds / fraction - seconds);
+        if (left < 0) left = 0;
+        if (left < 3600) snprintf(eta, sizeof eta, "ETA %ld:%02ld", left / 60, left % 60);
+        else snprintf(eta, sizeof eta, "ETA %ld:%02ld:%02ld", left / 3600, left / 60 % 60, left % 60);
+    }
+    snprintf(line, size, "[%s] %3d%%  %llu items  %.0f items/s  %s", bar, (int)(fraction * 100),
+             (unsigned long long)items, items_per_second, eta);
+}
+
+void report_progress(void *ctx, uint64_t bytes_done, uint64_t bytes_total, uint64_t items) {
+    cli_report *report = ctx;
+    if (report->quiet || !report->is_tty || bytes_total < PROGRESS_MIN_BYTES) return;
+    char line[128];
+    report_progress_line(line, sizeof line, bytes_done, bytes_total, items,
+                         (double)(time_now_ns() - report->started_ns) / 1e9);
+    fprintf(stderr, "\r%s\033[K", line);
     report->progress_shown = true;
+}
+
+/* A dollar amount for a person (report/render.h). */
+static void print_money(FILE *out, double usd) {
+    buf_t text = BUF_INIT;
+    render_money(&text, usd);
+    fputs(buf_cstr(&text), out);
+    buf_free(&text);
 }
 
 /* "s" when n is not 1. */
@@ -172,6 +198,37 @@ void report_summary(cli_report *report, const batchtrace_summary *s) {
                 s->max_attribute_bytes);
     fprintf(stderr, "  trace    %s%s%s\n", s->trace_id, *s->task_span_id ? "  task span " : "",
             s->task_span_id);
+    if (s->has_cost || s->items_unpriced) {
+        fputs("  cost     ", stderr);
+        if (s->has_cost) {
+            print_money(stderr, s->cost_usd);
+            fputs(" at the batch price, ", stderr);
+            print_money(stderr, s->cost_saved_usd);
+            fputs(" saved", stderr);
+        } else {
+            fputs("unknown", stderr);
+        }
+        if (s->items_unpriced)
+            fprintf(stderr, " (%llu item%s without a price)", (unsigned long long)s->items_unpriced,
+                    plural(s->items_unpriced));
+        fputc('\n', stderr);
+    }
+    size_t shown = s->error_group_count < REPORT_ERROR_GROUPS ? s->error_group_count
+                                                              : REPORT_ERROR_GROUPS;
+    for (size_t i = 0; i < shown; i++) {
+        const batchtrace_error_group *g = &s->error_groups[i];
+        fprintf(stderr, "  %-8s %llu x %s%s%.*s%s", i == 0 ? "errors" : "",
+                (unsigned long long)g->count, g->type, *g->message ? ": " : "",
+                (int)(strlen(g->message) > 80 ? 77 : strlen(g->message)), g->message,
+                strlen(g->message) > 80 ? "..." : "");
+        for (size_t k = 0; k < g->custom_id_count; k++)
+            fprintf(stderr, "%s%s", k == 0 ? " (" : ", ", g->custom_ids[k]);
+        fputs(g->custom_id_count ? (g->count > g->custom_id_count ? ", ...)\n" : ")\n") : "\n",
+              stderr);
+    }
+    if (s->error_group_count > shown)
+        fprintf(stderr, "  %-8s %zu more error groups: batchtrace report\n", "",
+                s->error_group_count - shown);
     if (s->rejected_count)
         fprintf(stderr, "  rejected %llu line%s (%s)\n", (unsigned long long)s->rejected_count,
                 plural(s->rejected_count),

@@ -38,7 +38,16 @@ void report_init(cli_report *report, bool quiet);
  * warnings hidden when quiet; past REPORT_LINES_PER_FILE of a kind in a file, only counted). */
 void report_diagnostic(void *ctx, batchtrace_severity severity, const char *file,
                        uint64_t line, const char *reason);
-/* batchtrace_progress_fn: a bar at a terminal, for results over a few MiB. */
+/* The error groups the closing summary lists (most frequent first). */
+#define REPORT_ERROR_GROUPS 3
+
+/* The progress line for bytes_done of bytes_total read, items done, seconds since the
+ * start: the bar, the percentage, items, items/s and the time left ("ETA m:ss", "ETA --"
+ * before anything is read), into line. */
+void report_progress_line(char *line, size_t size, uint64_t bytes_done, uint64_t bytes_total,
+                          uint64_t items, double seconds);
+/* batchtrace_progress_fn: a bar at a terminal (never when stderr is not one), for results
+ * over a few MiB. */
 void report_progress(void *ctx, uint64_t bytes_done, uint64_t bytes_total, uint64_t items);
 /* After the run: for each file whose diagnostics were held back, one line with their count
  * ("FILE: N more lines rejected (first 20 shown)"); then free what the report holds. */

@@ -42,6 +42,9 @@ typedef struct task_totals {
     bt_str metadata;         /* the batch's metadata (compact JSON, no batchtrace_ctx) or empty */
     const batch_error *errors; /* a failed batch's errors.data */
     size_t error_count;
+    bool has_cost;           /* at least one item was priced */
+    double cost_usd;         /* the priced items' cost at the batch price, summed */
+    double cost_saved_usd;   /* and their savings against the synchronous price */
 } task_totals;
 
 /* What the submit span describes: the batch's requests as `start` read them. Strings are

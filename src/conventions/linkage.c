@@ -10,7 +10,10 @@
  * .error_file_id, batchtrace.batch.metadata (JSON, without batchtrace_ctx),
  * batchtrace.batch.errors (JSON array of a failed batch's errors.data) and
  * batchtrace.task.provisional (only when true: no batch object, see docs/design.md
- * "Outcomes").
+ * "Outcomes"), then batchtrace.cost.usd and batchtrace.cost.saved_usd (the priced items'
+ * sums, when any item was priced).
+ * Items get batchtrace.cost.usd and batchtrace.cost.saved_usd after input_missing, when the
+ * engine priced them (docs/conventions.md, "Cost").
  * Items also get, when known: batchtrace.line_id (OpenAI's batch_req_... line id),
  * batchtrace.request.tool_choice (a string, or compact JSON) and, for the item whose input
  * line a failed batch's error names, batchtrace.batch.error.code, .message and .line.
@@ -30,6 +33,10 @@ static void linkage_item(span_t *span, const bt_item *item, const convention_ctx
     attr_if_some(span, "batchtrace.endpoint", item->endpoint);
     span_attr_cstr(span, "batchtrace.result", item_result_name(item->result));
     if (item->input_missing) span_attr_bool(span, "batchtrace.input_missing", true);
+    if (item->cost_usd.has) {
+        span_attr_double(span, "batchtrace.cost.usd", item->cost_usd.value);
+        span_attr_double(span, "batchtrace.cost.saved_usd", item->cost_saved_usd.value);
+    }
     attr_if_some(span, "batchtrace.line_id", item->line_id);
     if (item->tool_choice_is_json)
         conv_attr_compact(span, "batchtrace.request.tool_choice", item->tool_choice);
@@ -86,6 +93,10 @@ static void linkage_task(span_t *span, const task_totals *totals, const conventi
         conv_attr_compact(span, "batchtrace.batch.metadata", totals->metadata);
     if (totals->error_count) attr_batch_errors(span, totals);
     if (totals->provisional) span_attr_bool(span, "batchtrace.task.provisional", true);
+    if (totals->has_cost) {
+        span_attr_double(span, "batchtrace.cost.usd", totals->cost_usd);
+        span_attr_double(span, "batchtrace.cost.saved_usd", totals->cost_saved_usd);
+    }
 }
 
 const convention convention_linkage = {

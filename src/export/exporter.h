@@ -76,6 +76,9 @@ exporter_t *exporter_file_new(const char *path, bool truncate, const span_resour
                               char *reason);
 /* A console exporter writing one readable line per span to out (borrowed). */
 exporter_t *exporter_console_new(FILE *out, const span_resource *resource);
+/* An exporter that delivers nothing and drops every span (`batchtrace report` reads a batch
+ * without exporting it). Never NULL. */
+exporter_t *exporter_discard_new(void);
 /* An OTLP/HTTP exporter. Requests are sent as they fill (up to 4096 spans or
  * max_request_bytes), several at once, retried on transient failures; what cannot be
  * delivered goes to the spool of config->store_url. */

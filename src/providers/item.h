@@ -122,6 +122,12 @@ typedef struct bt_item {
     bt_str error_type;       /* provider error code or result type; empty on success */
     bt_str error_message;    /* provider message; empty on success */
     bool input_missing;      /* a result whose custom_id had no input */
+
+    /* Filled by the collect engine from the price table (src/report/cost.h), not by the
+     * provider: what the item cost at the batch price, and saved against the synchronous
+     * one; has is false when it has no tokens or its model no price. */
+    opt_f64 cost_usd;
+    opt_f64 cost_saved_usd;
 } bt_item;
 
 /* The lifecycle state of a batch, normalized across providers. */

@@ -99,6 +99,13 @@ static const char *const migrations[] = {
     /* 4: a task span exported without the batch object is provisional: a collect with the
      * batch object claims and sends it once more (docs/design.md "Outcomes"). */
     "ALTER TABLE batches ADD COLUMN task_provisional INTEGER NOT NULL DEFAULT 0;",
+    /* 5: the report the last collect of a batch made (`batchtrace report --batch-id`): the
+     * JSON object `batchtrace report --json` prints, a few kilobytes whatever the batch's
+     * size. */
+    "CREATE TABLE batch_reports ("
+    "  nonce TEXT PRIMARY KEY,"
+    "  report TEXT NOT NULL"
+    ");",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1403,6 +1410,33 @@ done:
 int store_batch_set_status(store_t *store, const char *nonce, const char *status, char *reason) {
     return exec_texts(store, "UPDATE batches SET batch_status = ? WHERE nonce = ?", status, nonce,
                       "cannot note the batch status", reason);
+}
+
+/* See store.h. */
+int store_report_put(store_t *store, const char *nonce, const char *report, char *reason) {
+    return exec_texts(store, "INSERT OR REPLACE INTO batch_reports (nonce, report) VALUES (?, ?)",
+                      nonce, report, "cannot keep the batch's report", reason);
+}
+
+/* See store.h. */
+int store_report_get(store_t *store, const char *batch_id, char **report, char *reason) {
+    sqlite3_stmt *stmt = NULL;
+    *report = NULL;
+    if (prepare(store, "SELECT r.report FROM batch_reports r JOIN batches b ON b.nonce = r.nonce"
+                       " WHERE b.batch_id = ?",
+                &stmt, "cannot read the batch's report", reason) != 0)
+        return -1;
+    sqlite3_bind_text(stmt, 1, batch_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(stmt);
+    int rc = 0;
+    if (step == SQLITE_ROW) {
+        *report = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+        rc = 1;
+    } else if (step != SQLITE_DONE) {
+        rc = db_fail(store, "cannot read the batch's report", reason);
+    }
+    sqlite3_finalize(stmt);
+    return rc;
 }
 
 /* See store.h. */

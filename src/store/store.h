@@ -196,6 +196,13 @@ int store_batch_set_status(store_t *store, const char *nonce, const char *status
 int store_batch_list(store_t *store, const char *batch_id, store_batch **out, size_t *count,
                      char *reason);
 
+/* Keep report (the JSON object `batchtrace report --json` prints) as the batch's report,
+ * replacing the one an earlier collect kept. 0, or -1 with reason. */
+int store_report_put(store_t *store, const char *nonce, const char *report, char *reason);
+/* The report a collect kept for the batch bound to batch_id: 1 with *report malloc'd, 0 when
+ * there is none, -1 with reason. Works on a read-only handle. */
+int store_report_get(store_t *store, const char *batch_id, char **report, char *reason);
+
 /* Keep a part of the batch's compressed inputs (parts are numbered from 0 and read back in
  * order). 0, or -1 with reason. */
 int store_inputs_put(store_t *store, const char *nonce, int64_t part, const void *data,

@@ -128,7 +128,7 @@ TEST(open_creates_private_directories_and_file_with_the_schema) {
             version = sqlite3_column_int(stmt, 0);
         sqlite3_finalize(stmt);
         sqlite3_close(db);
-        CHECK_INT(version, 4);
+        CHECK_INT(version, 5);
         store_close(store);
         store = store_open(buf_cstr(&url), false, reason); /* a second open migrates nothing */
         CHECK(store != NULL);
@@ -151,7 +151,7 @@ TEST(a_store_from_a_newer_batchtrace_is_refused) {
         sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
     sqlite3_close(db);
     CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
-    CHECK(strstr(reason, "schema version 99 is newer than this batchtrace knows (4)") != NULL);
+    CHECK(strstr(reason, "schema version 99 is newer than this batchtrace knows (5)") != NULL);
     buf_free(&url);
     remove_tree(dir);
     free(dir);
@@ -958,6 +958,33 @@ done:
     free(dir);
 }
 
+TEST(a_batch_keeps_its_last_report_read_by_its_batch_id) {
+    char *dir = temp_dir("report");
+    buf_t url = BUF_INIT;
+    buf_printf(&url, "sqlite:%s/state.db", dir);
+    char reason[REASON_MAX] = "";
+    store_t *store = store_open(buf_cstr(&url), true, reason);
+    CHECK(store != NULL);
+    if (store) {
+        store_batch batch = sample_batch("0000000000000000000000000000000d", "batch_d");
+        CHECK_INT(store_batch_put(store, &batch, reason), 1);
+        store_batch_free(&batch);
+        char *report = NULL;
+        CHECK_INT(store_report_get(store, "batch_d", &report, reason), 0);
+        CHECK(report == NULL);
+        CHECK_INT(store_report_put(store, "0000000000000000000000000000000d", "{\"a\":1}", reason), 0);
+        CHECK_INT(store_report_put(store, "0000000000000000000000000000000d", "{\"a\":2}", reason), 0);
+        CHECK_INT(store_report_get(store, "batch_d", &report, reason), 1);
+        if (report) CHECK_STR(report, "{\"a\":2}");
+        free(report);
+        CHECK_INT(store_report_get(store, "batch_other", &report, reason), 0);
+        store_close(store);
+    }
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
 int main(void) {
     RUN(url_comes_from_the_flag_then_the_variable_then_xdg_then_home);
     RUN(unusable_urls_are_refused_without_showing_credentials);
@@ -977,5 +1004,6 @@ int main(void) {
     RUN(a_store_other_users_may_read_is_refused);
     RUN(symbolic_links_to_or_beside_the_store_are_not_followed);
     RUN(a_store_locked_by_another_process_names_the_holder);
+    RUN(a_batch_keeps_its_last_report_read_by_its_batch_id);
     TEST_MAIN_END();
 }
