@@ -72,12 +72,39 @@ TEST(unusable_urls_are_refused_without_showing_credentials) {
     char reason[REASON_MAX] = "";
     CHECK(store_resolve_url("sqlite:", reason) == NULL);
     CHECK_STR(reason, "--store: sqlite: needs a path (sqlite:PATH)");
-    CHECK(store_resolve_url("postgresql://me:secret@db/x", reason) == NULL);
-    CHECK_STR(reason, "--store: PostgreSQL stores are not supported yet (use sqlite:PATH)");
+    CHECK(store_resolve_url("postgres:", reason) == NULL);
+    CHECK_STR(reason, "--store: postgres: needs a server (postgres://USER@HOST/DATABASE)");
     CHECK(store_resolve_url("redis://me:secret@cache", reason) == NULL);
-    CHECK_STR(reason, "--store: unknown store type \"redis:\" (use sqlite:PATH)");
+    CHECK_STR(reason, "--store: unknown store type \"redis:\" (use sqlite:PATH or "
+                      "postgres://HOST/DATABASE)");
     CHECK(store_resolve_url("state.db", reason) == NULL);
-    CHECK_STR(reason, "--store must be a URL: sqlite:PATH");
+    CHECK_STR(reason, "--store must be a URL: sqlite:PATH or postgres://HOST/DATABASE");
+}
+
+TEST(postgres_urls_are_accepted_and_shown_without_their_password) {
+    char reason[REASON_MAX] = "";
+    static const char *const accepted[] = {"postgresql://me:secret@db/x", "postgres://db/x",
+                                           "postgres:dbname=x host=/run/postgresql"};
+    for (size_t i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
+        char *url = store_resolve_url(accepted[i], reason);
+        CHECK_STR(url, accepted[i]);
+        free(url);
+    }
+    static const char *const shown[][2] = {
+        {"postgresql://me:s3cret@db:5432/x?schema=bt", "postgresql://me:<redacted>@db:5432/x?schema=bt"},
+        {"postgres://me@db/x", "postgres://me@db/x"},
+        {"postgres://db/x?password=s3cret&schema=bt", "postgres://db/x?password=<redacted>&schema=bt"},
+        {"postgres://me:p@ss@db/x", "postgres://me:<redacted>@db/x"},
+        {"postgres://db/x?a=@b", "postgres://<redacted>"},
+        {"postgres:dbname=x password='s3 cret' user=me", "postgres:dbname=x password=<redacted> user=me"},
+        {"postgres:password=s3cret", "postgres:password=<redacted>"},
+        {"sqlite:/a:b@c.db", "sqlite:/a:b@c.db"},
+    };
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+        char *url = store_shown_url(shown[i][0]);
+        CHECK_STR(url, shown[i][1]);
+        free(url);
+    }
 }
 
 TEST(a_named_store_is_checked_without_the_default_path) {
@@ -89,12 +116,13 @@ TEST(a_named_store_is_checked_without_the_default_path) {
     CHECK_INT(store_check_named_url(NULL, reason), 0); /* no default path: not its concern */
     CHECK(store_url_named("sqlite:/x.db"));
     CHECK_INT(store_check_named_url("sqlite:/x.db", reason), 0);
-    CHECK_INT(store_check_named_url("postgres://x", reason), -1);
-    CHECK_STR(reason, "--store: PostgreSQL stores are not supported yet (use sqlite:PATH)");
+    CHECK_INT(store_check_named_url("postgres://x", reason), 0);
+    CHECK_INT(store_check_named_url("postgres:", reason), -1);
+    CHECK_STR(reason, "--store: postgres: needs a server (postgres://USER@HOST/DATABASE)");
     setenv("BATCHTRACE_STORE", "state.db", 1);
     CHECK(store_url_named(NULL));
     CHECK_INT(store_check_named_url(NULL, reason), -1);
-    CHECK_STR(reason, "BATCHTRACE_STORE must be a URL: sqlite:PATH");
+    CHECK_STR(reason, "BATCHTRACE_STORE must be a URL: sqlite:PATH or postgres://HOST/DATABASE");
     CHECK_INT(store_check_named_url("sqlite:/flag/wins.db", reason), 0);
     unsetenv("BATCHTRACE_STORE");
 }
@@ -989,6 +1017,7 @@ int main(void) {
     RUN(url_comes_from_the_flag_then_the_variable_then_xdg_then_home);
     RUN(unusable_urls_are_refused_without_showing_credentials);
     RUN(a_named_store_is_checked_without_the_default_path);
+    RUN(postgres_urls_are_accepted_and_shown_without_their_password);
     RUN(open_creates_private_directories_and_file_with_the_schema);
     RUN(a_store_from_a_newer_batchtrace_is_refused);
     RUN(spool_puts_counts_claims_releases_and_deletes);
