@@ -349,6 +349,28 @@ static const char *connect_advice(const char *message) {
     return "cannot connect";
 }
 
+/* Set the session for the store's schema: search_path, the lock timeout. 0, or -1 with
+ * reason. */
+static int set_session(pg_store *store, char *reason) {
+    pg_params params = {.count = 0};
+    param_text(&params, store->schema);
+    return exec_sql(store, "SELECT set_config('search_path', $1, false),"
+                           " set_config('lock_timeout', '" PG_LOCK_TIMEOUT "', false)",
+                    &params, "cannot set the session", reason);
+}
+
+/* After a claim or mark transaction failed: when the connection to the server was lost
+ * (a restart, a dropped connection) and attempt is the first, connect again (the run and
+ * what it holds stay its own: they are rows) and say to try the transaction again. A
+ * transaction that was lost committed nothing, or (a commit whose answer was lost) all of
+ * it, and each of them is safe to run twice. */
+static bool reconnected(pg_store *store, int attempt) {
+    if (attempt > 0 || PQstatus(store->conn) != CONNECTION_BAD) return false;
+    char reason[REASON_MAX];
+    PQreset(store->conn);
+    return PQstatus(store->conn) == CONNECTION_OK && set_session(store, reason) == 0;
+}
+
 /* A new handle connected to the server url names, its session set for the store's schema
  * (search_path, the lock timeout). NULL with reason. */
 static pg_store *pg_connect(const char *url, char *reason) {
@@ -372,12 +394,7 @@ static pg_store *pg_connect(const char *url, char *reason) {
         fail(reason, "%s: %s (%s)", store->url, connect_advice(message), line);
         goto failed;
     }
-    pg_params params = {.count = 0};
-    param_text(&params, store->schema);
-    if (exec_sql(store, "SELECT set_config('search_path', $1, false),"
-                        " set_config('lock_timeout', '" PG_LOCK_TIMEOUT "', false)",
-                 &params, "cannot set the session", reason) != 0)
-        goto failed;
+    if (set_session(store, reason) != 0) goto failed;
     return store;
 failed:
     pg_close(&store->base);
@@ -1296,18 +1313,22 @@ done:
 static int pg_items_claim(store_t *handle, const char *nonce, const bt_str *ids, size_t count,
                           claim_outcome *outcomes, char *reason) {
     pg_store *store = (pg_store *)handle;
-    for (int attempt = 0;; attempt++) {
+    for (int attempt = 0, lost = 0;; attempt++) {
         int rc = claim_once(store, nonce, ids, count, outcomes, reason);
-        if (rc == 0 || attempt == 4 || (strcmp(store->sqlstate, SQLSTATE_DEADLOCK) != 0 &&
-                                        strcmp(store->sqlstate, SQLSTATE_SERIALIZATION) != 0))
+        if (rc == 0 || attempt == 4) return rc;
+        if (reconnected(store, lost)) {
+            lost++;
+            continue;
+        }
+        if (strcmp(store->sqlstate, SQLSTATE_DEADLOCK) != 0 &&
+            strcmp(store->sqlstate, SQLSTATE_SERIALIZATION) != 0)
             return rc;
     }
 }
 
-/* See store.h: an upsert, so a row is delivered whatever held it. */
-static int pg_items_delivered(store_t *handle, const char *nonce, const bt_str *ids,
-                              size_t count, char *reason) {
-    pg_store *store = (pg_store *)handle;
+/* Record ids delivered in one transaction (see pg_items_delivered). 0, or -1 with reason. */
+static int deliver_once(pg_store *store, const char *nonce, const bt_str *ids, size_t count,
+                        char *reason) {
     if (begin_claims(store, reason) != 0) return -1;
     buf_t array = BUF_INIT;
     bytea_array(&array, ids, count);
@@ -1322,6 +1343,16 @@ static int pg_items_delivered(store_t *handle, const char *nonce, const bt_str *
     buf_free(&array);
     if (ok) fault_point("store.mark");
     return finish_transaction(store, ok, reason);
+}
+
+/* See store.h: an upsert, so a row is delivered whatever held it; tried again once on a
+ * new connection when the server's was lost. */
+static int pg_items_delivered(store_t *handle, const char *nonce, const bt_str *ids,
+                              size_t count, char *reason) {
+    pg_store *store = (pg_store *)handle;
+    int rc = deliver_once(store, nonce, ids, count, reason);
+    if (rc != 0 && reconnected(store, 0)) rc = deliver_once(store, nonce, ids, count, reason);
+    return rc;
 }
 
 /* See store.h: the batch's row, locked, says delivered (task_exported) or who holds it. */
