@@ -79,7 +79,7 @@ static const char *const migrations[] = {
     "  custom_id BYTEA NOT NULL,"
     "  owner BIGINT,"
     "  PRIMARY KEY (nonce, custom_id)"
-    ");"
+    ") WITH (fillfactor = 70);" /* room on each page: a delivered mark is a HOT update */
     "CREATE TABLE batch_reports ("
     "  nonce TEXT PRIMARY KEY,"
     "  report TEXT NOT NULL"
@@ -349,13 +349,19 @@ static const char *connect_advice(const char *message) {
     return "cannot connect";
 }
 
-/* Set the session for the store's schema: search_path, the lock timeout. 0, or -1 with
- * reason. */
+/* Set the session for the store's schema: search_path, the lock timeout, and
+ * synchronous_commit off: claims and delivered marks, the hot path, commit without waiting
+ * for the server's disk (a kill of this process never loses a committed transaction; a
+ * crash of the server may lose the last few, in order, which only makes a later run send
+ * again, as SQLite's synchronous NORMAL for the same transactions). What keeps data (the
+ * spool, batches, their inputs, the key, a bind) commits durably (begin_durable). 0, or -1
+ * with reason. */
 static int set_session(pg_store *store, char *reason) {
     pg_params params = {.count = 0};
     param_text(&params, store->schema);
     return exec_sql(store, "SELECT set_config('search_path', $1, false),"
-                           " set_config('lock_timeout', '" PG_LOCK_TIMEOUT "', false)",
+                           " set_config('lock_timeout', '" PG_LOCK_TIMEOUT "', false),"
+                           " set_config('synchronous_commit', 'off', false)",
                     &params, "cannot set the session", reason);
 }
 
@@ -625,13 +631,10 @@ static int run_is_dead(pg_store *store, int64_t run_id, bool *dead, char *reason
     return 0;
 }
 
-/* Start a transaction of claims or marks: synchronous_commit off for it (a kill of this
- * process never loses a committed transaction; a crash of the server may lose the last
- * few, in order, which only makes a later run send again, as SQLite's synchronous NORMAL),
- * and this handle's run held. 0, or -1 with reason (nothing begun). */
+/* Start a transaction of claims or marks (synchronous_commit off, the session's default:
+ * see set_session) with this handle's run held. 0, or -1 with reason (nothing begun). */
 static int begin_claims(pg_store *store, char *reason) {
-    if (exec_script(store, "BEGIN; SET LOCAL synchronous_commit = off", "cannot begin", reason)
-        != 0) {
+    if (exec_sql(store, "BEGIN", NULL, "cannot begin", reason) != 0) {
         rollback(store);
         return -1;
     }
@@ -640,6 +643,16 @@ static int begin_claims(pg_store *store, char *reason) {
         return -1;
     }
     return 0;
+}
+
+/* Start a transaction that keeps data: committed only once on the server's disk. 0, or -1
+ * with reason. */
+static int begin_durable(pg_store *store, char *reason) {
+    if (exec_script(store, "BEGIN; SET LOCAL synchronous_commit = on", "cannot begin",
+                    reason) == 0)
+        return 0;
+    rollback(store);
+    return -1;
 }
 
 /* Remember that this run claims items of the batch of nonce (pg_run_release gives them
@@ -689,7 +702,7 @@ static int pg_run_release(store_t *handle, char *reason) {
 
 /* See store.h. */
 static int pg_begin(store_t *handle, char *reason) {
-    return exec_sql((pg_store *)handle, "BEGIN", NULL, "cannot begin", reason) == 0 ? 0 : -1;
+    return begin_durable((pg_store *)handle, reason);
 }
 
 /* See store.h. */
@@ -730,10 +743,14 @@ static int insert_spool(pg_store *store, spool_chunk *chunk, int64_t owner, char
     return 0;
 }
 
-/* See store.h: one INSERT is one transaction. */
+/* See store.h: one durable transaction (or the caller's). */
 static int pg_spool_put(store_t *handle, spool_chunk *chunk, char *reason) {
+    pg_store *store = (pg_store *)handle;
     fault_point("store.spool");
-    return insert_spool((pg_store *)handle, chunk, 0, reason);
+    if (in_transaction(store)) return insert_spool(store, chunk, 0, reason);
+    if (begin_durable(store, reason) != 0) return -1;
+    int rc = insert_spool(store, chunk, 0, reason);
+    return rc == 0 ? commit(store, reason) : (rollback(store), rc);
 }
 
 /* See store.h. */
@@ -864,7 +881,7 @@ static int pg_spool_delete(store_t *handle, int64_t id, char *reason) {
 static int pg_spool_replace(store_t *handle, int64_t id, spool_chunk *chunks, size_t count,
                             char *reason) {
     pg_store *store = (pg_store *)handle;
-    if (exec_sql(store, "BEGIN", NULL, "cannot begin", reason) != 0) return -1;
+    if (begin_durable(store, reason) != 0) return -1;
     bool ok = true;
     for (size_t i = 0; i < count && ok; i++) ok = pg_spool_put(handle, &chunks[i], reason) == 0;
     if (ok) ok = pg_spool_delete(handle, id, reason) == 0;
@@ -893,9 +910,14 @@ static int pg_signing_key(store_t *handle, uint8_t key[STORE_KEY_LEN], char *rea
     pg_params params = {.count = 0};
     param_bytes(&params, fresh, sizeof fresh);
     param_int(&params, time_now_ns());
-    int rc = exec_sql(store, "INSERT INTO keys (name, key, created_ns) VALUES ('context', $1, $2)"
+    bool own = !in_transaction(store);
+    int rc = own ? begin_durable(store, reason) : 0;
+    if (rc == 0)
+        rc = exec_sql(store, "INSERT INTO keys (name, key, created_ns) VALUES ('context', $1, $2)"
                              " ON CONFLICT (name) DO NOTHING",
                       &params, "cannot keep the signing key", reason);
+    if (own && rc == 0) rc = commit(store, reason);
+    else if (own) rollback(store);
     memset(fresh, 0, sizeof fresh);
     if (rc != 0) return -1;
     PGresult *row = run_sql(store, "SELECT key FROM keys WHERE name = 'context'", NULL,
@@ -957,7 +979,13 @@ static int insert_batch(pg_store *store, const store_batch *batch, char *reason)
 
 /* See store.h. */
 static int pg_batch_put(store_t *handle, const store_batch *batch, char *reason) {
-    return insert_batch((pg_store *)handle, batch, reason);
+    pg_store *store = (pg_store *)handle;
+    if (in_transaction(store)) return insert_batch(store, batch, reason);
+    if (begin_durable(store, reason) != 0) return -1;
+    int rc = insert_batch(store, batch, reason);
+    if (rc >= 0) return commit(store, reason) == 0 ? rc : -1;
+    rollback(store);
+    return rc;
 }
 
 /* See store.h: the batch, the run and the spool row in one transaction. */
@@ -965,7 +993,7 @@ static int pg_batch_put_ahead(store_t *handle, const store_batch *batch, spool_c
                               char *reason) {
     pg_store *store = (pg_store *)handle;
     bool own = !in_transaction(store); /* else inside store_begin's */
-    if (own && exec_sql(store, "BEGIN", NULL, "cannot begin", reason) != 0) return -1;
+    if (own && begin_durable(store, reason) != 0) return -1;
     int rc = hold_run(store, reason);
     if (rc == 0) rc = insert_batch(store, batch, reason);
     if (rc == 1 && insert_spool(store, chunk, store->run_id, reason) != 0) rc = -1;
@@ -1040,7 +1068,7 @@ static int pg_batch_find(store_t *handle, const char *nonce, const char *batch_i
 static int pg_batch_bind(store_t *handle, const char *nonce, const char *batch_id,
                          char *reason) {
     pg_store *store = (pg_store *)handle;
-    if (exec_sql(store, "BEGIN", NULL, "cannot begin", reason) != 0) return -1;
+    if (begin_durable(store, reason) != 0) return -1;
     pg_params by_id = {.count = 0}, by_nonce = {.count = 0}, update = {.count = 0};
     param_text(&by_id, batch_id);
     param_text(&by_nonce, nonce);
@@ -1155,10 +1183,14 @@ static int pg_inputs_put(store_t *handle, const char *nonce, int64_t part, const
     param_text(&params, nonce);
     param_int(&params, part);
     param_bytes(&params, data, len);
-    return exec_sql((pg_store *)handle,
-                    "INSERT INTO batch_inputs (nonce, part, data) VALUES ($1, $2, $3)"
-                    " ON CONFLICT (nonce, part) DO UPDATE SET data = EXCLUDED.data",
-                    &params, "cannot keep the inputs", reason) == 0 ? 0 : -1;
+    pg_store *store = (pg_store *)handle;
+    bool own = !in_transaction(store); /* else inside store_begin's (durable) */
+    if (own && begin_durable(store, reason) != 0) return -1;
+    int rc = exec_sql(store, "INSERT INTO batch_inputs (nonce, part, data) VALUES ($1, $2, $3)"
+                             " ON CONFLICT (nonce, part) DO UPDATE SET data = EXCLUDED.data",
+                      &params, "cannot keep the inputs", reason);
+    if (own) return finish_transaction(store, rc == 0, reason);
+    return rc == 0 ? 0 : -1;
 }
 
 /* See store.h: part by part, so a large batch's inputs never sit in memory whole. */
@@ -1244,25 +1276,34 @@ static int claim_once(pg_store *store, const char *nonce, const bt_str *ids, siz
     param_text(&insert, nonce);
     param_bytes(&insert, array.data, array.len);
     param_int(&insert, store->run_id);
-    if (exec_sql(store, "INSERT INTO exported (nonce, custom_id, owner)"
-                        " SELECT $1, id, $3 FROM unnest($2::bytea[]) AS id ORDER BY id"
-                        " ON CONFLICT (nonce, custom_id) DO NOTHING",
-                 &insert, "cannot claim items", reason) != 0)
-        goto done;
-    pg_params select = {.count = 0};
-    param_text(&select, nonce);
-    param_bytes(&select, array.data, array.len);
     int rc = -1;
-    rows = run_sql(store, "SELECT custom_id, owner FROM exported WHERE nonce = $1"
-                          " AND custom_id = ANY($2::bytea[]) ORDER BY custom_id FOR UPDATE",
-                   &select, "cannot claim items", &rc, reason);
-    if (!rows) goto done;
+    PGresult *inserted = run_sql(store, "INSERT INTO exported (nonce, custom_id, owner)"
+                                        " SELECT $1, id, $3 FROM unnest($2::bytea[]) AS id"
+                                        " ORDER BY id ON CONFLICT (nonce, custom_id) DO NOTHING"
+                                        " RETURNING custom_id",
+                                 &insert, "cannot claim items", &rc, reason);
+    if (!inserted) goto done;
+    bool all_new = (size_t)PQntuples(inserted) == count;
+    if (all_new) { /* the common case: every id won, nothing else to read */
+        rows = inserted;
+    } else {
+        PQclear(inserted);
+        pg_params select = {.count = 0};
+        param_text(&select, nonce);
+        param_bytes(&select, array.data, array.len);
+        rows = run_sql(store, "SELECT e.custom_id, e.owner FROM exported e"
+                              " JOIN (SELECT DISTINCT id FROM unnest($2::bytea[]) AS id) i"
+                              " ON e.nonce = $1 AND e.custom_id = i.id"
+                              " ORDER BY e.custom_id FOR UPDATE OF e",
+                       &select, "cannot claim items", &rc, reason);
+        if (!rows) goto done;
+    }
     size_t found_count = (size_t)PQntuples(rows);
     found = xcalloc(found_count ? found_count : 1, sizeof *found);
     for (size_t i = 0; i < found_count; i++) {
         found[i].id = (bt_str){PQgetvalue(rows, (int)i, 0), (size_t)PQgetlength(rows, (int)i, 0)};
-        found[i].delivered = PQgetisnull(rows, (int)i, 1);
-        found[i].owner = get_int(rows, (int)i, 1);
+        found[i].delivered = !all_new && PQgetisnull(rows, (int)i, 1);
+        found[i].owner = all_new ? store->run_id : get_int(rows, (int)i, 1);
     }
     qsort(found, found_count, sizeof *found, compare_found);
     take = xcalloc(count ? count : 1, sizeof *take);
@@ -1326,10 +1367,12 @@ static int pg_items_claim(store_t *handle, const char *nonce, const bt_str *ids,
     }
 }
 
-/* Record ids delivered in one transaction (see pg_items_delivered). 0, or -1 with reason. */
+/* Record ids delivered in one statement, its own transaction (see pg_items_delivered); the
+ * run's lease renewed first when due. 0, or -1 with reason. */
 static int deliver_once(pg_store *store, const char *nonce, const bt_str *ids, size_t count,
                         char *reason) {
-    if (begin_claims(store, reason) != 0) return -1;
+    if (hold_run(store, reason) != 0) return -1;
+    fault_point("store.mark"); /* killed here: nothing of the mark was committed */
     buf_t array = BUF_INIT;
     bytea_array(&array, ids, count);
     pg_params params = {.count = 0};
@@ -1341,8 +1384,7 @@ static int deliver_once(pg_store *store, const char *nonce, const bt_str *ids, s
                               " ON CONFLICT (nonce, custom_id) DO UPDATE SET owner = NULL",
                        &params, "cannot record delivered items", reason) == 0;
     buf_free(&array);
-    if (ok) fault_point("store.mark");
-    return finish_transaction(store, ok, reason);
+    return ok ? 0 : -1;
 }
 
 /* See store.h: an upsert, so a row is delivered whatever held it; tried again once on a

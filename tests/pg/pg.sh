@@ -41,8 +41,12 @@ done
 
 # sink_at PORT DIR: the sink on PORT stores what it accepts in DIR.
 sink_at() {
-    curl -sf -o /dev/null --data-binary '{"dir": "'"$2"'", "then": {"status": 200}}' \
-        "http://127.0.0.1:$1/_sink/config"
+    local config='{"dir": "'"$2"'", "then": {"status": 200}}'
+    if command -v curl >/dev/null; then
+        curl -sf -o /dev/null --data-binary "$config" "http://127.0.0.1:$1/_sink/config"
+    else
+        node "$ORACLE/sink.js" --control "$1" "$config"
+    fi
 }
 
 # bt_bg STATE OUT_PREFIX ARG...: start the binary in the background in $W with the store of
