@@ -70,6 +70,30 @@ store_t *sqlite_store_open_readonly(const char *url, bool *older, char *reason);
 store_t *pg_store_open(const char *url, bool create, char *reason);
 store_t *pg_store_open_readonly(const char *url, bool *older, char *reason);
 
+/* Fill claim from a spool row's columns: its storage gets a copy of body, protocol and
+ * parent (NULL: none), and claim->chunk points into it. */
+void spool_claim_fill(spool_claim *claim, int64_t id, const char *protocol,
+                      uint64_t span_count, const void *body, size_t body_len,
+                      const char *parent);
+
+/* The columns a backend reads a store_batch from, in this order (b: batches, e: exported). */
+#define STORE_BATCH_COLUMNS                                                                 \
+    "b.nonce, b.provider, b.trace_id, b.parent_span_id, b.trace_flags, b.start_ns,"         \
+    " b.request_count, b.input_digest, b.context, b.batch_id, b.endpoint, b.models,"        \
+    " b.inputs_kept, b.created_ns, b.batch_status, b.task_exported,"                        \
+    " (SELECT count(*) FROM exported e WHERE e.nonce = b.nonce AND e.owner IS NULL),"        \
+    " b.task_provisional"
+
+/* The batches (nonces) a run claimed items of: store_run_release gives them back batch by
+ * batch. */
+typedef struct claimed_batches {
+    char (*nonces)[33];       /* owned */
+    size_t count;
+} claimed_batches;
+
+/* Add nonce to claimed when it is not there yet. */
+void claimed_batches_note(claimed_batches *claimed, const char *nonce);
+
 /* ---- runs (store.h, "runs and claims"): who a process is, whether one is alive ---------- */
 
 /* This process, as a runs table names it. */

@@ -116,8 +116,7 @@ typedef struct pg_store {
     run_identity me;                  /* this process (read with the first claim) */
     int64_t run_renewed_ns;           /* when its lease was last renewed */
     run_cache runs;                   /* other runs' liveness, as last checked */
-    char (*claimed_in)[33];           /* the batches (nonces) this run claimed items of */
-    size_t claimed_in_count;
+    claimed_batches claimed;          /* the batches this run claimed items of */
 } pg_store;
 
 static const store_ops pg_ops;
@@ -551,7 +550,7 @@ static void pg_close(store_t *handle) {
     if (store->conn && store->run_id && PQstatus(store->conn) == CONNECTION_OK)
         pg_run_release(handle, reason);
     PQfinish(store->conn);
-    free(store->claimed_in);
+    free(store->claimed.nonces);
     free(store->url);
     free(store);
 }
@@ -655,16 +654,6 @@ static int begin_durable(pg_store *store, char *reason) {
     return -1;
 }
 
-/* Remember that this run claims items of the batch of nonce (pg_run_release gives them
- * back batch by batch). */
-static void note_claimed_in(pg_store *store, const char *nonce) {
-    for (size_t i = 0; i < store->claimed_in_count; i++)
-        if (strcmp(store->claimed_in[i], nonce) == 0) return;
-    store->claimed_in = xreallocarray(store->claimed_in, store->claimed_in_count + 1,
-                                      sizeof *store->claimed_in);
-    snprintf(store->claimed_in[store->claimed_in_count++], sizeof *store->claimed_in, "%s",
-             nonce);
-}
 
 /* See store.h: one transaction, as the SQLite store's (runs whose lease ran out a day ago
  * go with this run's row). */
@@ -673,10 +662,10 @@ static int pg_run_release(store_t *handle, char *reason) {
     if (!store->run_id) return 0;
     if (begin_claims(store, reason) != 0) return -1;
     int rc = 0;
-    for (size_t i = 0; i < store->claimed_in_count && rc == 0; i++) {
+    for (size_t i = 0; i < store->claimed.count && rc == 0; i++) {
         pg_params params = {.count = 0};
         param_int(&params, store->run_id);
-        param_text(&params, store->claimed_in[i]);
+        param_text(&params, store->claimed.nonces[i]);
         rc = exec_sql(store, "DELETE FROM exported WHERE nonce = $2 AND owner = $1", &params,
                       "cannot give back the run's claims", reason);
     }
@@ -694,7 +683,7 @@ static int pg_run_release(store_t *handle, char *reason) {
                       "cannot give back the run's claims", reason);
     if (finish_transaction(store, rc == 0, reason) != 0) return -1;
     store->run_id = 0;
-    store->claimed_in_count = 0;
+    store->claimed.count = 0;
     return 0;
 }
 
@@ -792,28 +781,12 @@ static int pg_spool_tally(store_t *handle, uint64_t *waiting_spans, uint64_t *he
     return rc;
 }
 
-/* Copy the claimed row's columns (id, protocol, span_count, body, braintrust_parent) into
- * claim->storage and point claim->chunk at them. */
+/* Point claim at a copy of the claimed row's columns (id, protocol, span_count, body,
+ * braintrust_parent). */
 static void fill_claim(const PGresult *row, spool_claim *claim) {
-    buf_clear(&claim->storage);
-    const char *protocol = get_text(row, 0, 1);
-    const char *parent = get_text(row, 0, 4);
-    size_t body_len = (size_t)PQgetlength(row, 0, 3);
-    /* One buffer holds body, then protocol, then the parent; offsets first, since the
-     * buffer may move while it grows. */
-    buf_append(&claim->storage, PQgetvalue(row, 0, 3), body_len);
-    size_t protocol_at = claim->storage.len;
-    buf_puts(&claim->storage, protocol ? protocol : "");
-    buf_putc(&claim->storage, '\0');
-    size_t parent_at = claim->storage.len;
-    if (parent) buf_puts(&claim->storage, parent);
-    memset(&claim->chunk, 0, sizeof claim->chunk);
-    claim->chunk.id = get_int(row, 0, 0);
-    claim->chunk.span_count = (uint64_t)get_int(row, 0, 2);
-    claim->chunk.body = claim->storage.data;
-    claim->chunk.body_len = body_len;
-    claim->chunk.protocol = claim->storage.data + protocol_at;
-    claim->chunk.braintrust_parent = parent ? claim->storage.data + parent_at : NULL;
+    spool_claim_fill(claim, get_int(row, 0, 0), get_text(row, 0, 1),
+                     (uint64_t)get_int(row, 0, 2), PQgetvalue(row, 0, 3),
+                     (size_t)PQgetlength(row, 0, 3), get_text(row, 0, 4));
 }
 
 /* See store.h: candidates locked FOR UPDATE SKIP LOCKED (a row another flush is claiming
@@ -1003,13 +976,6 @@ static int pg_batch_put_ahead(store_t *handle, const store_batch *batch, spool_c
     return rc;
 }
 
-/* The columns read_batch_row reads, in its order. */
-#define BATCH_COLUMNS                                                                       \
-    "b.nonce, b.provider, b.trace_id, b.parent_span_id, b.trace_flags, b.start_ns,"         \
-    " b.request_count, b.input_digest, b.context, b.batch_id, b.endpoint, b.models,"        \
-    " b.inputs_kept, b.created_ns, b.batch_status, b.task_exported,"                        \
-    " (SELECT count(*) FROM exported e WHERE e.nonce = b.nonce AND e.owner IS NULL),"        \
-    " b.task_provisional"
 
 /* A malloc'd copy of a text column, or NULL when it is NULL. */
 static char *column_strdup(const PGresult *result, int row, int column) {
@@ -1023,7 +989,7 @@ static void column_copy(const PGresult *result, int row, int column, char *out, 
     snprintf(out, size, "%s", text ? text : "");
 }
 
-/* Fill out from row of a result of BATCH_COLUMNS. */
+/* Fill out from row of a result of STORE_BATCH_COLUMNS. */
 static void read_batch_row(const PGresult *result, int row, store_batch *out) {
     memset(out, 0, sizeof *out);
     column_copy(result, row, 0, out->nonce, sizeof out->nonce);
@@ -1053,8 +1019,8 @@ static int pg_batch_find(store_t *handle, const char *nonce, const char *batch_i
     param_text(&params, nonce ? nonce : batch_id);
     int rc = -1;
     PGresult *rows = run_sql((pg_store *)handle,
-                             nonce ? "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.nonce = $1"
-                                   : "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.batch_id = $1",
+                             nonce ? "SELECT " STORE_BATCH_COLUMNS " FROM batches b WHERE b.nonce = $1"
+                                   : "SELECT " STORE_BATCH_COLUMNS " FROM batches b WHERE b.batch_id = $1",
                              &params, "cannot read the batches", &rc, reason);
     if (!rows) return rc;
     rc = PQntuples(rows) > 0 ? 1 : 0;
@@ -1135,8 +1101,8 @@ static int pg_batch_list(store_t *handle, const char *batch_id, store_batch **ou
     if (batch_id) param_text(&params, batch_id);
     int rc = -1;
     PGresult *rows = run_sql((pg_store *)handle,
-                             batch_id ? "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.batch_id = $1"
-                                      : "SELECT " BATCH_COLUMNS " FROM batches b"
+                             batch_id ? "SELECT " STORE_BATCH_COLUMNS " FROM batches b WHERE b.batch_id = $1"
+                                      : "SELECT " STORE_BATCH_COLUMNS " FROM batches b"
                                         " ORDER BY b.created_ns, b.nonce",
                              &params, "cannot read the batches", &rc, reason);
     if (!rows) return rc;
@@ -1265,7 +1231,7 @@ static int compare_found(const void *left, const void *right) {
 static int claim_once(pg_store *store, const char *nonce, const bt_str *ids, size_t count,
                       claim_outcome *outcomes, char *reason) {
     if (begin_claims(store, reason) != 0) return -1;
-    note_claimed_in(store, nonce);
+    claimed_batches_note(&store->claimed, nonce);
     buf_t array = BUF_INIT, taken = BUF_INIT;
     bt_str *take = NULL;
     found_item *found = NULL;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "store/backend.h"
+#include "util/alloc.h"
 
 /* The start time of process pid in clock ticks since boot (/proc/PID/stat field 22): >= 0,
  * -1 when there is no such process, -2 when it cannot be told (no /proc, no permission). */
@@ -54,6 +55,14 @@ bool run_row_dead(const run_identity *me, const run_row *row, int64_t now_ns) {
     if (ticks != -2) /* this host: the process tells, whatever the lease */
         return ticks == -1 || ticks != row->start_ticks;
     return row->lease_until_ns <= now_ns; /* another host, or a process hidden from us */
+}
+
+/* See backend.h. */
+void claimed_batches_note(claimed_batches *claimed, const char *nonce) {
+    for (size_t i = 0; i < claimed->count; i++)
+        if (strcmp(claimed->nonces[i], nonce) == 0) return;
+    claimed->nonces = xreallocarray(claimed->nonces, claimed->count + 1, sizeof *claimed->nonces);
+    snprintf(claimed->nonces[claimed->count++], sizeof *claimed->nonces, "%s", nonce);
 }
 
 /* See backend.h. */

@@ -127,8 +127,7 @@ typedef struct sqlite_store {
     run_identity me;                  /* this process (read with the first claim) */
     int64_t run_renewed_ns;           /* when its lease was last renewed */
     run_cache runs;                   /* other runs' liveness, as last checked */
-    char (*claimed_in)[33];           /* the batches (nonces) this run claimed items of */
-    size_t claimed_in_count;
+    claimed_batches claimed;          /* the batches this run claimed items of */
 } sqlite_store;
 
 static const store_ops sqlite_ops;
@@ -682,7 +681,7 @@ static void sqlite_close(store_t *handle) {
     char reason[REASON_MAX];
     if (store->db && store->run_id) sqlite_run_release(handle, reason);
     sqlite3_close(store->db);
-    free(store->claimed_in);
+    free(store->claimed.nonces);
     free(store->url);
     free(store->path);
     free(store);
@@ -822,9 +821,9 @@ static int sqlite_run_release(store_t *handle, char *reason) {
     if (!store->run_id) return 0;
     if (begin_claims(store, reason) != 0) return -1;
     int rc = 0;
-    for (size_t i = 0; i < store->claimed_in_count && rc == 0; i++)
+    for (size_t i = 0; i < store->claimed.count && rc == 0; i++)
         rc = exec_for_run(store, "DELETE FROM exported WHERE nonce = ?2 AND owner = ?1",
-                          store->claimed_in[i], 0, reason);
+                          store->claimed.nonces[i], 0, reason);
     if (rc == 0)
         rc = exec_for_run(store, "UPDATE batches SET task_owner = NULL WHERE task_owner = ?1",
                           NULL, 0, reason);
@@ -836,20 +835,10 @@ static int sqlite_run_release(store_t *handle, char *reason) {
                           time_now_ns() - INT64_C(86400) * 1000000000, reason);
     if (end_claims(store, rc == 0, reason) != 0) return -1;
     store->run_id = 0;
-    store->claimed_in_count = 0;
+    store->claimed.count = 0;
     return 0;
 }
 
-/* Remember that this run claims items of the batch of nonce (store_run_release gives them
- * back batch by batch). */
-static void note_claimed_in(sqlite_store *store, const char *nonce) {
-    for (size_t i = 0; i < store->claimed_in_count; i++)
-        if (strcmp(store->claimed_in[i], nonce) == 0) return;
-    store->claimed_in = xreallocarray(store->claimed_in, store->claimed_in_count + 1,
-                                      sizeof *store->claimed_in);
-    snprintf(store->claimed_in[store->claimed_in_count++], sizeof *store->claimed_in, "%s",
-             nonce);
-}
 
 static int insert_spool(sqlite_store *store, spool_chunk *chunk, int64_t owner, char *reason);
 
@@ -969,28 +958,14 @@ done:
     return rc;
 }
 
-/* Copy the claimed row's columns into claim->storage and point claim->chunk at them. */
+/* Point claim at a copy of the claimed row's columns (id, protocol, span_count, body,
+ * braintrust_parent). */
 static void fill_claim(sqlite3_stmt *stmt, spool_claim *claim) {
-    buf_clear(&claim->storage);
-    const char *protocol = (const char *)sqlite3_column_text(stmt, 1);
-    const void *body = sqlite3_column_blob(stmt, 3);
-    size_t body_len = (size_t)sqlite3_column_bytes(stmt, 3);
-    const char *parent = (const char *)sqlite3_column_text(stmt, 4);
-    /* One buffer holds body, then protocol, then the parent; offsets first, since the
-     * buffer may move while it grows. */
-    buf_append(&claim->storage, body ? body : "", body_len);
-    size_t protocol_at = claim->storage.len;
-    buf_puts(&claim->storage, protocol ? protocol : "");
-    buf_putc(&claim->storage, '\0');
-    size_t parent_at = claim->storage.len;
-    if (parent) buf_puts(&claim->storage, parent);
-    memset(&claim->chunk, 0, sizeof claim->chunk);
-    claim->chunk.id = sqlite3_column_int64(stmt, 0);
-    claim->chunk.span_count = (uint64_t)sqlite3_column_int64(stmt, 2);
-    claim->chunk.body = claim->storage.data;
-    claim->chunk.body_len = body_len;
-    claim->chunk.protocol = claim->storage.data + protocol_at;
-    claim->chunk.braintrust_parent = parent ? claim->storage.data + parent_at : NULL;
+    spool_claim_fill(claim, sqlite3_column_int64(stmt, 0),
+                     (const char *)sqlite3_column_text(stmt, 1),
+                     (uint64_t)sqlite3_column_int64(stmt, 2), sqlite3_column_blob(stmt, 3),
+                     (size_t)sqlite3_column_bytes(stmt, 3),
+                     (const char *)sqlite3_column_text(stmt, 4));
 }
 
 /* See store.h: chosen and held in one write transaction, so no two runs take the same
@@ -1217,15 +1192,8 @@ static void column_copy(sqlite3_stmt *stmt, int column, char *out, size_t size) 
     snprintf(out, size, "%s", text ? text : "");
 }
 
-/* The columns read_batch_row reads, in its order. */
-#define BATCH_COLUMNS                                                                       \
-    "b.nonce, b.provider, b.trace_id, b.parent_span_id, b.trace_flags, b.start_ns,"         \
-    " b.request_count, b.input_digest, b.context, b.batch_id, b.endpoint, b.models,"        \
-    " b.inputs_kept, b.created_ns, b.batch_status, b.task_exported,"                        \
-    " (SELECT count(*) FROM exported e WHERE e.nonce = b.nonce AND e.owner IS NULL),"        \
-    " b.task_provisional"
 
-/* Fill out from a row of BATCH_COLUMNS. */
+/* Fill out from a row of STORE_BATCH_COLUMNS. */
 static void read_batch_row(sqlite3_stmt *stmt, store_batch *out) {
     memset(out, 0, sizeof *out);
     column_copy(stmt, 0, out->nonce, sizeof out->nonce);
@@ -1252,8 +1220,8 @@ static void read_batch_row(sqlite3_stmt *stmt, store_batch *out) {
 static int sqlite_batch_find(store_t *handle, const char *nonce, const char *batch_id, store_batch *out,
                      char *reason) {
     sqlite_store *store = (sqlite_store *)handle;
-    const char *sql = nonce ? "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.nonce = ?"
-                            : "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.batch_id = ?";
+    const char *sql = nonce ? "SELECT " STORE_BATCH_COLUMNS " FROM batches b WHERE b.nonce = ?"
+                            : "SELECT " STORE_BATCH_COLUMNS " FROM batches b WHERE b.batch_id = ?";
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
     if (prepare(store, sql, &stmt, "cannot read the batches", reason) != 0) goto done;
@@ -1387,8 +1355,8 @@ static int sqlite_report_get(store_t *handle, const char *batch_id, char **repor
 static int sqlite_batch_list(store_t *handle, const char *batch_id, store_batch **out, size_t *count,
                      char *reason) {
     sqlite_store *store = (sqlite_store *)handle;
-    const char *sql = batch_id ? "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.batch_id = ?"
-                               : "SELECT " BATCH_COLUMNS " FROM batches b"
+    const char *sql = batch_id ? "SELECT " STORE_BATCH_COLUMNS " FROM batches b WHERE b.batch_id = ?"
+                               : "SELECT " STORE_BATCH_COLUMNS " FROM batches b"
                                  " ORDER BY b.created_ns, b.nonce";
     sqlite3_stmt *stmt = NULL;
     *out = NULL;
@@ -1474,7 +1442,7 @@ static int sqlite_items_claim(store_t *handle, const char *nonce, const bt_str *
                       claim_outcome *outcomes, char *reason) {
     sqlite_store *store = (sqlite_store *)handle;
     if (begin_claims(store, reason) != 0) return -1;
-    note_claimed_in(store, nonce);
+    claimed_batches_note(&store->claimed, nonce);
     sqlite3_stmt *insert = NULL, *owner = NULL, *take = NULL;
     bool ok = false;
     if (prepare(store, "INSERT OR IGNORE INTO exported (nonce, custom_id, owner) VALUES (?, ?, ?)",

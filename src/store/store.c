@@ -229,6 +229,28 @@ void spool_claim_free(spool_claim *claim) {
     memset(&claim->chunk, 0, sizeof claim->chunk);
 }
 
+/* See backend.h. */
+void spool_claim_fill(spool_claim *claim, int64_t id, const char *protocol,
+                      uint64_t span_count, const void *body, size_t body_len,
+                      const char *parent) {
+    buf_clear(&claim->storage);
+    /* One buffer holds body, then protocol, then the parent; offsets first, since the
+     * buffer may move while it grows. */
+    buf_append(&claim->storage, body ? body : "", body_len);
+    size_t protocol_at = claim->storage.len;
+    buf_puts(&claim->storage, protocol ? protocol : "");
+    buf_putc(&claim->storage, '\0');
+    size_t parent_at = claim->storage.len;
+    if (parent) buf_puts(&claim->storage, parent);
+    memset(&claim->chunk, 0, sizeof claim->chunk);
+    claim->chunk.id = id;
+    claim->chunk.span_count = span_count;
+    claim->chunk.body = claim->storage.data;
+    claim->chunk.body_len = body_len;
+    claim->chunk.protocol = claim->storage.data + protocol_at;
+    claim->chunk.braintrust_parent = parent ? claim->storage.data + parent_at : NULL;
+}
+
 /* See store.h. */
 int store_signing_key(store_t *store, uint8_t key[STORE_KEY_LEN], char *reason) {
     return store->ops->signing_key(store, key, reason);
