@@ -125,7 +125,7 @@ bt_store_copy() {
     from=s_$(printf '%s' "$1" | md5sum | cut -c1-24)
     to=s_$(printf '%s' "$2" | md5sum | cut -c1-24)
     sql="CREATE SCHEMA $to;"
-    for table in schema_version spool keys batches batch_inputs exported runs; do
+    for table in schema_version spool keys batches batch_inputs batch_reports exported runs; do
         sql="$sql CREATE TABLE $to.$table (LIKE $from.$table INCLUDING ALL);"
         sql="$sql INSERT INTO $to.$table SELECT * FROM $from.$table;"
     done

@@ -167,6 +167,17 @@ code=$?
 set -e
 out=$(cat "$W/out"); err=$(cat "$W/err")
 check spool-notice-without-password '[ "$code" = 5 ] && [[ "$err" == *"(store postgres://bt_password:<redacted>@"* ]] && [[ "$out$err" != *pw-s3cret* ]]'
+# A report of a batch the store has none of: the error names the store without its password.
+bt_store_cmd_report() {
+    set +e
+    (cd "$W" && env -i PATH="$PATH" HOME="$W/home" "$BIN" report --batch-id batch_unknown --json \
+        --store "$1" >"$W/out" 2>"$W/err")
+    code=$?
+    set -e
+    out=$(cat "$W/out"); err=$(cat "$W/err")
+}
+bt_store_cmd_report "postgres://bt_password:pw-s3cret@/batchtrace?${query/&user=postgres/}&schema=auth_nothing"
+check report-error-without-password '[ "$code" = 1 ] && [[ "$err" == *"has no report in the store postgres://bt_password:<redacted>@"* ]] && [[ "$out$err" != *pw-s3cret* ]]'
 bt_store_cmd "postgres:///no_such_database?$query"
 check missing-database '[ "$code" = 1 ] && [[ "$err" == *"the database does not exist: create it (createdb NAME) or name another one in the URL"* ]]'
 # What a newer batchtrace would leave: its schema_version says 99.
