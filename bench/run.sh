@@ -297,3 +297,6 @@ if [[ " $providers " == *" openai "* ]]; then
     done
     echo "    from the store vs from the files:        $(ratio "${wall[openai/report-files]}" "${wall[openai/report-store]}")x faster (issue target: report from the store < 1 s)"
 fi
+
+# --- the stores (issue 18): collect with a PostgreSQL store vs a SQLite store -----------------
+"$root/bench/store.sh" "$batchtrace" "$work_dir"

@@ -358,6 +358,7 @@ static int stored_report(const char *store_url, const char *batch_id, char **rep
                          char *reason) {
     char *resolved = store_resolve_url(store_url, reason);
     if (!resolved) return -1;
+    char *shown = store_shown_url(resolved); /* the URL in messages: no password */
     int rc = -1;
     store_t *store = NULL;
     /* Read-only (as status reads); again when a writer started meanwhile. */
@@ -369,7 +370,7 @@ static int stored_report(const char *store_url, const char *batch_id, char **rep
         if (!store) {
             fail(reason, "batch id %.100s: %s%s", batch_id,
                  detail[0] ? "the store cannot be used: " : "nothing is stored in ",
-                 detail[0] ? detail : resolved);
+                 detail[0] ? detail : shown);
             goto done;
         }
         int found = store_report_get(store, batch_id, report, detail);
@@ -381,7 +382,7 @@ static int stored_report(const char *store_url, const char *batch_id, char **rep
             rc = found ? 0 : fail(reason, "batch id %.100s has no report in the store %s "
                                           "(one is kept by a collect with a context: "
                                           "otherwise give the files with --results)",
-                                  batch_id, resolved);
+                                  batch_id, shown);
             goto done;
         }
         free(*report);
@@ -392,6 +393,7 @@ static int stored_report(const char *store_url, const char *batch_id, char **rep
 done:
     store_close(store);
     free(resolved);
+    free(shown);
     return rc;
 }
 

@@ -358,17 +358,18 @@ int batchtrace_status(batchtrace_status_summary **out, const batchtrace_status_o
     char reason[REASON_MAX];
     int rc = BATCHTRACE_OK;
     store_t *store = NULL;
+    char *resolved = NULL; /* the store's URL (with its password, when it has one) */
     if (!options || options->version != BATCHTRACE_STATUS_OPTIONS_VERSION) {
         rc = api_set_error(BATCHTRACE_EUSAGE, "options version mismatch: initialize with "
                                               "BATCHTRACE_STATUS_OPTIONS_INIT");
         goto done;
     }
-    char *resolved = store_resolve_url(options->store, reason);
+    resolved = store_resolve_url(options->store, reason);
     if (!resolved) {
         rc = api_set_error(BATCHTRACE_EUSAGE, reason);
         goto done;
     }
-    owner->store = resolved;
+    owner->store = store_shown_url(resolved); /* no password in a message */
     /* Read-only; read again when a writer started on a store read as immutable meanwhile. */
     for (int attempt = 0;; attempt++) {
         char detail[REASON_MAX];
@@ -417,6 +418,7 @@ int batchtrace_status(batchtrace_status_summary **out, const batchtrace_status_o
     owner->public.batch_count = owner->record_count;
 done:
     store_close(store);
+    free(resolved);
     owner->public.store = owner->store ? owner->store : "";
     return rc;
 }

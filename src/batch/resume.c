@@ -244,8 +244,11 @@ static int use_batch_id(resume_context *context, const resume_request *request,
             return fail(reason, "%s", detail);
         }
         store = store_open(url, false, detail);
-        if (!store && !detail[0]) /* no store yet: nothing was started here */
-            warn_unknown_batch_id(request, url, true, diags);
+        if (!store && !detail[0]) { /* no store yet: nothing was started here */
+            char *shown = store_shown_url(url); /* no password in a message */
+            warn_unknown_batch_id(request, shown, true, diags);
+            free(shown);
+        }
         free(url);
         if (!store) {
             if (!detail[0]) return 0;

@@ -106,7 +106,7 @@ int flush_run(batchtrace_flush_summary **out, const batchtrace_flush_options *op
         rc = usage_error ? BATCHTRACE_EUSAGE : BATCHTRACE_EFATAL;
         goto done;
     }
-    owner->store = xstrdup(settings.store_url);
+    owner->store = store_shown_url(settings.store_url); /* no password in a message */
     owner->destination = xstrdup(settings.destination);
     summary->store = owner->store;
     summary->destination = owner->destination;

@@ -87,6 +87,7 @@ struct otlp_sender {
     int64_t backoff_cap_ms;
     uint64_t random_state;             /* for the jitter */
     char *store_url;                   /* the spool's store, or NULL; owned */
+    char *store_shown;                 /* store_url as messages show it (no password); owned */
     store_t *store;                    /* opened at the first need */
     bool spool_unusable;               /* the store failed to open, or stayed locked: the
                                           rest of the run does not try it again */
@@ -234,6 +235,7 @@ otlp_sender *otlp_sender_new(const otlp_config *config, char *reason) {
                       (uint64_t)monotonic_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)s;
     if (s->random_state == 0) s->random_state = 1;
     s->store_url = xstrdup(config->store_url);
+    s->store_shown = config->store_url ? store_shown_url(config->store_url) : NULL;
     s->on_notice = config->on_notice;
     s->notice_ctx = config->notice_ctx;
     s->job_cap = s->max_in_flight;
@@ -849,7 +851,7 @@ void otlp_sender_tally(const otlp_sender *s, export_report *report, export_detai
     details->spans_spooled += s->details.spans_spooled;
     details->spans_rejected += s->details.spans_rejected;
     if (s->interrupted) details->interrupted = 1;
-    if (s->details.spans_spooled) details->store_url = s->store_url;
+    if (s->details.spans_spooled) details->store_url = s->store_shown;
 }
 
 /* See http.h. */
@@ -877,6 +879,7 @@ void otlp_sender_free(otlp_sender *s) {
     free(s->shown_url);
     free(s->braintrust_parent);
     free(s->store_url);
+    free(s->store_shown);
     buf_free(&s->spare);
     store_close(s->store);
     free(s->jobs);

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store/store.h"
+#include "store/backend.h"
 #include "util/alloc.h"
 #include "util/fault.h"
 #include "util/timeutil.h"
@@ -110,27 +110,9 @@ static const char *const migrations[] = {
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
-/* Runs whose liveness a store handle remembers (a dead run stays dead; one seen alive is
- * asked again after RUN_CHECK_TTL_NS). */
-enum { RUN_CACHE_MAX = 16 };
-#define RUN_CHECK_TTL_NS INT64_C(1000000000)
-
-/* This process, as the runs table names it. */
-typedef struct run_identity {
-    char host[256];           /* gethostname */
-    char boot_id[40];         /* /proc/sys/kernel/random/boot_id; "" when unknown */
-    int64_t pid;
-    int64_t start_ticks;      /* /proc/self/stat field 22; -1 when unknown */
-} run_identity;
-
-/* What a handle found about another run. */
-typedef struct run_seen {
-    int64_t id;
-    bool dead;
-    int64_t checked_ns;       /* when (time_now_ns) */
-} run_seen;
-
-struct store {
+/* A SQLite store's handle (store.c sees only its first member). */
+typedef struct sqlite_store {
+    store_t base;                     /* the backend's table: must come first */
     sqlite3 *db;                      /* the connection */
     char *url;                        /* "sqlite:PATH", for messages; owned */
     char *path;                       /* the database file; owned */
@@ -144,11 +126,14 @@ struct store {
     int64_t run_id; /* this handle's row in runs; 0 until its first claim */
     run_identity me;                  /* this process (read with the first claim) */
     int64_t run_renewed_ns;           /* when its lease was last renewed */
-    run_seen seen[RUN_CACHE_MAX];     /* other runs' liveness, as last checked */
-    size_t seen_count;
-    char (*claimed_in)[33];           /* the batches (nonces) this run claimed items of */
-    size_t claimed_in_count;
-};
+    run_cache runs;                   /* other runs' liveness, as last checked */
+    claimed_batches claimed;          /* the batches this run claimed items of */
+} sqlite_store;
+
+static const store_ops sqlite_ops;
+static void sqlite_close(store_t *handle);
+static void sqlite_rollback(store_t *handle);
+static int sqlite_run_release(store_t *handle, char *reason);
 
 /* The monotonic clock in milliseconds, for the busy handler. */
 static int64_t monotonic_ms(void) {
@@ -159,7 +144,7 @@ static int64_t monotonic_ms(void) {
 
 /* The process holding a write lock on the store (read from the -shm file's WAL write lock,
  * else the database file's lock bytes), or 0 when none can be seen. */
-static pid_t lock_holder(const store_t *store) {
+static pid_t lock_holder(const sqlite_store *store) {
     static const char *const suffixes[] = {"-shm", ""};
     static const off_t starts[] = {120, 0x40000000}; /* WAL_WRITE_LOCK; PENDING_BYTE */
     static const off_t lengths[] = {1, 512};
@@ -184,7 +169,7 @@ static pid_t lock_holder(const store_t *store) {
 
 /* fail() with "PATH: what: SQLite's message"; a lock another process holds says who holds
  * it and how the wait for it ended. Returns STORE_LOCKED for a lock, else -1. */
-static int db_fail(store_t *store, const char *what, char *reason) {
+static int db_fail(sqlite_store *store, const char *what, char *reason) {
     if ((sqlite3_extended_errcode(store->db) & 0xff) != SQLITE_BUSY)
         return fail(reason, "%s: %s: %s", store->path, what, sqlite3_errmsg(store->db));
     char holder[48] = "another process";
@@ -199,14 +184,14 @@ static int db_fail(store_t *store, const char *what, char *reason) {
 }
 
 /* Run SQL without results. 0, or -1 (STORE_LOCKED) with reason. */
-static int exec_sql(store_t *store, const char *sql, const char *what, char *reason) {
+static int exec_sql(sqlite_store *store, const char *sql, const char *what, char *reason) {
     if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(store, what, reason);
     return 0;
 }
 
 /* Prepare sql. 0, or -1 with reason ("PATH: what: message"). */
-static int prepare(store_t *store, const char *sql, sqlite3_stmt **stmt, const char *what,
+static int prepare(sqlite_store *store, const char *sql, sqlite3_stmt **stmt, const char *what,
                    char *reason) {
     if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
         *stmt = NULL;
@@ -223,7 +208,7 @@ static void bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text) {
 
 /* Commit when ok, else roll back; returns ok ? 0 : -1 (reason set by the caller, or here
  * when the commit fails). */
-static int finish_transaction(store_t *store, bool ok, char *reason) {
+static int finish_transaction(sqlite_store *store, bool ok, char *reason) {
     if (ok && exec_sql(store, "COMMIT", "cannot commit", reason) == 0) return 0;
     sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     return -1;
@@ -233,7 +218,7 @@ static int finish_transaction(store_t *store, bool ok, char *reason) {
  * STORE_BUSY_TIMEOUT_MS in all, and give up at once when the caller's cancel check says so
  * (a SIGTERM never waits out the timeout). */
 static int on_busy(void *ctx, int attempt) {
-    store_t *store = ctx;
+    sqlite_store *store = ctx;
     int64_t now = monotonic_ms();
     if (attempt == 0) {
         store->busy_since_ms = now;
@@ -256,7 +241,9 @@ static int on_busy(void *ctx, int attempt) {
 }
 
 /* See store.h. */
-void store_set_cancel(store_t *store, int (*cancelled)(void)) { store->cancelled = cancelled; }
+static void sqlite_set_cancel(store_t *handle, int (*cancelled)(void)) {
+    ((sqlite_store *)handle)->cancelled = cancelled;
+}
 
 /* Create the directories above path that do not exist yet, mode 0700. 0, or -1 with
  * reason. */
@@ -403,7 +390,7 @@ static void uri_path(buf_t *out, const char *path) {
  * -wal and -shm when there is a -wal (a process has the store open, or one died with it),
  * else, for a WAL database, as immutable (every commit is in the file then; see
  * store_read_stable for a writer that starts meanwhile). 0, or -1 with reason. */
-static int open_reader(store_t *store, const db_header *header, const struct stat *st,
+static int open_reader(sqlite_store *store, const db_header *header, const struct stat *st,
                        char *reason) {
     buf_t wal = BUF_INIT, uri = BUF_INIT;
     buf_printf(&wal, "%s-wal", store->path);
@@ -426,7 +413,7 @@ static int open_reader(store_t *store, const db_header *header, const struct sta
 }
 
 /* Read an integer PRAGMA. 0, or -1 with reason. */
-static int read_pragma(store_t *store, const char *pragma, int64_t *value, char *reason) {
+static int read_pragma(sqlite_store *store, const char *pragma, int64_t *value, char *reason) {
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
     if (sqlite3_prepare_v2(store->db, pragma, -1, &stmt, NULL) == SQLITE_OK &&
@@ -479,7 +466,7 @@ typedef enum store_kind {
 /* Judge the database an open connection reads: batchtrace's store, an empty one, or
  * another application's (refused). *version gets its schema version. The kind, or -1
  * with reason. */
-static int judge(store_t *store, int64_t *version, char *reason) {
+static int judge(sqlite_store *store, int64_t *version, char *reason) {
     int64_t application_id = 0;
     if (read_pragma(store, "PRAGMA application_id", &application_id, reason) != 0 ||
         read_pragma(store, "PRAGMA user_version", version, reason) != 0)
@@ -518,7 +505,7 @@ done:
  * write transaction (a kill between two leaves the earlier version whole); each re-reads
  * the version under the lock, so two processes opening a fresh store migrate it once. A
  * store already up to date takes no lock at all. 0, or -1 with reason. */
-static int migrate(store_t *store, char *reason) {
+static int migrate(sqlite_store *store, char *reason) {
     for (;;) {
         int64_t version = 0, application_id = 0;
         if (read_pragma(store, "PRAGMA user_version", &version, reason) != 0 ||
@@ -555,22 +542,23 @@ rollback:
 }
 
 /* A new handle for url (not opened yet); NULL with reason when url is not sqlite:PATH. */
-static store_t *store_new(const char *url, char *reason) {
+static sqlite_store *store_new(const char *url, char *reason) {
     if (strncmp(url, "sqlite:", 7) != 0 || url[7] == '\0') {
         fail(reason, "not a store URL batchtrace can open (use sqlite:PATH)");
         return NULL;
     }
     const char *path = url + 7;
     if (strncmp(path, "//", 2) == 0) path += 2; /* sqlite:///abs/path */
-    store_t *store = xcalloc(1, sizeof *store);
+    sqlite_store *store = xcalloc(1, sizeof *store);
+    store->base.ops = &sqlite_ops;
     store->url = xstrdup(url);
     store->path = xstrdup(path);
     return store;
 }
 
 /* See store.h: the file is opened and judged here before SQLite writes a byte to it. */
-store_t *store_open(const char *url, bool create, char *reason) {
-    store_t *store = store_new(url, reason);
+store_t *sqlite_store_open(const char *url, bool create, char *reason) {
+    sqlite_store *store = store_new(url, reason);
     if (!store) return NULL;
     int fd = -1;
     struct stat st;
@@ -618,17 +606,17 @@ store_t *store_open(const char *url, bool create, char *reason) {
         migrate(store, reason) != 0)
         goto failed;
     close(fd);
-    return store;
+    return &store->base;
 failed:
     if (fd >= 0) close(fd);
-    store_close(store);
+    sqlite_close(&store->base);
     return NULL;
 }
 
 /* See store.h. */
-store_t *store_open_readonly(const char *url, bool *older, char *reason) {
+store_t *sqlite_store_open_readonly(const char *url, bool *older, char *reason) {
     *older = false;
-    store_t *store = store_new(url, reason);
+    sqlite_store *store = store_new(url, reason);
     if (!store) return NULL;
     int fd = -1;
     struct stat st;
@@ -664,15 +652,16 @@ store_t *store_open_readonly(const char *url, bool *older, char *reason) {
         goto failed;
     }
     close(fd);
-    return store;
+    return &store->base;
 failed:
     if (fd >= 0) close(fd);
-    store_close(store);
+    sqlite_close(&store->base);
     return NULL;
 }
 
 /* See store.h. */
-bool store_read_stable(const store_t *store) {
+static bool sqlite_read_stable(const store_t *handle) {
+    const sqlite_store *store = (const sqlite_store *)handle;
     if (!store->immutable) return true;
     struct stat now;
     buf_t wal = BUF_INIT;
@@ -686,62 +675,28 @@ bool store_read_stable(const store_t *store) {
 }
 
 /* See store.h: what the run still holds is given back first. */
-void store_close(store_t *store) {
+static void sqlite_close(store_t *handle) {
+    sqlite_store *store = (sqlite_store *)handle;
     if (!store) return;
     char reason[REASON_MAX];
-    if (store->db && store->run_id) store_run_release(store, reason);
+    if (store->db && store->run_id) sqlite_run_release(handle, reason);
     sqlite3_close(store->db);
-    free(store->claimed_in);
+    free(store->claimed.nonces);
     free(store->url);
     free(store->path);
     free(store);
 }
 
 /* See store.h. */
-const char *store_url(const store_t *store) { return store->url; }
+static const char *sqlite_url(const store_t *handle) {
+    return ((const sqlite_store *)handle)->url;
+}
 
 /* ---- runs: who holds a claim, and whether it is alive ----------------------------------- */
 
-/* The start time of process pid in clock ticks since boot (/proc/PID/stat field 22): >= 0,
- * -1 when there is no such process, -2 when it cannot be told (no /proc, no permission). */
-static int64_t process_start_ticks(int64_t pid) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
-    FILE *file = fopen(path, "re");
-    if (!file) return errno == ENOENT || errno == ESRCH ? -1 : -2;
-    char text[1024];
-    size_t len = fread(text, 1, sizeof text - 1, file);
-    fclose(file);
-    text[len] = '\0';
-    /* Field 2, the command, is in parentheses and may hold anything: count from its end. */
-    char *at = strrchr(text, ')');
-    if (!at) return -2;
-    at++;
-    /* at is on the space before field 3; step to the one before field 22 */
-    for (int field = 3; field < 22 && at; field++) at = strchr(at + 1, ' ');
-    if (!at) return -2;
-    char *end;
-    long long ticks = strtoll(at + 1, &end, 10);
-    return end == at + 1 || ticks < 0 ? -2 : (int64_t)ticks;
-}
-
-/* Fill identity with this process's names. */
-static void this_process(run_identity *identity) {
-    memset(identity, 0, sizeof *identity);
-    if (gethostname(identity->host, sizeof identity->host - 1) != 0) identity->host[0] = '\0';
-    FILE *file = fopen("/proc/sys/kernel/random/boot_id", "re");
-    if (file) {
-        if (!fgets(identity->boot_id, sizeof identity->boot_id, file)) identity->boot_id[0] = '\0';
-        identity->boot_id[strcspn(identity->boot_id, "\n")] = '\0';
-        fclose(file);
-    }
-    identity->pid = (int64_t)getpid();
-    identity->start_ticks = process_start_ticks(identity->pid);
-}
-
 /* Inside a write transaction: make sure this handle is a run of the store (its row made at
  * the first need, lease renewed when due). 0, or -1 with reason. */
-static int hold_run(store_t *store, char *reason) {
+static int hold_run(sqlite_store *store, char *reason) {
     int64_t now = time_now_ns();
     if (store->run_id && now - store->run_renewed_ns < (int64_t)STORE_RUN_RENEW_MS * 1000000)
         return 0;
@@ -754,7 +709,7 @@ static int hold_run(store_t *store, char *reason) {
         sqlite3_bind_int64(stmt, 1, now + (int64_t)STORE_RUN_LEASE_MS * 1000000);
         sqlite3_bind_int64(stmt, 2, store->run_id);
     } else {
-        if (!store->me.pid) this_process(&store->me);
+        if (!store->me.pid) run_identity_of_self(&store->me);
         const run_identity *me = &store->me;
         if (prepare(store, "INSERT INTO runs (host, boot_id, pid, start_ticks, lease_until_ns,"
                            " created_ns) VALUES (?, ?, ?, ?, ?, ?)",
@@ -784,17 +739,11 @@ done:
  * not matter: a live process keeps its claims however long it waits); elsewhere, or when
  * the process cannot be looked at, its lease ran out. Another run of this process is alive
  * (it gives back its claims itself). 0 with *dead, or -1 with reason. */
-static int run_is_dead(store_t *store, int64_t run_id, bool *dead, char *reason) {
+static int run_is_dead(sqlite_store *store, int64_t run_id, bool *dead, char *reason) {
     *dead = false;
     if (run_id == store->run_id) return 0;
     int64_t now = time_now_ns();
-    for (size_t i = 0; i < store->seen_count; i++) {
-        run_seen *seen = &store->seen[i];
-        if (seen->id == run_id && (seen->dead || now - seen->checked_ns < RUN_CHECK_TTL_NS)) {
-            *dead = seen->dead;
-            return 0;
-        }
-    }
+    if (run_cache_lookup(&store->runs, run_id, now, dead)) return 0;
     sqlite3_stmt *stmt = NULL;
     if (prepare(store, "SELECT host, boot_id, pid, start_ticks, lease_until_ns FROM runs"
                        " WHERE id = ?", &stmt, "cannot read the runs", reason) != 0)
@@ -808,26 +757,14 @@ static int run_is_dead(store_t *store, int64_t run_id, bool *dead, char *reason)
     if (step == SQLITE_DONE) {
         *dead = true;
     } else {
-        if (!store->me.pid) this_process(&store->me);
-        const run_identity *me = &store->me;
-        const char *host = (const char *)sqlite3_column_text(stmt, 0);
-        const char *boot_id = (const char *)sqlite3_column_text(stmt, 1);
-        bool same_host = host && strcmp(host, me->host) == 0 && me->boot_id[0];
-        int64_t ticks = same_host ? process_start_ticks(sqlite3_column_int64(stmt, 2)) : -2;
-        if (same_host && boot_id && strcmp(boot_id, me->boot_id) != 0)
-            *dead = true; /* the machine restarted since */
-        else if (ticks != -2) /* this host: the process tells, whatever the lease */
-            *dead = ticks == -1 || ticks != sqlite3_column_int64(stmt, 3);
-        else /* another host, or a process that cannot be looked at: the lease tells */
-            *dead = sqlite3_column_int64(stmt, 4) <= now;
+        if (!store->me.pid) run_identity_of_self(&store->me);
+        run_row row = {(const char *)sqlite3_column_text(stmt, 0),
+                       (const char *)sqlite3_column_text(stmt, 1), sqlite3_column_int64(stmt, 2),
+                       sqlite3_column_int64(stmt, 3), sqlite3_column_int64(stmt, 4)};
+        *dead = run_row_dead(&store->me, &row, now);
     }
     sqlite3_finalize(stmt);
-    size_t slot = store->seen_count;
-    for (size_t i = 0; i < store->seen_count; i++)
-        if (store->seen[i].id == run_id) slot = i;
-    if (slot == RUN_CACHE_MAX) slot = (size_t)(run_id % RUN_CACHE_MAX);
-    else if (slot == store->seen_count) store->seen_count++;
-    store->seen[slot] = (run_seen){run_id, *dead, now};
+    run_cache_note(&store->runs, run_id, *dead, now);
     return 0;
 }
 
@@ -835,7 +772,7 @@ static int run_is_dead(store_t *store, int64_t run_id, bool *dead, char *reason)
  * loses a committed transaction with WAL; a power cut may lose the last few, in order,
  * which only makes a later run send again), and this handle's run held. 0, or -1 with
  * reason (nothing begun). */
-static int begin_claims(store_t *store, char *reason) {
+static int begin_claims(sqlite_store *store, char *reason) {
     if (exec_sql(store, "PRAGMA synchronous = NORMAL", "cannot set synchronous", reason) != 0)
         return -1;
     if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) {
@@ -852,7 +789,7 @@ static int begin_claims(store_t *store, char *reason) {
 
 /* End what begin_claims began: commit when ok, else roll back; synchronous back to FULL.
  * 0, or -1 (reason set by the caller, or here when the commit fails). */
-static int end_claims(store_t *store, bool ok, char *reason) {
+static int end_claims(sqlite_store *store, bool ok, char *reason) {
     int rc = finish_transaction(store, ok, reason);
     sqlite3_exec(store->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
     return rc;
@@ -860,7 +797,7 @@ static int end_claims(store_t *store, bool ok, char *reason) {
 
 /* Run sql binding this run's id as ?1, and text (when not NULL) as ?2 and number as ?3. 0,
  * or -1 with reason. */
-static int exec_for_run(store_t *store, const char *sql, const char *text, int64_t number,
+static int exec_for_run(sqlite_store *store, const char *sql, const char *text, int64_t number,
                         char *reason) {
     sqlite3_stmt *stmt = NULL;
     if (prepare(store, sql, &stmt, "cannot give back the run's claims", reason) != 0) return -1;
@@ -879,13 +816,14 @@ static int exec_for_run(store_t *store, const char *sql, const char *text, int64
  * runs whose lease ran out a day ago: any claim still naming one is taken over as a run
  * without a row (dead), exactly as its expired lease would have it, but for a process of
  * this host stalled a whole day, which then sends some items a second time. */
-int store_run_release(store_t *store, char *reason) {
+static int sqlite_run_release(store_t *handle, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     if (!store->run_id) return 0;
     if (begin_claims(store, reason) != 0) return -1;
     int rc = 0;
-    for (size_t i = 0; i < store->claimed_in_count && rc == 0; i++)
+    for (size_t i = 0; i < store->claimed.count && rc == 0; i++)
         rc = exec_for_run(store, "DELETE FROM exported WHERE nonce = ?2 AND owner = ?1",
-                          store->claimed_in[i], 0, reason);
+                          store->claimed.nonces[i], 0, reason);
     if (rc == 0)
         rc = exec_for_run(store, "UPDATE batches SET task_owner = NULL WHERE task_owner = ?1",
                           NULL, 0, reason);
@@ -897,47 +835,42 @@ int store_run_release(store_t *store, char *reason) {
                           time_now_ns() - INT64_C(86400) * 1000000000, reason);
     if (end_claims(store, rc == 0, reason) != 0) return -1;
     store->run_id = 0;
-    store->claimed_in_count = 0;
+    store->claimed.count = 0;
     return 0;
 }
 
-/* Remember that this run claims items of the batch of nonce (store_run_release gives them
- * back batch by batch). */
-static void note_claimed_in(store_t *store, const char *nonce) {
-    for (size_t i = 0; i < store->claimed_in_count; i++)
-        if (strcmp(store->claimed_in[i], nonce) == 0) return;
-    store->claimed_in = xreallocarray(store->claimed_in, store->claimed_in_count + 1,
-                                      sizeof *store->claimed_in);
-    snprintf(store->claimed_in[store->claimed_in_count++], sizeof *store->claimed_in, "%s",
-             nonce);
-}
 
-static int insert_spool(store_t *store, spool_chunk *chunk, int64_t owner, char *reason);
+static int insert_spool(sqlite_store *store, spool_chunk *chunk, int64_t owner, char *reason);
 
 /* See store.h. */
-int store_begin(store_t *store, char *reason) {
+static int sqlite_begin(store_t *handle, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     return exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) == 0 ? 0 : -1;
 }
 
 /* See store.h. */
-int store_commit(store_t *store, char *reason) {
+static int sqlite_commit(store_t *handle, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     if (exec_sql(store, "COMMIT", "cannot commit", reason) == 0) return 0;
-    store_rollback(store);
+    sqlite_rollback(handle);
     return -1;
 }
 
 /* See store.h. */
-void store_rollback(store_t *store) { sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL); }
+static void sqlite_rollback(store_t *handle) {
+    sqlite3_exec(((sqlite_store *)handle)->db, "ROLLBACK", NULL, NULL, NULL);
+}
 
 /* See store.h: one INSERT is one transaction. */
-int store_spool_put(store_t *store, spool_chunk *chunk, char *reason) {
+static int sqlite_spool_put(store_t *handle, spool_chunk *chunk, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     fault_point("store.spool");
     return insert_spool(store, chunk, 0, reason);
 }
 
 /* Insert chunk into the spool, held by run owner (0: by none); chunk->id gets its key. 0, or
  * -1 with reason. */
-static int insert_spool(store_t *store, spool_chunk *chunk, int64_t owner, char *reason) {
+static int insert_spool(sqlite_store *store, spool_chunk *chunk, int64_t owner, char *reason) {
     static const char sql[] =
         "INSERT INTO spool (created_ns, protocol, span_count, body, destination,"
         " braintrust_parent, reason, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
@@ -971,7 +904,8 @@ done:
 }
 
 /* See store.h. */
-int store_spool_count(store_t *store, uint64_t *chunks, uint64_t *spans, char *reason) {
+static int sqlite_spool_count(store_t *handle, uint64_t *chunks, uint64_t *spans, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
     if (sqlite3_prepare_v2(store->db, "SELECT count(*), coalesce(sum(span_count), 0) FROM spool",
@@ -991,8 +925,9 @@ done:
 /* See store.h: in one read transaction, so both counts are of one instant. A row is held
  * while its lease runs or its owner is another run that is alive (rows this handle's run
  * still holds wait: they are free once it ends). */
-int store_spool_tally(store_t *store, uint64_t *waiting_spans, uint64_t *held_spans,
+static int sqlite_spool_tally(store_t *handle, uint64_t *waiting_spans, uint64_t *held_spans,
                       char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     *waiting_spans = *held_spans = 0;
     if (exec_sql(store, "BEGIN", "cannot read the spool", reason) != 0) return -1;
     sqlite3_stmt *stmt = NULL;
@@ -1023,33 +958,20 @@ done:
     return rc;
 }
 
-/* Copy the claimed row's columns into claim->storage and point claim->chunk at them. */
+/* Point claim at a copy of the claimed row's columns (id, protocol, span_count, body,
+ * braintrust_parent). */
 static void fill_claim(sqlite3_stmt *stmt, spool_claim *claim) {
-    buf_clear(&claim->storage);
-    const char *protocol = (const char *)sqlite3_column_text(stmt, 1);
-    const void *body = sqlite3_column_blob(stmt, 3);
-    size_t body_len = (size_t)sqlite3_column_bytes(stmt, 3);
-    const char *parent = (const char *)sqlite3_column_text(stmt, 4);
-    /* One buffer holds body, then protocol, then the parent; offsets first, since the
-     * buffer may move while it grows. */
-    buf_append(&claim->storage, body ? body : "", body_len);
-    size_t protocol_at = claim->storage.len;
-    buf_puts(&claim->storage, protocol ? protocol : "");
-    buf_putc(&claim->storage, '\0');
-    size_t parent_at = claim->storage.len;
-    if (parent) buf_puts(&claim->storage, parent);
-    memset(&claim->chunk, 0, sizeof claim->chunk);
-    claim->chunk.id = sqlite3_column_int64(stmt, 0);
-    claim->chunk.span_count = (uint64_t)sqlite3_column_int64(stmt, 2);
-    claim->chunk.body = claim->storage.data;
-    claim->chunk.body_len = body_len;
-    claim->chunk.protocol = claim->storage.data + protocol_at;
-    claim->chunk.braintrust_parent = parent ? claim->storage.data + parent_at : NULL;
+    spool_claim_fill(claim, sqlite3_column_int64(stmt, 0),
+                     (const char *)sqlite3_column_text(stmt, 1),
+                     (uint64_t)sqlite3_column_int64(stmt, 2), sqlite3_column_blob(stmt, 3),
+                     (size_t)sqlite3_column_bytes(stmt, 3),
+                     (const char *)sqlite3_column_text(stmt, 4));
 }
 
 /* See store.h: chosen and held in one write transaction, so no two runs take the same
  * row. A row leased by a version without runs (lease_until_ns) waits for its lease. */
-int store_spool_claim(store_t *store, int64_t after_id, spool_claim *claim, char *reason) {
+static int sqlite_spool_claim(store_t *handle, int64_t after_id, spool_claim *claim, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     static const char candidates_sql[] =
         "SELECT id, owner FROM spool WHERE id > ? AND lease_until_ns <= ? ORDER BY id";
     static const char row_sql[] =
@@ -1105,7 +1027,7 @@ done:
 
 /* Run a statement binding id (and text when non-NULL, as the first parameter). 0, or -1
  * (STORE_LOCKED) with reason. */
-static int exec_on_row(store_t *store, const char *sql, const char *text, int64_t id,
+static int exec_on_row(sqlite_store *store, const char *sql, const char *text, int64_t id,
                        const char *what, char *reason) {
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
@@ -1127,19 +1049,21 @@ done:
 }
 
 /* See store.h. */
-int store_spool_delete(store_t *store, int64_t id, char *reason) {
+static int sqlite_spool_delete(store_t *handle, int64_t id, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     fault_point("store.spool_delete");
     return exec_on_row(store, "DELETE FROM spool WHERE id = ?", NULL, id,
                        "cannot delete a delivered request", reason);
 }
 
 /* See store.h: the new rows and the deletion in one BEGIN IMMEDIATE transaction. */
-int store_spool_replace(store_t *store, int64_t id, spool_chunk *chunks, size_t count,
+static int sqlite_spool_replace(store_t *handle, int64_t id, spool_chunk *chunks, size_t count,
                         char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the spool", reason) != 0) return -1;
     for (size_t i = 0; i < count; i++)
-        if (store_spool_put(store, &chunks[i], reason) != 0) goto failed;
-    if (store_spool_delete(store, id, reason) != 0) goto failed;
+        if (sqlite_spool_put(handle, &chunks[i], reason) != 0) goto failed;
+    if (sqlite_spool_delete(handle, id, reason) != 0) goto failed;
     if (exec_sql(store, "COMMIT", "cannot replace a spooled request", reason) != 0) goto failed;
     return 0;
 failed:
@@ -1148,23 +1072,19 @@ failed:
 }
 
 /* See store.h. */
-int store_spool_release(store_t *store, int64_t id, const char *why, char *reason) {
+static int sqlite_spool_release(store_t *handle, int64_t id, const char *why, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     return exec_on_row(store,
                        "UPDATE spool SET owner = NULL, lease_until_ns = 0,"
                        " attempts = attempts + 1, reason = ? WHERE id = ?",
                        why ? why : "", id, "cannot release a spooled request", reason);
 }
 
-/* See store.h. */
-void spool_claim_free(spool_claim *claim) {
-    buf_free(&claim->storage);
-    memset(&claim->chunk, 0, sizeof claim->chunk);
-}
-
 /* ---- the lifecycle ---------------------------------------------------------------------- */
 
 /* See store.h: INSERT OR IGNORE makes the first process's key the only one. */
-int store_signing_key(store_t *store, uint8_t key[STORE_KEY_LEN], char *reason) {
+static int sqlite_signing_key(store_t *handle, uint8_t key[STORE_KEY_LEN], char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     uint8_t fresh[STORE_KEY_LEN];
     if (RAND_bytes(fresh, sizeof fresh) != 1)
         return fail(reason, "cannot generate a signing key: no randomness from libcrypto");
@@ -1194,27 +1114,19 @@ done:
     return rc;
 }
 
-/* See store.h. */
-void store_batch_free(store_batch *batch) {
-    free(batch->context);
-    free(batch->batch_id);
-    free(batch->endpoint);
-    free(batch->models);
-    free(batch->batch_status);
-    memset(batch, 0, sizeof *batch);
-}
-
-static int insert_batch(store_t *store, const store_batch *batch, char *reason);
+static int insert_batch(sqlite_store *store, const store_batch *batch, char *reason);
 
 /* See store.h: a batch_id bound elsewhere is a UNIQUE violation, told apart from a nonce
  * that exists (DO NOTHING) by the upsert. */
-int store_batch_put(store_t *store, const store_batch *batch, char *reason) {
+static int sqlite_batch_put(store_t *handle, const store_batch *batch, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     return insert_batch(store, batch, reason);
 }
 
 /* See store.h: the batch, the run and the spool row in one durable transaction. */
-int store_batch_put_ahead(store_t *store, const store_batch *batch, spool_chunk *chunk,
+static int sqlite_batch_put_ahead(store_t *handle, const store_batch *batch, spool_chunk *chunk,
                           char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     bool own = sqlite3_get_autocommit(store->db) != 0; /* else inside store_begin's */
     if (own && exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0)
         return -1;
@@ -1229,7 +1141,7 @@ int store_batch_put_ahead(store_t *store, const store_batch *batch, spool_chunk 
 
 /* Insert the batch's row: 1, 0 when its nonce is there already, STORE_CONFLICT or -1 with
  * reason (see store_batch_put). */
-static int insert_batch(store_t *store, const store_batch *batch, char *reason) {
+static int insert_batch(sqlite_store *store, const store_batch *batch, char *reason) {
     static const char sql[] =
         "INSERT INTO batches (nonce, provider, trace_id, parent_span_id, trace_flags, start_ns,"
         " request_count, input_digest, context, batch_id, endpoint, models, inputs_kept,"
@@ -1280,15 +1192,8 @@ static void column_copy(sqlite3_stmt *stmt, int column, char *out, size_t size) 
     snprintf(out, size, "%s", text ? text : "");
 }
 
-/* The columns read_batch_row reads, in its order. */
-#define BATCH_COLUMNS                                                                       \
-    "b.nonce, b.provider, b.trace_id, b.parent_span_id, b.trace_flags, b.start_ns,"         \
-    " b.request_count, b.input_digest, b.context, b.batch_id, b.endpoint, b.models,"        \
-    " b.inputs_kept, b.created_ns, b.batch_status, b.task_exported,"                        \
-    " (SELECT count(*) FROM exported e WHERE e.nonce = b.nonce AND e.owner IS NULL),"        \
-    " b.task_provisional"
 
-/* Fill out from a row of BATCH_COLUMNS. */
+/* Fill out from a row of STORE_BATCH_COLUMNS. */
 static void read_batch_row(sqlite3_stmt *stmt, store_batch *out) {
     memset(out, 0, sizeof *out);
     column_copy(stmt, 0, out->nonce, sizeof out->nonce);
@@ -1312,10 +1217,11 @@ static void read_batch_row(sqlite3_stmt *stmt, store_batch *out) {
 }
 
 /* See store.h. */
-int store_batch_find(store_t *store, const char *nonce, const char *batch_id, store_batch *out,
+static int sqlite_batch_find(store_t *handle, const char *nonce, const char *batch_id, store_batch *out,
                      char *reason) {
-    const char *sql = nonce ? "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.nonce = ?"
-                            : "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.batch_id = ?";
+    sqlite_store *store = (sqlite_store *)handle;
+    const char *sql = nonce ? "SELECT " STORE_BATCH_COLUMNS " FROM batches b WHERE b.nonce = ?"
+                            : "SELECT " STORE_BATCH_COLUMNS " FROM batches b WHERE b.batch_id = ?";
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
     if (prepare(store, sql, &stmt, "cannot read the batches", reason) != 0) goto done;
@@ -1335,7 +1241,8 @@ done:
 }
 
 /* See store.h: checked and bound in one write transaction, so two binds cannot both win. */
-int store_batch_bind(store_t *store, const char *nonce, const char *batch_id, char *reason) {
+static int sqlite_batch_bind(store_t *handle, const char *nonce, const char *batch_id, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     if (exec_sql(store, "BEGIN IMMEDIATE", "cannot lock the store", reason) != 0) return -1;
     sqlite3_stmt *owner = NULL, *current = NULL, *update = NULL;
     int rc = -1;
@@ -1389,7 +1296,7 @@ done:
 }
 
 /* Run sql binding text1 and text2 (each may be NULL: then not bound). 0, or -1. */
-static int exec_texts(store_t *store, const char *sql, const char *text1, const char *text2,
+static int exec_texts(sqlite_store *store, const char *sql, const char *text1, const char *text2,
                       const char *what, char *reason) {
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
@@ -1407,19 +1314,24 @@ done:
 }
 
 /* See store.h. */
-int store_batch_set_status(store_t *store, const char *nonce, const char *status, char *reason) {
+static int sqlite_batch_set_status(store_t *handle, const char *nonce, const char *status, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     return exec_texts(store, "UPDATE batches SET batch_status = ? WHERE nonce = ?", status, nonce,
                       "cannot note the batch status", reason);
 }
 
 /* See store.h. */
-int store_report_put(store_t *store, const char *nonce, const char *report, char *reason) {
+static int sqlite_report_put(store_t *handle, const char *nonce, const char *report,
+                             char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     return exec_texts(store, "INSERT OR REPLACE INTO batch_reports (nonce, report) VALUES (?, ?)",
                       nonce, report, "cannot keep the batch's report", reason);
 }
 
 /* See store.h. */
-int store_report_get(store_t *store, const char *batch_id, char **report, char *reason) {
+static int sqlite_report_get(store_t *handle, const char *batch_id, char **report,
+                             char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     sqlite3_stmt *stmt = NULL;
     *report = NULL;
     if (prepare(store, "SELECT r.report FROM batch_reports r JOIN batches b ON b.nonce = r.nonce"
@@ -1440,10 +1352,11 @@ int store_report_get(store_t *store, const char *batch_id, char **report, char *
 }
 
 /* See store.h. */
-int store_batch_list(store_t *store, const char *batch_id, store_batch **out, size_t *count,
+static int sqlite_batch_list(store_t *handle, const char *batch_id, store_batch **out, size_t *count,
                      char *reason) {
-    const char *sql = batch_id ? "SELECT " BATCH_COLUMNS " FROM batches b WHERE b.batch_id = ?"
-                               : "SELECT " BATCH_COLUMNS " FROM batches b"
+    sqlite_store *store = (sqlite_store *)handle;
+    const char *sql = batch_id ? "SELECT " STORE_BATCH_COLUMNS " FROM batches b WHERE b.batch_id = ?"
+                               : "SELECT " STORE_BATCH_COLUMNS " FROM batches b"
                                  " ORDER BY b.created_ns, b.nonce";
     sqlite3_stmt *stmt = NULL;
     *out = NULL;
@@ -1468,8 +1381,9 @@ int store_batch_list(store_t *store, const char *batch_id, store_batch **out, si
 }
 
 /* See store.h. */
-int store_inputs_put(store_t *store, const char *nonce, int64_t part, const void *data,
+static int sqlite_inputs_put(store_t *handle, const char *nonce, int64_t part, const void *data,
                      size_t len, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
     if (prepare(store, "INSERT OR REPLACE INTO batch_inputs (nonce, part, data) VALUES (?, ?, ?)",
@@ -1489,9 +1403,10 @@ done:
 }
 
 /* See store.h. */
-int store_inputs_read(store_t *store, const char *nonce,
+static int sqlite_inputs_read(store_t *handle, const char *nonce,
                       int (*each)(void *ctx, const void *data, size_t len, char *reason),
                       void *ctx, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
     if (prepare(store, "SELECT data FROM batch_inputs WHERE nonce = ? ORDER BY part", &stmt,
@@ -1523,10 +1438,11 @@ static void bind_item(sqlite3_stmt *stmt, const char *nonce, bt_str id) {
 
 /* See store.h: a new row is won at once; an existing one is read: delivered (no owner),
  * ours, or held by a run that is taken over when dead. */
-int store_items_claim(store_t *store, const char *nonce, const bt_str *ids, size_t count,
+static int sqlite_items_claim(store_t *handle, const char *nonce, const bt_str *ids, size_t count,
                       claim_outcome *outcomes, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     if (begin_claims(store, reason) != 0) return -1;
-    note_claimed_in(store, nonce);
+    claimed_batches_note(&store->claimed, nonce);
     sqlite3_stmt *insert = NULL, *owner = NULL, *take = NULL;
     bool ok = false;
     if (prepare(store, "INSERT OR IGNORE INTO exported (nonce, custom_id, owner) VALUES (?, ?, ?)",
@@ -1579,8 +1495,9 @@ done:
 }
 
 /* See store.h: an upsert, so a row is delivered whatever held it. */
-int store_items_delivered(store_t *store, const char *nonce, const bt_str *ids, size_t count,
+static int sqlite_items_delivered(store_t *handle, const char *nonce, const bt_str *ids, size_t count,
                           char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     if (begin_claims(store, reason) != 0) return -1;
     sqlite3_stmt *stmt = NULL;
     bool ok = false;
@@ -1603,8 +1520,9 @@ done:
 }
 
 /* See store.h: the batch's row says delivered (task_exported) or who holds it. */
-int store_task_claim(store_t *store, const char *nonce, bool provisional,
+static int sqlite_task_claim(store_t *handle, const char *nonce, bool provisional,
                      claim_outcome *outcome, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     if (begin_claims(store, reason) != 0) return -1;
     sqlite3_stmt *select = NULL, *take = NULL;
     bool ok = false;
@@ -1647,7 +1565,8 @@ done:
 }
 
 /* See store.h. */
-int store_task_delivered(store_t *store, const char *nonce, bool provisional, char *reason) {
+static int sqlite_task_delivered(store_t *handle, const char *nonce, bool provisional, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     if (begin_claims(store, reason) != 0) return -1;
     bool ok = exec_texts(store, provisional
                                     ? "UPDATE batches SET task_exported = 1, task_owner = NULL,"
@@ -1659,7 +1578,8 @@ int store_task_delivered(store_t *store, const char *nonce, bool provisional, ch
 }
 
 /* See store.h. */
-int store_exported_count(store_t *store, const char *nonce, uint64_t *count, char *reason) {
+static int sqlite_exported_count(store_t *handle, const char *nonce, uint64_t *count, char *reason) {
+    sqlite_store *store = (sqlite_store *)handle;
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
     if (prepare(store, "SELECT count(*) FROM exported WHERE nonce = ? AND owner IS NULL", &stmt,
@@ -1676,3 +1596,44 @@ done:
     sqlite3_finalize(stmt);
     return rc;
 }
+
+/* See store.h. */
+static int sqlite_schema_version(store_t *handle, int64_t *version, char *reason) {
+    return read_pragma((sqlite_store *)handle, "PRAGMA user_version", version, reason);
+}
+
+/* The SQLite backend's table (backend.h). */
+static const store_ops sqlite_ops = {
+    .close = sqlite_close,
+    .url = sqlite_url,
+    .read_stable = sqlite_read_stable,
+    .set_cancel = sqlite_set_cancel,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .spool_put = sqlite_spool_put,
+    .spool_count = sqlite_spool_count,
+    .spool_tally = sqlite_spool_tally,
+    .spool_claim = sqlite_spool_claim,
+    .spool_delete = sqlite_spool_delete,
+    .spool_replace = sqlite_spool_replace,
+    .spool_release = sqlite_spool_release,
+    .signing_key = sqlite_signing_key,
+    .batch_put = sqlite_batch_put,
+    .batch_put_ahead = sqlite_batch_put_ahead,
+    .batch_find = sqlite_batch_find,
+    .batch_bind = sqlite_batch_bind,
+    .batch_set_status = sqlite_batch_set_status,
+    .batch_list = sqlite_batch_list,
+    .report_put = sqlite_report_put,
+    .report_get = sqlite_report_get,
+    .inputs_put = sqlite_inputs_put,
+    .inputs_read = sqlite_inputs_read,
+    .items_claim = sqlite_items_claim,
+    .items_delivered = sqlite_items_delivered,
+    .task_claim = sqlite_task_claim,
+    .task_delivered = sqlite_task_delivered,
+    .run_release = sqlite_run_release,
+    .exported_count = sqlite_exported_count,
+    .schema_version = sqlite_schema_version,
+};

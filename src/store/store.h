@@ -5,7 +5,9 @@
  * that signs context tokens, each started batch's identity and compressed inputs, and what
  * collect has exported of it, so that collecting again sends only what was not sent.
  *
- * A store is named by a URL: "sqlite:PATH" (the only backend so far). Without one, the
+ * A store is named by a URL: "sqlite:PATH" (sqlite.c), or a PostgreSQL server
+ * "postgres://USER@HOST:PORT/DATABASE?schema=NAME" ("postgresql://" too, or
+ * "postgres:KEY=VALUE ..." in libpq's conninfo form; postgres.c). Without one, the
  * BATCHTRACE_STORE variable, else sqlite:$XDG_STATE_HOME/batchtrace/state.db, else
  * sqlite:$HOME/.local/state/batchtrace/state.db. Directories the store creates are mode
  * 0700 and the database file 0600. Two processes may use one store at the same time.
@@ -76,8 +78,14 @@ int store_commit(store_t *store, char *reason);
 void store_rollback(store_t *store);
 /* Close the store (NULL-safe). */
 void store_close(store_t *store);
-/* The store's URL, for messages. */
+/* The store's URL, for messages: as store_shown_url shows it (no password). */
 const char *store_url(const store_t *store);
+/* How a store URL is shown in any message, summary or --json (malloc'd): a PostgreSQL
+ * URL's password (user:PASSWORD@, password=...) replaced by "<redacted>"; other URLs as
+ * they are. */
+char *store_shown_url(const char *url);
+/* The schema version the store is at (after store_open: this batchtrace's). 0, or -1. */
+int store_schema_version(store_t *store, int64_t *version, char *reason);
 
 /* One spooled request. */
 typedef struct spool_chunk {

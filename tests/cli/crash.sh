@@ -29,6 +29,7 @@ failed=0
 cd "$BT_REPO_ROOT"
 bt_oracle_ready
 command -v sqlite3 >/dev/null || { echo "$0: needs the sqlite3 command (scripts/install-deps.sh test)" >&2; exit 1; }
+# With BATCHTRACE_TEST_PG set, every store is a schema of that PostgreSQL database (lib.sh).
 bt_start_sink
 PORT=$SINK_PORT
 SINK="http://127.0.0.1:$PORT"
@@ -107,7 +108,7 @@ for kill in 1 2 3; do
     result=$(node "$CHECK" $ITEMS $((IN_FLIGHT + 1)) "$W/refused" "$W/flush1" "$W/flush2")
     check everything-arrived '[ "$(printf "%s" "$result" | head -n -1)" = ok ]'
     [ "$(printf '%s' "$result" | head -n -1)" = ok ] || printf '%s\n' "$result" | head -n 5
-    check store-settled '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported WHERE owner IS NULL; SELECT task_exported FROM batches; SELECT count(*) FROM spool;" | tr "\n" " ")" = "$ITEMS 1 0 " ]'
+    check store-settled '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM exported WHERE owner IS NULL; SELECT CAST(task_exported AS INTEGER) FROM batches; SELECT count(*) FROM spool;" | tr "\n" " ")" = "$ITEMS 1 0 " ]'
 done
 
 # ---- start killed around its submit span -----------------------------------------------------
@@ -137,7 +138,7 @@ for (const dir of process.argv.slice(2)) for (const s of normalize(dir, { missin
 console.log([...ids].map((id) => id.startsWith("other") ? id : "submit").join(","));
 ' "$ORACLE/normalize.js" "$W/submit" "$W/flushed")
     check submit-arrived '[ "$submits" = submit ]'
-    check store-settled '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM batches; SELECT count(*) FROM spool;" | tr "\n" " ")" = "1 0 " ]'
+    check store-settled '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM batches; SELECT count(*) FROM spool;" | tr "\n" " ")" = "1 0 " ]'
 done
 # A start that is not killed sends its submit span at once and leaves no spool row.
 CASE=start-whole
@@ -146,10 +147,10 @@ mkdir -p "$W"
 cp "$BASE/input.jsonl" "$W/"
 sink_script "$W/submit" '[]'
 bt "$W/state" start --input input.jsonl --exporter otlp --endpoint "$SINK" --json
-check sent-once '[ "$code" = 0 ] && [ "$(json_get spans_exported)" = 1 ] && [ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM spool")" = 0 ]'
+check sent-once '[ "$code" = 0 ] && [ "$(json_get spans_exported)" = 1 ] && [ "$(bt_store_sql "$W/state" "SELECT count(*) FROM spool")" = 0 ]'
 sink_script "$W/refused" '[{"status": 503, "times": 100000}]'
 bt "$W/state" start --input input.jsonl --exporter otlp --endpoint "$SINK" --json --export-timeout 1
-check refused-stays-spooled '[ "$code" = 5 ] && [ "$(json_get spans_spooled)" = 1 ] && [ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*), count(owner) FROM spool")" = "1|0" ]'
+check refused-stays-spooled '[ "$code" = 5 ] && [ "$(json_get spans_spooled)" = 1 ] && [ "$(bt_store_sql "$W/state" "SELECT count(*), count(owner) FROM spool")" = "1|0" ]'
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

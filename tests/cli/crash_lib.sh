@@ -26,7 +26,7 @@ bt() {
     shift
     # In the background, so that the shell says nothing when the fault kills it.
     (cd "$W" && if [ -n "${LIMIT_FSIZE:-}" ]; then trap '' XFSZ; ulimit -f "$LIMIT_FSIZE"; fi &&
-        exec env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$state" \
+        exec env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$state" $(bt_store_env "$state") \
         BATCHTRACE_NOW=2026-01-01T00:00:00Z ${FAULT:+BATCHTRACE_FAULT="$FAULT"} \
         ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
         $(bt_wrapper) "$BIN" "$@" >"$W/out" 2>"$W/err") &
@@ -42,7 +42,7 @@ bt() {
 bt_killed_after() {
     local ms=$1 state=$2
     shift 2
-    (cd "$W" && exec env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$state" \
+    (cd "$W" && exec env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$state" $(bt_store_env "$state") \
         BATCHTRACE_NOW=2026-01-01T00:00:00Z \
         ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
         "$BIN" "$@" >"$W/out" 2>"$W/err") &
@@ -94,7 +94,7 @@ recover_and_check() {
     result=$(node "$CHECK" "$ITEMS" "${WINDOW_REQUESTS:-$((IN_FLIGHT + 1))}" "$@" "$W/run2" "$W/flushed")
     check everything-arrived '[ "$(printf "%s" "$result" | head -n -1)" = ok ]'
     [ "$(printf '%s' "$result" | head -n -1)" = ok ] || printf '%s\n' "$result" | head -n 5
-    check store-settled '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported WHERE owner IS NULL; SELECT count(*) FROM exported WHERE owner IS NOT NULL; SELECT task_exported FROM batches; SELECT count(*) FROM spool;" | tr "\n" " ")" = "$ITEMS 0 1 0 " ]'
+    check store-settled '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM exported WHERE owner IS NULL; SELECT count(*) FROM exported WHERE owner IS NOT NULL; SELECT CAST(task_exported AS INTEGER) FROM batches; SELECT count(*) FROM spool;" | tr "\n" " ")" = "$ITEMS 0 1 0 " ]'
 }
 
 # start_batch DIR COUNT [PAD]: a batch of COUNT items in DIR (crash_gen.js), started there
@@ -116,5 +116,5 @@ new_case() {
     W="$BT_TMP/$CASE"
     mkdir -p "$W"
     cp "$2/input.jsonl" "$2/output.jsonl" "$2/batch.json" "$W/"
-    cp -r "$2/state" "$W/state"
+    bt_store_copy "$2/state" "$W/state"
 }

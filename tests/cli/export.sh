@@ -465,8 +465,8 @@ collect "$SMALL" --endpoint "$SINK" --max-in-flight 65
 check max_in_flight_at_most_64 '[ "$code" = 2 ] && [[ "$err" == *"--max-in-flight must be between 1 and 64, not 65"* ]]'
 collect "$SMALL" --endpoint "$SINK" --export-timeout soon
 check export_timeout_number '[ "$code" = 2 ] && [[ "$err" == *"--export-timeout needs a positive number of seconds, not \"soon\""* ]]'
-run collect --results "$SMALL/output.jsonl" --endpoint "$SINK" --store "postgresql://u:pw@db/x"
-check postgres_not_yet '[ "$code" = 2 ] && [[ "$err" == *"--store: PostgreSQL stores are not supported yet"* && "$err" != *pw@* ]]'
+run collect --results "$SMALL/output.jsonl" --endpoint "$SINK" --store "postgresql://u:s3cret-pw@127.0.0.1:1/x"
+check postgres_server_down '[ "$code" = 1 ] && [[ "$err" == *"postgresql://u:<redacted>@127.0.0.1:1/x: the server does not answer"* && "$err" != *s3cret-pw* ]]'
 run collect --results "$SMALL/output.jsonl" --endpoint "$SINK" --store "/tmp/x.db"
 check store_must_be_a_url '[ "$code" = 2 ] && [[ "$err" == *"--store must be a URL: sqlite:PATH"* ]]'
 EXTRA_ENV=(OTEL_EXPORTER_OTLP_COMPRESSION=br)

@@ -67,3 +67,67 @@ bt_start_sink() {
     fi
     SINK_PORT=$(cat "$BT_TMP/sink.port")
 }
+
+# ---- the store under test: SQLite, or PostgreSQL when BATCHTRACE_TEST_PG is set -------------
+# A test names each store by a state directory (XDG_STATE_HOME). With BATCHTRACE_TEST_PG set
+# to a PostgreSQL URL (tests/pg/server.sh; ctest's *.pg tests), that directory stands for a
+# schema of its own in that database instead, and the scripts run unchanged on that backend.
+
+# The store URL of state directory DIR.
+bt_store_url() {
+    if [ -n "${BATCHTRACE_TEST_PG:-}" ]; then
+        echo "$BATCHTRACE_TEST_PG&schema=s_$(printf '%s' "$1" | md5sum | cut -c1-24)"
+    else
+        echo "sqlite:$1/batchtrace/state.db"
+    fi
+}
+
+# The environment assignment that points the binary at DIR's store (BATCHTRACE_STORE), or
+# nothing for SQLite (XDG_STATE_HOME names it).
+bt_store_env() {
+    if [ -n "${BATCHTRACE_TEST_PG:-}" ]; then
+        echo "BATCHTRACE_STORE=$(bt_store_url "$1")"
+    fi
+}
+
+# psql, from Debian's versioned directory or PATH.
+bt_psql() {
+    local psql
+    psql=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)
+    "${psql:-psql}" -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$@"
+}
+
+# bt_store_sql DIR SQL: run SQL (statements separated by "; ") on DIR's store and print each
+# statement's rows as sqlite3 does ("a|b" lines).
+bt_store_sql() {
+    local url=$1 sql=$2
+    if [ -z "${BATCHTRACE_TEST_PG:-}" ]; then
+        sqlite3 "$url/batchtrace/state.db" "$sql"
+        return
+    fi
+    local schema statements=() statement
+    schema=s_$(printf '%s' "$url" | md5sum | cut -c1-24)
+    IFS=';' read -ra parts <<< "$sql"
+    for statement in "${parts[@]}"; do
+        [ -n "${statement// /}" ] && statements+=(-c "$statement")
+    done
+    PGOPTIONS="-c search_path=$schema" bt_psql "$BATCHTRACE_TEST_PG" "${statements[@]}"
+}
+
+# bt_store_copy FROM TO: make state directory TO's store a copy of FROM's.
+bt_store_copy() {
+    if [ -z "${BATCHTRACE_TEST_PG:-}" ]; then
+        cp -r "$1" "$2"
+        return
+    fi
+    mkdir -p "$2"
+    local from to table sql
+    from=s_$(printf '%s' "$1" | md5sum | cut -c1-24)
+    to=s_$(printf '%s' "$2" | md5sum | cut -c1-24)
+    sql="CREATE SCHEMA $to;"
+    for table in schema_version spool keys batches batch_inputs batch_reports exported runs; do
+        sql="$sql CREATE TABLE $to.$table (LIKE $from.$table INCLUDING ALL);"
+        sql="$sql INSERT INTO $to.$table SELECT * FROM $from.$table;"
+    done
+    bt_psql "$BATCHTRACE_TEST_PG" -c "$sql" >/dev/null
+}

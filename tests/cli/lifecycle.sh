@@ -35,6 +35,19 @@ begin() {
     EXTRA_ENV=()
 }
 
+# The state directory of the next run's store: XDG_STATE_HOME in EXTRA_ENV, else $W/state.
+# With BATCHTRACE_TEST_PG set, it names a schema of that database instead (lib.sh).
+store_dir() {
+    local assignment
+    for assignment in ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"}; do
+        case $assignment in XDG_STATE_HOME=*) echo "${assignment#XDG_STATE_HOME=}"; return ;; esac
+    done
+    echo "$W/state"
+}
+
+# Whether the store is SQLite (the checks of the store file itself run only then).
+sqlite_store() { [ -z "${BATCHTRACE_TEST_PG:-}" ]; }
+
 # bt DIR RECEIVED ARG...: runs the binary in working directory DIR with a clean environment,
 # exporting over OTLP/protobuf to the sink, which stores what it receives in $W/RECEIVED;
 # sets $code, $out (stdout) and $err (stderr).
@@ -44,7 +57,7 @@ bt() {
     node "$ORACLE/sink.js" --control "$PORT" '{"dir": "'"$W/$received"'", "then": {"status": 200}}'
     set +e
     (cd "$dir" && env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \
-        BATCHTRACE_NOW=2026-01-01T00:00:00Z \
+        $(bt_store_env "$(store_dir)") BATCHTRACE_NOW=2026-01-01T00:00:00Z \
         ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
         ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} $(bt_wrapper) "$BIN" "$@" \
         --exporter otlp --endpoint "$SINK" >"$W/out" 2>"$W/err")
@@ -57,7 +70,7 @@ bt() {
 # Like bt for commands that export nothing (bind, status).
 bt_local() {
     set +e
-    env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \
+    env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" $(bt_store_env "$(store_dir)") \
         ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
         ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} $(bt_wrapper) "$BIN" "$@" >"$W/out" 2>"$W/err"
     code=$?
@@ -163,7 +176,7 @@ check force-exit '[ "$code" = 0 ]'
 check force-sends-the-same-ids '[ "$(span_count forced)" = 6 ] && [ "$(q ids "$W/forced")" = "$(q ids "$W/first")" ]'
 bt_local status --json
 check status '[ "$code" = 0 ] && printf "%s" "$out" | grep -qF "\"batch_id\":\"$OA_ID\",\"state\":\"complete\",\"batch_status\":\"expired\",\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\"" && printf "%s" "$out" | grep -qF "\"request_count\":5,\"items_exported\":5,\"task_exported\":true,\"inputs_kept\":true"'
-check store-counts '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported; SELECT task_exported FROM batches;" | tr "\n" " ")" = "5 1 " ]'
+check store-counts '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM exported; SELECT CAST(task_exported AS INTEGER) FROM batches;" | tr "\n" " ")" = "5 1 " ]'
 # A result no input has, collected after the batch was complete: its span is sent, and the
 # summary says how the batch stands (the task was exported before), never "nothing to
 # export".
@@ -245,7 +258,7 @@ EXTRA_ENV=(BATCHTRACE_NOW=2026-03-01T00:00:00Z)
 bt "$W/b" other-inputs-no-batch collect --input other-input.jsonl --results output.jsonl --context "$TOKEN" --json
 EXTRA_ENV=()
 check other-inputs-created '[ "$code" = 4 ] && [ "$(q ending "$W/other-inputs-no-batch" "chat gpt-4o-mini" | tr "\n" " ")" = "UNSET  1768862458000000000 UNSET  1768862461000000000 " ]'
-check nothing-recorded '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported; SELECT count(batch_id) FROM batches;" | tr "\n" " ")" = "0 0 " ]'
+check nothing-recorded '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM exported; SELECT count(batch_id) FROM batches;" | tr "\n" " ")" = "0 0 " ]'
 
 # ---- a running batch collected in two steps ----------------------------------------------
 begin incremental
@@ -276,7 +289,7 @@ node "$ORACLE/sink.js" --control "$PORT" '{"dir": "'"$W/both"'", "then": {"statu
 pids=()
 for run in 1 2; do
     (cd "$W/b" && env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \
-        BATCHTRACE_NOW=2026-01-01T00:00:00Z \
+        $(bt_store_env "$W/state") BATCHTRACE_NOW=2026-01-01T00:00:00Z \
         ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
         $(bt_wrapper) "$BIN" collect --results output.jsonl --batch batch.json --json \
         --exporter otlp --endpoint "$SINK" >"$W/out$run" 2>"$W/err$run") &
@@ -298,7 +311,7 @@ if [ "$code" != 0 ] && [ "$code2" != 0 ]; then
 fi
 check each-item-once '[ "$(( $(span_count both) + $(span_count third) ))" = 2001 ] && [ -z "$({ q ids "$W/both"; q ids "$W/third"; } | sort | uniq -d)" ] && [ "$({ q ids "$W/both"; q ids "$W/third"; } | grep -c " openai.batch$")" = 1 ]'
 check sent-counts-add-up '[ "$sent" = 2001 ]'
-check store-consistent '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported WHERE owner IS NULL; SELECT task_exported FROM batches; SELECT count(*) FROM runs;" | tr "\n" " ")" = "2000 1 0 " ]'
+check store-consistent '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM exported WHERE owner IS NULL; SELECT CAST(task_exported AS INTEGER) FROM batches; SELECT count(*) FROM runs;" | tr "\n" " ")" = "2000 1 0 " ]'
 
 # ---- start refuses inputs the provider would refuse --------------------------------------
 begin start-rejected
@@ -315,10 +328,11 @@ bt "$W/a" submit start --input requests.json
 TOKEN=$out
 EXTRA_ENV=(XDG_STATE_HOME="$W/state2" BATCHTRACE_SIGNING_KEY=shared-secret)
 bt_local bind --batch-id $AN_ID --context "$TOKEN"
-check bind-records-the-batch '[ "$code" = 0 ] && [ "$(sqlite3 "$W/state2/batchtrace/state.db" "SELECT batch_id, inputs_kept FROM batches")" = "$AN_ID|0" ]'
+check bind-records-the-batch '[ "$code" = 0 ] && [ "$(bt_store_sql "$W/state2" "SELECT batch_id, CAST(inputs_kept AS INTEGER) FROM batches")" = "$AN_ID|0" ]'
 bt "$W/b" first collect --input requests.json --results results.jsonl --batch-id $AN_ID
 check collect-tree '[ "$code" = 0 ] && [ "$(q tree "$W/first" $TP anthropic 6)" = ok ]'
 
+if sqlite_store; then # the store file itself
 # ---- --store on another application's database: refused without a byte written -------
 begin foreign-store
 sqlite3 "$W/notes.db" "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine'); PRAGMA user_version = 1;"
@@ -363,10 +377,12 @@ bt "$W/a" failed start --input input.jsonl
 check start-failed '[ "$code" = 1 ] && grep -q "no room for the batch" "$W/err"'
 check no-orphan-inputs '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM batch_inputs WHERE nonce NOT IN (SELECT nonce FROM batches); SELECT count(*) FROM batches;" | tr "\n" " ")" = "0 1 " ]'
 
+fi
+
 # ---- the commands' usage -----------------------------------------------------------------
 begin usage
 bt_local status
-check status-without-a-store '[ "$code" = 0 ] && [ "$out" = "no batches in sqlite:$W/state/batchtrace/state.db" ]'
+sqlite_store && check status-without-a-store '[ "$code" = 0 ] && [ "$out" = "no batches in sqlite:$W/state/batchtrace/state.db" ]'
 bt_local start --help
 check start-help '[ "$code" = 0 ] && for flag in --input --provider --parent --batch-id --no-keep-inputs --store --exporter --json --quiet; do printf "%s" "$out" | grep -q "^  $flag" || exit 1; done'
 bt_local bind --batch-id batch_x
@@ -383,6 +399,7 @@ check start-with-batch-id '[ "$code" = 0 ] && [ "$(q attr "$W/submit" openai.bat
 bt "$W/b" no-inputs collect --results output.jsonl --batch batch.json --json
 check without-kept-inputs '[ "$code" = 0 ] && [ "$(json_get trace_id)" = "$STARTED_TRACE" ] && [ "$(q attr "$W/no-inputs" "chat gpt-4o-mini-2024-07-18" batchtrace.input_missing)" = "$(printf "true\ntrue")" ] && [ "$(span_count no-inputs)" = 3 ]'
 
+if sqlite_store; then # the default store file
 # ---- a batch id no store knows: a warning naming the store, then collect-only -------------
 begin unknown-batch-id
 cp "$AN/results.jsonl" "$W/b/"
@@ -391,6 +408,8 @@ check no-store-yet '[ "$code" = 0 ] && grep -qxF "batchtrace: warning: batch id 
 check no-store-made '[ ! -e "$W/state/batchtrace/state.db" ] && [ "$(q traces "$W/first")" = "$(q derived-trace anthropic msgbatch_never_bound)" ]'
 bt "$W/b" second collect --results results.jsonl --batch-id msgbatch_never_bound --store "sqlite:$W/named.db"
 check not-in-a-named-store '[ "$code" = 0 ] && grep -qxF "batchtrace: warning: batch id msgbatch_never_bound is not in the store sqlite:$W/named.db: collecting without a context (did you run \`batchtrace bind\`?)" "$W/err"'
+
+fi
 
 # ---- status: the pinned clock, and columns as wide as their values ----------------------
 begin status-table

@@ -142,20 +142,21 @@ STORE_COMMANDS=("collect --results $FIX/output.jsonl --output $BT_TMP/spans.json
 for command in "${STORE_COMMANDS[@]}"; do
     name=${command%% *}
     # shellcheck disable=SC2086
-    run $command --store postgres://db.example/batchtrace
-    expect "${name}_store_postgres_is_a_usage_error" 2 \
-        "--store: PostgreSQL stores are not supported yet (use sqlite:PATH)"
+    run $command --store "postgres://me:s3cret@127.0.0.1:1/batchtrace"
+    expect "${name}_store_postgres_server_down_is_fatal" 1 \
+        "postgres://me:<redacted>@127.0.0.1:1/batchtrace: the server does not answer: start it, or check the host and port in the URL"
+    refute "${name}_store_postgres_password_not_shown" s3cret
     # shellcheck disable=SC2086
     run $command --store state.db
-    expect "${name}_store_without_a_scheme_is_a_usage_error" 2 "--store must be a URL: sqlite:PATH"
+    expect "${name}_store_without_a_scheme_is_a_usage_error" 2 "--store must be a URL: sqlite:PATH or postgres://HOST/DATABASE"
     # shellcheck disable=SC2086
     run $command --store "sqlite:$BT_TMP/a-file/state.db"
     expect "${name}_store_that_cannot_be_opened_is_fatal" 1 "$BT_TMP/a-file/state.db"
 done
-RUN_ENV=(BATCHTRACE_STORE=postgres://db.example/batchtrace)
+RUN_ENV=(BATCHTRACE_STORE=postgres:)
 run collect --results $FIX/output.jsonl --output "$BT_TMP/spans.jsonl"
-expect collect_batchtrace_store_postgres_is_a_usage_error 2 \
-    "BATCHTRACE_STORE: PostgreSQL stores are not supported yet (use sqlite:PATH)"
+expect collect_batchtrace_store_postgres_without_a_server_is_a_usage_error 2 \
+    "BATCHTRACE_STORE: postgres: needs a server (postgres://USER@HOST/DATABASE)"
 RUN_ENV=()
 run collect --results $FIX/output.jsonl --output "$BT_TMP/spans.jsonl" --store "sqlite:$BT_TMP/a-file/state.db"
 expect collect_store_that_cannot_be_opened_says_why 1 \

@@ -1,6 +1,11 @@
-/* The SQLite store: where it lives, its permissions, the versioned schema, the spool
- * (atomic puts, claims two processes never share, delete and release), and the lifecycle
- * (the signing key, batch records and binding, item and task claims, compressed inputs). */
+/* The store: where it lives, its permissions, the versioned schema, the spool (atomic puts,
+ * claims two processes never share, delete and release), and the lifecycle (the signing
+ * key, batch records and binding, item and task claims, compressed inputs).
+ *
+ * With BATCHTRACE_TEST_PG set to a PostgreSQL URL (tests/pg/server.sh makes one), the
+ * backend-neutral tests run against PostgreSQL instead, each in a schema of its own,
+ * followed by the PostgreSQL store's own tests; else against SQLite. */
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -39,6 +44,25 @@ static int mode_of(const char *path) {
     return stat(path, &st) == 0 ? (int)(st.st_mode & 0777) : -1;
 }
 
+/* The PostgreSQL URL the tests run against (BATCHTRACE_TEST_PG), or NULL for SQLite. */
+static const char *pg_base(void) {
+    const char *base = getenv("BATCHTRACE_TEST_PG");
+    return base && *base ? base : NULL;
+}
+
+/* Set url to a fresh store for a test: dir/state.db, or a new schema of the PostgreSQL
+ * database under test. */
+static void fresh_store_url(buf_t *url, const char *dir) {
+    static int made;
+    buf_clear(url);
+    if (pg_base()) {
+        buf_printf(url, "%s%cschema=t%ld_%d", pg_base(), strchr(pg_base(), '?') ? '&' : '?',
+                   (long)getpid(), ++made);
+        if (dir) mkdir(dir, 0700); /* for the files a test writes beside its store */
+    } else
+        buf_printf(url, "sqlite:%s/state.db", dir);
+}
+
 /* store_open_readonly's answer to "is it batchtrace's store at an older schema?". */
 static bool older;
 
@@ -72,12 +96,39 @@ TEST(unusable_urls_are_refused_without_showing_credentials) {
     char reason[REASON_MAX] = "";
     CHECK(store_resolve_url("sqlite:", reason) == NULL);
     CHECK_STR(reason, "--store: sqlite: needs a path (sqlite:PATH)");
-    CHECK(store_resolve_url("postgresql://me:secret@db/x", reason) == NULL);
-    CHECK_STR(reason, "--store: PostgreSQL stores are not supported yet (use sqlite:PATH)");
+    CHECK(store_resolve_url("postgres:", reason) == NULL);
+    CHECK_STR(reason, "--store: postgres: needs a server (postgres://USER@HOST/DATABASE)");
     CHECK(store_resolve_url("redis://me:secret@cache", reason) == NULL);
-    CHECK_STR(reason, "--store: unknown store type \"redis:\" (use sqlite:PATH)");
+    CHECK_STR(reason, "--store: unknown store type \"redis:\" (use sqlite:PATH or "
+                      "postgres://HOST/DATABASE)");
     CHECK(store_resolve_url("state.db", reason) == NULL);
-    CHECK_STR(reason, "--store must be a URL: sqlite:PATH");
+    CHECK_STR(reason, "--store must be a URL: sqlite:PATH or postgres://HOST/DATABASE");
+}
+
+TEST(postgres_urls_are_accepted_and_shown_without_their_password) {
+    char reason[REASON_MAX] = "";
+    static const char *const accepted[] = {"postgresql://me:secret@db/x", "postgres://db/x",
+                                           "postgres:dbname=x host=/run/postgresql"};
+    for (size_t i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
+        char *url = store_resolve_url(accepted[i], reason);
+        CHECK_STR(url, accepted[i]);
+        free(url);
+    }
+    static const char *const shown[][2] = {
+        {"postgresql://me:s3cret@db:5432/x?schema=bt", "postgresql://me:<redacted>@db:5432/x?schema=bt"},
+        {"postgres://me@db/x", "postgres://me@db/x"},
+        {"postgres://db/x?password=s3cret&schema=bt", "postgres://db/x?password=<redacted>&schema=bt"},
+        {"postgres://me:p@ss@db/x", "postgres://me:<redacted>@db/x"},
+        {"postgres://db/x?a=@b", "postgres://<redacted>"},
+        {"postgres:dbname=x password='s3 cret' user=me", "postgres:dbname=x password=<redacted> user=me"},
+        {"postgres:password=s3cret", "postgres:password=<redacted>"},
+        {"sqlite:/a:b@c.db", "sqlite:/a:b@c.db"},
+    };
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+        char *url = store_shown_url(shown[i][0]);
+        CHECK_STR(url, shown[i][1]);
+        free(url);
+    }
 }
 
 TEST(a_named_store_is_checked_without_the_default_path) {
@@ -89,12 +140,13 @@ TEST(a_named_store_is_checked_without_the_default_path) {
     CHECK_INT(store_check_named_url(NULL, reason), 0); /* no default path: not its concern */
     CHECK(store_url_named("sqlite:/x.db"));
     CHECK_INT(store_check_named_url("sqlite:/x.db", reason), 0);
-    CHECK_INT(store_check_named_url("postgres://x", reason), -1);
-    CHECK_STR(reason, "--store: PostgreSQL stores are not supported yet (use sqlite:PATH)");
+    CHECK_INT(store_check_named_url("postgres://x", reason), 0);
+    CHECK_INT(store_check_named_url("postgres:", reason), -1);
+    CHECK_STR(reason, "--store: postgres: needs a server (postgres://USER@HOST/DATABASE)");
     setenv("BATCHTRACE_STORE", "state.db", 1);
     CHECK(store_url_named(NULL));
     CHECK_INT(store_check_named_url(NULL, reason), -1);
-    CHECK_STR(reason, "BATCHTRACE_STORE must be a URL: sqlite:PATH");
+    CHECK_STR(reason, "BATCHTRACE_STORE must be a URL: sqlite:PATH or postgres://HOST/DATABASE");
     CHECK_INT(store_check_named_url("sqlite:/flag/wins.db", reason), 0);
     unsetenv("BATCHTRACE_STORE");
 }
@@ -160,7 +212,7 @@ TEST(a_store_from_a_newer_batchtrace_is_refused) {
 TEST(spool_puts_counts_claims_releases_and_deletes) {
     char *dir = temp_dir("spool");
     buf_t url = BUF_INIT;
-    buf_printf(&url, "sqlite:%s/state.db", dir);
+    fresh_store_url(&url, dir);
     char reason[REASON_MAX] = "";
     store_t *first = store_open(buf_cstr(&url), true, reason);
     store_t *second = store_open(buf_cstr(&url), true, reason); /* as another process would */
@@ -223,7 +275,7 @@ done:
 TEST(a_split_spooled_chunk_is_replaced_by_its_parts_in_one_step) {
     char *dir = temp_dir("spool-replace");
     buf_t url = BUF_INIT;
-    buf_printf(&url, "sqlite:%s/state.db", dir);
+    fresh_store_url(&url, dir);
     char reason[REASON_MAX] = "";
     store_t *store = store_open(buf_cstr(&url), true, reason);
     CHECK(store != NULL);
@@ -258,7 +310,7 @@ done:
 
 /* Open a fresh store at dir/state.db twice, as two processes would. */
 static void open_two(const char *dir, buf_t *url, store_t **first, store_t **second) {
-    buf_printf(url, "sqlite:%s/state.db", dir);
+    fresh_store_url(url, dir);
     char reason[REASON_MAX] = "";
     *first = store_open(buf_cstr(url), true, reason);
     *second = store_open(buf_cstr(url), true, reason);
@@ -961,7 +1013,7 @@ done:
 TEST(a_batch_keeps_its_last_report_read_by_its_batch_id) {
     char *dir = temp_dir("report");
     buf_t url = BUF_INIT;
-    buf_printf(&url, "sqlite:%s/state.db", dir);
+    fresh_store_url(&url, dir);
     char reason[REASON_MAX] = "";
     store_t *store = store_open(buf_cstr(&url), true, reason);
     CHECK(store != NULL);
@@ -985,10 +1037,122 @@ TEST(a_batch_keeps_its_last_report_read_by_its_batch_id) {
     free(dir);
 }
 
+/* A connection to the database under test with search_path at url's schema, for a test that
+ * plays another process (or another batchtrace version); NULL when it fails. */
+static PGconn *pg_poke_connection(const char *url) {
+    char *conninfo = xstrdup(strchr(url, ':') + 1);
+    char *schema = strstr(conninfo, "schema=");
+    buf_t set = BUF_INIT;
+    buf_printf(&set, "SET search_path TO %s", schema + 7);
+    schema[-1] = '\0'; /* the '?' or '&' before it */
+    buf_t uri = BUF_INIT;
+    buf_printf(&uri, "postgres:%s", conninfo);
+    PGconn *conn = PQconnectdb(buf_cstr(&uri));
+    if (PQstatus(conn) != CONNECTION_OK) {
+        fprintf(stderr, "poke: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        conn = NULL;
+    } else {
+        PQclear(PQexec(conn, buf_cstr(&set)));
+    }
+    free(conninfo);
+    buf_free(&set);
+    buf_free(&uri);
+    return conn;
+}
+
+/* Run sql in url's schema as another process would. */
+static void pg_poke(const char *url, const char *sql) {
+    PGconn *conn = pg_poke_connection(url);
+    if (!conn) return;
+    PGresult *result = PQexec(conn, sql);
+    if (PQresultStatus(result) != PGRES_COMMAND_OK && PQresultStatus(result) != PGRES_TUPLES_OK)
+        fprintf(stderr, "poke: %s", PQresultErrorMessage(result));
+    PQclear(result);
+    PQfinish(conn);
+}
+
+TEST(a_postgres_store_is_made_in_its_schema_and_migrated_once) {
+    buf_t url = BUF_INIT;
+    fresh_store_url(&url, NULL);
+    char reason[REASON_MAX] = "";
+    CHECK(store_open(buf_cstr(&url), false, reason) == NULL);
+    CHECK_STR(reason, ""); /* nothing there yet, and not an error */
+    CHECK(store_open_readonly(buf_cstr(&url), &older, reason) == NULL);
+    CHECK_STR(reason, "");
+    store_t *store = store_open(buf_cstr(&url), true, reason);
+    CHECK(store != NULL);
+    if (!store) goto done;
+    int64_t version = 0;
+    CHECK_INT(store_schema_version(store, &version, reason), 0);
+    CHECK_INT(version, 1);
+    store_t *reader = store_open_readonly(buf_cstr(&url), &older, reason);
+    CHECK(reader != NULL);
+    uint64_t chunks = 1, spans = 1;
+    if (reader) CHECK_INT(store_spool_count(reader, &chunks, &spans, reason), 0);
+    CHECK_INT(chunks, 0);
+    spool_chunk chunk = {0, "http/json", 1, "{}", 2, "d", NULL, "r"};
+    if (reader) CHECK_INT(store_spool_put(reader, &chunk, reason), -1); /* reading only */
+    store_close(reader);
+    store_close(store);
+    /* a schema a newer batchtrace migrated is refused, reading or writing */
+    pg_poke(buf_cstr(&url), "INSERT INTO schema_version VALUES (99, 0)");
+    CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
+    CHECK(strstr(reason, ": schema version 99 is newer than this batchtrace knows (1): "
+                         "upgrade batchtrace") != NULL);
+    CHECK(store_open_readonly(buf_cstr(&url), &older, reason) == NULL);
+    CHECK(strstr(reason, "schema version 99 is newer") != NULL);
+done:
+    buf_free(&url);
+}
+
+TEST(a_schema_of_another_application_is_refused) {
+    buf_t url = BUF_INIT;
+    fresh_store_url(&url, NULL);
+    char reason[REASON_MAX] = "";
+    store_close(store_open(buf_cstr(&url), true, reason));
+    pg_poke(buf_cstr(&url), "DROP TABLE schema_version; CREATE TABLE notes (x int)");
+    CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
+    CHECK(strstr(reason, "is not a batchtrace store (it holds tables batchtrace did not make)") !=
+          NULL);
+    buf_free(&url);
+}
+
+TEST(a_bad_schema_name_or_a_missing_database_says_what_to_do) {
+    char reason[REASON_MAX] = "";
+    buf_t url = BUF_INIT;
+    buf_printf(&url, "%s%cschema=Bad-Name", pg_base(), strchr(pg_base(), '?') ? '&' : '?');
+    CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
+    CHECK_STR(reason, "the store URL's schema must be lower-case letters, digits and _ (not "
+                      "starting with a digit), at most 63");
+    /* the same server, a database that is not there */
+    buf_clear(&url);
+    const char *query = strchr(pg_base(), '?');
+    buf_printf(&url, "postgres:///no_such_database%s", query ? query : "");
+    CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
+    CHECK(strstr(reason, ": the database does not exist: create it (createdb NAME) or name "
+                         "another one in the URL") != NULL);
+    buf_free(&url);
+}
+
 int main(void) {
+    if (pg_base()) { /* the backend-neutral tests, then PostgreSQL's own */
+        RUN(spool_puts_counts_claims_releases_and_deletes);
+        RUN(a_split_spooled_chunk_is_replaced_by_its_parts_in_one_step);
+        RUN(the_signing_key_is_made_once_and_kept);
+        RUN(batches_are_recorded_found_bound_and_listed);
+        RUN(items_and_the_task_are_claimed_once_across_processes);
+        RUN(inputs_are_kept_compressed_in_parts_and_restored_whole);
+        RUN(a_batch_keeps_its_last_report_read_by_its_batch_id);
+        RUN(a_postgres_store_is_made_in_its_schema_and_migrated_once);
+        RUN(a_schema_of_another_application_is_refused);
+        RUN(a_bad_schema_name_or_a_missing_database_says_what_to_do);
+        TEST_MAIN_END();
+    }
     RUN(url_comes_from_the_flag_then_the_variable_then_xdg_then_home);
     RUN(unusable_urls_are_refused_without_showing_credentials);
     RUN(a_named_store_is_checked_without_the_default_path);
+    RUN(postgres_urls_are_accepted_and_shown_without_their_password);
     RUN(open_creates_private_directories_and_file_with_the_schema);
     RUN(a_store_from_a_newer_batchtrace_is_refused);
     RUN(spool_puts_counts_claims_releases_and_deletes);
