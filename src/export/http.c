@@ -116,6 +116,15 @@ static CURLcode http_global_status = CURLE_FAILED_INIT; /* curl_global_init's an
 /* Initialize libcurl once per process (curl_global_init is not thread-safe by itself). */
 static void http_global_init(void) { http_global_status = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
+/* See http.h. */
+int http_libcurl_ready(char *reason) {
+    pthread_once(&http_global_once, http_global_init);
+    if (http_global_status != CURLE_OK)
+        return fail(reason, "libcurl initialization failed: %s",
+                    curl_easy_strerror(http_global_status));
+    return 0;
+}
+
 /* The monotonic clock in milliseconds (deadlines do not move with the wall clock). */
 static int64_t monotonic_ms(void) {
     struct timespec now;
@@ -196,11 +205,7 @@ static const char *protocol_name(otlp_protocol protocol) {
 
 /* See http.h. */
 otlp_sender *otlp_sender_new(const otlp_config *config, char *reason) {
-    pthread_once(&http_global_once, http_global_init);
-    if (http_global_status != CURLE_OK) {
-        fail(reason, "libcurl initialization failed: %s", curl_easy_strerror(http_global_status));
-        return NULL;
-    }
+    if (http_libcurl_ready(reason) != 0) return NULL;
     if (!config->traces_url || !config->traces_url[0]) {
         fail(reason, "no OTLP traces URL");
         return NULL;
