@@ -191,7 +191,7 @@ static int run(const cli_config *config) {
                     (unsigned long long)totals.listed, (unsigned long long)totals.collected,
                     (unsigned long long)totals.pending, (unsigned long long)totals.complete,
                     (unsigned long long)totals.failed);
-        if (!every || exit_code == BATCHTRACE_EXIT_USAGE) break;
+        if (!every || exit_code == BATCHTRACE_EXIT_USAGE || totals.interrupted) break;
         struct timespec wait = {(time_t)every, 0};
         while (nanosleep(&wait, &wait) != 0) {}
     }

@@ -53,6 +53,7 @@ typedef struct syncer {
     int64_t now_ns;
     sync_totals *totals;
     int exit_code;                 /* the most severe so far */
+    bool interrupted;              /* SIGINT/SIGTERM cut a collect short: list no further */
 } syncer;
 
 /* How severe an exit code is (SPEC section 8: 2, 1, 5, 4, 3, 0). */
@@ -165,11 +166,13 @@ static int settle_context(syncer *s, const batch_info *info, const char *batch_i
             /* Collect binds it; the start's record (same store) may keep the inputs. */
             char nonce[33];
             hex_encode(claims.nonce, 16, nonce);
+            int complete = 0;
             if (store_batch_find(s->store, nonce, NULL, &record, reason) == 1) {
                 *inputs_kept = record.inputs_kept;
+                complete = record.task_exported && !record.task_provisional ? 1 : 0;
                 store_batch_free(&record);
             }
-            return 0;
+            return complete;
         }
         notice(s, "batch %s: its metadata's context token does not verify under this store's "
                "key (%s): traced in a trace of its own", batch_id, why);
@@ -282,6 +285,7 @@ static void collect_batch(syncer *s, const char *object, size_t object_len,
     snprintf(status, sizeof status, "%.*s", (int)info->status.len, info->status.ptr);
     if (!batch.batch_status[0]) batch.batch_status = status;
     report(s, &batch);
+    if (summary && summary->interrupted) s->interrupted = true;
     batchtrace_summary_free(summary);
     for (size_t i = 0; i < 3; i++) sync_download_free(downloads[i]);
 }
@@ -390,7 +394,7 @@ static int list_batches(syncer *s, char *reason) {
         bool older = false;
         int count = json_count(&doc, data);
         int item = json_first(&doc, data);
-        for (int i = 0; i < count && !older; i++, item = json_next(&doc, item)) {
+        for (int i = 0; i < count && !older && !s->interrupted; i++, item = json_next(&doc, item)) {
             bt_str raw = json_raw(&doc, item);
             char *object = xstrndup(raw.ptr, raw.len);
             int handled = handle_batch(s, object, raw.len, reason);
@@ -404,7 +408,7 @@ static int list_batches(syncer *s, char *reason) {
         int last_id = json_get(&doc, 0, "last_id");
         arena_reset(&arena);
         if (json_type_of(&doc, last_id) == JSON_STRING) json_string(&doc, last_id, &arena, &last);
-        if (older || !has_more) break;
+        if (older || !has_more || s->interrupted) break;
         if (!id_is_plain(last)) {
             fail(reason, "the list of batches says has_more but gives no usable last_id");
             goto done;
@@ -428,7 +432,7 @@ done:
 static int get_batches(syncer *s, char *reason) {
     buf_t body = BUF_INIT;
     int rc = 0;
-    for (size_t i = 0; i < s->options->batch_id_count && rc == 0; i++) {
+    for (size_t i = 0; i < s->options->batch_id_count && rc == 0 && !s->interrupted; i++) {
         const char *batch_id = s->options->batch_ids[i];
         char path[300];
         snprintf(path, sizeof path, "%s/%s", s->api_desc->batches_path, batch_id);
@@ -514,6 +518,7 @@ int sync_run(const sync_options *options, sync_totals *totals, char *reason) {
     s.store = NULL;
     int walked = options->batch_id_count ? get_batches(&s, reason) : list_batches(&s, reason);
     rc = walked == 0 ? s.exit_code : BATCHTRACE_EXIT_FATAL;
+    totals->interrupted = s.interrupted;
 done:
     store_close(s.store);
     free(s.store_url);

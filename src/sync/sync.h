@@ -49,6 +49,8 @@ typedef struct sync_options {
 /* Totals of a run. */
 typedef struct sync_totals {
     uint64_t listed, collected, pending, complete, failed;
+    int interrupted;                   /* non-zero: a SIGINT/SIGTERM (batchtrace_interrupt) cut
+                                          a collect short and the run stopped there */
 } sync_totals;
 
 /* Sync once. Returns the run's exit code (the most severe of its batches', SPEC section 8;

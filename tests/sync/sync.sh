@@ -115,6 +115,17 @@ started() {
     expect_code bind 0
 }
 
+# new_case NAME [FAULTS_JSON]: a store and a directory of its own ($store, $w), the batches
+# started in it, and the account with every batch ended served with FAULTS.
+new_case() {
+    store="sqlite:$BT_TMP/$1/state.db"
+    w="$BT_TMP/$1"
+    mkdir -p "$w"
+    started "$store"
+    node "$HERE/account.js" config "$A" 2 "$OPENAI_KEY" "$ANTHROPIC_KEY" "$CTX"
+    fake_config "$A/config-2.json" "${2:-[]}"
+}
+
 # ---- two syncs, a manual collect in between: every item exactly once -------------------
 test_two_syncs_and_a_collect() {
     local store="sqlite:$BT_TMP/two/state.db" w="$BT_TMP/two"
@@ -167,13 +178,10 @@ test_two_syncs_and_a_collect() {
 
 # ---- killed with SIGKILL halfway, run again: every item exactly once ----------------------
 test_sigkill_halfway() {
-    local store="sqlite:$BT_TMP/kill/state.db" w="$BT_TMP/kill"
-    mkdir -p "$w"
-    started "$store"
-    node "$HERE/account.js" config "$A" 2 "$OPENAI_KEY" "$ANTHROPIC_KEY" "$CTX"
-    # The big batch's output hangs after its first bytes: the sync is killed while it
-    # downloads, with batch_late and batch_done already sent.
-    fake_config "$A/config-2.json" '[{"match": "file-big-out", "delay_ms": 20000}]'
+    local store w
+    # The big batch's output hangs: the sync is killed while it waits for it, with
+    # batch_late and batch_done already sent.
+    new_case kill '[{"match": "file-big-out", "delay_ms": 20000}]'
     sink_dir "$w/killed"
     (env -i PATH="$PATH" HOME="$BT_TMP/home" TMPDIR="$BT_TMP" OPENAI_API_KEY="$OPENAI_KEY" \
         OPENAI_BASE_URL="http://127.0.0.1:$FAKE/v1" BATCHTRACE_SIGNING_KEY="$SIGNING_KEY" \
@@ -196,11 +204,8 @@ test_sigkill_halfway() {
 
 # ---- 429 with Retry-After, a 500, resets mid-download: retried, nothing lost or doubled --
 test_faults() {
-    local store="sqlite:$BT_TMP/faults/state.db" w="$BT_TMP/faults"
-    mkdir -p "$w"
-    started "$store"
-    node "$HERE/account.js" config "$A" 2 "$OPENAI_KEY" "$ANTHROPIC_KEY" "$CTX"
-    fake_config "$A/config-2.json" '[
+    local store w
+    new_case faults '[
       {"match": "^/v1/batches\\?limit", "status": 429, "headers": {"Retry-After": "1"}},
       {"match": "file-done-out", "status": 500},
       {"match": "file-big-out", "reset_after_bytes": 700000, "times": 2},
@@ -221,11 +226,8 @@ test_faults() {
 
 # ---- a download that keeps failing: that batch fails, the next run collects it ----------
 test_failure_then_next_run() {
-    local store="sqlite:$BT_TMP/again/state.db" w="$BT_TMP/again"
-    mkdir -p "$w"
-    started "$store"
-    node "$HERE/account.js" config "$A" 2 "$OPENAI_KEY" "$ANTHROPIC_KEY" "$CTX"
-    fake_config "$A/config-2.json" '[{"match": "file-manual-out", "status": 500, "times": 100}]'
+    local store w
+    new_case again '[{"match": "file-manual-out", "status": 500, "times": 100}]'
     sink_dir "$w/first"
     run_bt fail1 sync --provider openai --store "$store" --endpoint "http://127.0.0.1:$PORT"
     expect_code fail1 1
@@ -240,11 +242,8 @@ test_failure_then_next_run() {
 
 # ---- two syncs at once on one store share the work ---------------------------------------
 test_two_at_once() {
-    local store="sqlite:$BT_TMP/par/state.db" w="$BT_TMP/par"
-    mkdir -p "$w"
-    started "$store"
-    node "$HERE/account.js" config "$A" 2 "$OPENAI_KEY" "$ANTHROPIC_KEY" "$CTX"
-    fake_config "$A/config-2.json"
+    local store w
+    new_case par
     sink_dir "$w/sink"
     run_bt par1 sync --provider openai --store "$store" --endpoint "http://127.0.0.1:$PORT" &
     local first=$!
