@@ -9,6 +9,7 @@
 #ifndef BT_EXPORT_HTTP_H
 #define BT_EXPORT_HTTP_H
 
+#include <curl/curl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,8 @@ const char *otlp_sender_first_failure(const otlp_sender *sender);
 /* Initialize libcurl once per process, for every user of it (the sender, `sync`'s
  * downloads). 0, or -1 with reason. */
 int http_libcurl_ready(char *reason);
+/* Let easy speak HTTP and HTTPS only (no file://, no other scheme a URL may name). */
+CURLcode http_web_protocols_only(CURL *easy);
 /* Check that line looks like "Name: value" with no line break. 0, or -1 with a reason that
  * gives the header's position (index + 1) only: its name may be a secret too. */
 int http_check_header_line(const char *line, size_t index, char *reason);

@@ -163,12 +163,7 @@ static CURL *new_get(const sync_api *api, const char *url, struct curl_slist **h
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_HEADERDATA, retry_after);
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_error);
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
+    if (rc == CURLE_OK) rc = http_web_protocols_only(easy);
     if (rc != CURLE_OK) {
         curl_easy_cleanup(easy);
         curl_slist_free_all(list);
