@@ -236,6 +236,46 @@ for provider in $providers; do
     fi
 done
 
+# --- sync: the same OpenAI batch downloaded from a loopback fake API (issue 24) ---------------
+# `batchtrace sync` of one completed OpenAI batch served by tests/sync/fake_provider.js on
+# 127.0.0.1 (its input, output and error files), to the file exporter, against `collect` of
+# the same files from disk (openai/bt-file above). Each run starts with an empty store (else
+# the second would find the batch complete and send nothing).
+if [[ " $providers " == *" openai "* ]]; then
+    dir=$(batch_dir openai 1)
+    batch_files openai "$dir"
+    node -e '
+      const fs = require("fs");
+      const [batchFile, input, output, errors, configFile] = process.argv.slice(1);
+      const batch = JSON.parse(fs.readFileSync(batchFile, "utf8"));
+      Object.assign(batch, { id: batch.id || "batch_bench", status: "completed",
+        input_file_id: "file-bench-in", output_file_id: "file-bench-out", error_file_id: "file-bench-err" });
+      fs.writeFileSync(configFile, JSON.stringify({ openai_key: "sk-bench", openai: { batches: [batch],
+        files: { "file-bench-in": input, "file-bench-out": output, "file-bench-err": errors } } }));
+    ' "$batch" "$inputs" "${results[0]}" "${results[1]}" "$work_dir/fake-config.json"
+    rm -f "$work_dir/fake.port"
+    node "$root/tests/sync/fake_provider.js" --config "$work_dir/fake-config.json" \
+        --port-file "$work_dir/fake.port" >/dev/null 2>"$work_dir/fake.err" &
+    fake_pid=$!
+    trap 'kill "$sink_pid" "$fake_pid" 2>/dev/null || true' EXIT
+    for _ in $(seq 100); do [ -f "$work_dir/fake.port" ] && break; sleep 0.1; done
+    [ -f "$work_dir/fake.port" ] || die "the fake provider did not start: $(cat "$work_dir/fake.err")"
+    measure openai/sync-file "file:$work_dir/batchtrace.jsonl" \
+        bash -c 'rm -f "$1"/sync-state.db*; exec env OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="$2" "$3" sync \
+            --provider openai --store "sqlite:$1/sync-state.db" --exporter file --output "$1/batchtrace.jsonl" --quiet' \
+        sync-bench "$work_dir" "http://127.0.0.1:$(cat "$work_dir/fake.port")/v1" "$batchtrace"
+    # The same exactly-once bookkeeping from disk: start (no copy of the inputs), then collect
+    # with its context, so every item is claimed and marked in the store as sync's are.
+    measure openai/ctx-file "file:$work_dir/batchtrace.jsonl" \
+        bash -c 'rm -f "$1"/sync-state.db*; ctx=$("$2" start --input "$3" --store "sqlite:$1/sync-state.db" \
+            --no-keep-inputs --exporter file --output "$1/submit.jsonl" --quiet) && rm -f "$1/submit.jsonl" &&
+            exec "$2" collect --context "$ctx" --store "sqlite:$1/sync-state.db" --input "$3" --results "$4" \
+            --results "$5" --batch "$6" --exporter file --output "$1/batchtrace.jsonl" --quiet' \
+        ctx-bench "$work_dir" "$batchtrace" "$inputs" "${results[0]}" "${results[1]}" "$batch"
+    rm -f "$work_dir/batchtrace.jsonl" "$work_dir"/sync-state.db*
+    kill "$fake_pid" 2>/dev/null || true
+fi
+
 # --- the report -----------------------------------------------------------------------------
 echo
 echo "batchtrace benchmark ($(date -u +%Y-%m-%dT%H:%MZ), commit $commit)"
@@ -296,6 +336,17 @@ if [[ " $providers " == *" openai "* ]]; then
             "${cpu[openai/$key]}" "$(ratio "${rss[openai/$key]}" 1024)"
     done
     echo "    from the store vs from the files:        $(ratio "${wall[openai/report-files]}" "${wall[openai/report-store]}")x faster (issue target: report from the store < 1 s)"
+fi
+if [ -n "${wall[openai/sync-file]:-}" ]; then
+    echo
+    echo "sync (openai, issue 24): the batch downloaded from a loopback fake API vs collect from disk"
+    printf '  %-38s %8s %7s %8s %10s %9s\n' job "wall s" "CPU s" "MB/s" "spans/s" "RSS MB"
+    row "batchtrace sync, file" openai/sync-file "$((input_size[openai] + result_size[openai]))" yes
+    row "batchtrace collect (disk), file" openai/bt-file "$((input_size[openai] + result_size[openai]))" yes
+    row "batchtrace start + collect --context" openai/ctx-file "$((input_size[openai] + result_size[openai]))" yes
+    echo "    sync vs collect with a context (disk):   $(ratio "${wall[openai/sync-file]}" "${wall[openai/ctx-file]}")x the time (the download's cost alone)"
+    echo "    sync vs collect from disk:               $(ratio "${wall[openai/sync-file]}" "${wall[openai/bt-file]}")x the time (issue target: within 1.3x);" \
+        "peak RSS $(ratio "${rss[openai/sync-file]}" 1024) MB vs $(ratio "${rss[openai/bt-file]}" 1024) MB (target: the same)"
 fi
 
 # --- the stores (issue 18): collect with a PostgreSQL store vs a SQLite store -----------------

@@ -324,7 +324,7 @@ static int check_context(collector *c, char *reason) {
         return 0;
     }
     uint8_t digest[SHA256_LEN];
-    if (c->has_input) {
+    if (c->has_input && !resume_digest_unknown(claims)) {
         index_digest(&c->index, digest);
         if (memcmp(digest, claims->input_digest, SHA256_LEN) != 0) {
             snprintf(why, sizeof why, "it was made for other inputs (the custom_ids of %s "

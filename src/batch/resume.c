@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "providers/provider.h"
+#include "span/identity.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/hash.h"
@@ -327,6 +328,43 @@ int resume_record(resume_context *context, const char *batch_id, char *reason) {
     free(context->record.batch_id);
     context->record.batch_id = xstrdup(batch_id);
     return 0;
+}
+
+/* See resume.h. */
+int resume_adopt_batch(store_t *store, const char *provider, const char *batch_id,
+                       int64_t created_ns, uint64_t request_count, int64_t now_ns, char **token,
+                       char *reason) {
+    *token = NULL;
+    const provider_ops *ops = provider_by_name(provider);
+    if (!ops) return fail(reason, "unknown provider \"%s\"", provider);
+    signing_key key;
+    if (resume_signing_key(store, &key, reason) != 0) return -1;
+    context_claims claims;
+    memset(&claims, 0, sizeof claims);
+    claims.provider = ops->name;
+    identity_nonce_from_batch(ops->name, str_c(batch_id), claims.nonce);
+    identity_trace_id(claims.nonce, claims.trace_id);
+    claims.trace_flags = 1; /* sampled */
+    claims.start_ns = created_ns > 0 ? created_ns : now_ns;
+    claims.request_count = request_count;
+    char encoded[CONTEXT_TOKEN_MAX + 1];
+    context_token_encode(&claims, key.bytes, key.len, encoded);
+    store_batch record;
+    resume_record_from_claims(&claims, encoded, &record);
+    record.batch_id = xstrdup(batch_id);
+    record.created_ns = now_ns;
+    int put = store_batch_put(store, &record, reason);
+    int rc = put < 0 ? put : store_batch_bind(store, record.nonce, batch_id, reason);
+    store_batch_free(&record);
+    if (rc == 0) *token = xstrdup(encoded);
+    return rc;
+}
+
+/* See resume.h. */
+bool resume_digest_unknown(const context_claims *claims) {
+    for (size_t i = 0; i < SHA256_LEN; i++)
+        if (claims->input_digest[i]) return false;
+    return true;
 }
 
 /* See resume.h. */

@@ -80,6 +80,18 @@ void resume_drop(resume_context *context, diag_sink *diags, const char *why);
  * batch id is bound to another context or the context to another batch id; -1 with reason
  * when the store fails. */
 int resume_record(resume_context *context, const char *batch_id, char *reason);
+/* Record in store a batch that no start, bind or collect recorded (`batchtrace sync` found
+ * it in the provider's list), under the identities a collect-only run gives it: the nonce
+ * from provider and batch_id, the trace id from the nonce, a root task starting at
+ * created_ns, and an unknown input digest (all zero: collect does not check it), bound to
+ * batch_id. *token gets the signed context token (malloc'd). 0 (also when another process
+ * recorded it first); STORE_CONFLICT with reason when batch_id is bound to another batch;
+ * -1 with reason. */
+int resume_adopt_batch(store_t *store, const char *provider, const char *batch_id,
+                       int64_t created_ns, uint64_t request_count, int64_t now_ns, char **token,
+                       char *reason);
+/* Whether claims carry no input digest (a batch resume_adopt_batch recorded). */
+bool resume_digest_unknown(const context_claims *claims);
 /* Release what the context holds (the store closes). */
 void resume_close(resume_context *context);
 

@@ -9,5 +9,6 @@ int cmd_start(int argc, char **argv);
 int cmd_bind(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 
 #endif

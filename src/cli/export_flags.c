@@ -10,8 +10,8 @@
 
 #include "batchtrace.h"
 
-/* A positive whole number, digits only (no sign, no suffix), at most max. 0, or -1. */
-static int parse_count(const char *text, uint64_t max, uint64_t *out) {
+/* See export_flags.h. */
+int cli_parse_count(const char *text, uint64_t max, uint64_t *out) {
     if (*text < '0' || *text > '9') return -1;
     char *end;
     errno = 0;
@@ -47,13 +47,13 @@ int cli_export_limits_parse(const cli_config *config, const char *command_name,
     memset(out, 0, sizeof *out);
     uint64_t count;
     if (config->max_request_bytes) {
-        if (parse_count(config->max_request_bytes, UINT64_MAX, &count) != 0)
+        if (cli_parse_count(config->max_request_bytes, UINT64_MAX, &count) != 0)
             return bad_value("--max-request-bytes", "a positive whole number of bytes",
                              config->max_request_bytes, command_name);
         out->max_request_bytes = count;
     }
     if (config->max_in_flight) {
-        if (parse_count(config->max_in_flight, 1000000, &count) != 0)
+        if (cli_parse_count(config->max_in_flight, 1000000, &count) != 0)
             return bad_value("--max-in-flight", "a positive whole number", config->max_in_flight,
                              command_name);
         out->max_in_flight = (unsigned int)count;

@@ -14,6 +14,8 @@ typedef struct cli_export_limits {
     double export_timeout;       /* --export-timeout, seconds */
 } cli_export_limits;
 
+/* A positive whole number, digits only (no sign, no suffix), at most max. 0, or -1. */
+int cli_parse_count(const char *text, uint64_t max, uint64_t *out);
 /* Read the limits of config into out. 0, or -1 after printing what is wrong and a hint to
  * run `batchtrace COMMAND --help` (the caller exits 2). */
 int cli_export_limits_parse(const cli_config *config, const char *command_name,

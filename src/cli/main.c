@@ -19,6 +19,7 @@ static const command commands[] = {
     {"flush", cmd_flush, "send the spans a collect run could not deliver (kept in the spool)"},
     {"status", cmd_status, "the batches in the store, their state and counts"},
     {"report", cmd_report, "what a batch cost, what failed and how long it took (table, JSON, HTML)"},
+    {"sync", cmd_sync, "find every batch of an account through the provider's API and trace each once"},
 };
 
 /* The top-level help. */

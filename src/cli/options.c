@@ -23,6 +23,17 @@ typedef struct cli_option {
  * commands has one entry per meaning (disjoint command bits), so each command's help says
  * what the option does there. */
 static const cli_option options[] = {
+    {"provider", "NAME", CMD_SYNC, OPT_STRING, AT(provider),
+     "openai or anthropic: whose batches to list (key: $OPENAI_API_KEY or $ANTHROPIC_API_KEY; "
+     "API: $OPENAI_BASE_URL or $ANTHROPIC_BASE_URL)"},
+    {"batch-id", "ID", CMD_SYNC, OPT_REPEATED, AT(batch_ids),
+     "only this batch, read with GET instead of listing the account (repeatable)"},
+    {"since", "DATE", CMD_SYNC, OPT_STRING, AT(since),
+     "only batches created at or after DATE (YYYY-MM-DD or RFC 3339)"},
+    {"once", NULL, CMD_SYNC, OPT_FLAG, AT(once),
+     "sync once and exit (the default)"},
+    {"every", "SECONDS", CMD_SYNC, OPT_STRING, AT(every),
+     "sync again every SECONDS until stopped (SIGINT, SIGTERM)"},
     {"results", "FILE", CMD_COLLECT | CMD_REPORT, OPT_REPEATED, AT(results_paths),
      "a results file: OpenAI output or error JSONL, Anthropic results JSONL (repeatable)"},
     {"batch", "FILE", CMD_COLLECT | CMD_REPORT, OPT_STRING, AT(batch_path),
@@ -66,25 +77,25 @@ static const cli_option options[] = {
      "with a context: send again the spans an earlier collect of the batch sent"},
     {"trace-id", "HEX", CMD_COLLECT, OPT_STRING, AT(trace_id),
      "32 hex digits: a root task span in this existing trace"},
-    {"exporter", "NAME", CMD_COLLECT | CMD_START, OPT_STRING, AT(exporter),
+    {"exporter", "NAME", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_STRING, AT(exporter),
      "otlp, file or console (default: otlp when an endpoint is set, else file)"},
-    {"output", "FILE", CMD_COLLECT | CMD_START, OPT_STRING, AT(output_path),
+    {"output", "FILE", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_STRING, AT(output_path),
      "file exporter: the file spans are appended to (default: ./batchtrace-spans.jsonl); "
      "created at the first span, never one of the input files"},
-    {"truncate", NULL, CMD_COLLECT | CMD_START, OPT_FLAG, AT(truncate),
+    {"truncate", NULL, CMD_COLLECT | CMD_SYNC | CMD_START, OPT_FLAG, AT(truncate),
      "file exporter: empty the --output file at the first span instead of appending"},
-    {"endpoint", "URL", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(endpoint),
+    {"endpoint", "URL", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(endpoint),
      "OTLP/HTTP base URL, /v1/traces is appended (default: $OTEL_EXPORTER_OTLP_ENDPOINT)"},
-    {"protocol", "NAME", CMD_COLLECT | CMD_START, OPT_STRING, AT(protocol),
+    {"protocol", "NAME", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_STRING, AT(protocol),
      "http/protobuf or http/json (default: $OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)"},
-    {"max-line-bytes", "N", CMD_COLLECT, OPT_STRING, AT(max_line_bytes),
+    {"max-line-bytes", "N", CMD_COLLECT | CMD_SYNC, OPT_STRING, AT(max_line_bytes),
      "reject (and skip) input and result lines longer than N bytes (default: 268435456)"},
     {"max-line-bytes", "N", CMD_START, OPT_STRING, AT(max_line_bytes),
      "reject request lines longer than N bytes (default: 268435456)"},
-    {"convention", "NAME", CMD_COLLECT | CMD_START, OPT_REPEATED, AT(conventions),
+    {"convention", "NAME", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_REPEATED, AT(conventions),
      "also write a backend's attributes: braintrust, openinference or traceloop "
      "(repeatable; genai is always on)"},
-    {"max-attribute-bytes", "N", CMD_COLLECT | CMD_START, OPT_STRING, AT(max_attribute_bytes),
+    {"max-attribute-bytes", "N", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_STRING, AT(max_attribute_bytes),
      "cut string values longer than N bytes, marking the span batchtrace.truncated (N >= 16)"},
     {"store", "URL", CMD_COLLECT, OPT_STRING, AT(store),
      "state store (contexts, what was sent, the spool), sqlite:PATH (default: "
@@ -100,18 +111,18 @@ static const cli_option options[] = {
      "$XDG_STATE_HOME)"},
     {"store", "URL", CMD_STATUS, OPT_STRING, AT(store),
      "the store to list, sqlite:PATH (default: $BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
-    {"max-request-bytes", "N", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_request_bytes),
+    {"max-request-bytes", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_request_bytes),
      "otlp: no request body sent is larger (default: 4194304)"},
-    {"max-in-flight", "N", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_in_flight),
+    {"max-in-flight", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_in_flight),
      "otlp: requests sent or waiting to retry at once, 1-64 (default: 4)"},
-    {"export-timeout", "SECONDS", CMD_COLLECT | CMD_START, OPT_STRING, AT(export_timeout),
+    {"export-timeout", "SECONDS", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_STRING, AT(export_timeout),
      "otlp: seconds a request may take, retries included, before it is spooled (default 30)"},
     {"export-timeout", "SECONDS", CMD_FLUSH, OPT_STRING, AT(export_timeout),
      "seconds a request may take, retries included, before it is left in the spool "
      "(default 30)"},
-    {"braintrust-parent", "SPEC", CMD_COLLECT | CMD_FLUSH | CMD_START, OPT_STRING, AT(braintrust_parent),
+    {"braintrust-parent", "SPEC", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(braintrust_parent),
      "with BRAINTRUST_API_KEY: project_name:NAME, project_id:ID or experiment_id:ID"},
-    {"no-content", NULL, CMD_COLLECT, OPT_FLAG, AT(no_content),
+    {"no-content", NULL, CMD_COLLECT | CMD_SYNC, OPT_FLAG, AT(no_content),
      "leave out message, tool and output content; keep everything else"},
     {"json", NULL, CMD_COLLECT, OPT_FLAG, AT(json),
      "print one JSON summary object on stdout, and no summary on stderr"},
@@ -120,6 +131,12 @@ static const cli_option options[] = {
      "of the token"},
     {"json", NULL, CMD_FLUSH, OPT_FLAG, AT(json),
      "print one JSON summary object on stdout, and no summary on stderr"},
+    {"store", "URL", CMD_SYNC, OPT_STRING, AT(store),
+     "the store that records every batch and what was sent, sqlite:PATH (default: "
+     "$BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
+    {"json", NULL, CMD_SYNC, OPT_FLAG, AT(json),
+     "print one JSON summary object per batch on stdout (one per line), and no summary on "
+     "stderr"},
     {"json", NULL, CMD_STATUS, OPT_FLAG, AT(json),
      "print the batches and the spool as one JSON object on stdout, instead of the table"},
     {"quiet", NULL, CMD_REPORT, OPT_FLAG, AT(quiet), "no warnings on stderr"},
@@ -132,15 +149,19 @@ static const cli_option options[] = {
      "no summary or warnings on stderr (errors and lost spans are still reported)"},
     {"quiet", NULL, CMD_BIND, OPT_FLAG, AT(quiet),
      "no confirmation on stderr (errors are still reported)"},
-    {"help", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS | CMD_REPORT, OPT_FLAG,
-     AT(help), "show this help"},
-    {"version", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS | CMD_REPORT, OPT_FLAG,
+    {"quiet", NULL, CMD_SYNC, OPT_FLAG, AT(quiet),
+     "no per-batch lines, progress or warnings on stderr (errors are still reported)"},
+    {"help", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS | CMD_REPORT |
+     CMD_SYNC, OPT_FLAG, AT(help), "show this help"},
+    {"version", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS | CMD_REPORT |
+     CMD_SYNC, OPT_FLAG,
      AT(version), "print the version"},
 };
 
 /* Where the number of values of a repeated option goes. */
 static size_t *repeated_count(cli_config *config, const cli_option *option) {
     if (option->offset == AT(conventions)) return &config->convention_count;
+    if (option->offset == AT(batch_ids)) return &config->batch_id_count;
     return &config->results_count;
 }
 
@@ -231,6 +252,19 @@ void cli_print_help(FILE *out, int command) {
               "\n"
               "Options:\n",
               out);
+    else if (command == CMD_SYNC)
+        fputs("Usage: batchtrace sync --provider openai|anthropic [--since DATE] [--batch-id ID]...\n"
+              "                       [--once | --every SECONDS] [options]\n"
+              "\n"
+              "Find every batch of the account through the provider's API and trace each exactly\n"
+              "once: record the batches the store has not seen, and collect each ended one not\n"
+              "yet complete (OpenAI: the batch, its input, output and error files; Anthropic: the\n"
+              "batch and its results, with the requests start kept in the store, else\n"
+              "collect-only). Batches traced by start/collect, a binding or the proxy on the same\n"
+              "store are not sent again; two syncs on one store share the work.\n"
+              "\n"
+              "Options:\n",
+              out);
     else if (command == CMD_STATUS)
         fputs("Usage: batchtrace status [--batch-id ID] [--store URL] [--json]\n"
               "\n"
@@ -283,6 +317,19 @@ void cli_print_help(FILE *out, int command) {
               out);
         return;
     }
+    if (command == CMD_SYNC) {
+        fputs("\n"
+              "Environment: OPENAI_API_KEY, OPENAI_BASE_URL (default https://api.openai.com/v1),\n"
+              "ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL (default https://api.anthropic.com); the\n"
+              "exporter's variables, as for collect; BATCHTRACE_STORE; BATCHTRACE_SIGNING_KEY.\n"
+              "The key is sent to the API only, never printed, logged or stored.\n"
+              "\n"
+              "Exit codes: the most severe of the batches' collect codes (0 done; 3 lines\n"
+              "rejected; 4 items pending; 5 spans spooled; 1 a batch could not be collected: the\n"
+              "next run tries again); batches still running leave it 0; 2 usage error.\n",
+              out);
+        return;
+    }
     if (command == CMD_STATUS) {
         fputs("\n"
               "Environment: BATCHTRACE_STORE.\n"
@@ -332,4 +379,6 @@ void cli_config_free(cli_config *config) {
     config->results_paths = NULL;
     free(config->conventions);
     config->conventions = NULL;
+    free(config->batch_ids);
+    config->batch_ids = NULL;
 }

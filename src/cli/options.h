@@ -15,6 +15,7 @@ enum {
     CMD_BIND = 8,
     CMD_STATUS = 16,
     CMD_REPORT = 64,
+    CMD_SYNC = 32,
 };
 
 /* Everything the user asked for; strings borrow from argv. */
@@ -42,6 +43,11 @@ typedef struct cli_config {
     const char *braintrust_parent; /* --braintrust-parent */
     const char *context;           /* --context */
     const char *batch_id;          /* --batch-id */
+    const char **batch_ids;        /* sync --batch-id, repeatable (owned array) */
+    size_t batch_id_count;
+    const char *since;             /* sync --since, as typed */
+    const char *every;             /* sync --every, as typed */
+    bool once;                     /* sync --once */
     bool no_keep_inputs;           /* --no-keep-inputs */
     bool force;                    /* --force */
     bool no_content;               /* --no-content */

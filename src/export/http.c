@@ -117,6 +117,24 @@ static CURLcode http_global_status = CURLE_FAILED_INIT; /* curl_global_init's an
 /* Initialize libcurl once per process (curl_global_init is not thread-safe by itself). */
 static void http_global_init(void) { http_global_status = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
+/* See http.h. */
+CURLcode http_web_protocols_only(CURL *easy) {
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
+    return curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    return curl_easy_setopt(easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+}
+
+/* See http.h. */
+int http_libcurl_ready(char *reason) {
+    pthread_once(&http_global_once, http_global_init);
+    if (http_global_status != CURLE_OK)
+        return fail(reason, "libcurl initialization failed: %s",
+                    curl_easy_strerror(http_global_status));
+    return 0;
+}
+
 /* The monotonic clock in milliseconds (deadlines do not move with the wall clock). */
 static int64_t monotonic_ms(void) {
     struct timespec now;
@@ -197,11 +215,7 @@ static const char *protocol_name(otlp_protocol protocol) {
 
 /* See http.h. */
 otlp_sender *otlp_sender_new(const otlp_config *config, char *reason) {
-    pthread_once(&http_global_once, http_global_init);
-    if (http_global_status != CURLE_OK) {
-        fail(reason, "libcurl initialization failed: %s", curl_easy_strerror(http_global_status));
-        return NULL;
-    }
+    if (http_libcurl_ready(reason) != 0) return NULL;
     if (!config->traces_url || !config->traces_url[0]) {
         fail(reason, "no OTLP traces URL");
         return NULL;
@@ -512,12 +526,7 @@ static void start_attempt(otlp_sender *s, otlp_job *job, int64_t now) {
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_HEADERDATA, job);
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job->curl_error);
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_PRIVATE, job);
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
+    if (rc == CURLE_OK) rc = http_web_protocols_only(easy);
     if (rc == CURLE_OK && curl_multi_add_handle(s->multi, easy) != CURLM_OK)
         rc = CURLE_FAILED_INIT;
     if (rc != CURLE_OK) {

@@ -9,6 +9,7 @@
 #ifndef BT_EXPORT_HTTP_H
 #define BT_EXPORT_HTTP_H
 
+#include <curl/curl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,11 @@ void otlp_sender_tally(const otlp_sender *sender, export_report *report,
 const char *otlp_sender_braintrust_parent(const otlp_sender *sender);
 /* Why the first request failed, or why spans were rejected; "" when nothing went wrong. */
 const char *otlp_sender_first_failure(const otlp_sender *sender);
+/* Initialize libcurl once per process, for every user of it (the sender, `sync`'s
+ * downloads). 0, or -1 with reason. */
+int http_libcurl_ready(char *reason);
+/* Let easy speak HTTP and HTTPS only (no file://, no other scheme a URL may name). */
+CURLcode http_web_protocols_only(CURL *easy);
 /* Check that line looks like "Name: value" with no line break. 0, or -1 with a reason that
  * gives the header's position (index + 1) only: its name may be a secret too. */
 int http_check_header_line(const char *line, size_t index, char *reason);

@@ -570,6 +570,14 @@ store_t *sqlite_store_open(const char *url, bool create, char *reason) {
         goto failed;
     }
     if (read_header(fd, store->path, &header, reason) != 0) goto failed;
+    /* Closed before SQLite opens the file: closing any descriptor of a file drops every
+     * POSIX lock this process holds on it, SQLite's included, and in WAL mode a connection
+     * keeps a shared lock on the database file while it is open. Without it, another
+     * process closing its last connection checkpoints and deletes the WAL under us, and
+     * our later commits are lost (or the -shm index is rebuilt: a malformed database). The
+     * identity check after sqlite3_open_v2 compares with st, not the descriptor. */
+    close(fd);
+    fd = -1;
     if (header.application_id != 0 && header.application_id != STORE_SQLITE_APPLICATION_ID) {
         char why[REASON_MAX];
         fail(why, "application_id %lu", (unsigned long)header.application_id);
@@ -605,7 +613,6 @@ store_t *sqlite_store_open(const char *url, bool create, char *reason) {
         exec_sql(store, "PRAGMA synchronous = FULL", "cannot set synchronous", reason) != 0 ||
         migrate(store, reason) != 0)
         goto failed;
-    close(fd);
     return &store->base;
 failed:
     if (fd >= 0) close(fd);
@@ -627,6 +634,8 @@ store_t *sqlite_store_open_readonly(const char *url, bool *older, char *reason) 
         goto failed;
     }
     if (read_header(fd, store->path, &header, reason) != 0) goto failed;
+    close(fd); /* before SQLite opens the file: see store_open */
+    fd = -1;
     if (header.empty) { /* nothing stored yet */
         fail(reason, "%s", "");
         goto failed;
@@ -651,7 +660,6 @@ store_t *sqlite_store_open_readonly(const char *url, bool *older, char *reason) 
              store->path, (long long)version, MIGRATION_COUNT);
         goto failed;
     }
-    close(fd);
     return &store->base;
 failed:
     if (fd >= 0) close(fd);

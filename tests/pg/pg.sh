@@ -176,7 +176,7 @@ bt_store_cmd_report() {
     set -e
     out=$(cat "$W/out"); err=$(cat "$W/err")
 }
-bt_store_cmd_report "postgres://bt_password:pw-s3cret@/batchtrace?${query/&user=postgres/}&schema=auth_nothing"
+bt_store_cmd_report "postgres://bt_password:pw-s3cret@/batchtrace?${query/&user=postgres/}&schema=auth_url"
 check report-error-without-password '[ "$code" = 1 ] && [[ "$err" == *"has no report in the store postgres://bt_password:<redacted>@"* ]] && [[ "$out$err" != *pw-s3cret* ]]'
 bt_store_cmd "postgres:///no_such_database?$query"
 check missing-database '[ "$code" = 1 ] && [[ "$err" == *"the database does not exist: create it (createdb NAME) or name another one in the URL"* ]]'
