@@ -47,7 +47,7 @@ static const char *file_hint(const collector *c, const source_t *src, file_kind 
     if (guess.kind != expected)
         snprintf(hint, REASON_MAX, "this looks like %s: did you mean %s?",
                  file_kind_name(guess.kind), file_kind_option(guess.kind));
-    else if (forced && guess.provider != forced)
+    else if (forced && !provider_same_format(guess.provider, forced))
         snprintf(hint, REASON_MAX, "this looks like %s of %s, not of %s (--provider %s)",
                  file_kind_name(guess.kind), guess.provider->name, forced->name, forced->name);
     return hint;
@@ -103,10 +103,10 @@ static int read_batch(collector *c, const batchtrace_source *spec, char *reason)
     }
     const provider_ops *provider = c->provider ? c->provider : provider_detect_batch(&doc, 0);
     if (!provider) {
-        batch_failure(c, &src, "not an OpenAI or Anthropic batch object", reason);
+        batch_failure(c, &src, "not a batch object of a known provider", reason);
         goto done;
     }
-    if (provider->parse_batch(&doc, 0, &c->batch_arena, &c->batch, detail) != 0) {
+    if (provider_parse_batch(provider, &doc, 0, &c->batch_arena, &c->batch, detail) != 0) {
         batch_failure(c, &src, detail, reason);
         goto done;
     }
@@ -146,7 +146,8 @@ static int prescan_results(collector *c, bool index_ids, bool find_earliest, cha
             bt_item item;
             memset(&item, 0, sizeof item);
             arena_reset(&arena);
-            if (c->provider->parse_result(&doc, 0, &arena, &item, detail) != 0) continue;
+            if (provider_parse_result(c->provider, &doc, 0, &arena, &item, detail) != 0)
+                continue;
             if (item.end_time_ns > 0 && (c->earliest_item_end_ns == 0 ||
                                          item.end_time_ns < c->earliest_item_end_ns))
                 c->earliest_item_end_ns = item.end_time_ns;

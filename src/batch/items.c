@@ -230,7 +230,7 @@ int items_load_request(const collector *c, const index_entry *entry, buf_t *text
     if (inputs_read(&c->input, entry, text, reason) != 0) return -1;
     char detail[REASON_MAX];
     if (json_parse(doc, text->data, text->len, detail) != 0 ||
-        c->input.provider->parse_request(doc, 0, arena, item, detail) != 0)
+        provider_parse_request(c->input.provider, doc, 0, arena, item, detail) != 0)
         return fail(reason, "%s:%u: %s", c->input.name, entry->record_line, detail);
     return 0;
 }
@@ -384,13 +384,13 @@ static void judge_line(collector *c, result_worker *w, const line_chunk *chunk,
     }
     if (!c->provider) { /* prescan_results found no record it could tell */
         reject_line(v, verdict,
-                    "not an OpenAI or Anthropic result record (use --provider to say which)");
+                    "not a result record of a known provider (use --provider to say which)");
         return;
     }
     arena_reset(&w->arena);
     bt_item item;
     memset(&item, 0, sizeof item);
-    if (c->provider->parse_result(&w->result_doc, 0, &w->arena, &item, reason) != 0) {
+    if (provider_parse_result(c->provider, &w->result_doc, 0, &w->arena, &item, reason) != 0) {
         reject_line(v, verdict, reason);
         return;
     }

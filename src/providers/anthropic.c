@@ -668,8 +668,28 @@ static int anthropic_parse_batch(const json_doc *doc, int root, arena_t *a, batc
     return 0;
 }
 
+/* provider_ops.is_request: {custom_id, params:{...}}. */
+static bool anthropic_is_request(const json_doc *doc, int root) {
+    return json_type_of(doc, json_get(doc, root, "params")) == JSON_OBJECT;
+}
+
+/* provider_ops.is_result: {custom_id, result:{type, ...}}. */
+static bool anthropic_is_result(const json_doc *doc, int root) {
+    return json_type_of(doc, json_get(doc, root, "result")) == JSON_OBJECT;
+}
+
+/* provider_ops.is_batch: {type:"message_batch", processing_status, ...}. */
+static bool anthropic_is_batch(const json_doc *doc, int root) {
+    return json_string_eq(doc, json_get(doc, root, "type"), "message_batch") ||
+           json_get(doc, root, "processing_status") >= 0;
+}
+
 const provider_ops provider_anthropic = {
     .name = ANTHROPIC_PROVIDER,
+    .format = ANTHROPIC_PROVIDER,
+    .is_request = anthropic_is_request,
+    .is_result = anthropic_is_result,
+    .is_batch = anthropic_is_batch,
     .request_custom_id = anthropic_request_custom_id,
     .parse_request = anthropic_parse_request,
     .parse_result = anthropic_parse_result,

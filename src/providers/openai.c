@@ -1137,8 +1137,41 @@ static int openai_parse_batch(const json_doc *doc, int root, arena_t *a, batch_i
     return read_batch_errors(&c, typed_field(&c, errors, "data", JSON_ARRAY), batch);
 }
 
+/* ---- recognising records ---- */
+
+/* True when obj has member key (of any value, null included). */
+static bool has_key(const json_doc *doc, int obj, const char *key) {
+    return json_get(doc, obj, key) >= 0;
+}
+
+/* provider_ops.is_request: {custom_id, method, url, body}; a body alone, or custom_id
+ * with url or method, is enough. */
+static bool openai_is_request(const json_doc *doc, int root) {
+    if (has_key(doc, root, "body")) return true;
+    return has_key(doc, root, "custom_id") &&
+           (has_key(doc, root, "url") || has_key(doc, root, "method"));
+}
+
+/* provider_ops.is_result: {id, custom_id, response, error}, where response or error may
+ * be null. */
+static bool openai_is_result(const json_doc *doc, int root) {
+    return has_key(doc, root, "custom_id") &&
+           (has_key(doc, root, "response") || has_key(doc, root, "error"));
+}
+
+/* provider_ops.is_batch: {object:"batch", ...}, or an endpoint with request_counts.total. */
+static bool openai_is_batch(const json_doc *doc, int root) {
+    if (json_string_eq(doc, json_get(doc, root, "object"), "batch")) return true;
+    return has_key(doc, root, "endpoint") &&
+           has_key(doc, json_get(doc, root, "request_counts"), "total");
+}
+
 const provider_ops provider_openai = {
     .name = "openai",
+    .format = "openai",
+    .is_request = openai_is_request,
+    .is_result = openai_is_result,
+    .is_batch = openai_is_batch,
     .request_custom_id = openai_request_custom_id,
     .parse_request = openai_parse_request,
     .parse_result = openai_parse_result,
