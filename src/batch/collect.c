@@ -441,6 +441,7 @@ static void close_unresolved(collector *c, index_entry *entry, item_result resul
         item.custom_id = index_custom_id(&c->index, entry);
         item.provider = c->provider->name;
     }
+    items_default_model(c, &item);
     item.result = result;
     item.error_type = str_c(error_type);
     item.error_message = str_c(message);

@@ -225,6 +225,11 @@ void items_emit(collector *c, bt_item *item, index_entry *entry) {
 }
 
 /* See collector.h. */
+void items_default_model(const collector *c, bt_item *item) {
+    if (c->has_batch && !item->request_model.len) item->request_model = c->batch.model;
+}
+
+/* See collector.h. */
 int items_load_request(const collector *c, const index_entry *entry, buf_t *text,
                        json_doc *doc, arena_t *arena, bt_item *item, char *reason) {
     if (inputs_read(&c->input, entry, text, reason) != 0) return -1;
@@ -410,6 +415,7 @@ static void judge_line(collector *c, result_worker *w, const line_chunk *chunk,
         verdict->message = keep_text(v, reason, strlen(reason));
         item.input_missing = true;
     }
+    items_default_model(c, &item);
     price_item(c, &item);
     verdict->tally = tally_of(c, &item);
     span_t span;

@@ -176,6 +176,12 @@ typedef struct batch_info {
     bt_str error_file_id;
     batch_error *errors;     /* OpenAI errors.data, in order */
     size_t error_count;
+    bt_str model;            /* the batch's own model (OpenAI model, Bedrock modelId), or
+                              * empty: the request model of items whose record names none */
+    opt_i64 usage_input_tokens;   /* the batch's own token totals (OpenAI usage, Bedrock */
+    opt_i64 usage_output_tokens;  /* manifest), as the provider counts them */
+    opt_i64 usage_cache_read_tokens;
+    opt_i64 usage_reasoning_tokens;
 } batch_info;
 
 /* Name of a result ("succeeded", ...). */
