@@ -618,6 +618,7 @@ static void emit_task(collector *c) {
         totals.metadata = c->batch.metadata;
         totals.errors = c->batch.errors;
         totals.error_count = c->batch.error_count;
+        totals.batch = &c->batch;
     }
     convention_ctx ctx = {totals.batch_id, c->config->no_content};
     for (size_t i = 0; i < c->config->convention_count; i++)

@@ -27,6 +27,7 @@
  *   gen_ai.operation.name, gen_ai.provider.name,
  *   gen_ai.request.model, .max_tokens, .temperature, .top_p, .top_k, .stop_sequences,
  *   .seed, .frequency_penalty, .presence_penalty, .choice.count,
+ *   gen_ai.embeddings.dimension.count (the dimensions an embeddings request asks for),
  *   gen_ai.response.id, gen_ai.response.model, gen_ai.response.finish_reasons,
  *   gen_ai.usage.input_tokens, .output_tokens, .cache_read.input_tokens,
  *   .cache_creation.input_tokens, .reasoning.output_tokens,
@@ -273,6 +274,7 @@ static void genai_item(span_t *span, const bt_item *item, const convention_ctx *
     attr_opt_f64(span, "gen_ai.request.frequency_penalty", item->frequency_penalty);
     attr_opt_f64(span, "gen_ai.request.presence_penalty", item->presence_penalty);
     attr_opt_i64(span, "gen_ai.request.choice.count", item->choice_count);
+    attr_opt_i64(span, "gen_ai.embeddings.dimension.count", item->embedding_dimensions);
 
     attr_opt_str(span, "gen_ai.response.id", item->response_id);
     attr_opt_str(span, "gen_ai.response.model", item->response_model);

@@ -83,6 +83,8 @@ typedef struct bt_item {
     opt_f64 frequency_penalty;
     opt_f64 presence_penalty;
     opt_i64 choice_count;    /* OpenAI n */
+    opt_i64 embedding_dimensions; /* embeddings: the dimensions asked for */
+    opt_i64 input_count;     /* embeddings, moderations: how many inputs the request holds */
     bt_str *stop_sequences;  /* stop / stop_sequences, as strings */
     size_t stop_sequence_count;
     msg *input_messages;     /* chat history without the system prompt of Anthropic */

@@ -38,6 +38,7 @@ typedef enum oa_endpoint {
     OA_RESPONSES,    /* /v1/responses */
     OA_EMBEDDINGS,   /* /v1/embeddings */
     OA_COMPLETIONS,  /* /v1/completions */
+    OA_MODERATIONS,  /* /v1/moderations */
 } oa_endpoint;
 
 /* A message being built: parts are appended into an arena array that grows as needed. */
@@ -330,7 +331,7 @@ static void add_chat_tool_call(const oa_ctx *c, oa_msg_builder *b, int call) {
  * order. default_role is used when the message has no role. */
 static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
     enum { ROLE, CONTENT, TOOL_CALLS, TOOL_CALL_ID, REASONING_CONTENT, REASONING, REFUSAL,
-           KEY_COUNT };
+           AUDIO, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [ROLE] = JSON_KEY("role"),
         [CONTENT] = JSON_KEY("content"),
@@ -339,6 +340,7 @@ static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
         [REASONING_CONTENT] = JSON_KEY("reasoning_content"),
         [REASONING] = JSON_KEY("reasoning"),
         [REFUSAL] = JSON_KEY("refusal"),
+        [AUDIO] = JSON_KEY("audio"),
     };
     int field[KEY_COUNT];
     json_get_fields(c->doc, obj, keys, KEY_COUNT, field);
@@ -346,7 +348,7 @@ static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
     bt_str role = str_at(c, field[ROLE]);
     int content = field[CONTENT];
     int tool_calls = typed(c, field[TOOL_CALLS], JSON_ARRAY);
-    size_t hint = 2 + (size_t)json_count(c->doc, content) + (size_t)json_count(c->doc, tool_calls);
+    size_t hint = 4 + (size_t)json_count(c->doc, content) + (size_t)json_count(c->doc, tool_calls);
     builder_init(c, &b, role.len ? role : default_role, hint);
     if (str_eq_c(role, "tool")) {
         msg_part *part = part_new(c, &b, PART_TOOL_CALL_RESPONSE);
@@ -360,6 +362,17 @@ static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
     add_content(c, &b, content);
     int refusal = field[REFUSAL];
     if (is_type(c, refusal, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, refusal));
+    /* An audio answer {id, data, transcript, expires_at}: the transcript as text, the
+     * data as an audio blob. */
+    int audio = typed(c, field[AUDIO], JSON_OBJECT);
+    bt_str transcript = str_field(c, audio, "transcript");
+    bt_str audio_data = str_field(c, audio, "data");
+    if (transcript.len) add_text(c, &b, PART_TEXT, transcript);
+    if (audio_data.len) {
+        msg_part *part = part_new(c, &b, PART_BLOB);
+        part->modality = STR_LIT("audio");
+        part->content = audio_data;
+    }
     for (int call = json_first(c->doc, tool_calls), i = 0; i < json_count(c->doc, tool_calls);
          call = json_next(c->doc, call), i++)
         add_chat_tool_call(c, &b, call);
@@ -446,6 +459,7 @@ typedef enum body_key {
     BODY_PRESENCE_PENALTY,
     BODY_STOP,
     BODY_TOOL_CHOICE,
+    BODY_DIMENSIONS,
     BODY_KEY_COUNT,
 } body_key;
 
@@ -468,6 +482,7 @@ static const json_key body_keys[BODY_KEY_COUNT] = {
     [BODY_PRESENCE_PENALTY] = JSON_KEY("presence_penalty"),
     [BODY_STOP] = JSON_KEY("stop"),
     [BODY_TOOL_CHOICE] = JSON_KEY("tool_choice"),
+    [BODY_DIMENSIONS] = JSON_KEY("dimensions"),
 };
 
 /* Tell the endpoint of a request url: "/v1/chat/completions" and friends; the same paths
@@ -479,6 +494,7 @@ static int classify_url(bt_str url, oa_endpoint *out) {
         {"/responses", OA_RESPONSES},
         {"/embeddings", OA_EMBEDDINGS},
         {"/completions", OA_COMPLETIONS},
+        {"/moderations", OA_MODERATIONS},
     };
     const char *query = memchr(url.ptr ? url.ptr : "", '?', url.len);
     bt_str path = {url.ptr, query ? (size_t)(query - url.ptr) : url.len};
@@ -502,6 +518,7 @@ static const char *operation_of(oa_endpoint endpoint) {
     case OA_RESPONSES: return "chat";
     case OA_EMBEDDINGS: return "embeddings";
     case OA_COMPLETIONS: return "text_completion";
+    case OA_MODERATIONS: return "moderation"; /* not a GenAI operation: batchtrace's name */
     }
     return "chat";
 }
@@ -627,6 +644,36 @@ static void read_prompt(const oa_ctx *c, int prompt, bt_item *item) {
     }
 }
 
+/* Count the inputs of an embeddings or moderations request (the body's member input): a
+ * string (or a token array) is one; an array of strings, token arrays or multimodal parts
+ * is one per element. */
+static void count_inputs(const oa_ctx *c, int input, bt_item *item) {
+    if (!present(c, input)) return;
+    bool many = is_type(c, input, JSON_ARRAY) && json_count(c->doc, input) > 0 &&
+                !is_type(c, json_first(c->doc, input), JSON_NUMBER);
+    item->input_count.has = true;
+    item->input_count.value = many ? json_count(c->doc, input) : 1;
+}
+
+/* Read a moderations input (the body's member): a string, an array of strings, or an
+ * array of multimodal parts ({type:"text", text} / {type:"image_url", image_url:{url}}),
+ * as one user message. */
+static void read_moderation_input(const oa_ctx *c, int input, bt_item *item) {
+    oa_msg_builder b;
+    builder_init(c, &b, STR_LIT("user"), 1 + (size_t)json_count(c->doc, input));
+    if (is_type(c, input, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, input));
+    for (int entry = json_first(c->doc, input), i = 0;
+         is_type(c, input, JSON_ARRAY) && i < json_count(c->doc, input);
+         entry = json_next(c->doc, entry), i++) {
+        if (is_type(c, entry, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, entry));
+        else add_content_part(c, &b, entry);
+    }
+    if (!b.m.part_count) return;
+    item->input_messages = arena_calloc(c->arena, 1, sizeof(msg));
+    item->input_messages[0] = b.m;
+    item->input_message_count = 1;
+}
+
 /* provider_ops.request_custom_id: the custom_id of an input line. */
 static int openai_request_custom_id(const json_doc *doc, int root, arena_t *a,
                                     bt_str *custom_id, char *reason) {
@@ -686,7 +733,15 @@ static int openai_parse_request(const json_doc *doc, int root, arena_t *a, bt_it
         read_responses_input(&c, field[BODY_INSTRUCTIONS], field[BODY_INPUT], item);
         break;
     case OA_COMPLETIONS: read_prompt(&c, field[BODY_PROMPT], item); break;
-    case OA_EMBEDDINGS: break;
+    case OA_EMBEDDINGS:
+        if (int_at(&c, field[BODY_DIMENSIONS], "dimensions", &item->embedding_dimensions) < 0)
+            return -1;
+        count_inputs(&c, field[BODY_INPUT], item);
+        break;
+    case OA_MODERATIONS:
+        read_moderation_input(&c, field[BODY_INPUT], item);
+        count_inputs(&c, field[BODY_INPUT], item);
+        break;
     }
     read_tools(&c, field[BODY_TOOLS], item);
     int tool_choice = field[BODY_TOOL_CHOICE];
@@ -855,10 +910,26 @@ static void read_responses_output(const oa_ctx *c, int status, int incomplete, i
     }
 }
 
+/* Read a moderations body's results: one output message holding each result ({flagged,
+ * categories, category_scores, ...}) as a JSON part; no finish reason. */
+static void read_moderation_results(const oa_ctx *c, int results, bt_item *item) {
+    oa_msg_builder b;
+    builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, results) + 1);
+    for (int result = json_first(c->doc, results), i = 0; i < json_count(c->doc, results);
+         result = json_next(c->doc, result), i++) {
+        msg_part *part = part_new(c, &b, PART_TEXT);
+        part->content = raw_at(c, result);
+        part->content_is_json = true;
+    }
+    item->output_messages = arena_calloc(c->arena, 1, sizeof(msg));
+    item->output_messages[0] = b.m;
+    item->output_message_count = 1;
+}
+
 /* Fill the response side of a successful (2xx) result from its body. */
 static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
     enum { ID, OBJECT, CREATED, MODEL, CHOICES, USAGE, OUTPUT, STATUS, CREATED_AT, COMPLETED_AT,
-           ERROR, DATA, INCOMPLETE_DETAILS, SERVICE_TIER, SYSTEM_FINGERPRINT, KEY_COUNT };
+           ERROR, DATA, INCOMPLETE_DETAILS, SERVICE_TIER, SYSTEM_FINGERPRINT, RESULTS, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [ID] = JSON_KEY("id"),
         [OBJECT] = JSON_KEY("object"),
@@ -875,6 +946,7 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
         [INCOMPLETE_DETAILS] = JSON_KEY("incomplete_details"),
         [SERVICE_TIER] = JSON_KEY("service_tier"),
         [SYSTEM_FINGERPRINT] = JSON_KEY("system_fingerprint"),
+        [RESULTS] = JSON_KEY("results"),
     };
     int field[KEY_COUNT];
     json_get_fields(c->doc, body, keys, KEY_COUNT, field);
@@ -885,6 +957,11 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
     item->response_id = str_at(c, field[ID]);
     item->response_model = str_at(c, field[MODEL]);
     infer_endpoint(c, field[OBJECT], field[DATA], item);
+    int results = typed(c, field[RESULTS], JSON_ARRAY);
+    if (results >= 0 && !item->endpoint.len) {
+        item->endpoint = STR_LIT("/v1/moderations");
+        item->operation = "moderation";
+    }
     /* The item's own end: chat/completions/embeddings give `created` (the response was made
      * then); Responses gives `created_at` and, when finished, `completed_at`, which wins. */
     if (time_at(c, field[CREATED], "response.body.created", &item->end_time_ns) < 0 ||
@@ -895,6 +972,7 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
     int choices = typed(c, field[CHOICES], JSON_ARRAY);
     int output = typed(c, field[OUTPUT], JSON_ARRAY);
     if (choices >= 0) read_choices(c, choices, item);
+    else if (results >= 0) read_moderation_results(c, results, item);
     else if (output >= 0)
         read_responses_output(c, field[STATUS], field[INCOMPLETE_DETAILS], output, item);
     /* A Responses body can report its own failure: status "failed" with error{code, message}. */
@@ -1133,6 +1211,21 @@ static int openai_parse_batch(const json_doc *doc, int root, arena_t *a, batch_i
     batch->input_file_id = str_field(&c, root, "input_file_id");
     batch->output_file_id = str_field(&c, root, "output_file_id");
     batch->error_file_id = str_field(&c, root, "error_file_id");
+    batch->model = str_field(&c, root, "model");
+    /* The batch's own usage (Responses-style names), beside the items' sums. */
+    int usage = typed_field(&c, root, "usage", JSON_OBJECT);
+    int input_details = typed_field(&c, usage, "input_tokens_details", JSON_OBJECT);
+    int output_details = typed_field(&c, usage, "output_tokens_details", JSON_OBJECT);
+    if (int_field(&c, usage, "input_tokens", "usage.input_tokens", &batch->usage_input_tokens) <
+            0 ||
+        int_field(&c, usage, "output_tokens", "usage.output_tokens",
+                  &batch->usage_output_tokens) < 0 ||
+        int_field(&c, input_details, "cached_tokens", "usage.input_tokens_details.cached_tokens",
+                  &batch->usage_cache_read_tokens) < 0 ||
+        int_field(&c, output_details, "reasoning_tokens",
+                  "usage.output_tokens_details.reasoning_tokens",
+                  &batch->usage_reasoning_tokens) < 0)
+        return -1;
     int errors = typed_field(&c, root, "errors", JSON_OBJECT);
     return read_batch_errors(&c, typed_field(&c, errors, "data", JSON_ARRAY), batch);
 }
