@@ -318,7 +318,9 @@ static int find_context(collector *c, char *reason) {
 static int check_context(collector *c, char *reason) {
     const context_claims *claims = &c->resume.claims;
     char why[REASON_MAX];
-    if (c->provider && strcmp(c->provider->name, claims->provider) != 0) {
+    /* A provider writing the same records (Mistral's or Azure's batch object seen, the
+     * inputs read as OpenAI's at start) keeps the context. */
+    if (c->provider && !provider_same_format(c->provider, provider_by_name(claims->provider))) {
         snprintf(why, sizeof why, "it was made for a batch of %s, not %s", claims->provider,
                  c->provider->name);
         resume_drop(&c->resume, c->config->diags, why);

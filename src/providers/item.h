@@ -117,6 +117,9 @@ typedef struct bt_item {
     int64_t http_status;     /* OpenAI: response.status_code of a non-2xx line; 0 otherwise */
     bt_str service_tier;     /* OpenAI: the response body's service_tier */
     bt_str system_fingerprint; /* OpenAI: the response body's system_fingerprint */
+    bt_str prompt_filter;    /* Azure OpenAI: prompt_filter_results (raw JSON), or the
+                              * content_filter_result of a request it refused */
+    bt_str output_filter;    /* Azure OpenAI: the first choice's content_filter_results */
     const struct batch_error *batch_error; /* a failed batch's error naming this item's
                                             * input line (borrowed from batch_info) */
 

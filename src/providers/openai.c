@@ -832,11 +832,12 @@ static void read_choices(const oa_ctx *c, int choices, bt_item *item) {
     if (count <= 0) return;
     item->output_messages = arena_calloc(c->arena, (size_t)count, sizeof(msg));
     item->finish_reasons = arena_calloc(c->arena, (size_t)count, sizeof(bt_str));
-    enum { MESSAGE, TEXT, FINISH_REASON, KEY_COUNT };
+    enum { MESSAGE, TEXT, FINISH_REASON, CONTENT_FILTER, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [MESSAGE] = JSON_KEY("message"),
         [TEXT] = JSON_KEY("text"),
         [FINISH_REASON] = JSON_KEY("finish_reason"),
+        [CONTENT_FILTER] = JSON_KEY("content_filter_results"),
     };
     for (int choice = json_first(c->doc, choices), i = 0; i < count;
          choice = json_next(c->doc, choice), i++) {
@@ -854,6 +855,8 @@ static void read_choices(const oa_ctx *c, int choices, bt_item *item) {
             if (is_type(c, text, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, text));
             out = b.m;
         }
+        if (!item->output_filter.len && present(c, field[CONTENT_FILTER]))
+            item->output_filter = raw_at(c, field[CONTENT_FILTER]);
         out.finish_reason = str_at(c, field[FINISH_REASON]);
         if (out.finish_reason.len)
             item->finish_reasons[item->finish_reason_count++] = out.finish_reason;
@@ -929,7 +932,8 @@ static void read_moderation_results(const oa_ctx *c, int results, bt_item *item)
 /* Fill the response side of a successful (2xx) result from its body. */
 static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
     enum { ID, OBJECT, CREATED, MODEL, CHOICES, USAGE, OUTPUT, STATUS, CREATED_AT, COMPLETED_AT,
-           ERROR, DATA, INCOMPLETE_DETAILS, SERVICE_TIER, SYSTEM_FINGERPRINT, RESULTS, KEY_COUNT };
+           ERROR, DATA, INCOMPLETE_DETAILS, SERVICE_TIER, SYSTEM_FINGERPRINT, RESULTS,
+           PROMPT_FILTER, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [ID] = JSON_KEY("id"),
         [OBJECT] = JSON_KEY("object"),
@@ -947,12 +951,14 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
         [SERVICE_TIER] = JSON_KEY("service_tier"),
         [SYSTEM_FINGERPRINT] = JSON_KEY("system_fingerprint"),
         [RESULTS] = JSON_KEY("results"),
+        [PROMPT_FILTER] = JSON_KEY("prompt_filter_results"),
     };
     int field[KEY_COUNT];
     json_get_fields(c->doc, body, keys, KEY_COUNT, field);
     item->result = RESULT_SUCCEEDED;
     item->service_tier = str_at(c, field[SERVICE_TIER]);
     item->system_fingerprint = str_at(c, field[SYSTEM_FINGERPRINT]);
+    if (present(c, field[PROMPT_FILTER])) item->prompt_filter = raw_at(c, field[PROMPT_FILTER]);
     item->response_body = raw_at(c, body);
     item->response_id = str_at(c, field[ID]);
     item->response_model = str_at(c, field[MODEL]);
@@ -987,16 +993,25 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
 }
 
 /* Fill an errored result from a non-2xx response: error.code (a string), else error.type,
- * else "http_<status>"; the message is error.message. */
+ * else "http_<status>"; the message is error.message (error being the body itself when it
+ * is a flat error). */
 static void read_http_error(const oa_ctx *c, int body, int64_t status, bt_item *item) {
     item->result = RESULT_ERRORED;
     item->http_status = status;
     if (is_type(c, body, JSON_OBJECT)) {
         item->response_body = raw_at(c, body);
         int error = typed_field(c, body, "error", JSON_OBJECT);
+        /* Mistral (and other compatible servers) answer a flat {object:"error", message,
+         * type, code}. */
+        if (error < 0 && present(c, json_get(c->doc, body, "message"))) error = body;
         item->error_type = str_field(c, error, "code");
         if (!item->error_type.len) item->error_type = str_field(c, error, "type");
         item->error_message = str_field(c, error, "message");
+        /* Azure OpenAI's refusal by its content filter: error.innererror
+         * {code: "ResponsibleAIPolicyViolation", content_filter_result}. */
+        int inner = typed_field(c, error, "innererror", JSON_OBJECT);
+        int filter = json_get(c->doc, inner, "content_filter_result");
+        if (present(c, filter)) item->prompt_filter = raw_at(c, filter);
     }
     if (!item->error_type.len) {
         char code[32];
@@ -1259,6 +1274,35 @@ static bool openai_is_batch(const json_doc *doc, int root) {
            has_key(doc, json_get(doc, root, "request_counts"), "total");
 }
 
+/* True when s (a url or an endpoint) is a path without OpenAI's "/v1/" prefix: Azure
+ * OpenAI's batch form ("/chat/completions"). */
+static bool path_without_v1(const json_doc *doc, int tok) {
+    bt_str raw = json_raw(doc, tok); /* with its quotes */
+    return json_type_of(doc, tok) == JSON_STRING && raw.len > 2 && raw.ptr[1] == '/' &&
+           !(raw.len >= 6 && memcmp(raw.ptr + 1, "/v1/", 4) == 0);
+}
+
+/* provider_ops.is_request of Azure OpenAI: an OpenAI input line whose url has no /v1. */
+static bool azure_is_request(const json_doc *doc, int root) {
+    return openai_is_request(doc, root) && path_without_v1(doc, json_get(doc, root, "url"));
+}
+
+/* provider_ops.is_result of Azure OpenAI: an OpenAI result line whose body carries the
+ * content filter's results (prompt_filter_results, or a choice's
+ * content_filter_results). */
+static bool azure_is_result(const json_doc *doc, int root) {
+    if (!openai_is_result(doc, root)) return false;
+    int body = json_get(doc, json_get(doc, root, "response"), "body");
+    int choice = json_first(doc, json_get(doc, body, "choices"));
+    return json_get(doc, body, "prompt_filter_results") >= 0 ||
+           json_get(doc, choice, "content_filter_results") >= 0;
+}
+
+/* provider_ops.is_batch of Azure OpenAI: an OpenAI batch object whose endpoint has no /v1. */
+static bool azure_is_batch(const json_doc *doc, int root) {
+    return openai_is_batch(doc, root) && path_without_v1(doc, json_get(doc, root, "endpoint"));
+}
+
 const provider_ops provider_openai = {
     .name = "openai",
     .format = "openai",
@@ -1270,3 +1314,37 @@ const provider_ops provider_openai = {
     .parse_result = openai_parse_result,
     .parse_batch = openai_parse_batch,
 };
+
+/* Azure OpenAI batches: OpenAI's format, deployment names as models, urls without /v1,
+ * the content filter's results; recognised by those marks. */
+const provider_ops provider_azure_openai = {
+    .name = "azure.ai.openai",
+    .alias = "azure",
+    .format = "openai",
+    .is_request = azure_is_request,
+    .is_result = azure_is_result,
+    .is_batch = azure_is_batch,
+    .request_custom_id = openai_request_custom_id,
+    .parse_request = openai_parse_request,
+    .parse_result = openai_parse_result,
+    .parse_batch = openai_parse_batch,
+};
+
+/* An OpenAI-compatible batch API: OpenAI's records under another provider name, never
+ * recognised from the records (they are OpenAI's): named by --provider. */
+#define OPENAI_COMPATIBLE(variable, provider_name, short_name)                                 \
+    const provider_ops provider_##variable = {                                                \
+        .name = provider_name,                                                                \
+        .alias = short_name,                                                                  \
+        .format = "openai",                                                                   \
+        .request_custom_id = openai_request_custom_id,                                        \
+        .parse_request = openai_parse_request,                                                \
+        .parse_result = openai_parse_result,                                                  \
+        .parse_batch = openai_parse_batch,                                                    \
+    }
+
+OPENAI_COMPATIBLE(groq, "groq", NULL);
+OPENAI_COMPATIBLE(xai, "x_ai", "xai");
+OPENAI_COMPATIBLE(together, "together", NULL);
+OPENAI_COMPATIBLE(fireworks, "fireworks", NULL);
+OPENAI_COMPATIBLE(openrouter, "openrouter", NULL);

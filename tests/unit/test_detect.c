@@ -32,7 +32,8 @@ TEST(providers_are_found_by_their_exact_names) {
     CHECK(provider_by_name("openai") == &provider_openai);
     CHECK(provider_by_name("anthropic") == &provider_anthropic);
     CHECK(provider_by_name("Anthropic") == NULL);
-    CHECK(provider_by_name("azure") == NULL);
+    CHECK(provider_by_name("azure") == &provider_azure_openai);
+    CHECK(provider_by_name("Azure") == NULL);
     CHECK(provider_by_name("") == NULL);
     CHECK(provider_by_name(NULL) == NULL);
     CHECK_STR(provider_openai.name, "openai");
