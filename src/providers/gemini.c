@@ -14,6 +14,7 @@
  * reasoning). The key is the custom_id. */
 #include <string.h>
 
+#include "providers/gemini.h"
 #include "providers/provider.h"
 #include "providers/record.h"
 
@@ -181,55 +182,60 @@ static void read_embed_request(const record_ctx *c, int content, bt_item *item) 
     item->input_message_count = 1;
 }
 
+/* See gemini.h: the request side of item from a GenerateContentRequest (or an
+ * EmbedContentRequest). */
+int gemini_read_request(const record_ctx *c, int request, bt_item *item) {
+    if (!rec_present(c, request)) return fail(c->reason, "missing \"request\"");
+    if (!rec_is(c, request, JSON_OBJECT)) return fail(c->reason, "\"request\" is not an object");
+    item->has_request = true;
+    item->request_body = rec_raw(c, request);
+    bt_str model = rec_str_field(c, request, "model", NULL);
+    if (model.len > 7 && memcmp(model.ptr, "models/", 7) == 0) model.ptr += 7, model.len -= 7;
+    item->request_model = model;
+    int single = json_get(c->doc, request, "content");
+    if (rec_is(c, single, JSON_OBJECT)) {
+        read_embed_request(c, single, item);
+        return 0;
+    }
+    item->endpoint = STR_LIT(GEMINI_ENDPOINT);
+    item->operation = "chat";
+    int contents = rec_get_typed(c, request, "contents", NULL, JSON_ARRAY);
+    int count = json_count(c->doc, contents);
+    if (count > 0) {
+        item->input_messages = arena_calloc(c->arena, (size_t)count, sizeof(msg));
+        for (int content = json_first(c->doc, contents), i = 0; i < count;
+             content = json_next(c->doc, content), i++)
+            if (rec_is(c, content, JSON_OBJECT))
+                item->input_messages[item->input_message_count++] =
+                    content_message(c, content, STR_LIT("user"));
+    }
+    int system = rec_get_typed(c, request, "systemInstruction", "system_instruction",
+                               JSON_OBJECT);
+    if (system >= 0) {
+        msg instructions = content_message(c, system, STR_NULL);
+        item->system_instructions = instructions.parts;
+        item->system_instruction_count = instructions.part_count;
+    }
+    read_tools(c, rec_get_typed(c, request, "tools", NULL, JSON_ARRAY), item);
+    int tool_config = rec_get_typed(c, request, "toolConfig", "tool_config", JSON_OBJECT);
+    int calling = rec_get_typed(c, tool_config, "functionCallingConfig",
+                                "function_calling_config", JSON_OBJECT);
+    if (calling >= 0) {
+        item->tool_choice = rec_raw(c, calling);
+        item->tool_choice_is_json = true;
+    }
+    return read_generation_config(
+        c, rec_get_typed(c, request, "generationConfig", "generation_config", JSON_OBJECT),
+        item);
+}
+
 /* provider_ops.parse_request: the request side of item from {key, request}. */
 static int gemini_parse_request(const json_doc *doc, int root, arena_t *a, bt_item *item,
                                 char *reason) {
     record_ctx c = {doc, a, reason};
     if (!rec_is(&c, root, JSON_OBJECT)) return fail(reason, "record is not a JSON object");
     if (key_at(&c, json_get(doc, root, "key"), &item->custom_id) < 0) return -1;
-    int request = json_get(doc, root, "request");
-    if (!rec_present(&c, request)) return fail(reason, "missing \"request\"");
-    if (!rec_is(&c, request, JSON_OBJECT)) return fail(reason, "\"request\" is not an object");
-    item->has_request = true;
-    item->request_body = rec_raw(&c, request);
-    bt_str model = rec_str_field(&c, request, "model", NULL);
-    if (model.len > 7 && memcmp(model.ptr, "models/", 7) == 0) model.ptr += 7, model.len -= 7;
-    item->request_model = model;
-    int single = json_get(doc, request, "content");
-    if (rec_is(&c, single, JSON_OBJECT)) {
-        read_embed_request(&c, single, item);
-        return 0;
-    }
-    item->endpoint = STR_LIT(GEMINI_ENDPOINT);
-    item->operation = "chat";
-    int contents = rec_get_typed(&c, request, "contents", NULL, JSON_ARRAY);
-    int count = json_count(doc, contents);
-    if (count > 0) {
-        item->input_messages = arena_calloc(a, (size_t)count, sizeof(msg));
-        for (int content = json_first(doc, contents), i = 0; i < count;
-             content = json_next(doc, content), i++)
-            if (rec_is(&c, content, JSON_OBJECT))
-                item->input_messages[item->input_message_count++] =
-                    content_message(&c, content, STR_LIT("user"));
-    }
-    int system = rec_get_typed(&c, request, "systemInstruction", "system_instruction",
-                               JSON_OBJECT);
-    if (system >= 0) {
-        msg instructions = content_message(&c, system, STR_NULL);
-        item->system_instructions = instructions.parts;
-        item->system_instruction_count = instructions.part_count;
-    }
-    read_tools(&c, rec_get_typed(&c, request, "tools", NULL, JSON_ARRAY), item);
-    int tool_config = rec_get_typed(&c, request, "toolConfig", "tool_config", JSON_OBJECT);
-    int calling = rec_get_typed(&c, tool_config, "functionCallingConfig",
-                                "function_calling_config", JSON_OBJECT);
-    if (calling >= 0) {
-        item->tool_choice = rec_raw(&c, calling);
-        item->tool_choice_is_json = true;
-    }
-    return read_generation_config(
-        &c, rec_get_typed(&c, request, "generationConfig", "generation_config", JSON_OBJECT),
-        item);
+    return gemini_read_request(&c, json_get(doc, root, "request"), item);
 }
 
 /* ---- results ---- */
@@ -272,10 +278,10 @@ static void read_candidates(const record_ctx *c, int candidates, bt_item *item) 
     }
 }
 
-/* Fill the response side from a GenerateContentResponse (or EmbedContentResponse). A
+/* See gemini.h: the response side from a GenerateContentResponse (or EmbedContentResponse). A
  * prompt blocked before any candidate (promptFeedback.blockReason, no candidates) is an
  * error whose type is the block reason. */
-static int read_response(const record_ctx *c, int response, bt_item *item) {
+int gemini_read_response(const record_ctx *c, int response, bt_item *item) {
     item->result = RESULT_SUCCEEDED;
     item->response_body = rec_raw(c, response);
     item->response_id = rec_str_field(c, response, "responseId", "response_id");
@@ -308,9 +314,9 @@ static int read_response(const record_ctx *c, int response, bt_item *item) {
     return 0;
 }
 
-/* Fill an errored item from a google.rpc.Status {code, message, status}: error.type is
+/* See gemini.h: an errored item from a google.rpc.Status {code, message, status}: error.type is
  * the status name ("RESOURCE_EXHAUSTED"), else the code. */
-static int read_status(const record_ctx *c, int error, bt_item *item) {
+int gemini_read_status(const record_ctx *c, int error, bt_item *item) {
     opt_i64 code = {false, 0};
     if (rec_int(c, json_get(c->doc, error, "code"), "error.code", &code) < 0) return -1;
     item->result = RESULT_ERRORED;
@@ -337,13 +343,13 @@ static int gemini_parse_result(const json_doc *doc, int root, arena_t *a, bt_ite
         if (!rec_is(&c, error, JSON_OBJECT)) return fail(reason, "\"error\" is not an object");
         if (!item->endpoint.len) item->endpoint = STR_LIT(GEMINI_ENDPOINT);
         if (!item->operation) item->operation = "chat";
-        return read_status(&c, error, item);
+        return gemini_read_status(&c, error, item);
     }
     if (!rec_present(&c, response))
         return fail(reason, "neither \"response\" nor \"error\" is set");
     if (!rec_is(&c, response, JSON_OBJECT))
         return fail(reason, "\"response\" is not an object");
-    return read_response(&c, response, item);
+    return gemini_read_response(&c, response, item);
 }
 
 /* ---- the batch ---- */
@@ -354,9 +360,9 @@ static bool has_prefix(bt_str s, const char *prefix) {
     return s.len >= len && memcmp(s.ptr, prefix, len) == 0;
 }
 
-/* Map a batch state to a batch_state: the API's BATCH_STATE_* and the SDKs' JOB_STATE_*.
+/* See gemini.h: map a batch state to a batch_state: the API's BATCH_STATE_* and the SDKs' JOB_STATE_*.
  * -1 for an unknown state. */
-static int classify_state(bt_str state, batch_state *out) {
+int gemini_classify_state(bt_str state, batch_state *out) {
     static const struct { const char *suffix; batch_state state; } states[] = {
         {"PENDING", BATCH_RUNNING},     {"QUEUED", BATCH_RUNNING},
         {"RUNNING", BATCH_RUNNING},     {"CANCELLING", BATCH_RUNNING},
@@ -399,7 +405,7 @@ static int gemini_parse_batch(const json_doc *doc, int root, arena_t *a, batch_i
     if (!batch->id.len) return fail(reason, "missing \"name\"");
     batch->status = rec_str_field(&c, resource, "state", NULL);
     if (!batch->status.len) return fail(reason, "missing \"state\"");
-    if (classify_state(batch->status, &batch->state) < 0) {
+    if (gemini_classify_state(batch->status, &batch->state) < 0) {
         int quoted = batch->status.len > 40 ? 40 : (int)batch->status.len;
         return fail(reason, "unknown batch state \"%.*s\"", quoted, batch->status.ptr);
     }

@@ -1261,9 +1261,9 @@ static bool openai_is_request(const json_doc *doc, int root) {
 }
 
 /* provider_ops.is_result: {id, custom_id, response, error}, where response or error may
- * be null. */
+ * be null (never an echoed request: Vertex AI's lines have one). */
 static bool openai_is_result(const json_doc *doc, int root) {
-    return has_key(doc, root, "custom_id") &&
+    return has_key(doc, root, "custom_id") && !has_key(doc, root, "request") &&
            (has_key(doc, root, "response") || has_key(doc, root, "error"));
 }
 
