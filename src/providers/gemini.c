@@ -360,8 +360,8 @@ static bool has_prefix(bt_str s, const char *prefix) {
     return s.len >= len && memcmp(s.ptr, prefix, len) == 0;
 }
 
-/* See gemini.h: map a batch state to a batch_state: the API's BATCH_STATE_* and the SDKs' JOB_STATE_*.
- * -1 for an unknown state. */
+/* See gemini.h: map a batch state to a batch_state: the API's BATCH_STATE_* and the SDKs'
+ * JOB_STATE_*. -1 for an unknown state. */
 int gemini_classify_state(bt_str state, batch_state *out) {
     static const struct { const char *suffix; batch_state state; } states[] = {
         {"PENDING", BATCH_RUNNING},     {"QUEUED", BATCH_RUNNING},

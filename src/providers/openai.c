@@ -20,17 +20,14 @@
 #include <string.h>
 
 #include "providers/provider.h"
+#include "providers/record.h"
 #include "util/timeutil.h"
 
 /* The longest piece of a raw value quoted in a reason. */
 #define OA_QUOTE_MAX 40
 
-/* What every helper needs while reading one record. */
-typedef struct oa_ctx {
-    const json_doc *doc;  /* the parsed record (borrowed) */
-    arena_t *arena;       /* where every string and array of the item goes */
-    char *reason;         /* REASON_MAX bytes, filled when the record is rejected */
-} oa_ctx;
+/* What every helper needs while reading one record (providers/record.h). */
+typedef record_ctx oa_ctx;
 
 /* The request formats an OpenAI batch can hold. */
 typedef enum oa_endpoint {
@@ -41,11 +38,8 @@ typedef enum oa_endpoint {
     OA_MODERATIONS,  /* /v1/moderations */
 } oa_endpoint;
 
-/* A message being built: parts are appended into an arena array that grows as needed. */
-typedef struct oa_msg_builder {
-    msg m;           /* the message; parts live in the arena */
-    size_t part_cap; /* parts allocated in m.parts */
-} oa_msg_builder;
+/* A message being built (providers/record.h). */
+typedef msg_builder oa_msg_builder;
 
 /* ---- small readers over the document ---- */
 
@@ -151,35 +145,6 @@ static bt_str concat(const oa_ctx *c, const char *prefix, bt_str s) {
 
 /* ---- messages and parts ---- */
 
-/* Start a message with the given role and room for about part_hint parts. */
-static void builder_init(const oa_ctx *c, oa_msg_builder *b, bt_str role, size_t part_hint) {
-    memset(b, 0, sizeof *b);
-    b->m.role = role;
-    if (part_hint) {
-        b->m.parts = arena_calloc(c->arena, part_hint, sizeof(msg_part));
-        b->part_cap = part_hint;
-    }
-}
-
-/* Append a zeroed part of the given type to b and return it. */
-static msg_part *part_new(const oa_ctx *c, oa_msg_builder *b, part_type type) {
-    if (b->m.part_count == b->part_cap) {
-        size_t new_cap = b->part_cap ? b->part_cap * 2 : 4;
-        b->m.parts = arena_grow(c->arena, b->m.parts, b->m.part_count, new_cap,
-                                sizeof(msg_part));
-        b->part_cap = new_cap;
-    }
-    msg_part *part = &b->m.parts[b->m.part_count++];
-    memset(part, 0, sizeof *part);
-    part->type = type;
-    return part;
-}
-
-/* Append a part of the given type whose content is text. */
-static void add_text(const oa_ctx *c, oa_msg_builder *b, part_type type, bt_str text) {
-    part_new(c, b, type)->content = text;
-}
-
 /* True when text is exactly one valid JSON value. Uses a short-lived document (one heap
  * allocation, released before returning). */
 static bool text_is_json(bt_str text) {
@@ -231,7 +196,7 @@ static void set_media(msg_part *part, bt_str url, const char *modality) {
 /* Append an audio blob from an {data, format} object (Chat input_audio). */
 static void add_audio(const oa_ctx *c, oa_msg_builder *b, int audio) {
     if (!is_type(c, audio, JSON_OBJECT)) return;
-    msg_part *part = part_new(c, b, PART_BLOB);
+    msg_part *part = msg_builder_add(c, b, PART_BLOB);
     part->modality = STR_LIT("audio");
     part->content = str_field(c, audio, "data");
     bt_str format = str_field(c, audio, "format");
@@ -254,14 +219,15 @@ static void add_content_part(const oa_ctx *c, oa_msg_builder *b, int part) {
     int type = field[TYPE];
     if (str_is(c, type, "text") || str_is(c, type, "input_text") ||
         str_is(c, type, "output_text")) {
-        if (is_type(c, field[TEXT], JSON_STRING)) add_text(c, b, PART_TEXT, str_at(c, field[TEXT]));
+        if (is_type(c, field[TEXT], JSON_STRING))
+            msg_builder_text(c, b, PART_TEXT, str_at(c, field[TEXT]));
     } else if (str_is(c, type, "refusal")) {
         if (is_type(c, field[REFUSAL], JSON_STRING))
-            add_text(c, b, PART_TEXT, str_at(c, field[REFUSAL]));
+            msg_builder_text(c, b, PART_TEXT, str_at(c, field[REFUSAL]));
     } else if (str_is(c, type, "image_url") || str_is(c, type, "input_image")) {
         int image = field[IMAGE_URL];
         bt_str url = is_type(c, image, JSON_OBJECT) ? str_field(c, image, "url") : str_at(c, image);
-        if (url.len) set_media(part_new(c, b, PART_URI), url, "image");
+        if (url.len) set_media(msg_builder_add(c, b, PART_URI), url, "image");
     } else if (str_is(c, type, "input_audio")) {
         add_audio(c, b, field[INPUT_AUDIO]);
     }
@@ -271,7 +237,7 @@ static void add_content_part(const oa_ctx *c, oa_msg_builder *b, int part) {
  * parts, anything else (null) adds nothing. */
 static void add_content(const oa_ctx *c, oa_msg_builder *b, int content) {
     if (is_type(c, content, JSON_STRING)) {
-        add_text(c, b, PART_TEXT, str_at(c, content));
+        msg_builder_text(c, b, PART_TEXT, str_at(c, content));
     } else if (is_type(c, content, JSON_ARRAY)) {
         for (int part = json_first(c->doc, content), i = 0; i < json_count(c->doc, content);
              part = json_next(c->doc, part), i++)
@@ -312,7 +278,7 @@ static void add_chat_tool_call(const oa_ctx *c, oa_msg_builder *b, int call) {
     if (!is_type(c, call, JSON_OBJECT)) return;
     int field[KEY_COUNT];
     json_get_fields(c->doc, call, keys, KEY_COUNT, field);
-    msg_part *part = part_new(c, b, PART_TOOL_CALL);
+    msg_part *part = msg_builder_add(c, b, PART_TOOL_CALL);
     part->id = str_at(c, field[ID]);
     int function = typed(c, field[FUNCTION], JSON_OBJECT);
     int custom = typed(c, field[CUSTOM], JSON_OBJECT);
@@ -349,27 +315,28 @@ static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
     int content = field[CONTENT];
     int tool_calls = typed(c, field[TOOL_CALLS], JSON_ARRAY);
     size_t hint = 4 + (size_t)json_count(c->doc, content) + (size_t)json_count(c->doc, tool_calls);
-    builder_init(c, &b, role.len ? role : default_role, hint);
+    msg_builder_init(c, &b, role.len ? role : default_role, hint);
     if (str_eq_c(role, "tool")) {
-        msg_part *part = part_new(c, &b, PART_TOOL_CALL_RESPONSE);
+        msg_part *part = msg_builder_add(c, &b, PART_TOOL_CALL_RESPONSE);
         part->id = str_at(c, field[TOOL_CALL_ID]);
         part->content = content_text(c, content);
         return b.m;
     }
     int reasoning = field[REASONING_CONTENT];
     if (!is_type(c, reasoning, JSON_STRING)) reasoning = field[REASONING];
-    if (is_type(c, reasoning, JSON_STRING)) add_text(c, &b, PART_REASONING, str_at(c, reasoning));
+    if (is_type(c, reasoning, JSON_STRING))
+        msg_builder_text(c, &b, PART_REASONING, str_at(c, reasoning));
     add_content(c, &b, content);
     int refusal = field[REFUSAL];
-    if (is_type(c, refusal, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, refusal));
+    if (is_type(c, refusal, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, refusal));
     /* An audio answer {id, data, transcript, expires_at}: the transcript as text, the
      * data as an audio blob. */
     int audio = typed(c, field[AUDIO], JSON_OBJECT);
     bt_str transcript = str_field(c, audio, "transcript");
     bt_str audio_data = str_field(c, audio, "data");
-    if (transcript.len) add_text(c, &b, PART_TEXT, transcript);
+    if (transcript.len) msg_builder_text(c, &b, PART_TEXT, transcript);
     if (audio_data.len) {
-        msg_part *part = part_new(c, &b, PART_BLOB);
+        msg_part *part = msg_builder_add(c, &b, PART_BLOB);
         part->modality = STR_LIT("audio");
         part->content = audio_data;
     }
@@ -388,7 +355,8 @@ static void add_reasoning_item(const oa_ctx *c, oa_msg_builder *b, int item) {
         for (int entry = json_first(c->doc, list), i = 0; i < json_count(c->doc, list);
              entry = json_next(c->doc, entry), i++) {
             int text = json_get(c->doc, entry, "text");
-            if (is_type(c, text, JSON_STRING)) add_text(c, b, PART_REASONING, str_at(c, text));
+            if (is_type(c, text, JSON_STRING))
+                msg_builder_text(c, b, PART_REASONING, str_at(c, text));
         }
     }
 }
@@ -405,13 +373,13 @@ static bool add_responses_item(const oa_ctx *c, oa_msg_builder *b, int item, bt_
         add_content(c, b, json_get(c->doc, item, "content"));
     } else if (str_is(c, type, "function_call")) {
         *role = STR_LIT("assistant");
-        msg_part *part = part_new(c, b, PART_TOOL_CALL);
+        msg_part *part = msg_builder_add(c, b, PART_TOOL_CALL);
         part->id = str_field(c, item, "call_id");
         part->name = str_field(c, item, "name");
         set_arguments(c, part, json_get(c->doc, item, "arguments"));
     } else if (str_is(c, type, "function_call_output")) {
         *role = STR_LIT("tool");
-        msg_part *part = part_new(c, b, PART_TOOL_CALL_RESPONSE);
+        msg_part *part = msg_builder_add(c, b, PART_TOOL_CALL_RESPONSE);
         part->id = str_field(c, item, "call_id");
         int output = json_get(c->doc, item, "output");
         if (is_type(c, output, JSON_STRING)) {
@@ -606,8 +574,8 @@ static void read_responses_input(const oa_ctx *c, int instructions, int input, b
     }
     oa_msg_builder b;
     if (is_type(c, input, JSON_STRING)) {
-        builder_init(c, &b, STR_LIT("user"), 1);
-        add_text(c, &b, PART_TEXT, str_at(c, input));
+        msg_builder_init(c, &b, STR_LIT("user"), 1);
+        msg_builder_text(c, &b, PART_TEXT, str_at(c, input));
         item->input_messages = arena_calloc(c->arena, 1, sizeof(msg));
         item->input_messages[0] = b.m;
         item->input_message_count = 1;
@@ -620,7 +588,7 @@ static void read_responses_input(const oa_ctx *c, int instructions, int input, b
          entry = json_next(c->doc, entry), i++) {
         bt_str role = STR_NULL;
         int content = json_get(c->doc, entry, "content");
-        builder_init(c, &b, STR_NULL, 1 + (size_t)json_count(c->doc, content));
+        msg_builder_init(c, &b, STR_NULL, 1 + (size_t)json_count(c->doc, content));
         if (!add_responses_item(c, &b, entry, &role)) continue;
         b.m.role = role;
         item->input_messages[item->input_message_count++] = b.m;
@@ -638,8 +606,8 @@ static void read_prompt(const oa_ctx *c, int prompt, bt_item *item) {
     for (int i = 0; i < count; entry = json_next(c->doc, entry), i++) {
         if (!is_type(c, entry, JSON_STRING)) continue;
         oa_msg_builder b;
-        builder_init(c, &b, STR_LIT("user"), 1);
-        add_text(c, &b, PART_TEXT, str_at(c, entry));
+        msg_builder_init(c, &b, STR_LIT("user"), 1);
+        msg_builder_text(c, &b, PART_TEXT, str_at(c, entry));
         item->input_messages[item->input_message_count++] = b.m;
     }
 }
@@ -660,12 +628,12 @@ static void count_inputs(const oa_ctx *c, int input, bt_item *item) {
  * as one user message. */
 static void read_moderation_input(const oa_ctx *c, int input, bt_item *item) {
     oa_msg_builder b;
-    builder_init(c, &b, STR_LIT("user"), 1 + (size_t)json_count(c->doc, input));
-    if (is_type(c, input, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, input));
+    msg_builder_init(c, &b, STR_LIT("user"), 1 + (size_t)json_count(c->doc, input));
+    if (is_type(c, input, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, input));
     for (int entry = json_first(c->doc, input), i = 0;
          is_type(c, input, JSON_ARRAY) && i < json_count(c->doc, input);
          entry = json_next(c->doc, entry), i++) {
-        if (is_type(c, entry, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, entry));
+        if (is_type(c, entry, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, entry));
         else add_content_part(c, &b, entry);
     }
     if (!b.m.part_count) return;
@@ -850,9 +818,9 @@ static void read_choices(const oa_ctx *c, int choices, bt_item *item) {
             out = chat_message(c, message, STR_LIT("assistant"));
         } else {
             oa_msg_builder b;
-            builder_init(c, &b, STR_LIT("assistant"), 1);
+            msg_builder_init(c, &b, STR_LIT("assistant"), 1);
             int text = field[TEXT];
-            if (is_type(c, text, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, text));
+            if (is_type(c, text, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, text));
             out = b.m;
         }
         if (!item->output_filter.len && present(c, field[CONTENT_FILTER]))
@@ -896,7 +864,7 @@ static bt_str responses_finish_reason(const oa_ctx *c, int status, int incomplet
 static void read_responses_output(const oa_ctx *c, int status, int incomplete, int output,
                                   bt_item *item) {
     oa_msg_builder b;
-    builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, output) + 1);
+    msg_builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, output) + 1);
     for (int entry = json_first(c->doc, output), i = 0; i < json_count(c->doc, output);
          entry = json_next(c->doc, entry), i++) {
         bt_str role_unused = STR_NULL;
@@ -917,10 +885,10 @@ static void read_responses_output(const oa_ctx *c, int status, int incomplete, i
  * categories, category_scores, ...}) as a JSON part; no finish reason. */
 static void read_moderation_results(const oa_ctx *c, int results, bt_item *item) {
     oa_msg_builder b;
-    builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, results) + 1);
+    msg_builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, results) + 1);
     for (int result = json_first(c->doc, results), i = 0; i < json_count(c->doc, results);
          result = json_next(c->doc, result), i++) {
-        msg_part *part = part_new(c, &b, PART_TEXT);
+        msg_part *part = msg_builder_add(c, &b, PART_TEXT);
         part->content = raw_at(c, result);
         part->content_is_json = true;
     }

@@ -20,7 +20,8 @@
 /* Whether request is a Claude Messages body rather than a Gemini request. */
 static bool is_claude(const record_ctx *c, int request) {
     return json_get(c->doc, request, "anthropic_version") >= 0 ||
-           (json_get(c->doc, request, "messages") >= 0 && json_get(c->doc, request, "contents") < 0);
+           (json_get(c->doc, request, "messages") >= 0 &&
+            json_get(c->doc, request, "contents") < 0);
 }
 
 /* The id of a line: custom_id, else request.labels.custom_id. */
