@@ -848,6 +848,299 @@ done:
     return rc;
 }
 
+/* ---- Gemini API and Bedrock batches (docs/providers.md) ---------------------------------- */
+
+static const char *const GEMINI_MODELS[] = {"gemini-2.5-flash", "gemini-2.5-pro",
+                                            "gemini-2.5-flash-lite"};
+static const char *const BEDROCK_MODEL = "anthropic.claude-haiku-4-5-20251001-v1:0";
+
+/* Write the key (Gemini) or recordId (Bedrock) of item index. */
+static void write_item_key(jw_t *w, const char *key, uint32_t index) {
+    char id[32];
+    snprintf(id, sizeof id, "%s%08u", strcmp(key, "key") == 0 ? "req-" : "REC", index);
+    jw_key(w, key);
+    jw_cstring(w, id);
+}
+
+/* Write Gemini contents: the user turns (and model turns between them) of item p. */
+static void write_gemini_contents(jw_t *w, rng_t *r, const item_plan *p) {
+    jw_key(w, "contents");
+    jw_array_open(w);
+    for (uint32_t turn = 0; turn < p->turns; turn++) {
+        for (int model = 0; model < (turn + 1 < p->turns ? 2 : 1); model++) {
+            jw_object_open(w);
+            jw_key(w, "role");
+            jw_cstring(w, model ? "model" : "user");
+            jw_key(w, "parts");
+            jw_array_open(w);
+            jw_object_open(w);
+            write_text(w, r, "text", between(r, 80, model ? 500 : 600));
+            jw_object_close(w);
+            jw_array_close(w);
+            jw_object_close(w);
+        }
+    }
+    jw_array_close(w);
+}
+
+/* Write one Gemini input line {key, request} for item index into out. */
+static void gemini_input(const gen_t *g, uint32_t index, buf_t *out) {
+    item_plan p = plan_item(g, index);
+    rng_t r = rng_for(g->seed, index, 1);
+    jw_t w;
+    jw_init(&w, out);
+    jw_object_open(&w);
+    write_item_key(&w, "key", index);
+    jw_key(&w, "request");
+    jw_object_open(&w);
+    write_gemini_contents(&w, &r, &p);
+    if (p.system_prompt < COUNT(g->system_prompts)) {
+        const buf_t *prompt = &g->system_prompts[p.system_prompt];
+        jw_key(&w, "systemInstruction");
+        jw_object_open(&w);
+        jw_key(&w, "parts");
+        jw_array_open(&w);
+        jw_object_open(&w);
+        jw_key(&w, "text");
+        jw_string(&w, (bt_str){prompt->data, prompt->len});
+        jw_object_close(&w);
+        jw_array_close(&w);
+        jw_object_close(&w);
+    }
+    jw_key(&w, "generationConfig");
+    jw_object_open(&w);
+    jw_key(&w, "maxOutputTokens");
+    jw_int(&w, between(&r, 2, 16) * 128);
+    jw_key(&w, "temperature");
+    jw_double(&w, (double)between(&r, 0, 10) / 10.0);
+    jw_object_close(&w);
+    jw_object_close(&w);
+    jw_object_close(&w);
+}
+
+/* Write one Gemini result line {key, response} or {key, error} for item index into out. */
+static void gemini_result(const gen_t *g, uint32_t index, buf_t *out) {
+    item_plan p = plan_item(g, index);
+    rng_t r = rng_for(g->seed, index, 2);
+    jw_t w;
+    jw_init(&w, out);
+    jw_object_open(&w);
+    write_item_key(&w, "key", index);
+    if (p.outcome) {
+        jw_key(&w, "error");
+        jw_object_open(&w);
+        jw_key(&w, "code");
+        jw_int(&w, 429);
+        jw_key(&w, "message");
+        jw_cstring(&w, "Resource has been exhausted (e.g. check quota).");
+        jw_key(&w, "status");
+        jw_cstring(&w, "RESOURCE_EXHAUSTED");
+        jw_object_close(&w);
+        jw_object_close(&w);
+        return;
+    }
+    jw_key(&w, "response");
+    jw_object_open(&w);
+    jw_key(&w, "candidates");
+    jw_array_open(&w);
+    jw_object_open(&w);
+    jw_key(&w, "content");
+    jw_object_open(&w);
+    jw_key(&w, "role");
+    jw_cstring(&w, "model");
+    jw_key(&w, "parts");
+    jw_array_open(&w);
+    jw_object_open(&w);
+    write_text(&w, &r, "text", p.answer_bytes);
+    jw_object_close(&w);
+    jw_array_close(&w);
+    jw_object_close(&w);
+    jw_key(&w, "finishReason");
+    jw_cstring(&w, "STOP");
+    jw_key(&w, "index");
+    jw_int(&w, 0);
+    jw_object_close(&w);
+    jw_array_close(&w);
+    jw_key(&w, "usageMetadata");
+    jw_object_open(&w);
+    jw_key(&w, "promptTokenCount");
+    jw_uint(&w, p.prompt_tokens);
+    jw_key(&w, "candidatesTokenCount");
+    jw_uint(&w, p.completion_tokens - p.reasoning_tokens);
+    jw_key(&w, "totalTokenCount");
+    jw_uint(&w, p.prompt_tokens + p.completion_tokens);
+    if (p.cached_tokens) {
+        jw_key(&w, "cachedContentTokenCount");
+        jw_uint(&w, p.cached_tokens);
+    }
+    if (p.reasoning_tokens) {
+        jw_key(&w, "thoughtsTokenCount");
+        jw_uint(&w, p.reasoning_tokens);
+    }
+    jw_object_close(&w);
+    jw_key(&w, "modelVersion");
+    jw_cstring(&w, GEMINI_MODELS[p.model % COUNT(GEMINI_MODELS)]);
+    write_random_id(&w, &r, "responseId", "", ALNUM, 22);
+    jw_object_close(&w);
+    jw_object_close(&w);
+}
+
+/* Write a Bedrock modelInput: a Claude Messages body for item p. */
+static void write_bedrock_model_input(const gen_t *g, rng_t *r, const item_plan *p, jw_t *w) {
+    jw_key(w, "modelInput");
+    jw_object_open(w);
+    jw_key(w, "anthropic_version");
+    jw_cstring(w, "bedrock-2023-05-31");
+    jw_key(w, "max_tokens");
+    jw_int(w, between(r, 2, 16) * 128);
+    if (p->system_prompt < COUNT(g->system_prompts)) {
+        const buf_t *prompt = &g->system_prompts[p->system_prompt];
+        jw_key(w, "system");
+        jw_string(w, (bt_str){prompt->data, prompt->len});
+    }
+    jw_key(w, "messages");
+    jw_array_open(w);
+    for (uint32_t turn = 0; turn < p->turns; turn++) {
+        for (int assistant = 0; assistant < (turn + 1 < p->turns ? 2 : 1); assistant++) {
+            jw_object_open(w);
+            jw_key(w, "role");
+            jw_cstring(w, assistant ? "assistant" : "user");
+            jw_key(w, "content");
+            jw_array_open(w);
+            jw_object_open(w);
+            jw_key(w, "type");
+            jw_cstring(w, "text");
+            write_text(w, r, "text", between(r, 80, assistant ? 500 : 600));
+            jw_object_close(w);
+            jw_array_close(w);
+            jw_object_close(w);
+        }
+    }
+    jw_array_close(w);
+    jw_object_close(w);
+}
+
+/* Write one Bedrock input line {recordId, modelInput} for item index into out. */
+static void bedrock_input(const gen_t *g, uint32_t index, buf_t *out) {
+    item_plan p = plan_item(g, index);
+    rng_t r = rng_for(g->seed, index, 1);
+    jw_t w;
+    jw_init(&w, out);
+    jw_object_open(&w);
+    write_item_key(&w, "recordId", index);
+    write_bedrock_model_input(g, &r, &p, &w);
+    jw_object_close(&w);
+}
+
+/* Write one Bedrock output line {recordId, modelInput, modelOutput | error} for item index
+ * into out: the input echoed, as Bedrock writes it. */
+static void bedrock_result(const gen_t *g, uint32_t index, buf_t *out) {
+    item_plan p = plan_item(g, index);
+    rng_t input_rng = rng_for(g->seed, index, 1), r = rng_for(g->seed, index, 2);
+    jw_t w;
+    jw_init(&w, out);
+    jw_object_open(&w);
+    write_item_key(&w, "recordId", index);
+    write_bedrock_model_input(g, &input_rng, &p, &w);
+    if (p.outcome) {
+        jw_key(&w, "error");
+        jw_object_open(&w);
+        jw_key(&w, "errorCode");
+        jw_int(&w, 400);
+        jw_key(&w, "errorMessage");
+        jw_cstring(&w, "Input is too long for requested model.");
+        jw_object_close(&w);
+        jw_object_close(&w);
+        return;
+    }
+    jw_key(&w, "modelOutput");
+    jw_object_open(&w);
+    write_random_id(&w, &r, "id", "msg_bdrk_", ALNUM, 24);
+    jw_key(&w, "type");
+    jw_cstring(&w, "message");
+    jw_key(&w, "role");
+    jw_cstring(&w, "assistant");
+    jw_key(&w, "model");
+    jw_cstring(&w, "claude-haiku-4-5-20251001");
+    jw_key(&w, "content");
+    jw_array_open(&w);
+    jw_object_open(&w);
+    jw_key(&w, "type");
+    jw_cstring(&w, "text");
+    write_text(&w, &r, "text", p.answer_bytes);
+    jw_object_close(&w);
+    jw_array_close(&w);
+    jw_key(&w, "stop_reason");
+    jw_cstring(&w, "end_turn");
+    jw_key(&w, "usage");
+    jw_object_open(&w);
+    jw_key(&w, "input_tokens");
+    jw_uint(&w, p.prompt_tokens - p.cached_tokens);
+    jw_key(&w, "cache_read_input_tokens");
+    jw_uint(&w, p.cached_tokens);
+    jw_key(&w, "output_tokens");
+    jw_uint(&w, p.completion_tokens);
+    jw_object_close(&w);
+    jw_object_close(&w);
+    jw_object_close(&w);
+}
+
+/* Write a Gemini or Bedrock batch: inputs, results in a shuffled order, the batch object
+ * (the Gemini batch's Operation; the Bedrock job). 0 or -1. */
+static int generate_cloud(const gen_t *g) {
+    bool gemini = strcmp(g->provider, "gemini") == 0;
+    out_file inputs = {NULL, NULL, 0}, results = {NULL, NULL, 0}, batch = {NULL, NULL, 0};
+    buf_t line = BUF_INIT;
+    uint32_t *order = NULL;
+    uint32_t errored = 0;
+    int rc = -1;
+    if (out_open(&inputs, g, "input.jsonl") < 0) goto done;
+    for (uint32_t i = 0; i < g->items; i++) {
+        buf_clear(&line);
+        (gemini ? gemini_input : bedrock_input)(g, i, &line);
+        out_line(&inputs, &line);
+    }
+    if (out_close(&inputs) < 0) goto done;
+    if (out_open(&results, g, gemini ? "output.jsonl" : "input.jsonl.out") < 0) goto done;
+    order = shuffled_order(g);
+    for (uint32_t n = 0; n < g->items; n++) {
+        errored += plan_item(g, order[n]).outcome != 0;
+        buf_clear(&line);
+        (gemini ? gemini_result : bedrock_result)(g, order[n], &line);
+        out_line(&results, &line);
+    }
+    if (out_close(&results) < 0) goto done;
+    if (out_open(&batch, g, "batch.json") < 0) goto done;
+    buf_clear(&line);
+    if (gemini)
+        buf_printf(&line,
+                   "{\"name\":\"batches/bench%08llx\",\"metadata\":{\"@type\":\"type.googleapis."
+                   "com/google.ai.generativelanguage.v1main.GenerateContentBatch\",\"model\":"
+                   "\"models/gemini-2.5-flash\",\"name\":\"batches/bench%08llx\",\"state\":"
+                   "\"BATCH_STATE_SUCCEEDED\",\"createTime\":\"2026-03-09T14:02:11Z\","
+                   "\"endTime\":\"2026-03-10T13:55:31Z\",\"batchStats\":{\"requestCount\":"
+                   "\"%u\",\"successfulRequestCount\":\"%u\",\"failedRequestCount\":\"%u\"}},"
+                   "\"done\":true}",
+                   (unsigned long long)g->seed, (unsigned long long)g->seed, g->items,
+                   g->items - errored, errored);
+    else
+        buf_printf(&line,
+                   "{\"jobArn\":\"arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/"
+                   "bench%08llx\",\"jobName\":\"bench\",\"modelId\":\"%s\",\"status\":"
+                   "\"%s\",\"submitTime\":\"2026-03-09T14:02:11Z\",\"endTime\":"
+                   "\"2026-03-10T13:55:31Z\"}",
+                   (unsigned long long)g->seed, BEDROCK_MODEL,
+                   errored ? "PartiallyCompleted" : "Completed");
+    out_line(&batch, &line);
+    rc = out_close(&batch);
+done:
+    if (inputs.stream) out_close(&inputs);
+    if (results.stream) out_close(&results);
+    free(order);
+    buf_free(&line);
+    return rc;
+}
+
 /* Parse a decimal number option; false when it is not one or is out of [min, max]. */
 static bool parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out) {
     char *end;
@@ -860,7 +1153,8 @@ static bool parse_number(const char *text, uint64_t min, uint64_t max, uint64_t 
 }
 
 static const char USAGE[] =
-    "usage: batchtrace-bench-gen --provider openai|anthropic --out DIR [--items N] [--seed S]\n"
+    "usage: batchtrace-bench-gen --provider openai|anthropic|gemini|bedrock --out DIR\n"
+    "                            [--items N] [--seed S]\n"
     "                            [--results-scale K]\n";
 
 /* Parse the command line, write the batch. Exit 0, 1 (write failure) or 2 (usage). */
@@ -896,7 +1190,8 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (!g.out_dir || (strcmp(g.provider, "openai") && strcmp(g.provider, "anthropic"))) {
+    bool cloud = strcmp(g.provider, "gemini") == 0 || strcmp(g.provider, "bedrock") == 0;
+    if (!g.out_dir || (strcmp(g.provider, "openai") && strcmp(g.provider, "anthropic") && !cloud)) {
         fputs(USAGE, stderr);
         return 2;
     }
@@ -911,7 +1206,7 @@ int main(int argc, char **argv) {
                                        "Storage. Answer with one JSON object.\n\n");
         append_text(&g.system_prompts[s], &r, 100 + s * 100);
     }
-    int rc = generate(&g);
+    int rc = cloud ? generate_cloud(&g) : generate(&g);
     for (size_t s = 0; s < COUNT(g.system_prompts); s++) buf_free(&g.system_prompts[s]);
     return rc < 0 ? 1 : 0;
 }

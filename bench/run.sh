@@ -11,7 +11,8 @@
 # bytes per item.
 #
 # Settings (environment): BENCH_BUILD_DIR (default build-bench), BENCH_RUNS (3),
-# BENCH_ITEMS (50000), BENCH_PROVIDERS ("openai anthropic"), BENCH_JOBS (2, build jobs).
+# BENCH_ITEMS (50000), BENCH_PROVIDERS ("openai anthropic"), BENCH_JOBS (2, build jobs),
+# BENCH_CLOUD_PROVIDERS ("gemini bedrock": batchtrace alone on those batches, MB/s vs OpenAI's).
 set -euo pipefail
 export LC_ALL=C
 
@@ -275,6 +276,22 @@ if [[ " $providers " == *" openai "* ]]; then
     rm -f "$work_dir/batchtrace.jsonl" "$work_dir"/sync-state.db*
     kill "$fake_pid" 2>/dev/null || true
 fi
+# --- Gemini and Bedrock batches (docs/providers.md): batchtrace only, no peer ---------------
+cloud_providers=${BENCH_CLOUD_PROVIDERS:-gemini bedrock}
+for provider in $cloud_providers; do
+    dir=$(batch_dir "$provider" 1)
+    inputs=$dir/input.jsonl
+    results=("$dir/output.jsonl")
+    [ "$provider" = bedrock ] && results=("$dir/input.jsonl.out")
+    collect=("$batchtrace" collect --input "$inputs" --results "${results[0]}" --batch "$dir/batch.json" --quiet)
+    measure "$provider/bt-file" "file:$work_dir/batchtrace.jsonl" \
+        "${collect[@]}" --exporter file --output "$work_dir/batchtrace.jsonl"
+    measure "$provider/bt-otlp" sink \
+        "${collect[@]}" --exporter otlp --endpoint "$sink_url" --protocol http/protobuf
+    rm -f "$work_dir/batchtrace.jsonl"
+    input_size[$provider]=$(bytes_of "$inputs")
+    result_size[$provider]=$(bytes_of "${results[@]}")
+done
 
 # --- the report -----------------------------------------------------------------------------
 echo
@@ -351,3 +368,23 @@ fi
 
 # --- the stores (issue 18): collect with a PostgreSQL store vs a SQLite store -----------------
 "$root/bench/store.sh" "$batchtrace" "$work_dir"
+
+# MB/s of job $2 for provider $1 (inputs + results over the best wall time).
+mb_per_second() {
+    awk -v b="$((input_size[$1] + result_size[$1]))" -v s="${wall[$1/$2]}" 'BEGIN { printf "%.1f", b / s / 1e6 }'
+}
+if [ -n "$cloud_providers" ]; then
+    echo
+    echo "other providers' batches (batchtrace only; MB/s = (inputs + results) / wall):"
+    for provider in $cloud_providers; do
+        printf '  %-8s inputs %.1f MB + results %.1f MB: file %s MB/s, OTLP %s MB/s' "$provider" \
+            "$(ratio "${input_size[$provider]}" 1e6)" "$(ratio "${result_size[$provider]}" 1e6)" \
+            "$(mb_per_second "$provider" bt-file)" "$(mb_per_second "$provider" bt-otlp)"
+        if [[ " $providers " == *" openai "* ]]; then
+            printf '; openai / %s MB/s: file %sx, OTLP %sx (issue target: at most 1.5x)' "$provider" \
+                "$(ratio "$(mb_per_second openai bt-file)" "$(mb_per_second "$provider" bt-file)")" \
+                "$(ratio "$(mb_per_second openai bt-otlp)" "$(mb_per_second "$provider" bt-otlp)")"
+        fi
+        echo
+    done
+fi

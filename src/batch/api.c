@@ -191,8 +191,8 @@ static int configure(const batchtrace_collect_options *options, collect_sources 
     if (options->provider) {
         config->provider = provider_by_name(options->provider);
         if (!config->provider)
-            return fail(reason, "unknown provider \"%s\" (use openai or anthropic)",
-                        options->provider);
+            return fail(reason, "unknown provider \"%s\" (use one of %s)", options->provider,
+                        provider_names());
     }
     const char *parent = options->parent;
     if (parent && options->trace_id)

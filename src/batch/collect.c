@@ -47,7 +47,7 @@ static const char *file_hint(const collector *c, const source_t *src, file_kind 
     if (guess.kind != expected)
         snprintf(hint, REASON_MAX, "this looks like %s: did you mean %s?",
                  file_kind_name(guess.kind), file_kind_option(guess.kind));
-    else if (forced && guess.provider != forced)
+    else if (forced && !provider_same_format(guess.provider, forced))
         snprintf(hint, REASON_MAX, "this looks like %s of %s, not of %s (--provider %s)",
                  file_kind_name(guess.kind), guess.provider->name, forced->name, forced->name);
     return hint;
@@ -103,10 +103,10 @@ static int read_batch(collector *c, const batchtrace_source *spec, char *reason)
     }
     const provider_ops *provider = c->provider ? c->provider : provider_detect_batch(&doc, 0);
     if (!provider) {
-        batch_failure(c, &src, "not an OpenAI or Anthropic batch object", reason);
+        batch_failure(c, &src, "not a batch object of a known provider", reason);
         goto done;
     }
-    if (provider->parse_batch(&doc, 0, &c->batch_arena, &c->batch, detail) != 0) {
+    if (provider_parse_batch(provider, &doc, 0, &c->batch_arena, &c->batch, detail) != 0) {
         batch_failure(c, &src, detail, reason);
         goto done;
     }
@@ -146,7 +146,8 @@ static int prescan_results(collector *c, bool index_ids, bool find_earliest, cha
             bt_item item;
             memset(&item, 0, sizeof item);
             arena_reset(&arena);
-            if (c->provider->parse_result(&doc, 0, &arena, &item, detail) != 0) continue;
+            if (provider_parse_result(c->provider, &doc, 0, &arena, &item, detail) != 0)
+                continue;
             if (item.end_time_ns > 0 && (c->earliest_item_end_ns == 0 ||
                                          item.end_time_ns < c->earliest_item_end_ns))
                 c->earliest_item_end_ns = item.end_time_ns;
@@ -317,7 +318,9 @@ static int find_context(collector *c, char *reason) {
 static int check_context(collector *c, char *reason) {
     const context_claims *claims = &c->resume.claims;
     char why[REASON_MAX];
-    if (c->provider && strcmp(c->provider->name, claims->provider) != 0) {
+    /* A provider writing the same records (Mistral's or Azure's batch object seen, the
+     * inputs read as OpenAI's at start) keeps the context. */
+    if (c->provider && !provider_same_format(c->provider, provider_by_name(claims->provider))) {
         snprintf(why, sizeof why, "it was made for a batch of %s, not %s", claims->provider,
                  c->provider->name);
         resume_drop(&c->resume, c->config->diags, why);
@@ -440,6 +443,7 @@ static void close_unresolved(collector *c, index_entry *entry, item_result resul
         item.custom_id = index_custom_id(&c->index, entry);
         item.provider = c->provider->name;
     }
+    items_default_model(c, &item);
     item.result = result;
     item.error_type = str_c(error_type);
     item.error_message = str_c(message);
@@ -616,6 +620,7 @@ static void emit_task(collector *c) {
         totals.metadata = c->batch.metadata;
         totals.errors = c->batch.errors;
         totals.error_count = c->batch.error_count;
+        totals.batch = &c->batch;
     }
     convention_ctx ctx = {totals.batch_id, c->config->no_content};
     for (size_t i = 0; i < c->config->convention_count; i++)

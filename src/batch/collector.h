@@ -81,6 +81,9 @@ int items_stream(collector *c, char *reason);
 /* Price item, export its LLM span (when this run sends it) and count the item, on the
  * caller's thread: for items that have no result line. */
 void items_emit(collector *c, bt_item *item, index_entry *entry);
+/* Give item the batch object's model as its request model when its records name none
+ * (Bedrock records carry no model id; its job does). */
+void items_default_model(const collector *c, bt_item *item);
 /* Fill the request side of item from the input record of entry, read into text and
  * parsed into doc (item's strings point into both, and into arena). Safe on the workers.
  * -1 with reason. */

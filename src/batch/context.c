@@ -7,15 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "providers/provider.h"
 #include "util/base64.h"
 #include "util/reason.h"
 
 enum {
     PAYLOAD_LEN = 1 + 16 + 8 + 1 + 16 + 8 + 8 + SHA256_LEN + 1,
     MAC_LEN = 32,
-    PROVIDER_OPENAI = 1,
-    PROVIDER_ANTHROPIC = 2,
 };
+
+/* The provider's number in a token: its position in the registry (registry.def), from 1
+ * (openai 1, anthropic 2). */
+static uint8_t provider_number(const char *name) {
+    for (size_t i = 0; i < provider_count(); i++)
+        if (strcmp(provider_at(i)->name, name) == 0) return (uint8_t)(i + 1);
+    return 1; /* claims name a registered provider: start took it from the registry */
+}
 
 /* HMAC-SHA256 over the token prefix and the payload. */
 static void sign(const uint8_t payload[PAYLOAD_LEN], const uint8_t *key, size_t key_len,
@@ -49,7 +56,7 @@ void context_token_encode(const context_claims *claims, const uint8_t *key, size
                           char out[CONTEXT_TOKEN_MAX + 1]) {
     uint8_t payload[PAYLOAD_LEN] = {0};
     uint8_t *p = payload;
-    *p++ = strcmp(claims->provider, "anthropic") == 0 ? PROVIDER_ANTHROPIC : PROVIDER_OPENAI;
+    *p++ = provider_number(claims->provider);
     memcpy(p, claims->trace_id, 16), p += 16;
     if (claims->has_parent) memcpy(p, claims->parent_span_id, 8);
     p += 8;
@@ -93,10 +100,11 @@ int context_token_verify(const char *token, const uint8_t *key, size_t key_len,
         return fail(reason, "context token signature does not match: signed under another key, "
                             "or altered");
     const uint8_t *p = payload;
-    uint8_t provider = *p++;
-    if ((provider != PROVIDER_OPENAI && provider != PROVIDER_ANTHROPIC) || payload[PAYLOAD_LEN - 1])
+    const provider_ops *provider = *p ? provider_at((size_t)*p - 1) : NULL;
+    p++;
+    if (!provider || payload[PAYLOAD_LEN - 1])
         return fail(reason, "context token of an unknown kind (a newer batchtrace?)");
-    claims->provider = provider == PROVIDER_ANTHROPIC ? "anthropic" : "openai";
+    claims->provider = provider->name;
     memcpy(claims->trace_id, p, 16), p += 16;
     memcpy(claims->parent_span_id, p, 8), p += 8;
     claims->has_parent = !bytes_all_zero(claims->parent_span_id, 8);

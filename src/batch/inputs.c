@@ -32,7 +32,7 @@ static int judge_record(const index_pass *pass, json_doc *doc, arena_t *arena, c
     const provider_ops *provider = pass->input->provider;
     if (!provider || offset < pass->detected_at)
         return fail(reason,
-                    "not an OpenAI or Anthropic request record (use --provider to say which)");
+                    "not a request record of a known provider (use --provider to say which)");
     arena_reset(arena);
     if (provider->request_custom_id(doc, 0, arena, custom_id, reason) != 0) return -1;
     if (custom_id->len == 0 || custom_id->len > UINT16_MAX)

@@ -225,12 +225,17 @@ void items_emit(collector *c, bt_item *item, index_entry *entry) {
 }
 
 /* See collector.h. */
+void items_default_model(const collector *c, bt_item *item) {
+    if (c->has_batch && !item->request_model.len) item->request_model = c->batch.model;
+}
+
+/* See collector.h. */
 int items_load_request(const collector *c, const index_entry *entry, buf_t *text,
                        json_doc *doc, arena_t *arena, bt_item *item, char *reason) {
     if (inputs_read(&c->input, entry, text, reason) != 0) return -1;
     char detail[REASON_MAX];
     if (json_parse(doc, text->data, text->len, detail) != 0 ||
-        c->input.provider->parse_request(doc, 0, arena, item, detail) != 0)
+        provider_parse_request(c->input.provider, doc, 0, arena, item, detail) != 0)
         return fail(reason, "%s:%u: %s", c->input.name, entry->record_line, detail);
     return 0;
 }
@@ -384,13 +389,13 @@ static void judge_line(collector *c, result_worker *w, const line_chunk *chunk,
     }
     if (!c->provider) { /* prescan_results found no record it could tell */
         reject_line(v, verdict,
-                    "not an OpenAI or Anthropic result record (use --provider to say which)");
+                    "not a result record of a known provider (use --provider to say which)");
         return;
     }
     arena_reset(&w->arena);
     bt_item item;
     memset(&item, 0, sizeof item);
-    if (c->provider->parse_result(&w->result_doc, 0, &w->arena, &item, reason) != 0) {
+    if (provider_parse_result(c->provider, &w->result_doc, 0, &w->arena, &item, reason) != 0) {
         reject_line(v, verdict, reason);
         return;
     }
@@ -410,6 +415,7 @@ static void judge_line(collector *c, result_worker *w, const line_chunk *chunk,
         verdict->message = keep_text(v, reason, strlen(reason));
         item.input_missing = true;
     }
+    items_default_model(c, &item);
     price_item(c, &item);
     verdict->tally = tally_of(c, &item);
     span_t span;

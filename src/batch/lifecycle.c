@@ -58,8 +58,8 @@ static int configure_start(const batchtrace_start_options *options, start_config
     if (options->provider) {
         config->provider = provider_by_name(options->provider);
         if (!config->provider)
-            return fail(reason, "unknown provider \"%s\" (use openai or anthropic)",
-                        options->provider);
+            return fail(reason, "unknown provider \"%s\" (use one of %s)", options->provider,
+                        provider_names());
     }
     const char *parent = options->parent;
     if (!parent) {

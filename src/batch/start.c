@@ -117,7 +117,7 @@ static void summarize_requests(const input_file *input, const custom_id_index *i
             continue;
         }
         if (json_parse(&doc, text.data, text.len, reason) != 0 ||
-            input->provider->parse_request(&doc, 0, &arena, &item, reason) != 0) {
+            provider_parse_request(input->provider, &doc, 0, &arena, &item, reason) != 0) {
             diag_reject(diags, input->name, entry->record_line, "%s", reason);
             continue;
         }

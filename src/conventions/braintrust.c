@@ -165,6 +165,39 @@ static bool write_output(buf_t *out, const bt_item *item, const native_body *res
     return true;
 }
 
+/* Append messages as Braintrust's chat shape [{role, content}], content the text of each
+ * (conv_message_text), with the system instructions first when given: the input or output
+ * of a provider whose native body is neither OpenAI's nor Anthropic's (Gemini, Bedrock,
+ * ...). False when there is no message. */
+static bool write_normalized(buf_t *out, const msg_part *system, size_t system_count,
+                             const msg *messages, size_t message_count) {
+    if (!system_count && !message_count) return false;
+    arena_t scratch = ARENA_INIT;
+    jw_t w;
+    jw_init(&w, out);
+    jw_array_open(&w);
+    if (system_count) {
+        msg instructions = {STR_LIT("system"), (msg_part *)system, system_count, STR_NULL};
+        jw_object_open(&w);
+        jw_key(&w, "role");
+        jw_cstring(&w, "system");
+        jw_key(&w, "content");
+        jw_string(&w, conv_message_text(&scratch, &instructions));
+        jw_object_close(&w);
+    }
+    for (size_t i = 0; i < message_count; i++) {
+        jw_object_open(&w);
+        jw_key(&w, "role");
+        jw_string(&w, messages[i].role);
+        jw_key(&w, "content");
+        jw_string(&w, conv_message_text(&scratch, &messages[i]));
+        jw_object_close(&w);
+    }
+    jw_array_close(&w);
+    arena_free(&scratch);
+    return true;
+}
+
 /* True for an OpenAI chat completion, whose metadata the SDK completes from the response. */
 static bool is_openai_chat(const bt_item *item) {
     return !is_anthropic(item->provider) && str_eq_c(item->endpoint, "/v1/chat/completions");
@@ -464,10 +497,15 @@ static void braintrust_item(span_t *span, const bt_item *item, const convention_
     const char *name = sdk_span_name(item);
     if (name) span->name = str_c(name);
     span_attr_cstr(span, "braintrust.span_attributes", "{\"type\":\"llm\"}");
-    if (!ctx->no_content && write_input(json, item, &request))
+    if (!ctx->no_content &&
+        (write_input(json, item, &request) ||
+         write_normalized(json, item->system_instructions, item->system_instruction_count,
+                          item->input_messages, item->input_message_count)))
         conv_attr_buf(span, "braintrust.input_json", json);
     buf_clear(json);
-    if (!ctx->no_content && write_output(json, item, &response))
+    if (!ctx->no_content &&
+        (write_output(json, item, &response) ||
+         write_normalized(json, NULL, 0, item->output_messages, item->output_message_count)))
         conv_attr_buf(span, "braintrust.output_json", json);
     buf_clear(json);
     write_metadata(json, item, &request, &response, ctx);

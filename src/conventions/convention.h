@@ -45,6 +45,7 @@ typedef struct task_totals {
     bool has_cost;           /* at least one item was priced */
     double cost_usd;         /* the priced items' cost at the batch price, summed */
     double cost_saved_usd;   /* and their savings against the synchronous price */
+    const batch_info *batch; /* the batch object (its own model and usage), or NULL */
 } task_totals;
 
 /* What the submit span describes: the batch's requests as `start` read them. Strings are

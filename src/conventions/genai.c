@@ -27,12 +27,15 @@
  *   gen_ai.operation.name, gen_ai.provider.name,
  *   gen_ai.request.model, .max_tokens, .temperature, .top_p, .top_k, .stop_sequences,
  *   .seed, .frequency_penalty, .presence_penalty, .choice.count,
+ *   gen_ai.embeddings.dimension.count (the dimensions an embeddings request asks for),
  *   gen_ai.response.id, gen_ai.response.model, gen_ai.response.finish_reasons,
  *   gen_ai.usage.input_tokens, .output_tokens, .cache_read.input_tokens,
  *   .cache_creation.input_tokens, .reasoning.output_tokens,
  *   gen_ai.input.messages, gen_ai.output.messages, gen_ai.system_instructions,
  *   gen_ai.tool.definitions, openai.request.id, openai.response.service_tier,
- *   openai.response.system_fingerprint, http.response.status_code (an errored line's),
+ *   openai.response.system_fingerprint, azure.ai.openai.prompt_filter_results and
+ *   azure.ai.openai.content_filter_results (Azure's content filter, compact JSON),
+ *   http.response.status_code (an errored line's),
  *   error.type.
  * Task attributes: gen_ai.provider.name, gen_ai.request.model (exactly one model),
  *   batchtrace.models, then the summed gen_ai.usage.* in the order above. */
@@ -273,6 +276,7 @@ static void genai_item(span_t *span, const bt_item *item, const convention_ctx *
     attr_opt_f64(span, "gen_ai.request.frequency_penalty", item->frequency_penalty);
     attr_opt_f64(span, "gen_ai.request.presence_penalty", item->presence_penalty);
     attr_opt_i64(span, "gen_ai.request.choice.count", item->choice_count);
+    attr_opt_i64(span, "gen_ai.embeddings.dimension.count", item->embedding_dimensions);
 
     attr_opt_str(span, "gen_ai.response.id", item->response_id);
     attr_opt_str(span, "gen_ai.response.model", item->response_model);
@@ -298,6 +302,10 @@ static void genai_item(span_t *span, const bt_item *item, const convention_ctx *
     attr_opt_str(span, "openai.request.id", item->request_id);
     attr_opt_str(span, "openai.response.service_tier", item->service_tier);
     attr_opt_str(span, "openai.response.system_fingerprint", item->system_fingerprint);
+    if (str_some(item->prompt_filter))
+        conv_attr_compact(span, "azure.ai.openai.prompt_filter_results", item->prompt_filter);
+    if (str_some(item->output_filter))
+        conv_attr_compact(span, "azure.ai.openai.content_filter_results", item->output_filter);
     if (item->http_status) span_attr_int(span, "http.response.status_code", item->http_status);
 
     if (item->result != RESULT_SUCCEEDED) {

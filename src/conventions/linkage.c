@@ -14,7 +14,11 @@
  * sums, when any item was priced).
  * Items get batchtrace.cost.usd and batchtrace.cost.saved_usd after input_missing, when the
  * engine priced them (docs/conventions.md, "Cost").
+ * The batch object's own fields give, when present, batchtrace.batch.model and
+ * batchtrace.batch.usage.{input_tokens, output_tokens, cache_read.input_tokens,
+ * reasoning.output_tokens} (the provider's totals, beside the items' sums).
  * Items also get, when known: batchtrace.line_id (OpenAI's batch_req_... line id),
+ * batchtrace.request.input_count (the inputs of an embeddings or moderations request),
  * batchtrace.request.tool_choice (a string, or compact JSON) and, for the item whose input
  * line a failed batch's error names, batchtrace.batch.error.code, .message and .line.
  * Values are borrowed from the item, the context or the totals, or built in span->arena. */
@@ -38,6 +42,7 @@ static void linkage_item(span_t *span, const bt_item *item, const convention_ctx
         span_attr_double(span, "batchtrace.cost.saved_usd", item->cost_saved_usd.value);
     }
     attr_if_some(span, "batchtrace.line_id", item->line_id);
+    conv_attr_opt_int(span, "batchtrace.request.input_count", item->input_count);
     if (item->tool_choice_is_json)
         conv_attr_compact(span, "batchtrace.request.tool_choice", item->tool_choice);
     else
@@ -97,6 +102,15 @@ static void linkage_task(span_t *span, const task_totals *totals, const conventi
         span_attr_double(span, "batchtrace.cost.usd", totals->cost_usd);
         span_attr_double(span, "batchtrace.cost.saved_usd", totals->cost_saved_usd);
     }
+    const batch_info *batch = totals->batch;
+    if (!batch) return;
+    attr_if_some(span, "batchtrace.batch.model", batch->model);
+    conv_attr_opt_int(span, "batchtrace.batch.usage.input_tokens", batch->usage_input_tokens);
+    conv_attr_opt_int(span, "batchtrace.batch.usage.output_tokens", batch->usage_output_tokens);
+    conv_attr_opt_int(span, "batchtrace.batch.usage.cache_read.input_tokens",
+                      batch->usage_cache_read_tokens);
+    conv_attr_opt_int(span, "batchtrace.batch.usage.reasoning.output_tokens",
+                      batch->usage_reasoning_tokens);
 }
 
 const convention convention_linkage = {

@@ -210,11 +210,12 @@ static void put_any_value(buf_t *out, const span_attr *attr, size_t string_len) 
 }
 
 /* Write a length-delimited field of field number `field` holding len bytes at p, which
- * has room for it (len_field_size); returns the byte after it. */
+ * has room for it (len_field_size); returns the byte after it. bytes may be NULL when len
+ * is 0 (an empty attribute value, e.g. the text of a message holding only a tool call). */
 static char *raw_len_field(char *p, unsigned field, const char *bytes, size_t len) {
     p = pb_raw_varint(p, ((uint64_t)field << 3) | WIRE_LEN);
     p = pb_raw_varint(p, len);
-    memcpy(p, bytes, len);
+    if (len) memcpy(p, bytes, len); /* an empty string may have a NULL pointer */
     return p + len;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "providers/anthropic.h"
 #include "providers/provider.h"
 #include "util/timeutil.h"
 
@@ -379,13 +380,9 @@ static int anthropic_request_custom_id(const json_doc *doc, int root, arena_t *a
     return custom_id_at(doc, json_get(doc, root, "custom_id"), a, true, custom_id, reason);
 }
 
-/* provider_ops.parse_request: the request side of item from a {custom_id, params} record. */
-static int anthropic_parse_request(const json_doc *doc, int root, arena_t *a, bt_item *item,
-                                   char *reason) {
-    enum { CUSTOM_ID, PARAMS, KEY_COUNT };
-    static const json_key keys[KEY_COUNT] = {
-        [CUSTOM_ID] = JSON_KEY("custom_id"), [PARAMS] = JSON_KEY("params"),
-    };
+/* See anthropic.h: the request side of item from a Messages request body (params). */
+int anthropic_read_params(const json_doc *doc, int params, arena_t *a, bt_item *item,
+                          char *reason) {
     enum { MODEL, MESSAGES, MAX_TOKENS, SYSTEM, TOOLS, TEMPERATURE, TOP_P, TOP_K, STOP_SEQUENCES,
            TOOL_CHOICE, PARAM_COUNT };
     static const json_key param_keys[PARAM_COUNT] = {
@@ -400,11 +397,6 @@ static int anthropic_parse_request(const json_doc *doc, int root, arena_t *a, bt
         [STOP_SEQUENCES] = JSON_KEY("stop_sequences"),
         [TOOL_CHOICE] = JSON_KEY("tool_choice"),
     };
-    if (json_type_of(doc, root) != JSON_OBJECT) return fail(reason, "record is not a JSON object");
-    int record[KEY_COUNT];
-    json_get_fields(doc, root, keys, KEY_COUNT, record);
-    if (custom_id_at(doc, record[CUSTOM_ID], a, true, &item->custom_id, reason) != 0) return -1;
-    int params = record[PARAMS];
     if (require_object(doc, params, "params", reason) != 0) return -1;
     int param[PARAM_COUNT];
     json_get_fields(doc, params, param_keys, PARAM_COUNT, param);
@@ -432,6 +424,16 @@ static int anthropic_parse_request(const json_doc *doc, int root, arena_t *a, bt
     }
     item->request_body = raw_text(doc, params);
     return 0;
+}
+
+/* provider_ops.parse_request: the request side of item from a {custom_id, params} record. */
+static int anthropic_parse_request(const json_doc *doc, int root, arena_t *a, bt_item *item,
+                                   char *reason) {
+    if (json_type_of(doc, root) != JSON_OBJECT) return fail(reason, "record is not a JSON object");
+    if (custom_id_at(doc, json_get(doc, root, "custom_id"), a, true, &item->custom_id, reason) !=
+        0)
+        return -1;
+    return anthropic_read_params(doc, json_get(doc, root, "params"), a, item, reason);
 }
 
 /* Fill the usage of item from message.usage (the member usage). input_tokens includes the
@@ -472,9 +474,10 @@ static int read_usage(const json_doc *doc, int usage, bt_item *item, char *reaso
     return 0;
 }
 
-/* Fill the response side of item from a succeeded result's message (its member). */
-static int read_succeeded(const json_doc *doc, int message, arena_t *a, bt_item *item,
-                          char *reason) {
+/* See anthropic.h: the response side of item from a succeeded result's message (its
+ * member). */
+int anthropic_read_message(const json_doc *doc, int message, arena_t *a, bt_item *item,
+                           char *reason) {
     enum { ID, MODEL, ROLE, CONTENT, STOP_REASON, USAGE, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [ID] = JSON_KEY("id"),
@@ -549,7 +552,7 @@ static int anthropic_parse_result(const json_doc *doc, int root, arena_t *a, bt_
     set_identity(item);
     item->has_response = true;
     if (json_string_eq(doc, type, "succeeded"))
-        return read_succeeded(doc, field[MESSAGE], a, item, reason);
+        return anthropic_read_message(doc, field[MESSAGE], a, item, reason);
     if (json_string_eq(doc, type, "errored")) {
         read_errored(doc, field[ERROR], a, item);
     } else if (json_string_eq(doc, type, "canceled")) {
@@ -668,8 +671,28 @@ static int anthropic_parse_batch(const json_doc *doc, int root, arena_t *a, batc
     return 0;
 }
 
+/* provider_ops.is_request: {custom_id, params:{...}}. */
+static bool anthropic_is_request(const json_doc *doc, int root) {
+    return json_type_of(doc, json_get(doc, root, "params")) == JSON_OBJECT;
+}
+
+/* provider_ops.is_result: {custom_id, result:{type, ...}}. */
+static bool anthropic_is_result(const json_doc *doc, int root) {
+    return json_type_of(doc, json_get(doc, root, "result")) == JSON_OBJECT;
+}
+
+/* provider_ops.is_batch: {type:"message_batch", processing_status, ...}. */
+static bool anthropic_is_batch(const json_doc *doc, int root) {
+    return json_string_eq(doc, json_get(doc, root, "type"), "message_batch") ||
+           json_get(doc, root, "processing_status") >= 0;
+}
+
 const provider_ops provider_anthropic = {
     .name = ANTHROPIC_PROVIDER,
+    .format = ANTHROPIC_PROVIDER,
+    .is_request = anthropic_is_request,
+    .is_result = anthropic_is_result,
+    .is_batch = anthropic_is_batch,
     .request_custom_id = anthropic_request_custom_id,
     .parse_request = anthropic_parse_request,
     .parse_result = anthropic_parse_result,

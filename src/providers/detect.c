@@ -1,60 +1,105 @@
-/* Which provider wrote a record, judged from its content alone (SPEC section 4: never
- * from file names), and providers by name. Each detector reads a few keys of the root
- * object and answers NULL when the record fits neither provider's shape. */
+/* The provider registry (registry.def) and detection: which provider wrote a record, judged
+ * from its content alone (SPEC section 4: never from file names), and providers by name.
+ * Each provider's is_* functions read a few keys of the root object; this file only asks
+ * them, in registry order, and knows no provider by name. */
+#include <stdio.h>
 #include <string.h>
 
 #include "providers/provider.h"
 
-/* True when obj has member key (of any value, null included). */
-static bool has_key(const json_doc *doc, int obj, const char *key) {
-    return json_get(doc, obj, key) >= 0;
-}
+/* Every registered provider, in registry.def's order. */
+static const provider_ops *const registry[] = {
+#define PROVIDER(variable) &provider_##variable,
+#include "providers/registry.def"
+#undef PROVIDER
+};
 
-/* True when obj has member key holding an object. */
-static bool has_object(const json_doc *doc, int obj, const char *key) {
-    return json_type_of(doc, json_get(doc, obj, key)) == JSON_OBJECT;
+enum { REGISTRY_SIZE = sizeof registry / sizeof registry[0] };
+
+size_t provider_count(void) { return REGISTRY_SIZE; }
+
+const provider_ops *provider_at(size_t index) {
+    return index < REGISTRY_SIZE ? registry[index] : NULL;
 }
 
 const provider_ops *provider_by_name(const char *name) {
     if (!name) return NULL;
-    if (strcmp(name, provider_openai.name) == 0) return &provider_openai;
-    if (strcmp(name, provider_anthropic.name) == 0) return &provider_anthropic;
+    for (size_t i = 0; i < REGISTRY_SIZE; i++) {
+        if (strcmp(name, registry[i]->name) == 0) return registry[i];
+        if (registry[i]->alias && strcmp(name, registry[i]->alias) == 0) return registry[i];
+    }
     return NULL;
 }
 
-/* Anthropic: {custom_id, params:{...}}. OpenAI: {custom_id, method, url, body}; a body
- * object alone, or custom_id with url or method, is enough. */
+/* Built once: the registry's names, comma-separated. */
+const char *provider_names(void) {
+    static char names[512];
+    if (names[0]) return names;
+    size_t used = 0;
+    for (size_t i = 0; i < REGISTRY_SIZE && used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                 registry[i]->name);
+    return names;
+}
+
+bool provider_same_format(const provider_ops *a, const provider_ops *b) {
+    return a && b && strcmp(a->format, b->format) == 0;
+}
+
+int provider_parse_request(const provider_ops *p, const json_doc *doc, int root, arena_t *a,
+                           bt_item *item, char *reason) {
+    int rc = p->parse_request(doc, root, a, item, reason);
+    item->provider = p->name;
+    return rc;
+}
+
+int provider_parse_result(const provider_ops *p, const json_doc *doc, int root, arena_t *a,
+                          bt_item *item, char *reason) {
+    int rc = p->parse_result(doc, root, a, item, reason);
+    item->provider = p->name;
+    return rc;
+}
+
+int provider_parse_batch(const provider_ops *p, const json_doc *doc, int root, arena_t *a,
+                         batch_info *batch, char *reason) {
+    int rc = p->parse_batch(doc, root, a, batch, reason);
+    batch->provider = p->name;
+    return rc;
+}
+
+/* The kinds of record a provider recognises. */
+typedef enum record_kind { RECORD_REQUEST, RECORD_RESULT, RECORD_BATCH } record_kind;
+
+/* Whether p recognises the record as one of kind (false when p is never detected). */
+static bool recognises(const provider_ops *p, record_kind kind, const json_doc *doc, int root) {
+    bool (*is)(const json_doc *, int) = kind == RECORD_REQUEST  ? p->is_request
+                                        : kind == RECORD_RESULT ? p->is_result
+                                                                : p->is_batch;
+    return is && is(doc, root);
+}
+
+/* Which provider recognises the record: the first in registry order, except that a
+ * provider writing another's format (Azure OpenAI writes OpenAI's) and recognised by its
+ * own marks wins over the provider whose format it writes, which matches too. */
+static const provider_ops *detect(record_kind kind, const json_doc *doc, int root) {
+    if (json_type_of(doc, root) != JSON_OBJECT) return NULL;
+    const provider_ops *found = NULL;
+    for (size_t i = 0; i < REGISTRY_SIZE; i++) {
+        if (!recognises(registry[i], kind, doc, root)) continue;
+        if (!found) found = registry[i];
+        else if (strcmp(registry[i]->format, found->name) == 0) return registry[i];
+    }
+    return found;
+}
+
 const provider_ops *provider_detect_request(const json_doc *doc, int root) {
-    if (json_type_of(doc, root) != JSON_OBJECT) return NULL;
-    if (has_object(doc, root, "params")) return &provider_anthropic;
-    if (has_key(doc, root, "body")) return &provider_openai;
-    if (has_key(doc, root, "custom_id") &&
-        (has_key(doc, root, "url") || has_key(doc, root, "method")))
-        return &provider_openai;
-    return NULL;
+    return detect(RECORD_REQUEST, doc, root);
 }
 
-/* Anthropic: {custom_id, result:{type, ...}}. OpenAI: {id, custom_id, response, error},
- * where response or error may be null. */
 const provider_ops *provider_detect_result(const json_doc *doc, int root) {
-    if (json_type_of(doc, root) != JSON_OBJECT) return NULL;
-    if (has_object(doc, root, "result")) return &provider_anthropic;
-    if (has_key(doc, root, "custom_id") &&
-        (has_key(doc, root, "response") || has_key(doc, root, "error")))
-        return &provider_openai;
-    return NULL;
+    return detect(RECORD_RESULT, doc, root);
 }
 
-/* OpenAI: {object:"batch", endpoint, request_counts{total, ...}}. Anthropic:
- * {type:"message_batch", processing_status, ...}. */
 const provider_ops *provider_detect_batch(const json_doc *doc, int root) {
-    if (json_type_of(doc, root) != JSON_OBJECT) return NULL;
-    if (json_string_eq(doc, json_get(doc, root, "object"), "batch")) return &provider_openai;
-    if (has_key(doc, root, "endpoint") &&
-        has_key(doc, json_get(doc, root, "request_counts"), "total"))
-        return &provider_openai;
-    if (json_string_eq(doc, json_get(doc, root, "type"), "message_batch") ||
-        has_key(doc, root, "processing_status"))
-        return &provider_anthropic;
-    return NULL;
+    return detect(RECORD_BATCH, doc, root);
 }

@@ -83,6 +83,8 @@ typedef struct bt_item {
     opt_f64 frequency_penalty;
     opt_f64 presence_penalty;
     opt_i64 choice_count;    /* OpenAI n */
+    opt_i64 embedding_dimensions; /* embeddings: the dimensions asked for */
+    opt_i64 input_count;     /* embeddings, moderations: how many inputs the request holds */
     bt_str *stop_sequences;  /* stop / stop_sequences, as strings */
     size_t stop_sequence_count;
     msg *input_messages;     /* chat history without the system prompt of Anthropic */
@@ -115,6 +117,9 @@ typedef struct bt_item {
     int64_t http_status;     /* OpenAI: response.status_code of a non-2xx line; 0 otherwise */
     bt_str service_tier;     /* OpenAI: the response body's service_tier */
     bt_str system_fingerprint; /* OpenAI: the response body's system_fingerprint */
+    bt_str prompt_filter;    /* Azure OpenAI: prompt_filter_results (raw JSON), or the
+                              * content_filter_result of a request it refused */
+    bt_str output_filter;    /* Azure OpenAI: the first choice's content_filter_results */
     const struct batch_error *batch_error; /* a failed batch's error naming this item's
                                             * input line (borrowed from batch_info) */
 
@@ -176,6 +181,12 @@ typedef struct batch_info {
     bt_str error_file_id;
     batch_error *errors;     /* OpenAI errors.data, in order */
     size_t error_count;
+    bt_str model;            /* the batch's own model (OpenAI model, Bedrock modelId), or
+                              * empty: the request model of items whose record names none */
+    opt_i64 usage_input_tokens;   /* the batch's own token totals (OpenAI usage, Bedrock */
+    opt_i64 usage_output_tokens;  /* manifest), as the provider counts them */
+    opt_i64 usage_cache_read_tokens;
+    opt_i64 usage_reasoning_tokens;
 } batch_info;
 
 /* Name of a result ("succeeded", ...). */

@@ -20,17 +20,14 @@
 #include <string.h>
 
 #include "providers/provider.h"
+#include "providers/record.h"
 #include "util/timeutil.h"
 
 /* The longest piece of a raw value quoted in a reason. */
 #define OA_QUOTE_MAX 40
 
-/* What every helper needs while reading one record. */
-typedef struct oa_ctx {
-    const json_doc *doc;  /* the parsed record (borrowed) */
-    arena_t *arena;       /* where every string and array of the item goes */
-    char *reason;         /* REASON_MAX bytes, filled when the record is rejected */
-} oa_ctx;
+/* What every helper needs while reading one record (providers/record.h). */
+typedef record_ctx oa_ctx;
 
 /* The request formats an OpenAI batch can hold. */
 typedef enum oa_endpoint {
@@ -38,13 +35,11 @@ typedef enum oa_endpoint {
     OA_RESPONSES,    /* /v1/responses */
     OA_EMBEDDINGS,   /* /v1/embeddings */
     OA_COMPLETIONS,  /* /v1/completions */
+    OA_MODERATIONS,  /* /v1/moderations */
 } oa_endpoint;
 
-/* A message being built: parts are appended into an arena array that grows as needed. */
-typedef struct oa_msg_builder {
-    msg m;           /* the message; parts live in the arena */
-    size_t part_cap; /* parts allocated in m.parts */
-} oa_msg_builder;
+/* A message being built (providers/record.h). */
+typedef msg_builder oa_msg_builder;
 
 /* ---- small readers over the document ---- */
 
@@ -150,35 +145,6 @@ static bt_str concat(const oa_ctx *c, const char *prefix, bt_str s) {
 
 /* ---- messages and parts ---- */
 
-/* Start a message with the given role and room for about part_hint parts. */
-static void builder_init(const oa_ctx *c, oa_msg_builder *b, bt_str role, size_t part_hint) {
-    memset(b, 0, sizeof *b);
-    b->m.role = role;
-    if (part_hint) {
-        b->m.parts = arena_calloc(c->arena, part_hint, sizeof(msg_part));
-        b->part_cap = part_hint;
-    }
-}
-
-/* Append a zeroed part of the given type to b and return it. */
-static msg_part *part_new(const oa_ctx *c, oa_msg_builder *b, part_type type) {
-    if (b->m.part_count == b->part_cap) {
-        size_t new_cap = b->part_cap ? b->part_cap * 2 : 4;
-        b->m.parts = arena_grow(c->arena, b->m.parts, b->m.part_count, new_cap,
-                                sizeof(msg_part));
-        b->part_cap = new_cap;
-    }
-    msg_part *part = &b->m.parts[b->m.part_count++];
-    memset(part, 0, sizeof *part);
-    part->type = type;
-    return part;
-}
-
-/* Append a part of the given type whose content is text. */
-static void add_text(const oa_ctx *c, oa_msg_builder *b, part_type type, bt_str text) {
-    part_new(c, b, type)->content = text;
-}
-
 /* True when text is exactly one valid JSON value. Uses a short-lived document (one heap
  * allocation, released before returning). */
 static bool text_is_json(bt_str text) {
@@ -230,7 +196,7 @@ static void set_media(msg_part *part, bt_str url, const char *modality) {
 /* Append an audio blob from an {data, format} object (Chat input_audio). */
 static void add_audio(const oa_ctx *c, oa_msg_builder *b, int audio) {
     if (!is_type(c, audio, JSON_OBJECT)) return;
-    msg_part *part = part_new(c, b, PART_BLOB);
+    msg_part *part = msg_builder_add(c, b, PART_BLOB);
     part->modality = STR_LIT("audio");
     part->content = str_field(c, audio, "data");
     bt_str format = str_field(c, audio, "format");
@@ -253,14 +219,15 @@ static void add_content_part(const oa_ctx *c, oa_msg_builder *b, int part) {
     int type = field[TYPE];
     if (str_is(c, type, "text") || str_is(c, type, "input_text") ||
         str_is(c, type, "output_text")) {
-        if (is_type(c, field[TEXT], JSON_STRING)) add_text(c, b, PART_TEXT, str_at(c, field[TEXT]));
+        if (is_type(c, field[TEXT], JSON_STRING))
+            msg_builder_text(c, b, PART_TEXT, str_at(c, field[TEXT]));
     } else if (str_is(c, type, "refusal")) {
         if (is_type(c, field[REFUSAL], JSON_STRING))
-            add_text(c, b, PART_TEXT, str_at(c, field[REFUSAL]));
+            msg_builder_text(c, b, PART_TEXT, str_at(c, field[REFUSAL]));
     } else if (str_is(c, type, "image_url") || str_is(c, type, "input_image")) {
         int image = field[IMAGE_URL];
         bt_str url = is_type(c, image, JSON_OBJECT) ? str_field(c, image, "url") : str_at(c, image);
-        if (url.len) set_media(part_new(c, b, PART_URI), url, "image");
+        if (url.len) set_media(msg_builder_add(c, b, PART_URI), url, "image");
     } else if (str_is(c, type, "input_audio")) {
         add_audio(c, b, field[INPUT_AUDIO]);
     }
@@ -270,7 +237,7 @@ static void add_content_part(const oa_ctx *c, oa_msg_builder *b, int part) {
  * parts, anything else (null) adds nothing. */
 static void add_content(const oa_ctx *c, oa_msg_builder *b, int content) {
     if (is_type(c, content, JSON_STRING)) {
-        add_text(c, b, PART_TEXT, str_at(c, content));
+        msg_builder_text(c, b, PART_TEXT, str_at(c, content));
     } else if (is_type(c, content, JSON_ARRAY)) {
         for (int part = json_first(c->doc, content), i = 0; i < json_count(c->doc, content);
              part = json_next(c->doc, part), i++)
@@ -311,7 +278,7 @@ static void add_chat_tool_call(const oa_ctx *c, oa_msg_builder *b, int call) {
     if (!is_type(c, call, JSON_OBJECT)) return;
     int field[KEY_COUNT];
     json_get_fields(c->doc, call, keys, KEY_COUNT, field);
-    msg_part *part = part_new(c, b, PART_TOOL_CALL);
+    msg_part *part = msg_builder_add(c, b, PART_TOOL_CALL);
     part->id = str_at(c, field[ID]);
     int function = typed(c, field[FUNCTION], JSON_OBJECT);
     int custom = typed(c, field[CUSTOM], JSON_OBJECT);
@@ -330,7 +297,7 @@ static void add_chat_tool_call(const oa_ctx *c, oa_msg_builder *b, int call) {
  * order. default_role is used when the message has no role. */
 static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
     enum { ROLE, CONTENT, TOOL_CALLS, TOOL_CALL_ID, REASONING_CONTENT, REASONING, REFUSAL,
-           KEY_COUNT };
+           AUDIO, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [ROLE] = JSON_KEY("role"),
         [CONTENT] = JSON_KEY("content"),
@@ -339,6 +306,7 @@ static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
         [REASONING_CONTENT] = JSON_KEY("reasoning_content"),
         [REASONING] = JSON_KEY("reasoning"),
         [REFUSAL] = JSON_KEY("refusal"),
+        [AUDIO] = JSON_KEY("audio"),
     };
     int field[KEY_COUNT];
     json_get_fields(c->doc, obj, keys, KEY_COUNT, field);
@@ -346,20 +314,32 @@ static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
     bt_str role = str_at(c, field[ROLE]);
     int content = field[CONTENT];
     int tool_calls = typed(c, field[TOOL_CALLS], JSON_ARRAY);
-    size_t hint = 2 + (size_t)json_count(c->doc, content) + (size_t)json_count(c->doc, tool_calls);
-    builder_init(c, &b, role.len ? role : default_role, hint);
+    size_t hint = 4 + (size_t)json_count(c->doc, content) + (size_t)json_count(c->doc, tool_calls);
+    msg_builder_init(c, &b, role.len ? role : default_role, hint);
     if (str_eq_c(role, "tool")) {
-        msg_part *part = part_new(c, &b, PART_TOOL_CALL_RESPONSE);
+        msg_part *part = msg_builder_add(c, &b, PART_TOOL_CALL_RESPONSE);
         part->id = str_at(c, field[TOOL_CALL_ID]);
         part->content = content_text(c, content);
         return b.m;
     }
     int reasoning = field[REASONING_CONTENT];
     if (!is_type(c, reasoning, JSON_STRING)) reasoning = field[REASONING];
-    if (is_type(c, reasoning, JSON_STRING)) add_text(c, &b, PART_REASONING, str_at(c, reasoning));
+    if (is_type(c, reasoning, JSON_STRING))
+        msg_builder_text(c, &b, PART_REASONING, str_at(c, reasoning));
     add_content(c, &b, content);
     int refusal = field[REFUSAL];
-    if (is_type(c, refusal, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, refusal));
+    if (is_type(c, refusal, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, refusal));
+    /* An audio answer {id, data, transcript, expires_at}: the transcript as text, the
+     * data as an audio blob. */
+    int audio = typed(c, field[AUDIO], JSON_OBJECT);
+    bt_str transcript = str_field(c, audio, "transcript");
+    bt_str audio_data = str_field(c, audio, "data");
+    if (transcript.len) msg_builder_text(c, &b, PART_TEXT, transcript);
+    if (audio_data.len) {
+        msg_part *part = msg_builder_add(c, &b, PART_BLOB);
+        part->modality = STR_LIT("audio");
+        part->content = audio_data;
+    }
     for (int call = json_first(c->doc, tool_calls), i = 0; i < json_count(c->doc, tool_calls);
          call = json_next(c->doc, call), i++)
         add_chat_tool_call(c, &b, call);
@@ -375,7 +355,8 @@ static void add_reasoning_item(const oa_ctx *c, oa_msg_builder *b, int item) {
         for (int entry = json_first(c->doc, list), i = 0; i < json_count(c->doc, list);
              entry = json_next(c->doc, entry), i++) {
             int text = json_get(c->doc, entry, "text");
-            if (is_type(c, text, JSON_STRING)) add_text(c, b, PART_REASONING, str_at(c, text));
+            if (is_type(c, text, JSON_STRING))
+                msg_builder_text(c, b, PART_REASONING, str_at(c, text));
         }
     }
 }
@@ -392,13 +373,13 @@ static bool add_responses_item(const oa_ctx *c, oa_msg_builder *b, int item, bt_
         add_content(c, b, json_get(c->doc, item, "content"));
     } else if (str_is(c, type, "function_call")) {
         *role = STR_LIT("assistant");
-        msg_part *part = part_new(c, b, PART_TOOL_CALL);
+        msg_part *part = msg_builder_add(c, b, PART_TOOL_CALL);
         part->id = str_field(c, item, "call_id");
         part->name = str_field(c, item, "name");
         set_arguments(c, part, json_get(c->doc, item, "arguments"));
     } else if (str_is(c, type, "function_call_output")) {
         *role = STR_LIT("tool");
-        msg_part *part = part_new(c, b, PART_TOOL_CALL_RESPONSE);
+        msg_part *part = msg_builder_add(c, b, PART_TOOL_CALL_RESPONSE);
         part->id = str_field(c, item, "call_id");
         int output = json_get(c->doc, item, "output");
         if (is_type(c, output, JSON_STRING)) {
@@ -446,6 +427,7 @@ typedef enum body_key {
     BODY_PRESENCE_PENALTY,
     BODY_STOP,
     BODY_TOOL_CHOICE,
+    BODY_DIMENSIONS,
     BODY_KEY_COUNT,
 } body_key;
 
@@ -468,6 +450,7 @@ static const json_key body_keys[BODY_KEY_COUNT] = {
     [BODY_PRESENCE_PENALTY] = JSON_KEY("presence_penalty"),
     [BODY_STOP] = JSON_KEY("stop"),
     [BODY_TOOL_CHOICE] = JSON_KEY("tool_choice"),
+    [BODY_DIMENSIONS] = JSON_KEY("dimensions"),
 };
 
 /* Tell the endpoint of a request url: "/v1/chat/completions" and friends; the same paths
@@ -479,6 +462,7 @@ static int classify_url(bt_str url, oa_endpoint *out) {
         {"/responses", OA_RESPONSES},
         {"/embeddings", OA_EMBEDDINGS},
         {"/completions", OA_COMPLETIONS},
+        {"/moderations", OA_MODERATIONS},
     };
     const char *query = memchr(url.ptr ? url.ptr : "", '?', url.len);
     bt_str path = {url.ptr, query ? (size_t)(query - url.ptr) : url.len};
@@ -502,6 +486,7 @@ static const char *operation_of(oa_endpoint endpoint) {
     case OA_RESPONSES: return "chat";
     case OA_EMBEDDINGS: return "embeddings";
     case OA_COMPLETIONS: return "text_completion";
+    case OA_MODERATIONS: return "moderation"; /* not a GenAI operation: batchtrace's name */
     }
     return "chat";
 }
@@ -589,8 +574,8 @@ static void read_responses_input(const oa_ctx *c, int instructions, int input, b
     }
     oa_msg_builder b;
     if (is_type(c, input, JSON_STRING)) {
-        builder_init(c, &b, STR_LIT("user"), 1);
-        add_text(c, &b, PART_TEXT, str_at(c, input));
+        msg_builder_init(c, &b, STR_LIT("user"), 1);
+        msg_builder_text(c, &b, PART_TEXT, str_at(c, input));
         item->input_messages = arena_calloc(c->arena, 1, sizeof(msg));
         item->input_messages[0] = b.m;
         item->input_message_count = 1;
@@ -603,7 +588,7 @@ static void read_responses_input(const oa_ctx *c, int instructions, int input, b
          entry = json_next(c->doc, entry), i++) {
         bt_str role = STR_NULL;
         int content = json_get(c->doc, entry, "content");
-        builder_init(c, &b, STR_NULL, 1 + (size_t)json_count(c->doc, content));
+        msg_builder_init(c, &b, STR_NULL, 1 + (size_t)json_count(c->doc, content));
         if (!add_responses_item(c, &b, entry, &role)) continue;
         b.m.role = role;
         item->input_messages[item->input_message_count++] = b.m;
@@ -621,10 +606,40 @@ static void read_prompt(const oa_ctx *c, int prompt, bt_item *item) {
     for (int i = 0; i < count; entry = json_next(c->doc, entry), i++) {
         if (!is_type(c, entry, JSON_STRING)) continue;
         oa_msg_builder b;
-        builder_init(c, &b, STR_LIT("user"), 1);
-        add_text(c, &b, PART_TEXT, str_at(c, entry));
+        msg_builder_init(c, &b, STR_LIT("user"), 1);
+        msg_builder_text(c, &b, PART_TEXT, str_at(c, entry));
         item->input_messages[item->input_message_count++] = b.m;
     }
+}
+
+/* Count the inputs of an embeddings or moderations request (the body's member input): a
+ * string (or a token array) is one; an array of strings, token arrays or multimodal parts
+ * is one per element. */
+static void count_inputs(const oa_ctx *c, int input, bt_item *item) {
+    if (!present(c, input)) return;
+    bool many = is_type(c, input, JSON_ARRAY) && json_count(c->doc, input) > 0 &&
+                !is_type(c, json_first(c->doc, input), JSON_NUMBER);
+    item->input_count.has = true;
+    item->input_count.value = many ? json_count(c->doc, input) : 1;
+}
+
+/* Read a moderations input (the body's member): a string, an array of strings, or an
+ * array of multimodal parts ({type:"text", text} / {type:"image_url", image_url:{url}}),
+ * as one user message. */
+static void read_moderation_input(const oa_ctx *c, int input, bt_item *item) {
+    oa_msg_builder b;
+    msg_builder_init(c, &b, STR_LIT("user"), 1 + (size_t)json_count(c->doc, input));
+    if (is_type(c, input, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, input));
+    for (int entry = json_first(c->doc, input), i = 0;
+         is_type(c, input, JSON_ARRAY) && i < json_count(c->doc, input);
+         entry = json_next(c->doc, entry), i++) {
+        if (is_type(c, entry, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, entry));
+        else add_content_part(c, &b, entry);
+    }
+    if (!b.m.part_count) return;
+    item->input_messages = arena_calloc(c->arena, 1, sizeof(msg));
+    item->input_messages[0] = b.m;
+    item->input_message_count = 1;
 }
 
 /* provider_ops.request_custom_id: the custom_id of an input line. */
@@ -686,7 +701,15 @@ static int openai_parse_request(const json_doc *doc, int root, arena_t *a, bt_it
         read_responses_input(&c, field[BODY_INSTRUCTIONS], field[BODY_INPUT], item);
         break;
     case OA_COMPLETIONS: read_prompt(&c, field[BODY_PROMPT], item); break;
-    case OA_EMBEDDINGS: break;
+    case OA_EMBEDDINGS:
+        if (int_at(&c, field[BODY_DIMENSIONS], "dimensions", &item->embedding_dimensions) < 0)
+            return -1;
+        count_inputs(&c, field[BODY_INPUT], item);
+        break;
+    case OA_MODERATIONS:
+        read_moderation_input(&c, field[BODY_INPUT], item);
+        count_inputs(&c, field[BODY_INPUT], item);
+        break;
     }
     read_tools(&c, field[BODY_TOOLS], item);
     int tool_choice = field[BODY_TOOL_CHOICE];
@@ -777,11 +800,12 @@ static void read_choices(const oa_ctx *c, int choices, bt_item *item) {
     if (count <= 0) return;
     item->output_messages = arena_calloc(c->arena, (size_t)count, sizeof(msg));
     item->finish_reasons = arena_calloc(c->arena, (size_t)count, sizeof(bt_str));
-    enum { MESSAGE, TEXT, FINISH_REASON, KEY_COUNT };
+    enum { MESSAGE, TEXT, FINISH_REASON, CONTENT_FILTER, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [MESSAGE] = JSON_KEY("message"),
         [TEXT] = JSON_KEY("text"),
         [FINISH_REASON] = JSON_KEY("finish_reason"),
+        [CONTENT_FILTER] = JSON_KEY("content_filter_results"),
     };
     for (int choice = json_first(c->doc, choices), i = 0; i < count;
          choice = json_next(c->doc, choice), i++) {
@@ -794,11 +818,13 @@ static void read_choices(const oa_ctx *c, int choices, bt_item *item) {
             out = chat_message(c, message, STR_LIT("assistant"));
         } else {
             oa_msg_builder b;
-            builder_init(c, &b, STR_LIT("assistant"), 1);
+            msg_builder_init(c, &b, STR_LIT("assistant"), 1);
             int text = field[TEXT];
-            if (is_type(c, text, JSON_STRING)) add_text(c, &b, PART_TEXT, str_at(c, text));
+            if (is_type(c, text, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, text));
             out = b.m;
         }
+        if (!item->output_filter.len && present(c, field[CONTENT_FILTER]))
+            item->output_filter = raw_at(c, field[CONTENT_FILTER]);
         out.finish_reason = str_at(c, field[FINISH_REASON]);
         if (out.finish_reason.len)
             item->finish_reasons[item->finish_reason_count++] = out.finish_reason;
@@ -838,7 +864,7 @@ static bt_str responses_finish_reason(const oa_ctx *c, int status, int incomplet
 static void read_responses_output(const oa_ctx *c, int status, int incomplete, int output,
                                   bt_item *item) {
     oa_msg_builder b;
-    builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, output) + 1);
+    msg_builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, output) + 1);
     for (int entry = json_first(c->doc, output), i = 0; i < json_count(c->doc, output);
          entry = json_next(c->doc, entry), i++) {
         bt_str role_unused = STR_NULL;
@@ -855,10 +881,27 @@ static void read_responses_output(const oa_ctx *c, int status, int incomplete, i
     }
 }
 
+/* Read a moderations body's results: one output message holding each result ({flagged,
+ * categories, category_scores, ...}) as a JSON part; no finish reason. */
+static void read_moderation_results(const oa_ctx *c, int results, bt_item *item) {
+    oa_msg_builder b;
+    msg_builder_init(c, &b, STR_LIT("assistant"), (size_t)json_count(c->doc, results) + 1);
+    for (int result = json_first(c->doc, results), i = 0; i < json_count(c->doc, results);
+         result = json_next(c->doc, result), i++) {
+        msg_part *part = msg_builder_add(c, &b, PART_TEXT);
+        part->content = raw_at(c, result);
+        part->content_is_json = true;
+    }
+    item->output_messages = arena_calloc(c->arena, 1, sizeof(msg));
+    item->output_messages[0] = b.m;
+    item->output_message_count = 1;
+}
+
 /* Fill the response side of a successful (2xx) result from its body. */
 static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
     enum { ID, OBJECT, CREATED, MODEL, CHOICES, USAGE, OUTPUT, STATUS, CREATED_AT, COMPLETED_AT,
-           ERROR, DATA, INCOMPLETE_DETAILS, SERVICE_TIER, SYSTEM_FINGERPRINT, KEY_COUNT };
+           ERROR, DATA, INCOMPLETE_DETAILS, SERVICE_TIER, SYSTEM_FINGERPRINT, RESULTS,
+           PROMPT_FILTER, KEY_COUNT };
     static const json_key keys[KEY_COUNT] = {
         [ID] = JSON_KEY("id"),
         [OBJECT] = JSON_KEY("object"),
@@ -875,16 +918,24 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
         [INCOMPLETE_DETAILS] = JSON_KEY("incomplete_details"),
         [SERVICE_TIER] = JSON_KEY("service_tier"),
         [SYSTEM_FINGERPRINT] = JSON_KEY("system_fingerprint"),
+        [RESULTS] = JSON_KEY("results"),
+        [PROMPT_FILTER] = JSON_KEY("prompt_filter_results"),
     };
     int field[KEY_COUNT];
     json_get_fields(c->doc, body, keys, KEY_COUNT, field);
     item->result = RESULT_SUCCEEDED;
     item->service_tier = str_at(c, field[SERVICE_TIER]);
     item->system_fingerprint = str_at(c, field[SYSTEM_FINGERPRINT]);
+    if (present(c, field[PROMPT_FILTER])) item->prompt_filter = raw_at(c, field[PROMPT_FILTER]);
     item->response_body = raw_at(c, body);
     item->response_id = str_at(c, field[ID]);
     item->response_model = str_at(c, field[MODEL]);
     infer_endpoint(c, field[OBJECT], field[DATA], item);
+    int results = typed(c, field[RESULTS], JSON_ARRAY);
+    if (results >= 0 && !item->endpoint.len) {
+        item->endpoint = STR_LIT("/v1/moderations");
+        item->operation = "moderation";
+    }
     /* The item's own end: chat/completions/embeddings give `created` (the response was made
      * then); Responses gives `created_at` and, when finished, `completed_at`, which wins. */
     if (time_at(c, field[CREATED], "response.body.created", &item->end_time_ns) < 0 ||
@@ -895,6 +946,7 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
     int choices = typed(c, field[CHOICES], JSON_ARRAY);
     int output = typed(c, field[OUTPUT], JSON_ARRAY);
     if (choices >= 0) read_choices(c, choices, item);
+    else if (results >= 0) read_moderation_results(c, results, item);
     else if (output >= 0)
         read_responses_output(c, field[STATUS], field[INCOMPLETE_DETAILS], output, item);
     /* A Responses body can report its own failure: status "failed" with error{code, message}. */
@@ -909,16 +961,25 @@ static int read_success_body(const oa_ctx *c, int body, bt_item *item) {
 }
 
 /* Fill an errored result from a non-2xx response: error.code (a string), else error.type,
- * else "http_<status>"; the message is error.message. */
+ * else "http_<status>"; the message is error.message (error being the body itself when it
+ * is a flat error). */
 static void read_http_error(const oa_ctx *c, int body, int64_t status, bt_item *item) {
     item->result = RESULT_ERRORED;
     item->http_status = status;
     if (is_type(c, body, JSON_OBJECT)) {
         item->response_body = raw_at(c, body);
         int error = typed_field(c, body, "error", JSON_OBJECT);
+        /* Mistral (and other compatible servers) answer a flat {object:"error", message,
+         * type, code}. */
+        if (error < 0 && present(c, json_get(c->doc, body, "message"))) error = body;
         item->error_type = str_field(c, error, "code");
         if (!item->error_type.len) item->error_type = str_field(c, error, "type");
         item->error_message = str_field(c, error, "message");
+        /* Azure OpenAI's refusal by its content filter: error.innererror
+         * {code: "ResponsibleAIPolicyViolation", content_filter_result}. */
+        int inner = typed_field(c, error, "innererror", JSON_OBJECT);
+        int filter = json_get(c->doc, inner, "content_filter_result");
+        if (present(c, filter)) item->prompt_filter = raw_at(c, filter);
     }
     if (!item->error_type.len) {
         char code[32];
@@ -1133,14 +1194,125 @@ static int openai_parse_batch(const json_doc *doc, int root, arena_t *a, batch_i
     batch->input_file_id = str_field(&c, root, "input_file_id");
     batch->output_file_id = str_field(&c, root, "output_file_id");
     batch->error_file_id = str_field(&c, root, "error_file_id");
+    batch->model = str_field(&c, root, "model");
+    /* The batch's own usage (Responses-style names), beside the items' sums. */
+    int usage = typed_field(&c, root, "usage", JSON_OBJECT);
+    int input_details = typed_field(&c, usage, "input_tokens_details", JSON_OBJECT);
+    int output_details = typed_field(&c, usage, "output_tokens_details", JSON_OBJECT);
+    if (int_field(&c, usage, "input_tokens", "usage.input_tokens", &batch->usage_input_tokens) <
+            0 ||
+        int_field(&c, usage, "output_tokens", "usage.output_tokens",
+                  &batch->usage_output_tokens) < 0 ||
+        int_field(&c, input_details, "cached_tokens", "usage.input_tokens_details.cached_tokens",
+                  &batch->usage_cache_read_tokens) < 0 ||
+        int_field(&c, output_details, "reasoning_tokens",
+                  "usage.output_tokens_details.reasoning_tokens",
+                  &batch->usage_reasoning_tokens) < 0)
+        return -1;
     int errors = typed_field(&c, root, "errors", JSON_OBJECT);
     return read_batch_errors(&c, typed_field(&c, errors, "data", JSON_ARRAY), batch);
 }
 
+/* ---- recognising records ---- */
+
+/* True when obj has member key (of any value, null included). */
+static bool has_key(const json_doc *doc, int obj, const char *key) {
+    return json_get(doc, obj, key) >= 0;
+}
+
+/* provider_ops.is_request: {custom_id, method, url, body}; a body alone, or custom_id
+ * with url or method, is enough. */
+static bool openai_is_request(const json_doc *doc, int root) {
+    if (has_key(doc, root, "body")) return true;
+    return has_key(doc, root, "custom_id") &&
+           (has_key(doc, root, "url") || has_key(doc, root, "method"));
+}
+
+/* provider_ops.is_result: {id, custom_id, response, error}, where response or error may
+ * be null (never an echoed request: Vertex AI's lines have one). */
+static bool openai_is_result(const json_doc *doc, int root) {
+    return has_key(doc, root, "custom_id") && !has_key(doc, root, "request") &&
+           (has_key(doc, root, "response") || has_key(doc, root, "error"));
+}
+
+/* provider_ops.is_batch: {object:"batch", ...}, or an endpoint with request_counts.total. */
+static bool openai_is_batch(const json_doc *doc, int root) {
+    if (json_string_eq(doc, json_get(doc, root, "object"), "batch")) return true;
+    return has_key(doc, root, "endpoint") &&
+           has_key(doc, json_get(doc, root, "request_counts"), "total");
+}
+
+/* True when s (a url or an endpoint) is a path without OpenAI's "/v1/" prefix: Azure
+ * OpenAI's batch form ("/chat/completions"). */
+static bool path_without_v1(const json_doc *doc, int tok) {
+    bt_str raw = json_raw(doc, tok); /* with its quotes */
+    return json_type_of(doc, tok) == JSON_STRING && raw.len > 2 && raw.ptr[1] == '/' &&
+           !(raw.len >= 6 && memcmp(raw.ptr + 1, "/v1/", 4) == 0);
+}
+
+/* provider_ops.is_request of Azure OpenAI: an OpenAI input line whose url has no /v1. */
+static bool azure_is_request(const json_doc *doc, int root) {
+    return openai_is_request(doc, root) && path_without_v1(doc, json_get(doc, root, "url"));
+}
+
+/* provider_ops.is_result of Azure OpenAI: an OpenAI result line whose body carries the
+ * content filter's results (prompt_filter_results, or a choice's
+ * content_filter_results). */
+static bool azure_is_result(const json_doc *doc, int root) {
+    if (!openai_is_result(doc, root)) return false;
+    int body = json_get(doc, json_get(doc, root, "response"), "body");
+    int choice = json_first(doc, json_get(doc, body, "choices"));
+    return json_get(doc, body, "prompt_filter_results") >= 0 ||
+           json_get(doc, choice, "content_filter_results") >= 0;
+}
+
+/* provider_ops.is_batch of Azure OpenAI: an OpenAI batch object whose endpoint has no /v1. */
+static bool azure_is_batch(const json_doc *doc, int root) {
+    return openai_is_batch(doc, root) && path_without_v1(doc, json_get(doc, root, "endpoint"));
+}
+
 const provider_ops provider_openai = {
     .name = "openai",
+    .format = "openai",
+    .is_request = openai_is_request,
+    .is_result = openai_is_result,
+    .is_batch = openai_is_batch,
     .request_custom_id = openai_request_custom_id,
     .parse_request = openai_parse_request,
     .parse_result = openai_parse_result,
     .parse_batch = openai_parse_batch,
 };
+
+/* Azure OpenAI batches: OpenAI's format, deployment names as models, urls without /v1,
+ * the content filter's results; recognised by those marks. */
+const provider_ops provider_azure_openai = {
+    .name = "azure.ai.openai",
+    .alias = "azure",
+    .format = "openai",
+    .is_request = azure_is_request,
+    .is_result = azure_is_result,
+    .is_batch = azure_is_batch,
+    .request_custom_id = openai_request_custom_id,
+    .parse_request = openai_parse_request,
+    .parse_result = openai_parse_result,
+    .parse_batch = openai_parse_batch,
+};
+
+/* An OpenAI-compatible batch API: OpenAI's records under another provider name, never
+ * recognised from the records (they are OpenAI's): named by --provider. */
+#define OPENAI_COMPATIBLE(variable, provider_name, short_name)                                 \
+    const provider_ops provider_##variable = {                                                \
+        .name = provider_name,                                                                \
+        .alias = short_name,                                                                  \
+        .format = "openai",                                                                   \
+        .request_custom_id = openai_request_custom_id,                                        \
+        .parse_request = openai_parse_request,                                                \
+        .parse_result = openai_parse_result,                                                  \
+        .parse_batch = openai_parse_batch,                                                    \
+    }
+
+OPENAI_COMPATIBLE(groq, "groq", NULL);
+OPENAI_COMPATIBLE(xai, "x_ai", "xai");
+OPENAI_COMPATIBLE(together, "together", NULL);
+OPENAI_COMPATIBLE(fireworks, "fireworks", NULL);
+OPENAI_COMPATIBLE(openrouter, "openrouter", NULL);

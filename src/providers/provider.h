@@ -13,7 +13,17 @@
 #include "util/reason.h"
 
 typedef struct provider_ops {
-    const char *name;  /* "openai", "anthropic" */
+    const char *name;    /* gen_ai.provider.name, and what --provider takes: "openai",
+                          * "anthropic", "gcp.gemini", ... */
+    const char *alias;   /* a shorter name --provider also takes ("gemini"), or NULL */
+    const char *format;  /* the name of the provider whose record format this one writes:
+                          * its own name, or e.g. "openai" for OpenAI-compatible servers */
+
+    /* Whether a record has this provider's shape, from a few keys of the root object. NULL:
+     * never detected (a provider that writes another's format, named by --provider). */
+    bool (*is_request)(const json_doc *doc, int root);
+    bool (*is_result)(const json_doc *doc, int root);
+    bool (*is_batch)(const json_doc *doc, int root);
 
     /* custom_id of one request record (an OpenAI input line, an Anthropic JSONL line or an
      * element of a create body's "requests"). Cheap: used to build the index. */
@@ -33,12 +43,32 @@ typedef struct provider_ops {
                        char *reason);
 } provider_ops;
 
-extern const provider_ops provider_openai;
-extern const provider_ops provider_anthropic;
+/* The registered providers (registry.def), declared for tests and the shared bodies. */
+#define PROVIDER(variable) extern const provider_ops provider_##variable;
+#include "providers/registry.def"
+#undef PROVIDER
 
-/* The provider named name ("openai", "anthropic"), or NULL. */
+/* The provider named name or alias ("openai", "gcp.gemini", "gemini"), or NULL. */
 const provider_ops *provider_by_name(const char *name);
-/* Which provider wrote this record, judged from its content alone; NULL when neither. */
+/* The registered providers in registry order: provider_at(0 .. provider_count() - 1). */
+size_t provider_count(void);
+const provider_ops *provider_at(size_t index);
+/* The names --provider takes, "openai, anthropic, ...", for messages (static). */
+const char *provider_names(void);
+
+/* The provider's parsers, with the item's (or batch's) provider set to the provider's own
+ * name: a provider that writes another's format (an OpenAI-compatible server) names
+ * itself. Every caller goes through these rather than the ops' function pointers. */
+int provider_parse_request(const provider_ops *p, const json_doc *doc, int root, arena_t *a,
+                           bt_item *item, char *reason);
+int provider_parse_result(const provider_ops *p, const json_doc *doc, int root, arena_t *a,
+                          bt_item *item, char *reason);
+int provider_parse_batch(const provider_ops *p, const json_doc *doc, int root, arena_t *a,
+                         batch_info *batch, char *reason);
+/* Whether two providers write the same record format. */
+bool provider_same_format(const provider_ops *a, const provider_ops *b);
+
+/* Which provider wrote this record, judged from its content alone; NULL when none. */
 const provider_ops *provider_detect_request(const json_doc *doc, int root);
 const provider_ops *provider_detect_result(const json_doc *doc, int root);
 const provider_ops *provider_detect_batch(const json_doc *doc, int root);

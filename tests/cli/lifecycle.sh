@@ -397,7 +397,7 @@ bt "$W/a" submit start --input input.jsonl --no-keep-inputs --batch-id $OA_ID --
 STARTED_TRACE=$(json_get trace_id)
 check start-with-batch-id '[ "$code" = 0 ] && [ "$(q attr "$W/submit" openai.batch.submit batchtrace.batch.id)" = "\"$OA_ID\"" ]'
 bt "$W/b" no-inputs collect --results output.jsonl --batch batch.json --json
-check without-kept-inputs '[ "$code" = 0 ] && [ "$(json_get trace_id)" = "$STARTED_TRACE" ] && [ "$(q attr "$W/no-inputs" "chat gpt-4o-mini-2024-07-18" batchtrace.input_missing)" = "$(printf "true\ntrue")" ] && [ "$(span_count no-inputs)" = 3 ]'
+check without-kept-inputs '[ "$code" = 0 ] && [ "$(json_get trace_id)" = "$STARTED_TRACE" ] && [ "$(q attr "$W/no-inputs" "chat gpt-4o-mini" batchtrace.input_missing)" = "$(printf "true\ntrue")" ] && [ "$(span_count no-inputs)" = 3 ]'
 
 if sqlite_store; then # the default store file
 # ---- a batch id no store knows: a warning naming the store, then collect-only -------------

@@ -80,8 +80,8 @@ run collect --results $FIX/output.jsonl --parent nonsense
 expect bad_traceparent 2 "--parent is not a W3C traceparent"
 run collect --results $FIX/output.jsonl --trace-id 1234
 expect bad_trace_id 2 "--trace-id must be 32 hex digits"
-run collect --results $FIX/output.jsonl --provider gemini
-expect unknown_provider 2 'unknown provider "gemini"'
+run collect --results $FIX/output.jsonl --provider cohere
+expect unknown_provider 2 'unknown provider "cohere" (use one of openai, anthropic, gcp.gemini'
 run collect --results $FIX/output.jsonl --exporter otlp
 expect otlp_needs_an_endpoint 2 "the otlp exporter needs an endpoint"
 run collect --results $FIX/output.jsonl --exporter carrier-pigeon

@@ -32,7 +32,8 @@ TEST(providers_are_found_by_their_exact_names) {
     CHECK(provider_by_name("openai") == &provider_openai);
     CHECK(provider_by_name("anthropic") == &provider_anthropic);
     CHECK(provider_by_name("Anthropic") == NULL);
-    CHECK(provider_by_name("azure") == NULL);
+    CHECK(provider_by_name("azure") == &provider_azure_openai);
+    CHECK(provider_by_name("Azure") == NULL);
     CHECK(provider_by_name("") == NULL);
     CHECK(provider_by_name(NULL) == NULL);
     CHECK_STR(provider_openai.name, "openai");
@@ -103,7 +104,45 @@ TEST(batch_objects_are_detected) {
     CHECK_STR(detected(provider_detect_batch, "['batch']"), "none");
 }
 
+TEST(azure_and_mistral_win_over_the_openai_format_they_write) {
+    CHECK_STR(detected(provider_detect_request,
+                       "{'custom_id':'a','method':'POST','url':'/chat/completions','body':{}}"),
+              "azure.ai.openai");
+    CHECK_STR(detected(provider_detect_result,
+                       "{'custom_id':'a','response':{'status_code':200,'body':{'choices':[{"
+                       "'content_filter_results':{}}]}}}"),
+              "azure.ai.openai");
+    CHECK_STR(detected(provider_detect_result,
+                       "{'custom_id':'a','response':{'status_code':200,'body':{"
+                       "'prompt_filter_results':[]}}}"),
+              "azure.ai.openai");
+    CHECK_STR(detected(provider_detect_batch,
+                       "{'object':'batch','endpoint':'/chat/completions','status':'completed'}"),
+              "azure.ai.openai");
+    CHECK_STR(detected(provider_detect_batch,
+                       "{'object':'batch','endpoint':'/v1/chat/completions','total_requests':3}"),
+              "mistral_ai");
+    CHECK_STR(detected(provider_detect_batch,
+                       "{'object':'batch','endpoint':'/v1/chat/completions','status':'completed'}"),
+              "openai");
+}
+
+TEST(openai_compatible_providers_are_only_named) {
+    static const char *const names[] = {"groq", "x_ai", "xai", "together", "fireworks",
+                                        "openrouter", "mistral", "mistral_ai"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const provider_ops *p = provider_by_name(names[i]);
+        CHECK(p != NULL);
+        if (p) CHECK_STR(p->format, "openai");
+    }
+    CHECK_STR(provider_by_name("xai")->name, "x_ai");
+    CHECK(provider_by_name("together")->is_request == NULL);
+    CHECK(strstr(provider_names(), "aws.bedrock") != NULL);
+}
+
 int main(void) {
+    RUN(azure_and_mistral_win_over_the_openai_format_they_write);
+    RUN(openai_compatible_providers_are_only_named);
     RUN(providers_are_found_by_their_exact_names);
     RUN(request_records_are_detected);
     RUN(result_records_are_detected);

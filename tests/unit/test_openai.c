@@ -51,6 +51,69 @@ static int parse_batch(const char *fixture, batch_info *batch) {
 
 /* ---- requests ---- */
 
+TEST(embeddings_request_counts_inputs_and_keeps_dimensions) {
+    bt_item item;
+    CHECK_INT(parse_request("{'custom_id':'e','url':'/v1/embeddings','body':{'model':'m',"
+                            "'input':['a','b','c'],'dimensions':256}}", &item), 0);
+    CHECK_INT(item.input_count.value, 3);
+    CHECK_INT(item.embedding_dimensions.value, 256);
+    CHECK_INT(parse_request("{'custom_id':'e','url':'/v1/embeddings','body':{'model':'m',"
+                            "'input':[12,7,99]}}", &item), 0);
+    CHECK_INT(item.input_count.value, 1); /* one token array */
+    CHECK(!item.embedding_dimensions.has);
+}
+
+TEST(moderations_request_and_result) {
+    bt_item item;
+    CHECK_INT(parse_request("{'custom_id':'m','url':'/v1/moderations','body':{"
+                            "'model':'omni-moderation-latest','input':[{'type':'text','text':'t'},"
+                            "{'type':'image_url','image_url':{'url':'https://x/i.png'}}]}}",
+                            &item), 0);
+    CHECK_BTSTR(item.endpoint, "/v1/moderations");
+    CHECK_STR(item.operation, "moderation");
+    CHECK_INT(item.input_count.value, 2);
+    CHECK_INT(item.input_messages[0].part_count, 2);
+    CHECK_INT(item.input_messages[0].parts[1].type, PART_URI);
+    CHECK_INT(parse_result("{'custom_id':'m','response':{'status_code':200,'body':{"
+                           "'id':'modr-1','model':'omni-moderation-latest','results':[{"
+                           "'flagged':true,'categories':{'violence':true}}]}}}", &item), 0);
+    CHECK_BTSTR(item.endpoint, "/v1/moderations");
+    CHECK_STR(item.operation, "moderation");
+    CHECK_INT(item.output_message_count, 1);
+    CHECK(item.output_messages[0].parts[0].content_is_json);
+    CHECK_BTSTR(item.output_messages[0].parts[0].content,
+                "{\"flagged\":true,\"categories\":{\"violence\":true}}");
+}
+
+TEST(chat_audio_answer_gives_its_transcript_and_data) {
+    bt_item item;
+    CHECK_INT(parse_result("{'custom_id':'a','response':{'status_code':200,'body':{"
+                           "'object':'chat.completion','choices':[{'message':{'role':'assistant',"
+                           "'content':null,'audio':{'id':'au','data':'UklG','transcript':'Hi'}},"
+                           "'finish_reason':'stop'}]}}}", &item), 0);
+    CHECK_INT(item.output_messages[0].part_count, 2);
+    CHECK_BTSTR(item.output_messages[0].parts[0].content, "Hi");
+    CHECK_INT(item.output_messages[0].parts[1].type, PART_BLOB);
+    CHECK_BTSTR(item.output_messages[0].parts[1].modality, "audio");
+    CHECK_BTSTR(item.output_messages[0].parts[1].content, "UklG");
+}
+
+TEST(batch_object_keeps_its_model_and_usage) {
+    batch_info batch;
+    CHECK_INT(parse_batch("{'id':'b','object':'batch','status':'completed','model':'gpt-4o-mini',"
+                          "'usage':{'input_tokens':95,'output_tokens':62,'input_tokens_details':"
+                          "{'cached_tokens':5},'output_tokens_details':{'reasoning_tokens':7}}}",
+                          &batch), 0);
+    CHECK_BTSTR(batch.model, "gpt-4o-mini");
+    CHECK_INT(batch.usage_input_tokens.value, 95);
+    CHECK_INT(batch.usage_output_tokens.value, 62);
+    CHECK_INT(batch.usage_cache_read_tokens.value, 5);
+    CHECK_INT(batch.usage_reasoning_tokens.value, 7);
+    CHECK_INT(parse_batch("{'id':'b','object':'batch','status':'completed','usage':{"
+                          "'input_tokens':1.5}}", &batch), -1);
+    CHECK_STR(reason, "\"usage.input_tokens\" is not an integer in int64 range: 1.5");
+}
+
 TEST(chat_request_keeps_every_parameter_and_message_part) {
     bt_item item;
     CHECK_INT(parse_request(
@@ -399,8 +462,8 @@ TEST(malformed_requests_are_rejected_with_the_field_named) {
     check_request_rejected("{'custom_id':'a','body':{}}", "missing \"url\"");
     check_request_rejected("{'custom_id':'a','url':['/v1/responses'],'body':{}}",
                            "\"url\" is not a string");
-    check_request_rejected("{'custom_id':'a','url':'/v1/moderations','body':{}}",
-                           "unsupported endpoint \"/v1/moderations\"");
+    check_request_rejected("{'custom_id':'a','url':'/v1/images/generations','body':{}}",
+                           "unsupported endpoint \"/v1/images/generations\"");
     check_request_rejected("{'custom_id':'a','url':'/v1/chat/completions/extra','body':{}}",
                            "unsupported endpoint \"/v1/chat/completions/extra\"");
     check_request_rejected("{'custom_id':'a','url':'/v1/chat/completions'}",
@@ -1024,6 +1087,10 @@ TEST(malformed_batch_objects_are_rejected) {
 }
 
 int main(void) {
+    RUN(embeddings_request_counts_inputs_and_keeps_dimensions);
+    RUN(moderations_request_and_result);
+    RUN(chat_audio_answer_gives_its_transcript_and_data);
+    RUN(batch_object_keeps_its_model_and_usage);
     RUN(chat_request_keeps_every_parameter_and_message_part);
     RUN(chat_request_with_max_tokens_and_a_single_stop_string);
     RUN(a_request_without_url_but_with_messages_is_a_chat_completion);
