@@ -254,15 +254,19 @@ static inline size_t skip_space(const unsigned char *bytes, size_t len, size_t i
 /* Find the end of the string body starting at *pos (after the opening quote): on success
  * *pos is the closing quote's offset and *escaped says whether a backslash occurred. False
  * on anything validate() would reject: a raw control character, a bad escape, ill-formed
- * UTF-8, no closing quote. Plain bytes are skipped by swar_find_special. */
+ * UTF-8, no closing quote. Plain and non-ASCII bytes are skipped by swar_find_string_stop;
+ * when it saw non-ASCII ones, the UTF-8 of the whole body is validated at once (utf8_valid:
+ * a block at a time) instead of character by character. */
 static inline bool tokenize_string(const unsigned char *bytes, size_t len, size_t *pos,
                                    bool *escaped) {
     size_t i = *pos;
+    bool high = false;
     for (;;) {
-        i += swar_find_special((const char *)bytes + i, len - i);
+        i += swar_find_string_stop((const char *)bytes + i, len - i, &high);
         if (i >= len) return false;
         unsigned char c = bytes[i];
         if (c == '"') {
+            if (high && !utf8_valid((const char *)bytes + *pos, i - *pos, NULL)) return false;
             *pos = i;
             return true;
         }
@@ -282,14 +286,11 @@ static inline bool tokenize_string(const unsigned char *bytes, size_t len, size_
             default:
                 return false;
             }
-        } else if (c >= 0x80) {
-            size_t length = utf8_sequence_length(bytes + i, len - i);
-            if (length == 0) return false;
-            i += length;
         } else if (c < 0x20) {
             return false;
         } else {
-            i++; /* a plain byte flagged next to a special one */
+            high |= c >= 0x80;
+            i++; /* a plain or non-ASCII byte flagged next to a special one */
         }
     }
 }
