@@ -99,6 +99,9 @@ typedef enum utf8_rest {
 /* Runs of non-ASCII bytes the escaper checks one by one before it validates the rest of
  * the string at once: a rare accented word in prose stays on the cheap path. */
 #define DENSE_UTF8_AFTER 4
+/* ... and only when they came at least one per this many bytes of the string (in the
+ * padded tail, of the tail): long prose with a rare accented word is not dense. */
+#define DENSE_UTF8_SPAN 64
 
 /* The escaper's knowledge of a string, kept across the calls of escape_chunks. */
 typedef struct escape_state {
@@ -110,8 +113,8 @@ typedef struct escape_state {
  * and leave *pos after the last byte consumed (up to a chunk past stop). Each step copies a
  * whole chunk to o and then writes its special bytes again, if any: an ASCII byte from
  * ASCII_ESCAPES, a run of non-ASCII bytes sequence by sequence (well-formed ones as they
- * are, each other byte as U+FFFD). With SSE2, the run of non-ASCII bytes after the first
- * DENSE_UTF8_AFTER makes it validate the rest of the string at once (utf8_valid, a block at
+ * are, each other byte as U+FFFD). With SSE2, a run of non-ASCII bytes after the first
+ * DENSE_UTF8_AFTER, when they came one per DENSE_UTF8_SPAN bytes or closer, makes it validate the rest of the string at once (utf8_valid, a block at
  * a time; *state keeps the answer across calls): when it is well-formed, from then on only quotes, backslashes and control
  * characters stop a chunk, and text dense with multibyte characters is copied a chunk at a
  * time. src must be readable for SWAR_CHUNK bytes from every position before stop; src_len
@@ -162,7 +165,8 @@ static inline __attribute__((always_inline)) char *escape_chunks(char *o, const 
             }
         }
         if (i >= stop || src[i] < 0x80 || state->rest == UTF8_REST_VALID) continue;
-        if (state->rest == UTF8_REST_UNKNOWN && ++state->high_runs > DENSE_UTF8_AFTER) {
+        if (state->rest == UTF8_REST_UNKNOWN && ++state->high_runs > DENSE_UTF8_AFTER &&
+            i < DENSE_UTF8_SPAN * state->high_runs) {
             state->rest = utf8_valid((const char *)src + i, src_len - i, NULL)
                               ? UTF8_REST_VALID
                               : UTF8_REST_INVALID;
