@@ -371,6 +371,13 @@ if [ -n "$profiles" ]; then
         echo "    $profile: $(ratio "${wall[$prefix/bt-file]}" "${wall[$prefix/baseline]}")x wall," \
             "$(ratio "${cpu[$prefix/bt-file]}" "${cpu[$prefix/baseline]}")x CPU"
     done
+    echo "  CPU time (user + system; steadier than wall time on a shared machine):"
+    for profile in $profiles; do
+        prefix=$(profile_prefix "$profile")
+        echo "    $profile: file ${cpu[$prefix/bt-file]} s, OTLP ${cpu[$prefix/bt-otlp]} s;" \
+            "OTel peer ${cpu[$prefix/peer-file]} s ($(ratio "${cpu[$prefix/peer-file]}" "${cpu[$prefix/bt-file]}")x);" \
+            "Braintrust ${cpu[$prefix/braintrust]} s ($(ratio "${cpu[$prefix/braintrust]}" "${cpu[$prefix/bt-file]}")x)"
+    done
     echo "  issue 20's targets, as measured in this run:"
     for profile in $profiles; do
         prefix=$(profile_prefix "$profile")
