@@ -442,8 +442,8 @@ TEST(escaping_is_right_at_chunk_and_block_boundaries) {
     CHECK_INT(mismatches, 0);
 }
 
-/* Well-formed multibyte text (three-byte characters, emoji) with escapes and, in some runs,
- * one ill-formed byte, at the lengths and positions of the sweep above, with each UTF-8
+/* Well-formed multibyte text (three-byte characters, emoji) with an escape or, in some
+ * runs, one ill-formed byte, at the lengths and positions of the sweep above, with each UTF-8
  * check this processor has (util/utf8.h): once the escaper has validated the rest of a
  * string it copies non-ASCII bytes a chunk at a time, so chunk and block edges fall inside
  * characters; the output must still equal the byte-at-a-time reference. */
@@ -463,10 +463,14 @@ TEST(escaping_multibyte_text_matches_the_reference_with_every_utf8_check) {
                     in_chunk < 14 && in_block > 40 && in_block < 4056)
                     continue;
                 for (size_t k = 0; k < sizeof inserts / sizeof inserts[0]; k++) {
-                    for (size_t i = 0; i < len; i++) text[i] = "\xE4\xB8\xAD"[i % 3];
-                    size_t insert_len = strlen(inserts[k]);
+                    /* whole characters before and after the insert, ASCII to fill gaps */
+                    size_t n = 0, insert_len = strlen(inserts[k]);
+                    for (; n + 3 <= position; n += 3) memcpy(text + n, "\xE4\xB8\xAD", 3);
+                    while (n < position) text[n++] = 'a';
                     if (insert_len > len - position) insert_len = len - position;
-                    memcpy(text + position, inserts[k], insert_len);
+                    memcpy(text + n, inserts[k], insert_len);
+                    for (n += insert_len; n + 3 <= len; n += 3) memcpy(text + n, "\xE4\xB8\xAD", 3);
+                    while (n < len) text[n++] = 'b';
                     mismatches += check_against_reference(text, len, position % 7, __LINE__);
                 }
             }
