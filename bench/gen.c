@@ -1,7 +1,7 @@
 /* batchtrace-bench-gen: writes a realistic, deterministic LLM batch for the benchmark.
  *
  *   batchtrace-bench-gen --provider openai|anthropic --out DIR [--items N] [--seed S]
- *                        [--results-scale K]
+ *                        [--results-scale K] [--profile prose|escapes|multibyte|long]
  *
  * OpenAI (default 50,000 chat items, about 90 MB of inputs and 90 MB of results):
  *   DIR/input.jsonl    {custom_id, method, url: /v1/chat/completions, body}
@@ -20,6 +20,13 @@
  * Greek, emoji) and every JSON escape (quotes, backslashes, newlines, tabs, control
  * characters). --results-scale K makes each answer longer so that the results file is
  * about K times larger for the same items and inputs (the memory check).
+ *
+ * --profile chooses what the free text (prompts, answers, thinking) is made of: prose (the
+ * default: mostly ASCII with rare non-ASCII words and escapes), escapes (markdown, code and
+ * JSON inside strings: a newline every line, quotes, backslashes, tabs, control characters),
+ * multibyte (CJK, Cyrillic, Arabic, Hebrew, Thai, emoji, combining marks; emoji written as
+ * \uXXXX surrogate pairs and some other characters as \uXXXX in the JSON) or long (prose with
+ * answers of 4 to 16 KB). New generators get the profiles by writing text with write_text.
  *
  * Everything derives from --seed (default 1) and the item number, so a run is reproducible
  * byte for byte. Each item's properties come from its own random stream, which lets the
@@ -92,9 +99,24 @@ static const char *const RARE_WORDS[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The text profiles (--profile): what the free text of prompts and answers is made of. */
+typedef enum text_profile {
+    PROFILE_PROSE,     /* mostly ASCII prose with rare non-ASCII words and escapes */
+    PROFILE_ESCAPES,   /* markdown, code and JSON inside strings: \n every line, quotes,
+                        * backslashes, tabs, control characters */
+    PROFILE_MULTIBYTE, /* CJK, Cyrillic, Arabic, emoji, combining marks; some characters as
+                        * \uXXXX escapes (surrogate pairs for emoji) in the JSON itself */
+    PROFILE_LONG,      /* prose, with answers of 4 to 16 KB */
+} text_profile;
+
+static const char *const PROFILE_NAMES[] = {"prose", "escapes", "multibyte", "long"};
+
+/* The profile of this run: set once by main before anything is generated. */
+static text_profile g_profile = PROFILE_PROSE;
+
 /* Append sentences of plain and rare words to out until it grew by about target bytes.
  * Paragraph breaks are newlines. */
-static void append_text(buf_t *out, rng_t *r, size_t target) {
+static void append_prose(buf_t *out, rng_t *r, size_t target) {
     size_t start = out->len;
     while (out->len - start < target) {
         uint32_t words = between(r, 5, 18);
@@ -111,6 +133,75 @@ static void append_text(buf_t *out, rng_t *r, size_t target) {
         }
         buf_puts(out, chance(r, 150) ? "?" : ".");
         buf_puts(out, chance(r, 120) ? "\n\n" : " ");
+    }
+}
+
+/* Lines of model output in markdown and code: each needs escapes (newline, quotes,
+ * backslashes, tabs) once written into a JSON string. */
+static const char *const ESCAPE_LINES[] = {
+    "## Summary\n",
+    "- **Invoice** `INV-20417` was \"paid\" twice; see `C:\\billing\\2026\\q1.csv`.\n",
+    "```python\n",
+    "def parse(line):\n\treturn json.loads(line.strip())[\"custom_id\"]\n",
+    "```\n",
+    "```json\n",
+    "{\"order\": \"INV-20417\", \"status\": \"refunded\", \"path\": \"a\\\\b\", \"n\": 3}\n",
+    "| field | value |\n|---|---|\n| \"region\" | eu\\west |\n",
+    "if (s[i] == '\"' || s[i] == '\\\\') { out += \"\\\\\"; }\n",
+    "\tcol1\tcol2\tcol3\r\n",
+    "regex: ^\\d{4}-\\d{2}-\\d{2}$ matches \"2026-03-09\"\n",
+    "> Note: the \"sync\" folder\x01 had a control\x1f byte.\n",
+    "1. Open the shared link.\n2. Click \"Restore\".\n3. Wait\b.\n",
+    "<a href=\"https://example.com/?q=a&b=\\\"c\\\"\">link</a>\n",
+};
+
+/* Append markdown and code lines until out grew by about target bytes. */
+static void append_escapes(buf_t *out, rng_t *r, size_t target) {
+    size_t start = out->len;
+    while (out->len - start < target) {
+        if (chance(r, 300)) {
+            uint32_t words = between(r, 3, 10);
+            for (uint32_t w = 0; w < words; w++) {
+                buf_puts(out, WORDS[below(r, COUNT(WORDS))]);
+                buf_putc(out, w + 1 < words ? ' ' : '\n');
+            }
+        } else {
+            buf_puts(out, ESCAPE_LINES[below(r, COUNT(ESCAPE_LINES))]);
+        }
+    }
+}
+
+/* Words and phrases in scripts outside ASCII: two to four bytes per character. */
+static const char *const MULTIBYTE_WORDS[] = {
+    "東京都の顧客", "数据同步失败", "客户支持请求", "请在二十四小时内回复", "日本語のテキストです",
+    "한국어 문장입니다", "привет", "счёт-фактура", "возврат средств", "хранилище данных",
+    "مرحبا بالعالم", "فاتورة العميل", "استرداد", "Ελληνικά", "λόγος", "שלום עולם",
+    "ภาษาไทย", "हिन्दी पाठ", "😀", "🚀🚀", "✅", "👩‍💻", "🇯🇵", "e\xcc\x81te\xcc\x81",
+    "n\xcc\x83o", "Zürich", "São Paulo", "Ångström", "→", "€12.50", "°C", "…",
+};
+
+/* Append words in many scripts until out grew by about target bytes. */
+static void append_multibyte(buf_t *out, rng_t *r, size_t target) {
+    size_t start = out->len;
+    while (out->len - start < target) {
+        uint32_t words = between(r, 4, 12);
+        for (uint32_t w = 0; w < words; w++) {
+            if (w) buf_puts(out, chance(r, 700) ? " " : "\xe3\x80\x81"); /* or U+3001 */
+            buf_puts(out, chance(r, 100) ? WORDS[below(r, COUNT(WORDS))]
+                                         : MULTIBYTE_WORDS[below(r, COUNT(MULTIBYTE_WORDS))]);
+        }
+        buf_puts(out, chance(r, 500) ? "\xe3\x80\x82" : "."); /* U+3002 or a full stop */
+        buf_puts(out, chance(r, 120) ? "\n" : " ");
+    }
+}
+
+/* Append free text of the run's profile until out grew by about target bytes. */
+static void append_text(buf_t *out, rng_t *r, size_t target) {
+    switch (g_profile) {
+    case PROFILE_ESCAPES: append_escapes(out, r, target); break;
+    case PROFILE_MULTIBYTE: append_multibyte(out, r, target); break;
+    case PROFILE_PROSE:
+    case PROFILE_LONG: append_prose(out, r, target); break;
     }
 }
 
@@ -134,12 +225,51 @@ static void write_random_id(jw_t *w, rng_t *r, const char *key, const char *pref
     buf_free(&id);
 }
 
-/* Write "key": a text of about target bytes. */
+/* Append the JSON string literal json (quotes included, as jw_string writes it) to out with
+ * every character outside the Basic Multilingual Plane written as a \uXXXX surrogate pair
+ * and every eighth other non-ASCII character as \uXXXX: how some encoders (Python's
+ * json.dumps with ensure_ascii, for one) write text, which a reader must decode. */
+static void append_unicode_escaped(buf_t *out, const buf_t *json) {
+    const unsigned char *p = (const unsigned char *)json->data;
+    unsigned others = 0;
+    for (size_t i = 0; i < json->len;) {
+        size_t length = p[i] < 0x80 ? 1 : p[i] < 0xE0 ? 2 : p[i] < 0xF0 ? 3 : 4;
+        if (length == 1 || (length < 4 && ++others % 8)) {
+            buf_append(out, json->data + i, length);
+            i += length;
+            continue;
+        }
+        uint32_t code = p[i] & (0xFF >> (length + 1));
+        for (size_t k = 1; k < length; k++) code = code << 6 | (p[i + k] & 0x3F);
+        char escape[16];
+        if (code >= 0x10000)
+            snprintf(escape, sizeof escape, "\\u%04X\\u%04x", 0xD800 + ((code - 0x10000) >> 10),
+                     0xDC00 + ((code - 0x10000) & 0x3FF));
+        else
+            snprintf(escape, sizeof escape, "\\u%04x", code);
+        buf_puts(out, escape);
+        i += length;
+    }
+}
+
+/* Write "key": a text of about target bytes (in the multibyte profile with some characters
+ * as \uXXXX escapes, see append_unicode_escaped). */
 static void write_text(jw_t *w, rng_t *r, const char *key, size_t target) {
     buf_t text = BUF_INIT;
     append_text(&text, r, target);
     jw_key(w, key);
-    jw_string(w, (bt_str){text.data, text.len});
+    if (g_profile == PROFILE_MULTIBYTE) {
+        buf_t literal = BUF_INIT, escaped = BUF_INIT;
+        jw_t literal_writer;
+        jw_init(&literal_writer, &literal);
+        jw_string(&literal_writer, (bt_str){text.data, text.len});
+        append_unicode_escaped(&escaped, &literal);
+        jw_raw(w, (bt_str){escaped.data, escaped.len});
+        buf_free(&literal);
+        buf_free(&escaped);
+    } else {
+        jw_string(w, (bt_str){text.data, text.len});
+    }
     buf_free(&text);
 }
 
@@ -199,6 +329,7 @@ static item_plan plan_item(const gen_t *g, uint32_t index) {
     uint32_t roll = below(&r, 1000);
     p.outcome = roll < (openai ? 10u : 6u) ? 1 : (!openai && roll < 8) ? 2 : 0;
     p.answer_bytes = between(&r, 150, 2000) * g->results_scale + (g->results_scale - 1) * 1000;
+    if (g_profile == PROFILE_LONG) p.answer_bytes = between(&r, 4096, 16384) * g->results_scale;
     p.prompt_tokens = between(&r, 120, 2400);
     p.completion_tokens = p.answer_bytes / 4 + between(&r, 0, 40);
     p.cached_tokens = chance(&r, 400) ? (p.prompt_tokens / 1024) * 1024 : 0;
@@ -1152,10 +1283,21 @@ static bool parse_number(const char *text, uint64_t min, uint64_t max, uint64_t 
     return true;
 }
 
+/* Parse a --profile name; false when it names none. */
+static bool parse_profile(const char *text, text_profile *out) {
+    for (size_t k = 0; k < COUNT(PROFILE_NAMES); k++) {
+        if (strcmp(text, PROFILE_NAMES[k]) == 0) {
+            *out = (text_profile)k;
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char USAGE[] =
     "usage: batchtrace-bench-gen --provider openai|anthropic|gemini|bedrock --out DIR\n"
-    "                            [--items N] [--seed S]\n"
-    "                            [--results-scale K]\n";
+    "                            [--items N] [--seed S] [--results-scale K]\n"
+    "                            [--profile prose|escapes|multibyte|long]\n";
 
 /* Parse the command line, write the batch. Exit 0, 1 (write failure) or 2 (usage). */
 int main(int argc, char **argv) {
@@ -1180,6 +1322,9 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "--seed") == 0 && has_value &&
                    parse_number(argv[i + 1], 0, UINT64_MAX, &value)) {
             g.seed = value;
+            i++;
+        } else if (strcmp(argv[i], "--profile") == 0 && has_value &&
+                   parse_profile(argv[i + 1], &g_profile)) {
             i++;
         } else if (strcmp(argv[i], "--results-scale") == 0 && has_value &&
                    parse_number(argv[i + 1], 1, 64, &value)) {

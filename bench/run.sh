@@ -8,11 +8,14 @@
 #   batchtrace          collect to the file exporter; to the sink over OTLP/HTTP protobuf
 #   peer                the same job on the OpenTelemetry JS SDK, to a file; to the sink
 # then, for OpenAI, peak RSS with a results file four times larger and the input index's
-# bytes per item.
+# bytes per item; then the OpenAI batch in each text profile (bench/gen.c --profile: prose,
+# escapes, multibyte, long) against both peers (the OTel JS SDK peer to a file, and
+# Braintrust's own collector, bench/peer/braintrust.js), and the issue's targets per profile.
 #
 # Settings (environment): BENCH_BUILD_DIR (default build-bench), BENCH_RUNS (3),
 # BENCH_ITEMS (50000), BENCH_PROVIDERS ("openai anthropic"), BENCH_JOBS (2, build jobs),
-# BENCH_CLOUD_PROVIDERS ("gemini bedrock": batchtrace alone on those batches, MB/s vs OpenAI's).
+# BENCH_CLOUD_PROVIDERS ("gemini bedrock": batchtrace alone on those batches, MB/s vs OpenAI's),
+# BENCH_PROFILES ("prose escapes multibyte long"; empty skips the profile section).
 set -euo pipefail
 export LC_ALL=C
 
@@ -24,6 +27,7 @@ runs=${BENCH_RUNS:-3}
 items=${BENCH_ITEMS:-50000}
 providers=${BENCH_PROVIDERS:-openai anthropic}
 jobs=${BENCH_JOBS:-2}
+profiles=${BENCH_PROFILES-prose escapes multibyte long}
 data_dir=$build_dir/bench-data
 work_dir=$build_dir/bench-out
 expected_spans=$((items + 1)) # every generated item has a result, plus the task span
@@ -53,23 +57,28 @@ gen=$build_dir/batchtrace-bench-gen
 baseline=$build_dir/batchtrace-bench-baseline
 index_cost=$build_dir/batchtrace-bench-index-cost
 
-if [ ! -d "$root/bench/peer/node_modules/@opentelemetry/exporter-trace-otlp-proto" ]; then
+if [ ! -d "$root/bench/peer/node_modules/@opentelemetry/exporter-trace-otlp-proto" ] ||
+    [ ! -d "$root/bench/peer/node_modules/braintrust" ]; then
     log "installing the peer's pinned packages (npm ci)"
     (cd "$root/bench/peer" && npm ci --no-audit --no-fund >&2)
 fi
 
 # --- data -----------------------------------------------------------------------------------
-# Prints the directory of the batch for provider $1 with results scale $2, generating it when
-# it is missing or was made by another version of the generator or with other settings.
+# Prints the directory of the batch for provider $1 with results scale $2 and text profile $3
+# (default prose), generating it when it is missing or was made by another version of the
+# generator or with other settings.
 batch_dir() {
+    local profile=${3:-prose}
     local dir=$data_dir/$1-$items-x$2
+    [ "$profile" = prose ] || dir=$data_dir/$1-$profile-$items-x$2
     local stamp
-    stamp="$(cksum <"$root/bench/gen.c") $1 $items $2"
+    stamp="$(cksum <"$root/bench/gen.c") $1 $items $2 $profile"
     if [ ! -f "$dir/.complete" ] || [ "$(cat "$dir/.complete")" != "$stamp" ]; then
-        log "generating $1 batch: $items items, results scale $2"
+        log "generating $1 batch: $items items, results scale $2, $profile profile"
         rm -rf "$dir"
         mkdir -p "$data_dir"
-        "$gen" --provider "$1" --items "$items" --results-scale "$2" --out "$dir" >/dev/null
+        "$gen" --provider "$1" --items "$items" --results-scale "$2" --profile "$profile" \
+            --out "$dir" >/dev/null
         printf '%s\n' "$stamp" >"$dir/.complete"
     fi
     printf '%s\n' "$dir"
@@ -112,7 +121,8 @@ declare -A wall rss cpu sink_cpu input_size result_size
 # measure KEY CHECK COMMAND...: runs COMMAND $runs times and keeps the best wall time (seconds)
 # and that run's peak RSS (KiB) and CPU time (user + system seconds) under KEY. It must exit 0. CHECK says how the spans are
 # verified: "sink" (the sink received exactly $expected_spans spans, every run), "file:PATH"
-# (PATH holds exactly that many, checked after the first run, untimed) or "none".
+# (PATH holds exactly that many, checked after the first run, untimed), "stdout" (the job
+# printed a JSON line whose "spans" is that many, every run) or "none".
 measure() {
     local key=$1 check=$2
     shift 2
@@ -136,6 +146,11 @@ measure() {
             local spans
             spans=$(sink_stat spans)
             [ "$spans" = "$expected_spans" ] || die "$key: the sink received $spans spans, not $expected_spans"
+            ;;
+        stdout)
+            local spans
+            spans=$(sed -n 's/.*"spans":\([0-9]*\).*/\1/p' "$work_dir/stdout")
+            [ "$spans" = "$expected_spans" ] || die "$key: the job reported ${spans:-no} spans, not $expected_spans"
             ;;
         file:*)
             if [ "$run" = 1 ]; then
@@ -293,6 +308,38 @@ for provider in $cloud_providers; do
     result_size[$provider]=$(bytes_of "${results[@]}")
 done
 
+# --- text profiles --------------------------------------------------------------------------
+# The OpenAI batch in each text profile (bench/gen.c --profile), against both peers: the OTel
+# JS SDK peer to a file and Braintrust's own collector (completeOpenAIBatchTrace, in memory).
+# The prose batch is the one the provider loop above measured; its rows are reused.
+declare -A profile_bytes
+
+# The key prefix of the OpenAI batch in text profile $1.
+profile_prefix() { if [ "$1" = prose ]; then echo openai; else echo "openai-$1"; fi; }
+
+# measure_once KEY ...: measure, unless KEY was measured already in this run.
+measure_once() { [ -n "${wall[$1]:-}" ] || measure "$@"; }
+
+for profile in $profiles; do
+    prefix=$(profile_prefix "$profile")
+    dir=$(batch_dir openai 1 "$profile")
+    batch_files openai "$dir"
+    profile_bytes[$profile]=$(bytes_of "$inputs" "${results[@]}")
+    collect=("$batchtrace" collect --input "$inputs" --results "${results[0]}" --results "${results[1]}"
+        --batch "$batch" --quiet)
+    measure_once "$prefix/baseline" none "$baseline" "$inputs" "${results[@]}"
+    measure_once "$prefix/bt-file" "file:$work_dir/batchtrace.jsonl" \
+        "${collect[@]}" --exporter file --output "$work_dir/batchtrace.jsonl"
+    measure_once "$prefix/bt-otlp" sink \
+        "${collect[@]}" --exporter otlp --endpoint "$sink_url" --protocol http/protobuf
+    measure_once "$prefix/peer-file" "file:$work_dir/peer.jsonl" node "$root/bench/peer/peer.js" \
+        --provider openai --input "$inputs" --results "${results[0]}" --results "${results[1]}" \
+        --batch "$batch" --output "$work_dir/peer.jsonl"
+    measure_once "$prefix/braintrust" stdout node "$root/bench/peer/braintrust.js" \
+        --input "$inputs" --output "${results[0]}" --errors "${results[1]}"
+    rm -f "$work_dir/batchtrace.jsonl" "$work_dir/peer.jsonl"
+done
+
 # --- the report -----------------------------------------------------------------------------
 echo
 echo "batchtrace benchmark ($(date -u +%Y-%m-%dT%H:%MZ), commit $commit)"
@@ -386,5 +433,65 @@ if [ -n "$cloud_providers" ]; then
                 "$(ratio "$(mb_per_second openai bt-otlp)" "$(mb_per_second "$provider" bt-otlp)")"
         fi
         echo
+    done
+fi
+
+if [ -n "$profiles" ]; then
+    # verdict A OP B: "met" when A OP B holds (OP: ge or le), "NOT met" otherwise.
+    verdict() { awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN { ok = op == "ge" ? a >= b : a <= b; print ok ? "met" : "NOT met" }'; }
+    mb_per_s() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / s / 1e6 }'; }
+    echo
+    echo "text profiles (openai, $items items; MB/s = (inputs + results) / wall; x = the peer's wall time / batchtrace's to a file):"
+    printf '  %-10s %6s %9s %9s %9s %9s %9s %6s %9s %6s %13s %15s\n' profile MB "floor/s" "file/s" \
+        "OTLP/s" "OTLP/file" "OTel s" x "Brtrust s" x "RSS file/OTLP" "RSS OTel/Brtrst"
+    for profile in $profiles; do
+        prefix=$(profile_prefix "$profile")
+        bytes=${profile_bytes[$profile]}
+        printf '  %-10s %6.1f %9s %9s %9s %9s %9.3f %6s %9.3f %6s %13s %15s\n' "$profile" \
+            "$(ratio "$bytes" 1e6)" "$(mb_per_s "$bytes" "${wall[$prefix/baseline]}")" \
+            "$(mb_per_s "$bytes" "${wall[$prefix/bt-file]}")" "$(mb_per_s "$bytes" "${wall[$prefix/bt-otlp]}")" \
+            "$(ratio "${wall[$prefix/bt-otlp]}" "${wall[$prefix/bt-file]}")x" \
+            "${wall[$prefix/peer-file]}" "$(ratio "${wall[$prefix/peer-file]}" "${wall[$prefix/bt-file]}")" \
+            "${wall[$prefix/braintrust]}" "$(ratio "${wall[$prefix/braintrust]}" "${wall[$prefix/bt-file]}")" \
+            "$(ratio "${rss[$prefix/bt-file]}" 1024)/$(ratio "${rss[$prefix/bt-otlp]}" 1024)" \
+            "$(ratio "${rss[$prefix/peer-file]}" 1024)/$(ratio "${rss[$prefix/braintrust]}" 1024)"
+    done
+    echo "  distance to the parse-only floor (collect to a file / the batchtrace JSON reader alone):"
+    for profile in $profiles; do
+        prefix=$(profile_prefix "$profile")
+        echo "    $profile: $(ratio "${wall[$prefix/bt-file]}" "${wall[$prefix/baseline]}")x wall," \
+            "$(ratio "${cpu[$prefix/bt-file]}" "${cpu[$prefix/baseline]}")x CPU"
+    done
+    echo "  CPU time (user + system; steadier than wall time on a shared machine):"
+    for profile in $profiles; do
+        prefix=$(profile_prefix "$profile")
+        echo "    $profile: file ${cpu[$prefix/bt-file]} s, OTLP ${cpu[$prefix/bt-otlp]} s;" \
+            "OTel peer ${cpu[$prefix/peer-file]} s ($(ratio "${cpu[$prefix/peer-file]}" "${cpu[$prefix/bt-file]}")x);" \
+            "Braintrust ${cpu[$prefix/braintrust]} s ($(ratio "${cpu[$prefix/braintrust]}" "${cpu[$prefix/bt-file]}")x)"
+    done
+    echo "  issue 20's targets, as measured in this run:"
+    for profile in $profiles; do
+        prefix=$(profile_prefix "$profile")
+        bytes=${profile_bytes[$profile]}
+        file_rate=$(mb_per_s "$bytes" "${wall[$prefix/bt-file]}")
+        case $profile in
+        prose) rate_target=1000 ;;
+        escapes | multibyte) rate_target=600 ;;
+        *) rate_target= ;;
+        esac
+        smaller_peer=$(awk -v a="${rss[$prefix/peer-file]}" -v b="${rss[$prefix/braintrust]}" 'BEGIN { print (a < b ? a : b) }')
+        largest_rss=$(awk -v a="${rss[$prefix/bt-file]}" -v b="${rss[$prefix/bt-otlp]}" 'BEGIN { print (a > b ? a : b) }')
+        otlp_ratio=$(awk -v a="${wall[$prefix/bt-otlp]}" -v b="${wall[$prefix/bt-file]}" 'BEGIN { printf "%.2f", a / b }')
+        otel_ratio=$(ratio "${wall[$prefix/peer-file]}" "${wall[$prefix/bt-file]}")
+        bt_ratio=$(ratio "${wall[$prefix/braintrust]}" "${wall[$prefix/bt-file]}")
+        line="    $profile:"
+        [ -n "$rate_target" ] && line="$line file $file_rate MB/s >= $rate_target $(verdict "$file_rate" ge "$rate_target");"
+        line="$line OTLP ${otlp_ratio}x the file time <= 1.3 $(verdict "$otlp_ratio" le 1.3);"
+        line="$line vs OTel ${otel_ratio}x >= 25 $(verdict "$otel_ratio" ge 25);"
+        line="$line vs Braintrust ${bt_ratio}x >= 15 $(verdict "$bt_ratio" ge 15);"
+        line="$line peak RSS $(ratio "$largest_rss" 1024) MB <= 48 $(verdict "$largest_rss" le 49152)"
+        line="$line and <= 1/10 of the smaller peer's $(ratio "$smaller_peer" 1024) MB"
+        line="$line $(verdict "$largest_rss" le "$(awk -v p="$smaller_peer" 'BEGIN { print p / 10 }')")"
+        echo "$line"
     done
 fi

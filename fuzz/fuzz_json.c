@@ -1,13 +1,15 @@
 /* Fuzz target: the JSON reader (src/json/json.c). Parses the input as one document; when it
  * parses, walks every token through every lookup (type, raw text, unescaping, string
  * comparison, strict integers, doubles, booleans, member lookup, counting and sibling
- * iteration) and checks invariants the rest of the code relies on. */
+ * iteration) and checks invariants the rest of the code relies on; compares the UTF-8
+ * checks (scalar, SSSE3, AVX2) on the input, alone and inside the reader. */
 #include <inttypes.h>
 #include <string.h>
 
 #include "fuzz_target.h"
 #include "json/json.h"
 #include "util/reason.h"
+#include "util/utf8.h"
 
 /* Check a container's count against walking its children with json_first/json_next, and
  * that json_get finds each key of an object (the last duplicate wins, so only check that
@@ -83,11 +85,31 @@ static void check_scalar(const json_doc *doc, int tok, arena_t *arena) {
     }
 }
 
+/* Every UTF-8 check this processor has (util/utf8.h) gives the scalar check's answer and
+ * bad offset on text, and the reader accepts or refuses text alike, with the same reason,
+ * under each. Leaves the widest check chosen. */
+static void compare_utf8_checks(const char *text, size_t size, json_doc *doc) {
+    char want_reason[REASON_MAX], reason[REASON_MAX];
+    size_t want_bad = 0, bad = 0;
+    utf8_impl_set(UTF8_IMPL_SCALAR);
+    bool want = utf8_valid(text, size, &want_bad);
+    int want_parse = json_parse(doc, text, size, want_reason);
+    for (utf8_impl impl = UTF8_IMPL_SSSE3; impl <= utf8_impl_widest(); impl++) {
+        utf8_impl_set(impl);
+        FUZZ_CHECK(utf8_valid(text, size, &bad) == want);
+        FUZZ_CHECK(want || bad == want_bad);
+        FUZZ_CHECK(json_parse(doc, text, size, reason) == want_parse);
+        FUZZ_CHECK(want_parse == 0 || strcmp(reason, want_reason) == 0);
+    }
+    utf8_impl_set(utf8_impl_widest());
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *text = (const char *)data;
     json_doc doc = JSON_DOC_INIT;
     arena_t arena = ARENA_INIT;
     char reason[REASON_MAX];
+    compare_utf8_checks(text, size, &doc);
     /* Parse a prefix first so the second parse reuses (and may grow) the token buffer. */
     json_parse(&doc, text, size / 2, reason);
     if (json_parse(&doc, text, size, reason) != 0) {

@@ -251,18 +251,39 @@ static inline size_t skip_space(const unsigned char *bytes, size_t len, size_t i
     return i;
 }
 
+/* Non-ASCII characters a string scanner checks one by one before it takes the text for
+ * dense with them and validates the rest of it at once (tokenize_string; the writer's
+ * escaper does the same): prose with a rare accented word stays on the cheap path, text in
+ * another script goes a block at a time. */
+#define DENSE_UTF8_AFTER 4
+/* ... and when they came at least one per this many bytes (long prose with a rare word now
+ * and then is not dense: checking its few characters costs less than a block check of all
+ * its bytes). */
+#define DENSE_UTF8_SPAN 64
+
 /* Find the end of the string body starting at *pos (after the opening quote): on success
  * *pos is the closing quote's offset and *escaped says whether a backslash occurred. False
  * on anything validate() would reject: a raw control character, a bad escape, ill-formed
- * UTF-8, no closing quote. Plain bytes are skipped by swar_find_special. */
-static inline bool tokenize_string(const unsigned char *bytes, size_t len, size_t *pos,
+ * UTF-8, no closing quote. Plain bytes are skipped by swar_find_special and the first
+ * non-ASCII characters checked one by one; once DENSE_UTF8_AFTER of them came at least one
+ * per DENSE_UTF8_SPAN bytes, only quotes,
+ * backslashes and control characters stop the scan (swar_find_string_stop), and the UTF-8
+ * of the rest of the body is validated at once at its end (utf8_valid: a block at a time). */
+static inline __attribute__((always_inline)) bool tokenize_string(const unsigned char *bytes, size_t len, size_t *pos,
                                    bool *escaped) {
-    size_t i = *pos;
+    size_t i = *pos, dense_from = 0;
+    unsigned non_ascii = 0;
+    bool high = false; /* non-ASCII bytes after dense_from */
     for (;;) {
-        i += swar_find_special((const char *)bytes + i, len - i);
+        if (non_ascii < DENSE_UTF8_AFTER)
+            i += swar_find_special((const char *)bytes + i, len - i);
+        else
+            i += swar_find_string_stop((const char *)bytes + i, len - i, &high);
         if (i >= len) return false;
         unsigned char c = bytes[i];
         if (c == '"') {
+            if (high && !utf8_valid((const char *)bytes + dense_from, i - dense_from, NULL))
+                return false;
             *pos = i;
             return true;
         }
@@ -282,14 +303,19 @@ static inline bool tokenize_string(const unsigned char *bytes, size_t len, size_
             default:
                 return false;
             }
-        } else if (c >= 0x80) {
+        } else if (c >= 0x80 && non_ascii < DENSE_UTF8_AFTER) {
             size_t length = utf8_sequence_length(bytes + i, len - i);
             if (length == 0) return false;
             i += length;
+            if (++non_ascii >= DENSE_UTF8_AFTER && i - *pos < DENSE_UTF8_SPAN * non_ascii) {
+                non_ascii = DENSE_UTF8_AFTER; /* dense: the rest is validated at the end */
+                dense_from = i;
+            }
         } else if (c < 0x20) {
             return false;
         } else {
-            i++; /* a plain byte flagged next to a special one */
+            high |= c >= 0x80;
+            i++; /* a plain or non-ASCII byte flagged next to a special one */
         }
     }
 }

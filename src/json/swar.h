@@ -4,6 +4,7 @@
 #ifndef BT_JSON_SWAR_H
 #define BT_JSON_SWAR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -75,6 +76,47 @@ static inline size_t swar_find_special(const char *p, size_t len) {
     return len;
 }
 
+/* The offset of the first byte of p[0..len) that may be a '"', a '\\' or a control character
+ * (< 0x20), or len when there is none; non-ASCII bytes (>= 0x80) do not stop the scan, but
+ * *high is set when any byte looked at, up to a chunk past the offset returned, may be one
+ * (the caller then validates the UTF-8 of what it scanned in one go). A plain or non-ASCII
+ * byte may be returned next to a special one (see swar_first_flagged); the caller steps over
+ * it. Sixteen bytes per step with SSE2, eight without. */
+static inline size_t swar_find_string_stop(const char *p, size_t len, bool *high) {
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i last_control = _mm_set1_epi8(0x1F);
+    __m128i seen = _mm_setzero_si128();
+    for (; len - i >= 16; i += 16) {
+        __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        seen = _mm_or_si128(seen, bytes);
+        /* unsigned bytes <= 0x1F: the minimum with 0x1F is the byte itself */
+        __m128i special = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(bytes, last_control), bytes),
+                                       _mm_or_si128(_mm_cmpeq_epi8(bytes, quote),
+                                                    _mm_cmpeq_epi8(bytes, backslash)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        if (mask) {
+            if (_mm_movemask_epi8(seen)) *high = true;
+            return i + (unsigned)__builtin_ctz(mask);
+        }
+    }
+    if (_mm_movemask_epi8(seen)) *high = true;
+#endif
+    for (; len - i >= 8; i += 8) {
+        uint64_t word = swar_load(p + i);
+        if (word & SWAR_HIGHS) *high = true;
+        uint64_t flags = swar_string_specials(word);
+        if (flags) return i + swar_first_flagged(flags);
+    }
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x80) *high = true;
+        else if (c < 0x20 || c == '"' || c == '\\') return i;
+    }
+    return len;
+}
+
 /* The bytes swar_copy_find_special copies and examines per call: 16 with SSE2, 8 without. */
 #ifdef __SSE2__
 #define SWAR_CHUNK 16
@@ -115,6 +157,21 @@ static inline unsigned swar_copy_special_mask(char *dst, const char *src) {
     __m128i special = _mm_or_si128(_mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20)),
                                    _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
                                                 _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'))));
+    return (unsigned)_mm_movemask_epi8(special);
+}
+#endif
+
+#ifdef __SSE2__
+/* Copy the 16 bytes at src to dst (any alignment, not overlapping) and return a mask with
+ * bit k set when byte k is a '"', a '\\' or a control character (< 0x20): as
+ * swar_copy_special_mask, for text already known to be well-formed UTF-8, whose non-ASCII
+ * bytes are copied as they are. */
+static inline unsigned swar_copy_escape_mask(char *dst, const char *src) {
+    __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)src);
+    _mm_storeu_si128((__m128i *)(void *)dst, bytes);
+    __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1F)), bytes);
+    __m128i special = _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                                         _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'))));
     return (unsigned)_mm_movemask_epi8(special);
 }
 #endif

@@ -89,15 +89,39 @@ static inline void copy_short(unsigned char *dst, const unsigned char *src, size
     }
 }
 
+/* What the escaper knows of the UTF-8 of the rest of a string (escape_chunks). */
+typedef enum utf8_rest {
+    UTF8_REST_UNKNOWN, /* not checked yet: non-ASCII bytes are checked one by one */
+    UTF8_REST_VALID,   /* well-formed up to the end: non-ASCII bytes are copied in chunks */
+    UTF8_REST_INVALID, /* not well-formed: checked one by one, bad bytes become U+FFFD */
+} utf8_rest;
+
+/* Runs of non-ASCII bytes the escaper checks one by one before it validates the rest of
+ * the string at once: a rare accented word in prose stays on the cheap path. */
+#define DENSE_UTF8_AFTER 4
+/* ... and only when they came at least one per this many bytes of the string (in the
+ * padded tail, of the tail): long prose with a rare accented word is not dense. */
+#define DENSE_UTF8_SPAN 64
+
+/* The escaper's knowledge of a string, kept across the calls of escape_chunks. */
+typedef struct escape_state {
+    utf8_rest rest;     /* the UTF-8 of the rest of the string */
+    unsigned high_runs; /* runs of non-ASCII bytes checked one by one so far */
+} escape_state;
+
 /* Escape src from *pos on, while *pos < stop, writing at o; return the new output position
  * and leave *pos after the last byte consumed (up to a chunk past stop). Each step copies a
  * whole chunk to o and then writes its special bytes again, if any: an ASCII byte from
  * ASCII_ESCAPES, a run of non-ASCII bytes sequence by sequence (well-formed ones as they
- * are, each other byte as U+FFFD). src must be readable for SWAR_CHUNK bytes from every
- * position before stop; src_len is the string's length (how far a UTF-8 sequence or a
- * copy may reach); o must have escape_room(stop - *pos) bytes of room. */
-static inline char *escape_chunks(char *o, const unsigned char *src, size_t *pos, size_t stop,
-                                  size_t src_len) {
+ * are, each other byte as U+FFFD). With SSE2, a run of non-ASCII bytes after the first
+ * DENSE_UTF8_AFTER, when they came one per DENSE_UTF8_SPAN bytes or closer, makes it validate the rest of the string at once (utf8_valid, a block at
+ * a time; *state keeps the answer across calls): when it is well-formed, from then on only quotes, backslashes and control
+ * characters stop a chunk, and text dense with multibyte characters is copied a chunk at a
+ * time. src must be readable for SWAR_CHUNK bytes from every position before stop; src_len
+ * is the string's length (how far a UTF-8 sequence or a copy may reach); o must have
+ * escape_room(stop - *pos) bytes of room. */
+static inline __attribute__((always_inline)) char *escape_chunks(char *o, const unsigned char *src, size_t *pos, size_t stop,
+                                  size_t src_len, escape_state *state) {
     size_t i = *pos;
     while (i < stop) {
 #ifdef __SSE2__
@@ -107,7 +131,9 @@ static inline char *escape_chunks(char *o, const unsigned char *src, size_t *pos
          * bytes before each special are copied again, as the escapes before them moved the
          * output; a non-ASCII byte ends the visit and goes to the sequence check below. */
         size_t chunk_start = i;
-        unsigned mask = swar_copy_special_mask(o, (const char *)src + i);
+        unsigned mask = state->rest == UTF8_REST_VALID
+                            ? swar_copy_escape_mask(o, (const char *)src + i)
+                            : swar_copy_special_mask(o, (const char *)src + i);
         if (!mask) {
             i += SWAR_CHUNK;
             o += SWAR_CHUNK;
@@ -138,8 +164,16 @@ static inline char *escape_chunks(char *o, const unsigned char *src, size_t *pos
                 break;
             }
         }
-        if (i >= stop || src[i] < 0x80) continue;
+        if (i >= stop || src[i] < 0x80 || state->rest == UTF8_REST_VALID) continue;
+        if (state->rest == UTF8_REST_UNKNOWN && ++state->high_runs > DENSE_UTF8_AFTER &&
+            i < DENSE_UTF8_SPAN * state->high_runs) {
+            state->rest = utf8_valid((const char *)src + i, src_len - i, NULL)
+                              ? UTF8_REST_VALID
+                              : UTF8_REST_INVALID;
+            if (state->rest == UTF8_REST_VALID) continue;
+        }
 #else
+        (void)state;
         unsigned plain = swar_copy_find_special(o, (const char *)src + i);
         i += plain;
         o += plain;
@@ -178,11 +212,12 @@ static inline char *escape_chunks(char *o, const unsigned char *src, size_t *pos
  * spaces (which need no escape) and read the same way, the padding's copies then dropped. */
 static char *escape_bytes(buf_t *out, char *o, const unsigned char *s, size_t len) {
     size_t i = 0;
+    escape_state state = {UTF8_REST_UNKNOWN, 0};
     if (len >= SWAR_CHUNK) {
         size_t stop = len - SWAR_CHUNK + 1; /* a whole chunk can be read before this */
         for (;;) {
             size_t block_stop = stop - i > ESCAPE_BLOCK ? i + ESCAPE_BLOCK : stop;
-            o = escape_chunks(o, s, &i, block_stop, len);
+            o = escape_chunks(o, s, &i, block_stop, len, &state);
             if (i >= stop) break;
             o = reserve(out, (size_t)(o - out->data), escape_room(ESCAPE_BLOCK));
         }
@@ -194,7 +229,7 @@ static char *escape_bytes(buf_t *out, char *o, const unsigned char *s, size_t le
         size_t tail_len = len - i, tail_pos = 0;
         memset(padded, ' ', sizeof padded);
         copy_short(padded, s + i, tail_len);
-        o = escape_chunks(o, padded, &tail_pos, tail_len, tail_len);
+        o = escape_chunks(o, padded, &tail_pos, tail_len, tail_len, &state);
         o -= tail_pos - tail_len; /* the padding spaces copied past the end */
     }
     return o;

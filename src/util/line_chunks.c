@@ -213,8 +213,11 @@ static void drop_range(const file_map *map, size_t from, size_t to) {
 }
 
 /* The end of the line that starts at line_start and holds byte at: the offset of its LF,
- * or the file's size. Searched a window at a time: once the line is known to be longer
- * than max_line (it will be reported, never read), the pages searched are dropped. */
+ * or the file's size. Searched a window at a time, and once the line is longer than a
+ * window (or than max_line: it will be reported, never read), the pages searched are
+ * dropped as the search goes: finding the end of a hostile 300 MB line then costs a window
+ * of memory, not the limit's worth. A line that turns out within the limit is faulted in
+ * again from the page cache when it is worked. */
 static size_t line_end_from(const file_map *map, size_t line_start, size_t at,
                             size_t max_line) {
     while (at < map->size) {
@@ -222,7 +225,8 @@ static size_t line_end_from(const file_map *map, size_t line_start, size_t at,
         const char *newline = memchr(map->bytes + at, '\n', window);
         if (newline) return (size_t)(newline - map->bytes);
         at += window;
-        if (at - line_start > max_line + 1) drop_range(map, line_start, at);
+        if (at - line_start > SCAN_WINDOW || at - line_start > max_line + 1)
+            drop_range(map, line_start, at);
     }
     return map->size;
 }

@@ -18,11 +18,13 @@ void lines_open(line_reader *reader, const source_t *src, size_t max_line) {
     reader->buf = xmalloc(reader->cap + 1);
     reader->max_line = lines_limit(max_line);
     reader->at_start = true;
+    reader->checked_line = UINT64_MAX;
 }
 
 /* Read more bytes after end, first moving the unread tail to the front (growing the buffer
  * when the tail fills it, doubling but never past max_line + 2: a longest line with its CR
- * and LF). Returns bytes read, 0 at EOF, -1 with reason. */
+ * and LF; lines_next grows it only for a line line_fits found within the limit). Returns
+ * bytes read, 0 at EOF, -1 with reason. */
 static ssize_t fill(line_reader *r, char *reason) {
     if (r->start > 0) {
         size_t tail = r->end - r->start;
@@ -70,6 +72,34 @@ static int skip_to_newline(line_reader *r, size_t *skipped, char *reason) {
     return 0;
 }
 
+/* Whether the line at the start of the buffer, which fills it without an LF, ends within
+ * the limit: 1 when its LF (or the end of the source) comes within max_line + 2 bytes of its
+ * start, 0 when not, -1 with reason. The bytes after the buffer are read a block at a time
+ * into a scratch block and not kept, so an over-long line is rejected without the buffer
+ * ever growing to the limit (a 300 MB line under the 256 MiB default costs one block). */
+static int line_fits(line_reader *r, char *reason) {
+    size_t budget = r->max_line + 2 - (r->end - r->start); /* bytes that may still come */
+    uint64_t offset = r->bytes_read;
+    char *block = xmalloc(LINES_BLOCK);
+    int fits = 0;
+    while (budget > 0) {
+        size_t want = budget < LINES_BLOCK ? budget : LINES_BLOCK;
+        ssize_t n = source_read_at(r->source, block, want, offset, reason);
+        if (n < 0) {
+            fits = -1;
+            break;
+        }
+        if (n == 0 || memchr(block, '\n', (size_t)n)) {
+            fits = 1;
+            break;
+        }
+        offset += (uint64_t)n;
+        budget -= (size_t)n;
+    }
+    free(block);
+    return fits;
+}
+
 int lines_next(line_reader *r, line *out, char *reason) {
     size_t scanned = 0; /* bytes after start already known to hold no LF */
     for (;;) {
@@ -103,7 +133,14 @@ int lines_next(line_reader *r, line *out, char *reason) {
             /* A file holding only a BOM (or nothing) ends here. */
             return 0;
         }
-        if (avail > r->max_line + 1) {
+        int fits = 1;
+        if (avail == r->cap && r->checked_line != r->buf_offset + r->start) {
+            /* The buffer would grow for this line: first make sure it ends within the limit. */
+            r->checked_line = r->buf_offset + r->start;
+            fits = line_fits(r, reason);
+            if (fits < 0) return -1;
+        }
+        if (avail > r->max_line + 1 || !fits) {
             /* An over-long line: report it once and drop it without keeping it in memory. */
             out->number = ++r->line_number;
             out->offset = r->buf_offset + r->start;

@@ -3,9 +3,11 @@
  * copying when it can. Each reader has its own position, so several passes (and threads)
  * can read one source. Lines end in LF or CRLF (both stripped); a UTF-8 BOM at the
  * start of the file is skipped; a missing final newline is fine. Memory is one block plus
- * the longest line, and never more than max_line + 2 bytes however long a line is: a line
- * longer than max_line is reported (too_long, with its full length) and skipped whole,
- * its bytes read through the one buffer and dropped, never kept. */
+ * the longest line accepted, and never more than max_line + 2 bytes however long a line is:
+ * a line longer than max_line is reported (too_long, with its full length) and skipped
+ * whole, its end found by reading ahead a block at a time before the buffer would grow for
+ * it, its bytes read through the one buffer and dropped, never kept. So rejecting a line
+ * costs two blocks, whatever the limit. */
 #ifndef BT_UTIL_LINES_H
 #define BT_UTIL_LINES_H
 
@@ -28,6 +30,8 @@ typedef struct line_reader {
     size_t max_line;        /* longest line accepted */
     bool eof;               /* the source's bytes are all read */
     bool at_start;          /* nothing returned yet: check for a BOM */
+    uint64_t checked_line;  /* source offset of the last line line_fits looked ahead on
+                               (UINT64_MAX: none) */
 } line_reader;
 
 /* One line, borrowed from the reader: valid until the next lines_next. */

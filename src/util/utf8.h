@@ -5,6 +5,7 @@
 #ifndef BT_UTIL_UTF8_H
 #define BT_UTIL_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Length of the well-formed multi-byte sequence starting at p (p[0] >= 0x80), given avail
@@ -32,5 +33,22 @@ static inline size_t utf8_sequence_length(const unsigned char *p, size_t avail) 
         if ((p[i] & 0xC0) != 0x80) return 0;
     return length;
 }
+
+/* The implementations of utf8_valid (json/json.h), narrowest first: SCALAR checks sequence
+ * by sequence (every machine); SSSE3 and AVX2 check 16 or 32 bytes a step (x86-64 only,
+ * chosen at run time from what the processor supports). All give the same answers. */
+typedef enum utf8_impl {
+    UTF8_IMPL_SCALAR,
+    UTF8_IMPL_SSSE3,
+    UTF8_IMPL_AVX2,
+} utf8_impl;
+
+/* The widest implementation this processor supports. */
+utf8_impl utf8_impl_widest(void);
+
+/* Make utf8_valid use impl (for tests, which compare every implementation with SCALAR;
+ * not thread-safe: call it before any thread uses utf8_valid). False, and nothing changed,
+ * when the processor lacks it. */
+bool utf8_impl_set(utf8_impl impl);
 
 #endif

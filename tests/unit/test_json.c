@@ -1,12 +1,16 @@
 /* Tests for the JSON reader: strict validation with reasons, lookups, iteration, unescaping,
  * numbers, and UTF-8 validation. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "json/json.h"
 #include "test.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/reason.h"
+#include "util/utf8.h"
 
 /* Parse a C string; returns json_parse's result and leaves the reason in reason. */
 static int parse(json_doc *doc, const char *text, char *reason) {
@@ -662,7 +666,49 @@ TEST(utf8_finds_the_bad_byte_at_every_offset) {
     }
 }
 
+/* Documents with strings of random well-formed and ill-formed UTF-8, escapes and raw
+ * control characters: the reader scans a string for its end and validates its UTF-8 in one
+ * go (util/utf8.h: SSSE3 or AVX2 when the processor has them), and must accept exactly the
+ * documents whose strings are well-formed, with the same reason, whichever check runs. */
+TEST(strings_are_validated_alike_by_every_utf8_check) {
+    static const char *const pieces[] = {
+        "a", " ", "\xC3\xA9", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\\n", "\\\"", "\\u00e9",
+        "\\ud83d\\ude00", "\xED\xA0\x80", "\xC0\xAF", "\xFF", "\xE2\x82", "\x01", "\x80",
+    };
+    uint64_t state = 0x2545F4914F6CDD1Du;
+    buf_t text = BUF_INIT;
+    int mismatches = 0, accepted = 0;
+    for (int round = 0; round < 20000; round++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        size_t target = (size_t)(state >> 33) % 90;
+        bool damaged = (state >> 20) % 3 == 0;
+        buf_clear(&text);
+        buf_puts(&text, "{\"k\":[\"x\",\"");
+        while (text.len < target + 12) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            buf_puts(&text, pieces[(state >> 33) % (damaged ? 15 : 9)]);
+        }
+        buf_puts(&text, "\"]}");
+        char want_reason[REASON_MAX] = "", reason[REASON_MAX] = "";
+        json_doc doc = JSON_DOC_INIT;
+        utf8_impl_set(UTF8_IMPL_SCALAR);
+        int want = json_parse(&doc, text.data, text.len, want_reason);
+        accepted += want == 0;
+        for (utf8_impl impl = UTF8_IMPL_SSSE3; impl <= utf8_impl_widest(); impl++) {
+            utf8_impl_set(impl);
+            int got = json_parse(&doc, text.data, text.len, reason);
+            if (got != want || (got && strcmp(reason, want_reason) != 0)) mismatches++;
+        }
+        json_doc_free(&doc);
+    }
+    utf8_impl_set(utf8_impl_widest());
+    buf_free(&text);
+    CHECK_INT(mismatches, 0);
+    CHECK(accepted > 5000 && accepted < 19000); /* both kinds were tried */
+}
+
 int main(void) {
+    RUN(strings_are_validated_alike_by_every_utf8_check);
     RUN(rejects_what_jsmn_strict_lets_through);
     RUN(rejects_malformed_numbers_and_literals);
     RUN(rejects_malformed_structure);

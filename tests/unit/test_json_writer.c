@@ -10,6 +10,7 @@
 #include "json/writer.h"
 #include "test.h"
 #include "util/reason.h"
+#include "util/utf8.h"
 
 /* json_escape_string of bytes[0..len) into a fresh buffer; the caller frees it. */
 static buf_t escaped(const char *bytes, size_t len) {
@@ -441,6 +442,48 @@ TEST(escaping_is_right_at_chunk_and_block_boundaries) {
     CHECK_INT(mismatches, 0);
 }
 
+/* Well-formed multibyte text (three-byte characters, emoji) with an escape or, in some
+ * runs, one ill-formed byte, at the lengths and positions of the sweep above, with the
+ * scalar UTF-8 check and the widest this processor has (util/utf8.h): once the escaper
+ * has validated the rest of a string it copies non-ASCII bytes a chunk at a time, so chunk
+ * and block edges fall inside characters; the output must still equal the byte-at-a-time
+ * reference. */
+TEST(escaping_multibyte_text_matches_the_reference) {
+    static const size_t lengths[] = {16, 17, 31, 33, 48, 100, 4095, 4096, 4097, 4113, 8210};
+    static const char *const inserts[] = {"\"", "\n", "\\", "\x01", "\xF0\x9F\x98\x80", "a",
+                                          "\xFF", "\xE2\x82"};
+    char *text = malloc(8210 + 8);
+    int mismatches = 0;
+    /* the scalar check and the widest (the block checks agree with each other: test_utf8) */
+    for (utf8_impl impl = UTF8_IMPL_SCALAR;; impl = utf8_impl_widest()) {
+        CHECK(utf8_impl_set(impl));
+        for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
+            size_t len = lengths[l];
+            for (size_t position = 0; position < len; position++) {
+                size_t in_chunk = position % 16, in_block = position % 4096;
+                if (len > 64 && position > 40 && position + 40 < len && in_chunk > 2 &&
+                    in_chunk < 14 && in_block > 40 && in_block < 4056)
+                    continue;
+                for (size_t k = 0; k < sizeof inserts / sizeof inserts[0]; k++) {
+                    /* whole characters before and after the insert, ASCII to fill gaps */
+                    size_t n = 0, insert_len = strlen(inserts[k]);
+                    for (; n + 3 <= position; n += 3) memcpy(text + n, "\xE4\xB8\xAD", 3);
+                    while (n < position) text[n++] = 'a';
+                    if (insert_len > len - position) insert_len = len - position;
+                    memcpy(text + n, inserts[k], insert_len);
+                    for (n += insert_len; n + 3 <= len; n += 3) memcpy(text + n, "\xE4\xB8\xAD", 3);
+                    while (n < len) text[n++] = 'b';
+                    mismatches += check_against_reference(text, len, position % 7, __LINE__);
+                }
+            }
+        }
+        if (impl == utf8_impl_widest()) break;
+    }
+    CHECK(utf8_impl_set(utf8_impl_widest()));
+    free(text);
+    CHECK_INT(mismatches, 0);
+}
+
 TEST(long_strings_are_escaped_whole) {
     /* Longer than many blocks, dense with escapes (each grows to six bytes) */
     size_t len = 100000;
@@ -468,5 +511,6 @@ int main(void) {
     RUN(escaping_matches_a_byte_at_a_time_reference);
     RUN(escaping_is_right_at_chunk_and_block_boundaries);
     RUN(long_strings_are_escaped_whole);
+    RUN(escaping_multibyte_text_matches_the_reference);
     TEST_MAIN_END();
 }

@@ -114,6 +114,44 @@ TEST(line_over_the_limit_is_reported_and_skipped) {
     free(bytes);
 }
 
+/* A line over a limit much larger than the reader's block is found over-long by reading
+ * ahead, without the buffer growing towards the limit; a line within the limit that is
+ * larger than a block is still returned whole, and so is the line after each. */
+TEST(line_over_a_large_limit_is_rejected_without_growing_the_buffer) {
+    size_t limit = 6u << 20, over = 9u << 20, within = 3u << 20;
+    char *bytes = malloc(over + within + 16);
+    memset(bytes, 'z', over + within + 16);
+    size_t at = over;
+    memcpy(bytes + at, "\r\nok\n", 5);
+    at += 5;
+    at += within;
+    memcpy(bytes + at, "\nend", 4);
+    at += 4;
+    const char *path = temp_file(bytes, at);
+    line_reader reader;
+    char reason[REASON_MAX];
+    CHECK_INT(open_path(&reader, path, limit, reason), 0);
+    line ln;
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK(ln.too_long);
+    CHECK_INT(ln.len, over);
+    CHECK(reader.cap <= (1u << 20)); /* one block: the limit was never allocated */
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK(!ln.too_long);
+    CHECK_STRN(ln.ptr, ln.len, "ok");
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK(!ln.too_long);
+    CHECK_INT(ln.len, within);
+    CHECK_INT(ln.ptr[0], 'z');
+    CHECK_INT(lines_next(&reader, &ln, reason), 1);
+    CHECK_STRN(ln.ptr, ln.len, "end");
+    CHECK_INT(ln.number, 4);
+    CHECK_INT(lines_next(&reader, &ln, reason), 0);
+    lines_close(&reader);
+    unlink(path);
+    free(bytes);
+}
+
 TEST(over_long_lines_without_newline_or_with_crlf_are_measured_whole) {
     size_t big = (3u << 20) + 5;
     char *bytes = malloc(2 * big + 16);
@@ -175,6 +213,7 @@ int main(void) {
     RUN(over_long_lines_without_newline_or_with_crlf_are_measured_whole);
     RUN(short_lines_over_a_small_limit_are_skipped_and_huge_limits_clamped);
     RUN(line_over_the_limit_is_reported_and_skipped);
+    RUN(line_over_a_large_limit_is_rejected_without_growing_the_buffer);
     source_close(&opened);
     TEST_MAIN_END();
 }
