@@ -93,7 +93,7 @@ begin() {
 
 # Sends a config object to the sink.
 sink() {
-    node "$ORACLE/sink.js" --control "$PORT" "$1"
+    bt_sink_control "$PORT" "$1"
 }
 
 # The canonical spans a file-exporter run of DATASET gives (cached per dataset and flags).

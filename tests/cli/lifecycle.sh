@@ -54,7 +54,7 @@ sqlite_store() { [ -z "${BATCHTRACE_TEST_PG:-}" ]; }
 bt() {
     local dir=$1 received=$2
     shift 2
-    node "$ORACLE/sink.js" --control "$PORT" '{"dir": "'"$W/$received"'", "then": {"status": 200}}'
+    bt_sink_control "$PORT" '{"dir": "'"$W/$received"'", "then": {"status": 200}}'
     set +e
     (cd "$dir" && env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \
         $(bt_store_env "$(store_dir)") BATCHTRACE_NOW=2026-01-01T00:00:00Z \
@@ -285,7 +285,7 @@ bt "$W/a" submit start --input input.jsonl
 TOKEN=$out
 with_metadata "$W/a/batch-done.json" "$TOKEN" > "$W/b/batch.json"
 cp "$W/a/output.jsonl" "$W/b/"
-node "$ORACLE/sink.js" --control "$PORT" '{"dir": "'"$W/both"'", "then": {"status": 200}}'
+bt_sink_control "$PORT" '{"dir": "'"$W/both"'", "then": {"status": 200}}'
 pids=()
 for run in 1 2; do
     (cd "$W/b" && env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \
