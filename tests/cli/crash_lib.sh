@@ -52,18 +52,6 @@ bt_killed_after() {
     err=$(cat "$W/err")
 }
 
-# Records a check: check NAME CONDITION_TEXT... (evaluated with eval).
-check() {
-    local name=$1
-    shift
-    if eval "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL $CASE/$name: $* ; exit $code; stderr: $(head -c 700 "$W/err" | tr '\n' '|')"
-    fi
-}
-
 # The value of a top-level number member of the JSON object in $out.
 json_get() {
     printf '%s' "$out" | grep -o "\"$1\":[0-9]*" | head -n 1 | cut -d: -f2

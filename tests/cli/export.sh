@@ -111,18 +111,6 @@ expected() {
     cat "$BT_TMP/expected-$key.json"
 }
 
-# Records a check: check NAME CONDITION_TEXT... (the condition is evaluated with eval).
-check() {
-    local name=$1
-    shift
-    if eval "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL $CASE/$name: $* ; exit $code; stderr: $(head -c 700 "$W/err" | tr '\n' '|')"
-    fi
-}
-
 # True when the sink decoded exactly the spans of a file run of DATASET (flags after it), each
 # once, in the requests it accepted into directory DIR.
 server_has() {

@@ -150,3 +150,17 @@ bt_sink_control() {
     cat <&"$fd" > /dev/null
     exec {fd}>&-
 }
+
+# check NAME EXPR...: evaluates the shell test EXPR; counts it in $passed or $failed and on
+# failure prints `FAIL $CASE/NAME` with the last run's exit code ($code) and stderr ($W/err).
+# The scripts that check a case at a time (export, lifecycle, output_file, crash, exits) use it.
+check() {
+    local name=$1
+    shift
+    if eval "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL $CASE/$name: $* ; exit $code; stderr: $(head -c 700 "$W/err" | tr '\n' '|')"
+    fi
+}

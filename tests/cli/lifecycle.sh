@@ -79,18 +79,6 @@ bt_local() {
     err=$(cat "$W/err")
 }
 
-# Records a check: check NAME CONDITION_TEXT... (the condition is evaluated with eval).
-check() {
-    local name=$1
-    shift
-    if eval "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL $CASE/$name: $* ; exit $code; stderr: $(head -c 700 "$W/err" | tr '\n' '|')"
-    fi
-}
-
 # q QUERY ARG...: a lifecycle_check.js query.
 q() {
     node "$CHECK" "$@"
