@@ -10,11 +10,7 @@ LIMIT_FSIZE=  # the file size limit (KiB) for the next bt, when set
 # SCRIPT_JSON (a sink.js config's "script"), then accepts.
 sink_script() {
     local config='{"dir": "'"$1"'", "script": '"$2"', "then": {"status": 200}}'
-    if command -v curl >/dev/null; then # much quicker than starting node
-        curl -sf -o /dev/null --data-binary "$config" "http://127.0.0.1:$PORT/_sink/config"
-    else
-        node "$ORACLE/sink.js" --control "$PORT" "$config"
-    fi
+    bt_sink_control "$PORT" "$config"
 }
 
 # bt STATE_DIR ARG...: runs the binary in $W with a clean environment and the store under
@@ -54,18 +50,6 @@ bt_killed_after() {
     code=$?
     set -e
     err=$(cat "$W/err")
-}
-
-# Records a check: check NAME CONDITION_TEXT... (evaluated with eval).
-check() {
-    local name=$1
-    shift
-    if eval "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL $CASE/$name: $* ; exit $code; stderr: $(head -c 700 "$W/err" | tr '\n' '|')"
-    fi
 }
 
 # The value of a top-level number member of the JSON object in $out.

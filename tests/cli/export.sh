@@ -93,7 +93,7 @@ begin() {
 
 # Sends a config object to the sink.
 sink() {
-    node "$ORACLE/sink.js" --control "$PORT" "$1"
+    bt_sink_control "$PORT" "$1"
 }
 
 # The canonical spans a file-exporter run of DATASET gives (cached per dataset and flags).
@@ -109,18 +109,6 @@ expected() {
         node "$ASSERT" canon "$BT_TMP/expected-$key.jsonl" > "$BT_TMP/expected-$key.json"
     fi
     cat "$BT_TMP/expected-$key.json"
-}
-
-# Records a check: check NAME CONDITION_TEXT... (the condition is evaluated with eval).
-check() {
-    local name=$1
-    shift
-    if eval "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL $CASE/$name: $* ; exit $code; stderr: $(head -c 700 "$W/err" | tr '\n' '|')"
-    fi
 }
 
 # True when the sink decoded exactly the spans of a file run of DATASET (flags after it), each

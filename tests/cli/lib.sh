@@ -131,3 +131,36 @@ bt_store_copy() {
     done
     bt_psql "$BATCHTRACE_TEST_PG" -c "$sql" >/dev/null
 }
+
+# Sends a config to the running sink without starting node: bt_sink_control PORT JSON.
+# A POST /_sink/config over bash's /dev/tcp (see tests/oracle/sink.js); fails with the
+# sink's answer on stderr unless it says 200.
+bt_sink_control() {
+    local port=$1 body=$2 fd status_line length
+    length=$(printf '%s' "$body" | wc -c)
+    exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+    printf 'POST /_sink/config HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+        "$length" "$body" >&"$fd"
+    IFS= read -r status_line <&"$fd" || status_line=""
+    if [[ "$status_line" != "HTTP/1.1 200 "* ]]; then
+        echo "sink control: ${status_line%$'\r'}: $(cat <&"$fd")" >&2
+        exec {fd}>&-
+        return 1
+    fi
+    cat <&"$fd" > /dev/null
+    exec {fd}>&-
+}
+
+# check NAME EXPR...: evaluates the shell test EXPR; counts it in $passed or $failed and on
+# failure prints `FAIL $CASE/NAME` with the last run's exit code ($code) and stderr ($W/err).
+# The scripts that check a case at a time (export, lifecycle, output_file, crash, exits) use it.
+check() {
+    local name=$1
+    shift
+    if eval "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL $CASE/$name: $* ; exit $code; stderr: $(head -c 700 "$W/err" | tr '\n' '|')"
+    fi
+}

@@ -54,7 +54,7 @@ sqlite_store() { [ -z "${BATCHTRACE_TEST_PG:-}" ]; }
 bt() {
     local dir=$1 received=$2
     shift 2
-    node "$ORACLE/sink.js" --control "$PORT" '{"dir": "'"$W/$received"'", "then": {"status": 200}}'
+    bt_sink_control "$PORT" '{"dir": "'"$W/$received"'", "then": {"status": 200}}'
     set +e
     (cd "$dir" && env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \
         $(bt_store_env "$(store_dir)") BATCHTRACE_NOW=2026-01-01T00:00:00Z \
@@ -77,18 +77,6 @@ bt_local() {
     set -e
     out=$(cat "$W/out")
     err=$(cat "$W/err")
-}
-
-# Records a check: check NAME CONDITION_TEXT... (the condition is evaluated with eval).
-check() {
-    local name=$1
-    shift
-    if eval "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL $CASE/$name: $* ; exit $code; stderr: $(head -c 700 "$W/err" | tr '\n' '|')"
-    fi
 }
 
 # q QUERY ARG...: a lifecycle_check.js query.
@@ -285,7 +273,7 @@ bt "$W/a" submit start --input input.jsonl
 TOKEN=$out
 with_metadata "$W/a/batch-done.json" "$TOKEN" > "$W/b/batch.json"
 cp "$W/a/output.jsonl" "$W/b/"
-node "$ORACLE/sink.js" --control "$PORT" '{"dir": "'"$W/both"'", "then": {"status": 200}}'
+bt_sink_control "$PORT" '{"dir": "'"$W/both"'", "then": {"status": 200}}'
 pids=()
 for run in 1 2; do
     (cd "$W/b" && env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$W/state" \

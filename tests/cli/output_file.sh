@@ -26,18 +26,6 @@ run() {
     err=$(cat "$W/err")
 }
 
-# Records a check: check NAME CONDITION_TEXT... (the condition is evaluated with eval).
-check() {
-    local name=$1
-    shift
-    if eval "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL $CASE/$name: $* ; exit $code; stderr: $(head -c 700 "$W/err" | tr '\n' '|')"
-    fi
-}
-
 # Starts a case in a fresh directory $W holding copies of the fixture's files.
 begin() {
     CASE=$1

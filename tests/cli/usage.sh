@@ -107,7 +107,7 @@ expect random_bytes_nothing_processed 1 "random.bin:1:"
 
 run collect --results $FIX/output.jsonl --output /dev/full
 expect full_disk_is_an_export_failure 5 "No space left on device"
-run collect --results $FIX/output.jsonl --endpoint http://127.0.0.1:1 --json
+run collect --results $FIX/output.jsonl --endpoint http://127.0.0.1:1 --export-timeout 0.3 --json
 expect endpoint_down_is_an_export_failure 5 "export failed"
 
 mkdir -p "$BT_TMP/default"

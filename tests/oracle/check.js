@@ -12,6 +12,7 @@
 //   node check.js --case DIR --input FILE|DIR [--protocol P] [--missing-ok]
 //                 --exit CODE --summary FILE [--args FILE] [--tmp DIR]
 //                 [--canonical-out FILE] [--label TEXT] [--update]
+//   node check.js --jobs FILE    (several runs, see main)
 //
 // --args is the file of arguments actually passed (one per line, @TMP@ already replaced;
 // default: the case's args). With --update the expected files are written from this run
@@ -460,14 +461,29 @@ function run(options) {
 }
 
 // Entry point: prints failures (the first MAX_REPORTED) and sets the exit code.
-function main() {
-  const options = parseArgs(process.argv.slice(2));
+// Checks one run (argv as in the header); prints its failures on stderr; 0 or 1.
+function checkOne(argv) {
+  const options = parseArgs(argv);
   const failures = run(options);
   if (failures.length === 0) return 0;
   const prefix = options.label ? `${options.label}: ` : '';
   for (const message of failures.slice(0, MAX_REPORTED)) process.stderr.write(`${prefix}${message}\n`);
   if (failures.length > MAX_REPORTED) process.stderr.write(`${prefix}... and ${failures.length - MAX_REPORTED} more\n`);
   return 1;
+}
+
+// One run's checks, or with `--jobs FILE` several runs' in this one process, in order (the
+// CLI driver saves a node start per run): FILE holds each run's arguments one per line, runs
+// separated by an empty line. Exit 1 when any run fails.
+function main() {
+  const argv = process.argv.slice(2);
+  if (argv.length !== 2 || argv[0] !== '--jobs') return checkOne(argv);
+  let status = 0;
+  for (const job of fs.readFileSync(argv[1], 'utf8').split('\n\n')) {
+    const jobArgv = job.split('\n').filter((line) => line !== '');
+    if (jobArgv.length > 0) status |= checkOne(jobArgv);
+  }
+  return status;
 }
 
 module.exports = { inputDigest, nonceFor, spanIdFor, parseTraceparent, checkStructure, diffSpans, sha256 };
