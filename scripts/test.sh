@@ -22,7 +22,8 @@ installed=$(date +%s)
 echo "make test: installs took $((installed - start)) s"
 
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHTRACE_WERROR=ON \
-    -DBATCHTRACE_PYTHON="$PYTHON" -DBATCHTRACE_PYTHON_REQUIRED=ON -DBATCHTRACE_MEMCHECK=ON >/dev/null
+    -DBATCHTRACE_PYTHON="$PYTHON" -DBATCHTRACE_PYTHON_REQUIRED=ON -DBATCHTRACE_RUBY_REQUIRED=ON \
+    -DBATCHTRACE_MEMCHECK=ON >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
 echo "make test: gcc tests (and memcheck.*) running while the sanitizer build compiles"
 (cd "$BUILD_DIR" && ctest -j "$JOBS" --output-on-failure > ctest.log 2>&1) &
