@@ -14,8 +14,10 @@
 #
 # Settings (environment): BENCH_BUILD_DIR (default build-bench), BENCH_RUNS (3),
 # BENCH_ITEMS (50000), BENCH_PROVIDERS ("openai anthropic"), BENCH_JOBS (2, build jobs),
-# BENCH_CLOUD_PROVIDERS ("gemini bedrock": batchtrace alone on those batches, MB/s vs OpenAI's),
-# BENCH_PROFILES ("prose escapes multibyte long"; empty skips the profile section).
+# BENCH_CLOUD_PROVIDERS ("gemini bedrock": batchtrace alone on those batches, MB/s vs OpenAI's;
+# empty skips them),
+# BENCH_PROFILES ("prose escapes multibyte long"; empty skips the profile section),
+# BENCH_STORES (yes; empty skips the PostgreSQL vs SQLite store section, bench/store.sh).
 set -euo pipefail
 export LC_ALL=C
 
@@ -292,7 +294,7 @@ if [[ " $providers " == *" openai "* ]]; then
     kill "$fake_pid" 2>/dev/null || true
 fi
 # --- Gemini and Bedrock batches (docs/providers.md): batchtrace only, no peer ---------------
-cloud_providers=${BENCH_CLOUD_PROVIDERS:-gemini bedrock}
+cloud_providers=${BENCH_CLOUD_PROVIDERS-gemini bedrock}
 for provider in $cloud_providers; do
     dir=$(batch_dir "$provider" 1)
     inputs=$dir/input.jsonl
@@ -414,7 +416,9 @@ if [ -n "${wall[openai/sync-file]:-}" ]; then
 fi
 
 # --- the stores (issue 18): collect with a PostgreSQL store vs a SQLite store -----------------
-"$root/bench/store.sh" "$batchtrace" "$work_dir"
+if [ -n "${BENCH_STORES-yes}" ]; then
+    "$root/bench/store.sh" "$batchtrace" "$work_dir"
+fi
 
 # MB/s of job $2 for provider $1 (inputs + results over the best wall time).
 mb_per_second() {

@@ -106,7 +106,9 @@ static int read_batch(collector *c, const batchtrace_source *spec, char *reason)
         batch_failure(c, &src, "not a batch object of a known provider", reason);
         goto done;
     }
-    if (provider_parse_batch(provider, &doc, 0, &c->batch_arena, &c->batch, detail) != 0) {
+    if (provider_parse_batch(provider, &doc, 0, &c->batch_arena, &c->batch, detail) != 0 ||
+        provider_batch_records(provider, &doc, 0, &c->batch_arena, &c->inlined_requests,
+                               &c->inlined_results, detail) != 0) {
         batch_failure(c, &src, detail, reason);
         goto done;
     }
@@ -117,6 +119,33 @@ done:
     json_doc_free(&doc);
     source_close(&src);
     return rc;
+}
+
+/* When the batch object carried records inline (read_batch), make them one more source, as
+ * if given as files: the results after the caller's results, the requests as the input
+ * when the caller gave none. c->config then points at that extended copy. Every later pass
+ * reads them as it reads files (docs/design.md "Records inside the batch object"). */
+static void add_inlined_sources(collector *c) {
+    if (!c->inlined_requests.len && !c->inlined_results.len) return;
+    const collect_config *config = c->config;
+    c->inlined_config = *config;
+    if (c->inlined_results.len) {
+        size_t count = config->results_count;
+        c->inlined_sources = xcalloc(count + 1, sizeof *c->inlined_sources);
+        if (count) memcpy(c->inlined_sources, config->results, count * sizeof *config->results);
+        c->inlined_sources[count] = (batchtrace_source){
+            .kind = BATCHTRACE_SOURCE_BUFFER, .name = "<batch inlined responses>",
+            .bytes = c->inlined_results.data, .len = c->inlined_results.len};
+        c->inlined_config.results = c->inlined_sources;
+        c->inlined_config.results_count = count + 1;
+    }
+    if (c->inlined_requests.len && !config->input) {
+        c->inlined_input = (batchtrace_source){
+            .kind = BATCHTRACE_SOURCE_BUFFER, .name = "<batch inlined requests>",
+            .bytes = c->inlined_requests.data, .len = c->inlined_requests.len};
+        c->inlined_config.input = &c->inlined_input;
+    }
+    c->config = &c->inlined_config;
 }
 
 /* ---- identities ----------------------------------------------------------------------- */
@@ -711,6 +740,8 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     memset(outcome, 0, sizeof *outcome);
 
     if (config->batch && read_batch(c, config->batch, reason) != 0) goto done;
+    add_inlined_sources(c);
+    config = c->config;
     c->batch_id = c->has_batch && c->batch.id.len ? c->batch.id : str_c(config->batch_id);
     if (config->batch_id && !str_eq_c(c->batch_id, config->batch_id)) {
         fail(reason, "--batch-id %.100s does not match the batch object's id %.*s",
@@ -842,6 +873,9 @@ done:
     arena_free(&c->batch_arena);
     arena_free(&c->item_arena);
     buf_free(&c->batch_text);
+    buf_free(&c->inlined_requests);
+    buf_free(&c->inlined_results);
+    free(c->inlined_sources);
     buf_free(&c->request_text);
     json_doc_free(&c->request_doc);
     for (size_t i = 0; i < c->model_count; i++) free(c->models[i]);

@@ -26,6 +26,11 @@ typedef struct collector {
     arena_t batch_arena;
     buf_t batch_text;                 /* the batch object's JSON, which batch borrows */
     char *batch_name;                 /* the batch object's name in messages; owned */
+    buf_t inlined_requests;           /* the batch object's inlined records as JSONL lines */
+    buf_t inlined_results;            /* (provider_ops.batch_records); empty when none */
+    collect_config inlined_config;    /* the caller's config plus those two as sources */
+    batchtrace_source *inlined_sources; /* its results: the caller's, then the inlined */
+    batchtrace_source inlined_input;  /* its input when the caller gave none */
     bool has_input;
     source_t input_source;            /* --input, else the inputs kept in the store (zeroed
                                          when there are none) */

@@ -67,6 +67,12 @@ int provider_parse_batch(const provider_ops *p, const json_doc *doc, int root, a
     return rc;
 }
 
+/* See provider.h. */
+int provider_batch_records(const provider_ops *p, const json_doc *doc, int root, arena_t *a,
+                           buf_t *requests, buf_t *results, char *reason) {
+    return p->batch_records ? p->batch_records(doc, root, a, requests, results, reason) : 0;
+}
+
 /* The kinds of record a provider recognises. */
 typedef enum record_kind { RECORD_REQUEST, RECORD_RESULT, RECORD_BATCH } record_kind;
 

@@ -11,11 +11,14 @@
  * parameters; candidates -> output messages with their finishReason; usageMetadata ->
  * tokens (input = promptTokenCount, which includes the cached tokens; output =
  * candidatesTokenCount + thoughtsTokenCount, as OpenAI's completion tokens include
- * reasoning). The key is the custom_id. */
+ * reasoning). The key is the custom_id. A batch object's inlined requests and responses are
+ * rendered as those same lines (gemini_batch_records), which the engine reads as files. */
+#include <stdio.h>
 #include <string.h>
 
 #include "providers/gemini.h"
 #include "providers/provider.h"
+#include "json/writer.h"
 #include "providers/record.h"
 
 #define GEMINI_ENDPOINT "generateContent"
@@ -454,6 +457,98 @@ static int gemini_parse_batch(const json_doc *doc, int root, arena_t *a, batch_i
     return 0;
 }
 
+/* ---- inlined requests and responses ---- */
+
+/* The array of an inlined list: the member key or alt of obj, an array itself or REST's
+ * wrapper object holding it under inner ({"inlinedResponses": {"inlinedResponses": [...]}},
+ * {"requests": {"requests": [...]}}); -1 when absent. */
+static int inlined_list(const record_ctx *c, int obj, const char *key, const char *alt,
+                        const char *inner) {
+    int list = rec_get(c, obj, key, alt);
+    if (rec_is(c, list, JSON_OBJECT)) list = json_get(c->doc, list, inner);
+    return rec_is(c, list, JSON_ARRAY) ? list : -1;
+}
+
+/* The metadata.key of an inlined request or response, or empty. */
+static bt_str metadata_key(const record_ctx *c, int element) {
+    return rec_str_field(c, rec_get_typed(c, element, "metadata", NULL, JSON_OBJECT), "key",
+                         NULL);
+}
+
+/* Append one line {"key": key, "name": value} to out; value's raw text is written on one
+ * line (a newline outside a JSON string is whitespace: inside one it is escaped). */
+static void append_line(const record_ctx *c, buf_t *out, bt_str key, const char *name,
+                        int value) {
+    jw_t w;
+    jw_init(&w, out);
+    jw_object_open(&w);
+    jw_key(&w, "key");
+    jw_string(&w, key);
+    jw_key(&w, name);
+    size_t start = out->len;
+    jw_raw(&w, rec_raw(c, value));
+    for (size_t i = start; i < out->len; i++)
+        if (out->data[i] == '\n' || out->data[i] == '\r') out->data[i] = ' ';
+    jw_object_close(&w);
+    buf_putc(out, '\n');
+}
+
+/* The key of the index-th inlined record (0-based): its metadata.key, else the metadata.key
+ * of the request at that position (request: -1 when none; responses come in the requests'
+ * order and the API does not always echo metadata), else the position from 1 as a decimal
+ * string (position: 24 bytes). */
+static bt_str inlined_key(const record_ctx *c, int element, int request, int index,
+                          char *position) {
+    bt_str key = metadata_key(c, element);
+    if (!key.len && request >= 0) key = metadata_key(c, request);
+    if (key.len) return key;
+    snprintf(position, 24, "%d", index + 1);
+    return str_c(position);
+}
+
+/* provider_ops.batch_records: the inlined requests (REST inputConfig.requests.requests[]
+ * {request, metadata}; the SDKs' src.inlined_requests[] {contents, config, metadata}) as
+ * {key, request} lines, and the inlined responses (the batch's output.inlinedResponses
+ * .inlinedResponses[], the Operation's response.inlinedResponses.inlinedResponses[], the
+ * SDKs' dest.inlined_responses[]: {response} or {error}, with metadata) as {key, response}
+ * or {key, error} lines. */
+static int gemini_batch_records(const json_doc *doc, int root, arena_t *a, buf_t *requests,
+                                buf_t *results, char *reason) {
+    record_ctx c = {doc, a, reason};
+    char position[24];
+    if (!rec_is(&c, root, JSON_OBJECT)) return fail(reason, "record is not a JSON object");
+    int resource = batch_resource(&c, root);
+    int input = rec_get_typed(&c, resource, "inputConfig", "src", JSON_OBJECT);
+    int request_list = inlined_list(&c, input, "requests", "inlined_requests", "requests");
+    if (request_list < 0)
+        request_list = inlined_list(&c, input, "inlinedRequests", NULL, "requests");
+    int output = rec_get_typed(&c, resource, "output", "dest", JSON_OBJECT);
+    int response_list =
+        inlined_list(&c, output, "inlinedResponses", "inlined_responses", "inlinedResponses");
+    if (response_list < 0)
+        response_list = inlined_list(&c, rec_get_typed(&c, root, "response", NULL, JSON_OBJECT),
+                                     "inlinedResponses", "inlined_responses", "inlinedResponses");
+    int index = 0;
+    for (int e = json_first(doc, request_list); index < json_count(doc, request_list);
+         e = json_next(doc, e), index++) {
+        int request = rec_get_typed(&c, e, "request", NULL, JSON_OBJECT);
+        bt_str key = inlined_key(&c, e, -1, index, position);
+        append_line(&c, requests, key, "request", request >= 0 ? request : e);
+    }
+    index = 0;
+    int request_count = json_count(doc, request_list);
+    for (int e = json_first(doc, response_list), request = json_first(doc, request_list);
+         index < json_count(doc, response_list); e = json_next(doc, e), index++) {
+        int error = json_get(doc, e, "error");
+        bool errored = rec_present(&c, error);
+        bt_str key = inlined_key(&c, e, index < request_count ? request : -1, index, position);
+        if (index < request_count) request = json_next(doc, request);
+        append_line(&c, results, key, errored ? "error" : "response",
+                    errored ? error : json_get(doc, e, "response"));
+    }
+    return 0;
+}
+
 /* ---- recognising records ---- */
 
 /* provider_ops.is_request: {key, request:{...}}. */
@@ -487,4 +582,5 @@ const provider_ops provider_gemini = {
     .parse_request = gemini_parse_request,
     .parse_result = gemini_parse_result,
     .parse_batch = gemini_parse_batch,
+    .batch_records = gemini_batch_records,
 };

@@ -10,6 +10,7 @@
 #include "json/json.h"
 #include "providers/item.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/reason.h"
 
 typedef struct provider_ops {
@@ -41,6 +42,13 @@ typedef struct provider_ops {
     /* Read a batch object. */
     int (*parse_batch)(const json_doc *doc, int root, arena_t *a, batch_info *batch,
                        char *reason);
+    /* The records a batch object carries inline (Gemini's inlined requests and responses),
+     * appended as JSONL lines of this provider's own formats: input lines to requests,
+     * result lines to results (both left as they were when it carries none). The engine
+     * reads them as one more input and results source: they enter by the records' door.
+     * NULL: this provider's batch object never carries records. */
+    int (*batch_records)(const json_doc *doc, int root, arena_t *a, buf_t *requests,
+                         buf_t *results, char *reason);
 } provider_ops;
 
 /* The registered providers (registry.def), declared for tests and the shared bodies. */
@@ -65,6 +73,10 @@ int provider_parse_result(const provider_ops *p, const json_doc *doc, int root, 
                           bt_item *item, char *reason);
 int provider_parse_batch(const provider_ops *p, const json_doc *doc, int root, arena_t *a,
                          batch_info *batch, char *reason);
+/* The records the batch object carries inline, as provider_ops.batch_records (nothing for a
+ * provider without it). */
+int provider_batch_records(const provider_ops *p, const json_doc *doc, int root, arena_t *a,
+                           buf_t *requests, buf_t *results, char *reason);
 /* Whether two providers write the same record format. */
 bool provider_same_format(const provider_ops *a, const provider_ops *b);
 

@@ -165,6 +165,61 @@ TEST(batch_operation_and_sdk_shapes_give_state_times_and_counts) {
     CHECK_STR(reason, "\"batchStats.requestCount\" is not an integer in int64 range: \"x\"");
 }
 
+/* The records of a batch object, as provider_batch_records renders them: requests, then
+ * results, each a JSONL text (static). */
+static const char *inlined_lines(const char *batch_text, const char **results_out) {
+    static buf_t requests = BUF_INIT, results = BUF_INIT;
+    buf_clear(&requests);
+    buf_clear(&results);
+    if (load(batch_text) != 0 ||
+        provider_batch_records(tested, &doc, 0, &arena, &requests, &results, reason) != 0)
+        return "(failed)";
+    *results_out = buf_cstr(&results);
+    return buf_cstr(&requests);
+}
+
+TEST(inlined_requests_and_responses_become_lines_matched_by_key_else_position) {
+    const char *results = "";
+    /* REST: an Operation whose response holds the inlined responses; the first response
+     * has no metadata (its request's key is used), the second names its own; a pretty
+     * printed value comes out on one line. */
+    CHECK_STR(inlined_lines("{'name':'batches/b','metadata':{'name':'batches/b',"
+                            "'state':'BATCH_STATE_SUCCEEDED','inputConfig':{'requests':{"
+                            "'requests':[{'request':{'contents':[]},'metadata':{'key':'a'}},"
+                            "{'request':{'contents':[1]},'metadata':{'key':'b'}},"
+                            "{'request':{},'metadata':{'key':'c'}}]}}},'response':{"
+                            "'inlinedResponses':{'inlinedResponses':[{'response':\n"
+                            "{'candidates':[]}},{'error':{'code':429},'metadata':{'key':'b'}}]}}}",
+                            &results),
+              "{\"key\":\"a\",\"request\":{\"contents\":[]}}\n"
+              "{\"key\":\"b\",\"request\":{\"contents\":[1]}}\n"
+              "{\"key\":\"c\",\"request\":{}}\n");
+    CHECK_STR(results, "{\"key\":\"a\",\"response\":{\"candidates\":[]}}\n"
+                       "{\"key\":\"b\",\"error\":{\"code\":429}}\n");
+    /* The batch resource's own output.inlinedResponses, in the same shape. */
+    CHECK_STR(inlined_lines("{'name':'batches/b','state':'BATCH_STATE_SUCCEEDED','output':{"
+                            "'inlinedResponses':{'inlinedResponses':[{'response':{},"
+                            "'metadata':{'key':'k9'}}]}}}",
+                            &results),
+              "");
+    CHECK_STR(results, "{\"key\":\"k9\",\"response\":{}}\n");
+    /* The SDKs: src.inlined_requests (the request's fields at the top) and
+     * dest.inlined_responses with null members; no metadata anywhere: by position. */
+    CHECK_STR(inlined_lines("{'name':'batches/s','state':'JOB_STATE_SUCCEEDED','src':{"
+                            "'inlined_requests':[{'contents':[],'metadata':null},{'contents':[2]}]},"
+                            "'dest':{'inlined_responses':[{'response':{'candidates':[]},"
+                            "'error':null},{'response':null,'error':{'code':400}}]}}",
+                            &results),
+              "{\"key\":\"1\",\"request\":{\"contents\":[],\"metadata\":null}}\n"
+              "{\"key\":\"2\",\"request\":{\"contents\":[2]}}\n");
+    CHECK_STR(results, "{\"key\":\"1\",\"response\":{\"candidates\":[]}}\n"
+                       "{\"key\":\"2\",\"error\":{\"code\":400}}\n");
+    /* A batch without inlined records renders nothing. */
+    CHECK_STR(inlined_lines("{'name':'batches/f','state':'JOB_STATE_RUNNING','src':{"
+                            "'file_name':'files/in'}}", &results), "");
+    CHECK_STR(results, "");
+}
+
 int main(void) {
     tested = &provider_gemini;
     RUN(gemini_records_are_detected_and_named);
@@ -173,5 +228,6 @@ int main(void) {
     RUN(response_candidates_usage_and_ids_are_read);
     RUN(every_error_shape_gives_its_type_and_message);
     RUN(batch_operation_and_sdk_shapes_give_state_times_and_counts);
+    RUN(inlined_requests_and_responses_become_lines_matched_by_key_else_position);
     TEST_MAIN_END();
 }
