@@ -80,7 +80,13 @@ static int read_batch(collector *c, const batchtrace_source *spec, char *reason)
     json_doc doc = JSON_DOC_INIT;
     char detail[REASON_MAX];
     int rc = -1;
-    if (source_open_public(&src, spec, "<batch>", reason) != 0) goto done;
+    /* A copy (a pipe, gzip data) stops at the cap: /dev/zero or a gzip bomb fills no disk. */
+    const source_limits limits = {0, BATCH_OBJECT_MAX};
+    if (source_open_public_limited(&src, spec, "<batch>", &limits, reason) != 0) {
+        if (src.over_limit)
+            fail(reason, "%s: over %d MiB: not a batch object", src.name, BATCH_OBJECT_MAX >> 20);
+        goto done;
+    }
     c->batch_name = xstrdup(src.name); /* messages name the source ("<stdin>" for "-") */
     const char *path = c->batch_name;
     if (src.size > BATCH_OBJECT_MAX) {
@@ -663,10 +669,12 @@ static void emit_task(collector *c) {
  * is spooled here, once), so that an unreadable one stops the run before any span is
  * exported. */
 static int open_results(collector *c, char *reason) {
+    const source_limits limits = {lines_limit(c->config->max_line), 0};
     c->results = xcalloc(c->config->results_count ? c->config->results_count : 1,
                          sizeof *c->results);
     for (size_t f = 0; f < c->config->results_count; f++) {
-        if (source_open_public(&c->results[f], &c->config->results[f], "<results>", reason) != 0)
+        if (source_open_public_limited(&c->results[f], &c->config->results[f], "<results>",
+                                       &limits, reason) != 0)
             return -1;
         c->results_bytes += c->results[f].size;
     }
@@ -677,8 +685,9 @@ static int open_results(collector *c, char *reason) {
  * c->input_source, or there are none. Then index them. -1 with reason. */
 static int index_inputs(collector *c, char *reason) {
     const collect_config *config = c->config;
-    if (config->input && source_open_public(&c->input_source, config->input, "<requests>",
-                                            reason) != 0)
+    const source_limits limits = {lines_limit(config->max_line), 0};
+    if (config->input && source_open_public_limited(&c->input_source, config->input,
+                                                    "<requests>", &limits, reason) != 0)
         return -1;
     if (!c->input_source.name) return 0; /* no inputs */
     if (config->input) warn_file_kind(c, &c->input_source, FILE_KIND_REQUESTS);

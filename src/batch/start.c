@@ -19,6 +19,7 @@
 #include "util/buf.h"
 #include "util/fault.h"
 #include "util/hash.h"
+#include "util/lines.h"
 #include "util/timeutil.h"
 
 /* What the requests say about the batch as a whole (the submit span's attributes). */
@@ -303,7 +304,8 @@ int start_run(const start_config *config, start_outcome *outcome, int *usage_err
     int rc = -1;
 
     char detail[REASON_MAX];
-    if (source_open_public(&inputs, &config->input, "<requests>", reason) != 0 ||
+    const source_limits limits = {lines_limit(config->max_line), 0};
+    if (source_open_public_limited(&inputs, &config->input, "<requests>", &limits, reason) != 0 ||
         inputs_index_limited(&input, &inputs, config->provider, &index, config->diags,
                              config->max_line, reason) != 0)
         goto done;

@@ -13,6 +13,7 @@
 
 #include "export/http.h"
 #include "export/url.h"
+#include "source/source.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -296,9 +297,10 @@ void otlp_settings_free(otlp_settings *settings) {
 
 /* Refuse an output path that is the same file (device and inode, so hard links, symbolic
  * links and other spellings count) as one of the run's inputs: the file exporter would
- * write into the user's data. Paths that do not exist (yet) cannot be the same; an output
- * that is no regular file (a terminal, /dev/null, a pipe) holds no data to destroy. 0, or
- * -1 with reason. */
+ * write into the user's data. An input is what the source layer opens for its path
+ * (source_stat): stdin's file for "-" (`--results - < out.jsonl`), the file behind
+ * /dev/fd/N. Paths that do not exist (yet) cannot be the same; an output that is no regular
+ * file (a terminal, /dev/null, a pipe) holds no data to destroy. 0, or -1 with reason. */
 static int check_output_is_no_input(const export_request *request, const char *output,
                                     char *reason) {
     struct stat out_info;
@@ -306,11 +308,13 @@ static int check_output_is_no_input(const export_request *request, const char *o
     for (size_t i = 0; i < request->input_count; i++) {
         const export_input_file *input = &request->inputs[i];
         struct stat in_info;
-        if (!input->path || stat(input->path, &in_info) != 0) continue;
+        if (!input->path || source_stat(input->path, &in_info) != 0) continue;
         if (in_info.st_dev != out_info.st_dev || in_info.st_ino != out_info.st_ino) continue;
         return fail(reason, "the output file %s is %s %s (%s): spans written there would "
                             "destroy it; give --output another file",
-                    output, input->role, input->path, input->option);
+                    output, input->role,
+                    strcmp(input->path, "-") == 0 ? SOURCE_STDIN_NAME : input->path,
+                    input->option);
     }
     return 0;
 }

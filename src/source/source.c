@@ -18,6 +18,7 @@
 #include "batchtrace.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/lines.h"
 
 enum {
     COPY_BLOCK = 1 << 20,   /* bytes read from a stream (and inflated) at a time */
@@ -63,7 +64,40 @@ int source_spool_new(source_t *src, const char *name, char *reason) {
     return 0;
 }
 
+/* The limits source_open and source_open_callback hold a copy to. */
+static const source_limits default_limits = {LINES_DEFAULT_MAX, 0};
+
+/* Check that len more bytes keep a spool within src->limits, counting its lines as they
+ * pass (see source_limits). 0, or -1 with reason; nothing is written then. */
+static int spool_within_limits(source_t *src, const char *bytes, size_t len, char *reason) {
+    const source_limits *limits = &src->limits;
+    if (limits->max_size && len > limits->max_size - src->size) {
+        src->over_limit = true;
+        return fail(reason, "%s: over %llu bytes, the most it may hold; the copy stops there",
+                    src->name, (unsigned long long)limits->max_size);
+    }
+    if (!limits->max_line) return 0;
+    const char *at = bytes, *end = bytes + len;
+    while (at < end) {
+        const char *newline = memchr(at, '\n', (size_t)(end - at));
+        src->line_bytes += (uint64_t)((newline ? newline : end) - at);
+        /* One byte over is left to the line reader: a CR before the LF is no line byte. */
+        if (src->line_bytes > limits->max_line && src->line_bytes - limits->max_line > 1)
+            return fail(reason, "%s:%llu: line exceeds the line-length limit (%llu bytes, see "
+                                "--max-line-bytes); this input is copied before it is read "
+                                "(it is no regular file, or gzip data), so the copy stops here",
+                        src->name, (unsigned long long)src->lines + 1,
+                        (unsigned long long)limits->max_line);
+        if (!newline) break;
+        src->lines++;
+        src->line_bytes = 0;
+        at = newline + 1;
+    }
+    return 0;
+}
+
 int source_spool_write(source_t *src, const void *bytes, size_t len, char *reason) {
+    if (spool_within_limits(src, bytes, len, reason) != 0) return -1;
     const char *at = bytes;
     while (len) {
         ssize_t n = pwrite(src->fd, at, len, (off_t)src->size);
@@ -143,14 +177,16 @@ done:
     return rc;
 }
 
-/* Copy the stream in into a new spool of src, decompressing it when it is gzip data (by its
- * first two bytes, or when the source is named .gz). 0, or -1 with reason. */
-static int spool_stream(source_t *src, int in, char *reason) {
+/* Copy the stream in into a new spool of src held to limits, decompressing it when it is
+ * gzip data (by its first two bytes, or when the source is named .gz). 0, or -1 with
+ * reason. */
+static int spool_stream(source_t *src, int in, const source_limits *limits, char *reason) {
     char *name = src->name;
     src->name = NULL;
     int rc = source_spool_new(src, name, reason);
     free(name);
     if (rc != 0) return -1;
+    src->limits = *limits;
     char *block = xmalloc(COPY_BLOCK);
     size_t head = 0; /* bytes read before deciding whether they are gzip data */
     rc = -1;
@@ -184,6 +220,15 @@ done:
 }
 
 int source_open(source_t *src, const char *path, char *reason) {
+    return source_open_limited(src, path, &default_limits, reason);
+}
+
+int source_stat(const char *path, struct stat *st) {
+    return strcmp(path, "-") == 0 ? fstat(STDIN_FILENO, st) : stat(path, st);
+}
+
+int source_open_limited(source_t *src, const char *path, const source_limits *limits,
+                        char *reason) {
     memset(src, 0, sizeof *src);
     bool from_stdin = strcmp(path, "-") == 0;
     src->name = xstrdup(from_stdin ? SOURCE_STDIN_NAME : path);
@@ -202,7 +247,7 @@ int source_open(source_t *src, const char *path, char *reason) {
         return fail(reason, "%s: is a directory", src->name);
     }
     if (!S_ISREG(st.st_mode)) { /* a pipe, a FIFO, a device, a socket: read it once */
-        int rc = spool_stream(src, fd, reason);
+        int rc = spool_stream(src, fd, limits, reason);
         close(fd);
         return rc;
     }
@@ -219,7 +264,7 @@ int source_open(source_t *src, const char *path, char *reason) {
     }
     bool magic = got == 2 && head[0] == 0x1f && head[1] == 0x8b;
     if (magic || named_gzip(src->name) || (st.st_size == 0 && got > 0)) {
-        int rc = spool_stream(src, fd, reason);
+        int rc = spool_stream(src, fd, limits, reason);
         close(fd);
         return rc;
     }
@@ -324,9 +369,11 @@ int source_open_buffer(source_t *src, const char *name, const void *bytes, size_
     return 0;
 }
 
-int source_open_callback(source_t *src, const char *name, source_read_fn read, void *ctx,
-                         char *reason) {
+/* source_open_callback with the spool held to limits. */
+static int open_callback_limited(source_t *src, const char *name, source_read_fn read,
+                                 void *ctx, const source_limits *limits, char *reason) {
     if (source_spool_new(src, name, reason) != 0) return -1;
+    src->limits = *limits;
     for (;;) {
         const char *piece = NULL;
         size_t len = 0;
@@ -339,6 +386,11 @@ int source_open_callback(source_t *src, const char *name, source_read_fn read, v
     }
 }
 
+int source_open_callback(source_t *src, const char *name, source_read_fn read, void *ctx,
+                         char *reason) {
+    return open_callback_limited(src, name, read, ctx, &default_limits, reason);
+}
+
 const char *source_public_name(const batchtrace_source *spec, const char *default_name) {
     if (spec->name && *spec->name) return spec->name;
     if (spec->kind == BATCHTRACE_SOURCE_PATH && spec->path)
@@ -348,13 +400,19 @@ const char *source_public_name(const batchtrace_source *spec, const char *defaul
 
 int source_open_public(source_t *src, const batchtrace_source *spec, const char *default_name,
                        char *reason) {
+    return source_open_public_limited(src, spec, default_name, &default_limits, reason);
+}
+
+int source_open_public_limited(source_t *src, const batchtrace_source *spec,
+                               const char *default_name, const source_limits *limits,
+                               char *reason) {
     memset(src, 0, sizeof *src);
     src->fd = -1;
     const char *name = source_public_name(spec, default_name);
     switch (spec->kind) {
     case BATCHTRACE_SOURCE_PATH:
         if (!spec->path) return fail(reason, "%s: a path source without a path", name);
-        if (source_open(src, spec->path, reason) != 0) return -1;
+        if (source_open_limited(src, spec->path, limits, reason) != 0) return -1;
         if (spec->name && *spec->name) { /* the caller's name for it in messages */
             free(src->name);
             src->name = xstrdup(spec->name);
@@ -365,7 +423,7 @@ int source_open_public(source_t *src, const batchtrace_source *spec, const char 
         return source_open_buffer(src, name, spec->bytes, spec->len, reason);
     case BATCHTRACE_SOURCE_CALLBACK:
         if (!spec->read) return fail(reason, "%s: a callback source without a callback", name);
-        return source_open_callback(src, name, spec->read, spec->read_ctx, reason);
+        return open_callback_limited(src, name, spec->read, spec->read_ctx, limits, reason);
     }
     return fail(reason, "%s: unknown source kind %d", name, (int)spec->kind);
 }

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "util/reason.h"
@@ -38,6 +39,14 @@ typedef enum source_kind {
     SOURCE_MEMORY,    /* a caller's buffer, read in place (fd is -1) */
 } source_kind;
 
+/* What a copy (a spool) of a stream may hold: a stream can be endless (/dev/zero) and gzip
+ * data can expand a thousandfold, so the copy stops at these and the source fails to open.
+ * 0: no limit. */
+typedef struct source_limits {
+    uint64_t max_line;    /* longest line, line ending excluded (--max-line-bytes) */
+    uint64_t max_size;    /* the most bytes in all (the batch object's cap) */
+} source_limits;
+
 typedef struct source {
     char *name;           /* for messages: the path as given, SOURCE_STDIN_NAME for "-",
                              or what the builder called it; owned */
@@ -47,6 +56,10 @@ typedef struct source {
     const char *bytes;    /* SOURCE_MEMORY: the caller's bytes, borrowed; else NULL */
     uint64_t size;        /* its bytes, fixed at open: no pass reads past them */
     bool gzip;            /* the bytes were gzip data, decompressed into the spool */
+    source_limits limits; /* while spooling: what source_spool_write lets in */
+    uint64_t line_bytes;  /* while spooling with limits.max_line: bytes of the last line */
+    uint64_t lines;       /* while spooling with limits.max_line: newlines written */
+    bool over_limit;      /* the copy stopped at limits.max_size */
 } source_t;
 
 /* Whether path names stdin: "-", "/dev/stdin" or "/dev/fd/0". */
@@ -56,6 +69,17 @@ bool source_is_stdin(const char *path);
  * which names the source ("NAME: No such file or directory", "NAME: is a directory", "NAME:
  * the gzip data is truncated ..."). Close it with source_close either way. */
 int source_open(source_t *src, const char *path, char *reason);
+/* source_open, with the copy of a stream held to limits (source_open uses the default
+ * line-length limit, LINES_DEFAULT_MAX, and no size limit). A line over limits->max_line is
+ * "NAME:LINE: line exceeds the line-length limit (N bytes, see --max-line-bytes) ...", more
+ * than limits->max_size bytes "NAME: over N bytes ..." with src->over_limit set: either
+ * way nothing past the limit was written to disk. */
+int source_open_limited(source_t *src, const char *path, const source_limits *limits,
+                        char *reason);
+
+/* Stat what source_open opens for path: stdin's file for "-" (which stat cannot see), else
+ * the file path names, links followed. 0, or -1 (errno set). */
+int source_stat(const char *path, struct stat *st);
 
 /* An empty spool named name (for messages) to fill with source_spool_write: the caller
  * makes its own bytes a source (the inputs kept in the store). 0, or -1 with reason. */
@@ -87,6 +111,11 @@ struct batchtrace_source;
  * reason; close it with source_close either way. */
 int source_open_public(source_t *src, const struct batchtrace_source *spec,
                        const char *default_name, char *reason);
+/* source_open_public with a copy (a path that is no regular file, gzip data, a callback)
+ * held to limits: see source_open_limited. */
+int source_open_public_limited(source_t *src, const struct batchtrace_source *spec,
+                               const char *default_name, const source_limits *limits,
+                               char *reason);
 /* The name source_open_public gives spec. */
 const char *source_public_name(const struct batchtrace_source *spec, const char *default_name);
 

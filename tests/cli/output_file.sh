@@ -61,6 +61,16 @@ run collect --results symlink.jsonl --output "$W/output.jsonl"
 check symbolic_link '[ "$code" = 2 ] && [ "$(cksum < "$W/output.jsonl")" = "$(cksum < "$FIX/output.jsonl")" ]'
 run start --input input.jsonl --output ./input.jsonl
 check start_input '[ "$code" = 2 ] && [ "$(cksum < "$W/input.jsonl")" = "$(cksum < "$FIX/input.jsonl")" ]'
+# The input is what was opened, not a path: stdin redirected from the output file, or the
+# file behind /dev/fd/N.
+run collect --results - --output output.jsonl --truncate <"$W/output.jsonl"
+check stdin_is_the_output '[ "$code" = 2 ] && [[ "$err" == *"the output file output.jsonl is the results file <stdin> (--results)"*"give --output another file"* ]] && [ "$(cksum < "$W/output.jsonl")" = "$(cksum < "$FIX/output.jsonl")" ]'
+run collect --results output.jsonl --input - --output input.jsonl --truncate <"$W/input.jsonl"
+check stdin_input_is_the_output '[ "$code" = 2 ] && [ "$(cksum < "$W/input.jsonl")" = "$(cksum < "$FIX/input.jsonl")" ]'
+run collect --results /dev/fd/3 --output output.jsonl --truncate 3<"$W/output.jsonl"
+check descriptor_is_the_output '[ "$code" = 2 ] && [ "$(cksum < "$W/output.jsonl")" = "$(cksum < "$FIX/output.jsonl")" ]'
+run start --input - --output input.jsonl --truncate <"$W/input.jsonl"
+check start_stdin_is_the_output '[ "$code" = 2 ] && [ "$(cksum < "$W/input.jsonl")" = "$(cksum < "$FIX/input.jsonl")" ]'
 run collect --results output.jsonl --output batchtrace-spans.jsonl
 check a_different_file_is_fine '[ "$code" = 0 ] && [ "$(spans_in "$W/batchtrace-spans.jsonl")" -gt 0 ]'
 

@@ -224,5 +224,47 @@ head -n 1 "$FIX/output.jsonl" | sed 's/"custom_id": *"[^"]*"/"custom_id": "id-29
 run - collect "${many_args[@]}" --output many.jsonl
 check three_hundred_results_files_are_named_right '[ "$code" = 3 ] && [[ "$err" == *"many/r290.jsonl:2: invalid JSON at byte 0:"* ]] && [[ "$err" == *"many/r300.jsonl:2: second result for custom_id \"id-290\" (first at many/r290.jsonl:1); this line is skipped"* ]]'
 
+# ---- a copy stops at its limit: an endless stream or a gzip bomb fills no disk ------------
+# bounded [STDIN_FILE|-] COMMAND ARG...: run, with every file the process writes capped at
+# 80 MiB (ulimit -f; SIGXFSZ ignored, so a write past it fails instead of killing): a copy
+# with no limit fails here rather than filling the disk.
+bounded() {
+    set +e
+    (
+        ulimit -f 81920
+        trap '' XFSZ
+        run "$@"
+        exit "$code"
+    )
+    code=$?
+    set -e
+    out=$(cat "$BT_TMP/out")
+    err=$(cat "$BT_TMP/err")
+}
+LIMIT_HINT='line exceeds the line-length limit (1000000 bytes, see --max-line-bytes); this input is copied before it is read (it is no regular file, or gzip data), so the copy stops here'
+bounded /dev/zero collect --results - --max-line-bytes 1000000 --output zero.jsonl
+check endless_stdin_stops_at_the_line_limit '[ "$code" = 1 ] && [ "$err" = "batchtrace: error: <stdin>:1: $LIMIT_HINT" ] && [ ! -e zero.jsonl ]'
+bounded - collect --results /dev/zero --max-line-bytes 1000000 --output zero.jsonl
+check endless_device_stops_at_the_line_limit '[ "$code" = 1 ] && [ "$err" = "batchtrace: error: /dev/zero:1: $LIMIT_HINT" ]'
+bounded - collect --results "$FIX/output.jsonl" --input /dev/zero --max-line-bytes 1000000 --output zero.jsonl
+check endless_inputs_stop_at_the_line_limit '[ "$code" = 1 ] && [ "$err" = "batchtrace: error: /dev/zero:1: $LIMIT_HINT" ]'
+bounded - collect --results "$FIX/output.jsonl" --batch /dev/zero --output zero.jsonl
+check endless_batch_stops_at_its_cap '[ "$code" = 1 ] && [ "$err" = "batchtrace: error: /dev/zero: over 64 MiB: not a batch object" ]'
+# 100 MiB of zeros, no newline, in about 100 KiB of gzip data.
+head -c 100M /dev/zero | gzip -1 >bomb.jsonl.gz
+bounded - collect --results bomb.jsonl.gz --max-line-bytes 1000000 --output zero.jsonl
+check gzip_bomb_results_stop_at_the_line_limit '[ "$code" = 1 ] && [ "$err" = "batchtrace: error: bomb.jsonl.gz:1: $LIMIT_HINT" ]'
+cp bomb.jsonl.gz bomb.json.gz
+bounded - collect --results "$FIX/output.jsonl" --batch bomb.json.gz --output zero.jsonl
+check gzip_bomb_batch_stops_at_its_cap '[ "$code" = 1 ] && [ "$err" = "batchtrace: error: bomb.json.gz: over 64 MiB: not a batch object" ]'
+# The temporary directory full (here: a 1 MiB file-size limit, EFBIG; ENOSPC takes the
+# same path): an error naming it, exit 1, nothing left behind.
+set +e
+( ulimit -f 1024; trap '' XFSZ; run - collect --results bomb.jsonl.gz --output zero.jsonl; exit "$code" )
+code=$?
+set -e
+err=$(cat "$BT_TMP/err")
+check full_temporary_directory_is_named '[ "$code" = 1 ] && [ "$err" = "batchtrace: error: bomb.jsonl.gz: cannot copy it to a temporary file in $SPOOL: File too large" ]'
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -296,6 +296,47 @@ TEST(a_callback_is_drained_into_a_spool_with_a_newline_after_each_piece) {
     source_close(&src);
 }
 
+/* batchtrace_read_fn that never ends: a line "x\n", then lines of 200,000 'x' forever (a
+ * callback's piece is whole lines; a newline is added after each). */
+static int read_endless(void *ctx, const char **bytes, size_t *len) {
+    static char long_line[200000];
+    int *calls = ctx;
+    if ((*calls)++ == 0) {
+        *bytes = "x\n";
+        *len = 2;
+        return 1;
+    }
+    memset(long_line, 'x', sizeof long_line);
+    *bytes = long_line;
+    *len = sizeof long_line;
+    return 1;
+}
+
+TEST(a_copy_stops_at_its_limits_however_long_the_stream) {
+    int calls = 0;
+    batchtrace_source spec = {.kind = BATCHTRACE_SOURCE_CALLBACK, .read = read_endless,
+                              .read_ctx = &calls};
+    source_t src;
+    char reason[REASON_MAX];
+    const source_limits lines = {100000, 0};
+    CHECK_INT(source_open_public_limited(&src, &spec, "<results>", &lines, reason), -1);
+    CHECK_STR(reason, "<results>:2: line exceeds the line-length limit (100000 bytes, see "
+                      "--max-line-bytes); this input is copied before it is read (it is no "
+                      "regular file, or gzip data), so the copy stops here");
+    CHECK_INT(calls, 2);
+    CHECK_INT(src.size, 2); /* nothing of the long line was written */
+    CHECK_INT(src.over_limit, 0);
+    source_close(&src);
+    calls = 0;
+    const source_limits size = {0, 300000};
+    CHECK_INT(source_open_public_limited(&src, &spec, "<batch>", &size, reason), -1);
+    CHECK_STR(reason, "<batch>: over 300000 bytes, the most it may hold; the copy stops there");
+    CHECK_INT(calls, 3);
+    CHECK_INT(src.size, 200003); /* "x\n", the first long line and its added newline */
+    CHECK_INT(src.over_limit, 1);
+    source_close(&src);
+}
+
 int main(void) {
     RUN(a_regular_file_is_read_in_place_with_its_size_fixed_at_open);
     RUN(a_pipe_is_spooled_into_a_file_with_no_name);
@@ -304,5 +345,6 @@ int main(void) {
     RUN(a_jsonl_buffer_is_read_in_place_and_named_by_its_role);
     RUN(a_json_array_buffer_becomes_one_line_per_element);
     RUN(a_callback_is_drained_into_a_spool_with_a_newline_after_each_piece);
+    RUN(a_copy_stops_at_its_limits_however_long_the_stream);
     TEST_MAIN_END();
 }
