@@ -975,6 +975,10 @@ static void read_http_error(const oa_ctx *c, int body, int64_t status, bt_item *
         item->error_type = str_field(c, error, "code");
         if (!item->error_type.len) item->error_type = str_field(c, error, "type");
         item->error_message = str_field(c, error, "message");
+        /* Mistral's validation failure (422) has message {detail:[{type, loc, msg}]}: its
+         * JSON text is the message, so the reason is kept. */
+        int message = typed_field(c, error, "message", JSON_OBJECT);
+        if (message >= 0) item->error_message = raw_at(c, message);
         /* Azure OpenAI's refusal by its content filter: error.innererror
          * {code: "ResponsibleAIPolicyViolation", content_filter_result}. */
         int inner = typed_field(c, error, "innererror", JSON_OBJECT);
