@@ -335,7 +335,8 @@ check says_another_flush_sends_them '[[ "$err" == *"6 spans are being sent by an
 begin locked-store
 collect "$SMALL" --endpoint "$DOWN" --export-timeout 0.2 # makes the store: 6 spans spooled
 coproc HOLDER { sqlite3 "$W/state.db" > /dev/null 2>&1; }
-bt_track "$HOLDER_PID"
+holder_pid=$HOLDER_PID # bash unsets HOLDER_PID once the coprocess is reaped
+bt_track "$holder_pid"
 echo 'BEGIN IMMEDIATE; DELETE FROM spool;' >&"${HOLDER[1]}"
 for _ in $(seq 100); do
     sqlite3 -cmd '.timeout 0' "$W/state.db" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || break
@@ -363,7 +364,7 @@ wait "$pid" || code=$?
 err=$(cat "$W/err")
 check sigterm_ends_the_wait '[ "$code" = 5 ] && [[ "$err" == *"cannot spool: the store is locked by another process (pid $holder); the wait for it was cut short; the spool is not tried again in this run"* ]]'
 exec {HOLDER[1]}>&- # sqlite3 ends, its transaction rolled back
-wait "$HOLDER_PID" || true
+wait "$holder_pid" 2>/dev/null || true
 check the_spool_kept_what_it_had '[ "$(spool)" = "1|6" ]'
 
 # ---- a span larger than --max-request-bytes: a clear word, spooled, never dropped ----
