@@ -386,6 +386,37 @@ static int check_context(collector *c, char *reason) {
     return 0;
 }
 
+/* Without a context (and no token given), a batch object's batch in a store that is open (the one named, or
+ * the default one that exists): record it under its collect-only identities and use that
+ * record as the context (batch/resume.h, resume_adopt), so the items' exported marks are
+ * kept and `sync` or a later collect does not send them again. A store that cannot record
+ * it is a warning: the run goes on collect-only, exporting as before. */
+static void adopt_batch(collector *c) {
+    const collect_config *config = c->config;
+    adopt_linkage linkage;
+    memset(&linkage, 0, sizeof linkage);
+    linkage.has_parent = config->has_parent;
+    linkage.parent = config->parent;
+    linkage.has_trace_id = config->has_trace_id;
+    memcpy(linkage.trace_id, config->trace_id, 16);
+    int64_t start_ns = c->batch.created_ns > 0 ? c->batch.created_ns
+                       : c->earliest_item_end_ns > 0 && c->earliest_item_end_ns < config->now_ns
+                           ? c->earliest_item_end_ns
+                           : config->now_ns;
+    int64_t count = c->batch.count_total.has ? c->batch.count_total.value : 0;
+    char *batch_id = xstrndup(c->batch_id.ptr, c->batch_id.len);
+    char why[REASON_MAX];
+    int rc = resume_adopt(&c->resume, c->provider->name, batch_id, start_ns,
+                          count > 0 ? (uint64_t)count : 0, &linkage, why);
+    if (rc != 0) {
+        c->resume.active = false;
+        diag_warn(config->diags, "", 0, "batch %s cannot be recorded in the store %s (%s): "
+                  "collecting without it, so another run or `batchtrace sync` may send its "
+                  "spans again", batch_id, store_url(c->resume.store), why);
+    }
+    free(batch_id);
+}
+
 /* With a context, once the batch is settled: claim its task span. c->task_claimed says
  * whether this run won it, c->task_held whether another live run holds it; *before
  * whether a run delivered it. A provisional task (no batch object) is claimed as such, so
@@ -771,6 +802,11 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     /* A context dropped by check_context gave no start: the results are read for it. */
     if (!find_earliest && !task_start_given(c) && prescan_results(c, false, true, reason) != 0)
         goto done;
+    /* A token that was given and dropped leaves the run collect-only and records nothing. */
+    bool token_given = config->context_token || c->batch.context_token.len;
+    if (!c->resume.active && !token_given && !config->report_only && c->has_batch &&
+        c->batch_id.len && c->provider)
+        adopt_batch(c);
     choose_identities(c);
     c->task_start_ns = c->resume.active                          ? c->resume.claims.start_ns
                        : c->has_batch && c->batch.created_ns > 0 ? c->batch.created_ns

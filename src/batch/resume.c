@@ -332,7 +332,8 @@ int resume_record(resume_context *context, const char *batch_id, char *reason) {
 
 /* See resume.h. */
 int resume_adopt_batch(store_t *store, const char *provider, const char *batch_id,
-                       int64_t created_ns, uint64_t request_count, int64_t now_ns, char **token,
+                       int64_t created_ns, uint64_t request_count,
+                       const adopt_linkage *linkage, int64_t now_ns, char **token,
                        char *reason) {
     *token = NULL;
     const provider_ops *ops = provider_by_name(provider);
@@ -343,8 +344,17 @@ int resume_adopt_batch(store_t *store, const char *provider, const char *batch_i
     memset(&claims, 0, sizeof claims);
     claims.provider = ops->name;
     identity_nonce_from_batch(ops->name, str_c(batch_id), claims.nonce);
-    identity_trace_id(claims.nonce, claims.trace_id);
     claims.trace_flags = 1; /* sampled */
+    if (linkage && linkage->has_parent) {
+        memcpy(claims.trace_id, linkage->parent.trace_id, 16);
+        claims.trace_flags = linkage->parent.flags;
+        claims.has_parent = true;
+        memcpy(claims.parent_span_id, linkage->parent.span_id, 8);
+    } else if (linkage && linkage->has_trace_id) {
+        memcpy(claims.trace_id, linkage->trace_id, 16);
+    } else {
+        identity_trace_id(claims.nonce, claims.trace_id);
+    }
     claims.start_ns = created_ns > 0 ? created_ns : now_ns;
     claims.request_count = request_count;
     char encoded[CONTEXT_TOKEN_MAX + 1];
@@ -358,6 +368,30 @@ int resume_adopt_batch(store_t *store, const char *provider, const char *batch_i
     store_batch_free(&record);
     if (rc == 0) *token = xstrdup(encoded);
     return rc;
+}
+
+/* See resume.h. */
+int resume_adopt(resume_context *context, const char *provider, const char *batch_id,
+                 int64_t created_ns, uint64_t request_count, const adopt_linkage *linkage,
+                 char *reason) {
+    if (!context->store) return 0;
+    char *token = NULL;
+    int rc = resume_adopt_batch(context->store, provider, batch_id, created_ns, request_count,
+                                linkage, context->now_ns, &token, reason);
+    free(token);
+    if (rc != 0) return rc;
+    /* Another process may have recorded it first: its record is the one to use. */
+    store_batch_free(&context->record);
+    int found = store_batch_find(context->store, NULL, batch_id, &context->record, reason);
+    if (found < 0) return -1;
+    if (found == 0) return fail(reason, "batch %.100s could not be recorded in the store", batch_id);
+    if (resume_claims_from_record(&context->record, &context->claims) != 0)
+        return fail(reason, "the store's record of batch %.100s is damaged", batch_id);
+    context->recorded = true;
+    context->active = true;
+    snprintf(context->nonce, sizeof context->nonce, "%s", context->record.nonce);
+    snprintf(context->source, sizeof context->source, "the store (batch %.100s)", batch_id);
+    return 0;
 }
 
 /* See resume.h. */

@@ -14,6 +14,7 @@
 #include "batch/context.h"
 #include "batch/diag.h"
 #include "source/source.h"
+#include "span/identity.h"
 #include "store/store.h"
 
 /* The key that signs and verifies context tokens. */
@@ -80,16 +81,35 @@ void resume_drop(resume_context *context, diag_sink *diags, const char *why);
  * batch id is bound to another context or the context to another batch id; -1 with reason
  * when the store fails. */
 int resume_record(resume_context *context, const char *batch_id, char *reason);
-/* Record in store a batch that no start, bind or collect recorded (`batchtrace sync` found
- * it in the provider's list), under the identities a collect-only run gives it: the nonce
- * from provider and batch_id, the trace id from the nonce, a root task starting at
- * created_ns, and an unknown input digest (all zero: collect does not check it), bound to
- * batch_id. *token gets the signed context token (malloc'd). 0 (also when another process
- * recorded it first); STORE_CONFLICT with reason when batch_id is bound to another batch;
- * -1 with reason. */
+/* Where an adopted batch's task goes when no start named it: under the caller's parent
+ * (--parent, TRACEPARENT), as a root in an existing trace (--trace-id), else as a root in
+ * the trace the nonce derives. A zeroed linkage is the last. */
+typedef struct adopt_linkage {
+    bool has_parent;
+    trace_parent parent;
+    bool has_trace_id;
+    uint8_t trace_id[16];
+} adopt_linkage;
+
+/* Record in store a batch that no start or bind recorded (`batchtrace sync` found it in the
+ * provider's list, or a collect-only run collects it), under the identities a collect-only
+ * run gives it: the nonce from provider and batch_id, the trace of linkage (NULL: the one
+ * the nonce derives), a task starting at created_ns, and an unknown input digest (all
+ * zero: collect does not check it), bound to batch_id. *token gets the signed context
+ * token (malloc'd). 0 (also when another process recorded it first); STORE_CONFLICT with
+ * reason when batch_id is bound to another batch; -1 with reason. */
 int resume_adopt_batch(store_t *store, const char *provider, const char *batch_id,
-                       int64_t created_ns, uint64_t request_count, int64_t now_ns, char **token,
+                       int64_t created_ns, uint64_t request_count,
+                       const adopt_linkage *linkage, int64_t now_ns, char **token,
                        char *reason);
+/* A collect-only run of batch_id with the store open in context (the one named, or the
+ * default one that exists) and no context found: record the batch as resume_adopt_batch
+ * does and make its record the run's context, so the items' exported marks are kept and no
+ * other surface (`sync`, a later collect) sends them again. Does nothing without an open
+ * store. 0; STORE_CONFLICT with reason (the context stays inactive); -1 with reason. */
+int resume_adopt(resume_context *context, const char *provider, const char *batch_id,
+                 int64_t created_ns, uint64_t request_count, const adopt_linkage *linkage,
+                 char *reason);
 /* Whether claims carry no input digest (a batch resume_adopt_batch recorded). */
 bool resume_digest_unknown(const context_claims *claims);
 /* Release what the context holds (the store closes). */

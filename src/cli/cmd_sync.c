@@ -117,6 +117,23 @@ static int usage_error(const char *message, const char *value) {
     return BATCHTRACE_EXIT_USAGE;
 }
 
+/* The human summary of one sync run. A run that stopped on an error (stopped: the
+ * account could not be listed, the store failed) says so rather than reading as an
+ * account with nothing in it. */
+static void print_totals(const sync_totals *totals, bool stopped) {
+    if (stopped && totals->listed == 0) {
+        fputs("batchtrace: sync: stopped before any batch was looked at (see the error above); "
+              "nothing was collected\n", stderr);
+        return;
+    }
+    fprintf(stderr, "batchtrace: sync: %s%llu batches listed: %llu collected, %llu still running, "
+            "%llu traced before, %llu failed\n",
+            stopped ? "stopped early (see the error above); before that, " : "",
+            (unsigned long long)totals->listed, (unsigned long long)totals->collected,
+            (unsigned long long)totals->pending, (unsigned long long)totals->complete,
+            (unsigned long long)totals->failed);
+}
+
 /* The command's work once the options are read. */
 static int run(const cli_config *config) {
     uint64_t max_line_bytes = 0, max_attribute_bytes = 0, every = 0;
@@ -186,11 +203,7 @@ static int run(const cli_config *config) {
             if (exit_code == BATCHTRACE_EXIT_USAGE) fputs("Try 'batchtrace sync --help'.\n", stderr);
         }
         if (!config->quiet && !config->json && exit_code != BATCHTRACE_EXIT_USAGE)
-            fprintf(stderr, "batchtrace: sync: %llu batches listed: %llu collected, %llu still "
-                    "running, %llu traced before, %llu failed\n",
-                    (unsigned long long)totals.listed, (unsigned long long)totals.collected,
-                    (unsigned long long)totals.pending, (unsigned long long)totals.complete,
-                    (unsigned long long)totals.failed);
+            print_totals(&totals, reason[0] != '\0');
         if (!every || exit_code == BATCHTRACE_EXIT_USAGE || totals.interrupted) break;
         struct timespec wait = {(time_t)every, 0};
         while (nanosleep(&wait, &wait) != 0) {}

@@ -179,7 +179,8 @@ static int settle_context(syncer *s, const batch_info *info, const char *batch_i
     }
     int64_t count = info->count_total.has ? info->count_total.value : 0;
     return resume_adopt_batch(s->store, s->provider->name, batch_id, info->created_ns,
-                              count > 0 ? (uint64_t)count : 0, s->now_ns, token, reason) == 0
+                              count > 0 ? (uint64_t)count : 0, NULL, s->now_ns, token,
+                              reason) == 0
                ? 0
                : -1;
 }

@@ -5,7 +5,8 @@
 #
 #   tests/sync/sync.sh BIN
 #
-# Cases: two syncs with a manual collect in between send every item exactly once; a sync
+# Cases: two syncs with a manual collect in between send every item exactly once, and so
+# does a sync after a collect by hand of a batch it never saw; a sync
 # killed with SIGKILL halfway, then run again, the same; 429 with Retry-After, a 500 and
 # connection resets mid-download are retried in one run; two syncs at once share the work;
 # the keys appear in no output, message or store; --json prints one object per batch;
@@ -240,6 +241,32 @@ test_failure_then_next_run() {
     check failure "$A/expected.json" --trace "batch_ctx=$CTX_TRACE" "$w/first" "$w/second"
 }
 
+# ---- a batch collected by hand before any sync saw it: sync does not send it again ------
+test_collect_before_sync() {
+    local store w
+    new_case handfirst
+    curl -sf "http://127.0.0.1:$FAKE/v1/batches/batch_manual" -H "Authorization: Bearer $OPENAI_KEY" \
+        > "$w/manual.json"
+    sink_dir "$w/hand"
+    run_bt hand collect --batch "$w/manual.json" --results "$A/file-manual-out" --input "$A/file-manual-in" --store "$store" \
+        --endpoint "http://127.0.0.1:$PORT"
+    expect_code hand 0
+    sink_dir "$w/sync"
+    sync_both handsync "$store"
+    expect_code handsync 0
+    grep -q 'batch_manual (completed): traced before, nothing to send' "$BT_TMP/handsync.openai.err" ||
+        fail "handsync: batch_manual, collected by hand before any sync, is not reported as traced before"
+    check handfirst "$A/expected.json" --trace "batch_ctx=$CTX_TRACE" "$w/hand" "$w/sync"
+    # The same collect again finds it sent and sends nothing.
+    sink_dir "$w/again"
+    run_bt hand2 collect --batch "$w/manual.json" --results "$A/file-manual-out" --input "$A/file-manual-in" --store "$store" \
+        --endpoint "http://127.0.0.1:$PORT"
+    expect_code hand2 0
+    grep -q 'already collected: 4 items and the task were exported before' "$BT_TMP/hand2.err" ||
+        fail "hand2: a second collect of batch_manual does not say it was collected before"
+    [ -z "$(ls "$w/again" 2>/dev/null)" ] || fail "hand2: sent spans again"
+}
+
 # ---- two syncs at once on one store share the work ---------------------------------------
 test_two_at_once() {
     local store w
@@ -296,6 +323,15 @@ test_usage() {
     expect_code badsince 2
     run_bt both sync --provider openai --once --every 60 --store "sqlite:$BT_TMP/u.db"
     expect_code both 2
+    # The list refused: the error, and a summary that does not read as an empty account.
+    node "$HERE/account.js" config "$A" 2 "$OPENAI_KEY" "$ANTHROPIC_KEY"
+    fake_config "$A/config-2.json" '[{"match": "^/v1/batches\\?", "status": 401, "times": 100}]'
+    run_bt listfail sync --provider openai --store "sqlite:$BT_TMP/u.db" --endpoint "http://127.0.0.1:$PORT"
+    expect_code listfail 1
+    grep -q 'HTTP 401' "$BT_TMP/listfail.err" || fail "listfail: the error does not name the 401"
+    grep -q 'sync: stopped before any batch was looked at (see the error above); nothing was collected' \
+        "$BT_TMP/listfail.err" || fail "listfail: the summary does not say the run stopped"
+    ! grep -q '0 batches listed' "$BT_TMP/listfail.err" || fail "listfail: says 0 batches listed"
 }
 
 # ---- --batch-id and --since narrow the work ------------------------------------------------
@@ -319,7 +355,7 @@ test_batch_id_and_since() {
 }
 
 # SYNC_TESTS="two_at_once faults" runs only those cases (while working on one).
-for name in ${SYNC_TESTS:-two_syncs_and_a_collect sigkill_halfway faults failure_then_next_run \
+for name in ${SYNC_TESTS:-two_syncs_and_a_collect collect_before_sync sigkill_halfway faults failure_then_next_run \
         two_at_once batch_id_and_since usage keys_never_shown}; do
     "test_$name"
 done
