@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,6 +130,9 @@ typedef struct sqlite_store {
     int64_t run_renewed_ns;           /* when its lease was last renewed */
     run_cache runs;                   /* other runs' liveness, as last checked */
     claimed_batches claimed;          /* the batches this run claimed items of */
+    bool held;                        /* counted in open_files (file_dev, file_ino) */
+    dev_t file_dev;
+    ino_t file_ino;
 } sqlite_store;
 
 static const store_ops sqlite_ops;
@@ -142,29 +147,112 @@ static int64_t monotonic_ms(void) {
     return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* The process holding a write lock on the store (read from the -shm file's WAL write lock,
- * else the database file's lock bytes), or 0 when none can be seen. */
+/* The pid holding a POSIX write lock over [start, start + len) of the file at path, as
+ * /proc/locks lists it, or 0. The file is never opened: closing a descriptor of it would
+ * drop every lock this process holds on it (see open_files). */
+static pid_t write_lock_holder(const char *path, off_t start, off_t len) {
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    FILE *locks = fopen("/proc/locks", "re");
+    if (!locks) return 0;
+    pid_t holder = 0;
+    char line[256];
+    while (!holder && fgets(line, sizeof line, locks)) {
+        char kind[16], mode[16], access[16], end_text[32];
+        long pid;
+        unsigned major, minor;
+        unsigned long long inode;
+        long long first;
+        /* "1: POSIX  ADVISORY  WRITE 1234 fd:01:5678 120 120" (an end of EOF: to the end) */
+        const char *at = strchr(line, ':');
+        if (!at || sscanf(at + 1, "%15s %15s %15s %ld %x:%x:%llu %lld %31s", kind, mode, access,
+                          &pid, &major, &minor, &inode, &first, end_text) != 9)
+            continue;
+        if (strcmp(kind, "POSIX") != 0 || strcmp(access, "WRITE") != 0 || pid <= 0) continue;
+        if (inode != (unsigned long long)st.st_ino || major != major(st.st_dev) ||
+            minor != minor(st.st_dev))
+            continue;
+        long long last = strcmp(end_text, "EOF") == 0 ? -1 : atoll(end_text);
+        if (first < (long long)(start + len) && (last < 0 || last >= (long long)start))
+            holder = (pid_t)pid;
+    }
+    fclose(locks);
+    return holder;
+}
+
+/* The process holding a write lock on the store (the -shm file's WAL write lock, else the
+ * database file's lock bytes), or 0 when none can be seen. */
 static pid_t lock_holder(const sqlite_store *store) {
     static const char *const suffixes[] = {"-shm", ""};
     static const off_t starts[] = {120, 0x40000000}; /* WAL_WRITE_LOCK; PENDING_BYTE */
     static const off_t lengths[] = {1, 512};
-    for (int i = 0; i < 2; i++) {
+    pid_t pid = 0;
+    for (int i = 0; i < 2 && !pid; i++) {
         buf_t name = BUF_INIT;
         buf_printf(&name, "%s%s", store->path, suffixes[i]);
-        int fd = open(buf_cstr(&name), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        pid = write_lock_holder(buf_cstr(&name), starts[i], lengths[i]);
         buf_free(&name);
-        if (fd < 0) continue;
-        struct flock lock;
-        memset(&lock, 0, sizeof lock);
-        lock.l_type = F_WRLCK;
-        lock.l_whence = SEEK_SET;
-        lock.l_start = starts[i];
-        lock.l_len = lengths[i];
-        int rc = fcntl(fd, F_GETLK, &lock);
-        close(fd);
-        if (rc == 0 && lock.l_type != F_UNLCK && lock.l_pid > 0) return lock.l_pid;
     }
-    return 0;
+    return pid == getpid() ? 0 : pid;
+}
+
+/* ---- the store files this process has open --------------------------------------------
+ * Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+ * included (in WAL mode each connection keeps a shared lock on the database file while it
+ * is open; without it, another process closing its last connection checkpoints and removes
+ * the WAL under this one, and what it commits afterwards is lost when the process is
+ * killed). So a store file another handle of this process has open is never opened outside
+ * SQLite again: open_files counts the handles per file, and an open of a counted file skips
+ * the checks that read it (it was judged when the first handle opened it). The mutex is
+ * held from the first look at the file until the handle is counted, and while a handle
+ * closes: two threads opening one store cannot interleave. */
+typedef struct open_file {
+    dev_t dev;
+    ino_t ino;
+    size_t handles;
+} open_file;
+
+static pthread_mutex_t open_files_lock = PTHREAD_MUTEX_INITIALIZER;
+static open_file *open_files;
+static size_t open_file_count, open_file_capacity;
+
+/* The entry for st's file, or NULL (open_files_lock held). */
+static open_file *open_file_of(const struct stat *st) {
+    for (size_t i = 0; i < open_file_count; i++)
+        if (open_files[i].dev == st->st_dev && open_files[i].ino == st->st_ino)
+            return &open_files[i];
+    return NULL;
+}
+
+/* Count store as a handle open on st's file (open_files_lock held). */
+static void open_file_hold(sqlite_store *store, const struct stat *st) {
+    open_file *entry = open_file_of(st);
+    if (!entry) {
+        if (open_file_count == open_file_capacity) {
+            open_file_capacity = open_file_capacity ? open_file_capacity * 2 : 4;
+            open_files = xreallocarray(open_files, open_file_capacity, sizeof *open_files);
+        }
+        entry = &open_files[open_file_count++];
+        entry->dev = st->st_dev;
+        entry->ino = st->st_ino;
+        entry->handles = 0;
+    }
+    entry->handles++;
+    store->held = true;
+    store->file_dev = st->st_dev;
+    store->file_ino = st->st_ino;
+}
+
+/* Stop counting store (open_files_lock held); the last handle of a file removes its entry. */
+static void open_file_release(sqlite_store *store) {
+    if (!store->held) return;
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    st.st_dev = store->file_dev;
+    st.st_ino = store->file_ino;
+    open_file *entry = open_file_of(&st);
+    if (entry && --entry->handles == 0) *entry = open_files[--open_file_count];
+    store->held = false;
 }
 
 /* fail() with "PATH: what: SQLite's message"; a lock another process holds says who holds
@@ -556,28 +644,41 @@ static sqlite_store *store_new(const char *url, char *reason) {
     return store;
 }
 
+/* Look at the store's file before SQLite opens it (open_files_lock held): a file another
+ * handle of this process has open is only checked by name (see open_files); any other is
+ * opened by open_store_file, its header read, and closed again before SQLite opens it (the
+ * identity check after sqlite3_open_v2 compares with st, not a descriptor). 1 with *st and
+ * *header, 0 when it does not exist and create is false (reason empty), -1 with reason. */
+static int look_at_file(const char *path, bool create, bool writable, struct stat *st,
+                        db_header *header, char *reason) {
+    if (lstat(path, st) == 0 && S_ISREG(st->st_mode) && open_file_of(st)) {
+        if (check_private(path, st, reason) != 0 || check_side_files(path, reason) != 0)
+            return -1;
+        memset(header, 0, sizeof *header);
+        header->wal = true; /* judged and migrated when the first handle opened it */
+        header->application_id = STORE_SQLITE_APPLICATION_ID;
+        return 1;
+    }
+    int fd = -1;
+    int found = open_store_file(path, create, writable, &fd, st, reason);
+    if (found <= 0) {
+        if (found == 0) fail(reason, "%s", "");
+        return found;
+    }
+    int rc = read_header(fd, path, header, reason) == 0 ? 1 : -1;
+    close(fd);
+    return rc;
+}
+
 /* See store.h: the file is opened and judged here before SQLite writes a byte to it. */
 store_t *sqlite_store_open(const char *url, bool create, char *reason) {
     sqlite_store *store = store_new(url, reason);
     if (!store) return NULL;
-    int fd = -1;
     struct stat st;
     db_header header;
+    pthread_mutex_lock(&open_files_lock);
     if (create && make_parent_dirs(store->path, reason) != 0) goto failed;
-    int found = open_store_file(store->path, create, true, &fd, &st, reason);
-    if (found <= 0) {
-        if (found == 0) fail(reason, "%s", "");
-        goto failed;
-    }
-    if (read_header(fd, store->path, &header, reason) != 0) goto failed;
-    /* Closed before SQLite opens the file: closing any descriptor of a file drops every
-     * POSIX lock this process holds on it, SQLite's included, and in WAL mode a connection
-     * keeps a shared lock on the database file while it is open. Without it, another
-     * process closing its last connection checkpoints and deletes the WAL under us, and
-     * our later commits are lost (or the -shm index is rebuilt: a malformed database). The
-     * identity check after sqlite3_open_v2 compares with st, not the descriptor. */
-    close(fd);
-    fd = -1;
+    if (look_at_file(store->path, create, true, &st, &header, reason) <= 0) goto failed;
     if (header.application_id != 0 && header.application_id != STORE_SQLITE_APPLICATION_ID) {
         char why[REASON_MAX];
         fail(why, "application_id %lu", (unsigned long)header.application_id);
@@ -613,9 +714,11 @@ store_t *sqlite_store_open(const char *url, bool create, char *reason) {
         exec_sql(store, "PRAGMA synchronous = FULL", "cannot set synchronous", reason) != 0 ||
         migrate(store, reason) != 0)
         goto failed;
+    open_file_hold(store, &st);
+    pthread_mutex_unlock(&open_files_lock);
     return &store->base;
 failed:
-    if (fd >= 0) close(fd);
+    pthread_mutex_unlock(&open_files_lock);
     sqlite_close(&store->base);
     return NULL;
 }
@@ -625,17 +728,10 @@ store_t *sqlite_store_open_readonly(const char *url, bool *older, char *reason) 
     *older = false;
     sqlite_store *store = store_new(url, reason);
     if (!store) return NULL;
-    int fd = -1;
     struct stat st;
     db_header header;
-    int found = open_store_file(store->path, false, false, &fd, &st, reason);
-    if (found <= 0) {
-        if (found == 0) fail(reason, "%s", "");
-        goto failed;
-    }
-    if (read_header(fd, store->path, &header, reason) != 0) goto failed;
-    close(fd); /* before SQLite opens the file: see store_open */
-    fd = -1;
+    pthread_mutex_lock(&open_files_lock);
+    if (look_at_file(store->path, false, false, &st, &header, reason) <= 0) goto failed;
     if (header.empty) { /* nothing stored yet */
         fail(reason, "%s", "");
         goto failed;
@@ -660,9 +756,11 @@ store_t *sqlite_store_open_readonly(const char *url, bool *older, char *reason) 
              store->path, (long long)version, MIGRATION_COUNT);
         goto failed;
     }
+    open_file_hold(store, &st);
+    pthread_mutex_unlock(&open_files_lock);
     return &store->base;
 failed:
-    if (fd >= 0) close(fd);
+    pthread_mutex_unlock(&open_files_lock);
     sqlite_close(&store->base);
     return NULL;
 }
@@ -688,7 +786,10 @@ static void sqlite_close(store_t *handle) {
     if (!store) return;
     char reason[REASON_MAX];
     if (store->db && store->run_id) sqlite_run_release(handle, reason);
+    pthread_mutex_lock(&open_files_lock);
     sqlite3_close(store->db);
+    open_file_release(store);
+    pthread_mutex_unlock(&open_files_lock);
     free(store->claimed.nonces);
     free(store->url);
     free(store->path);

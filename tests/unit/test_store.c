@@ -1010,6 +1010,61 @@ done:
     free(dir);
 }
 
+/* One byte over fd (the test's processes wait for each other with these). */
+static bool signal_fd(int fd) { return write(fd, "x", 1) == 1; }
+static bool wait_fd(int fd) {
+    char byte;
+    return read(fd, &byte, 1) == 1;
+}
+
+/* Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+ * shared lock on the database included. A second handle opened in the process (a collect's
+ * spool beside its context), or the look for a lock's holder, must not drop the first
+ * handle's: else another process closing its last connection checkpoints and removes the
+ * WAL under it, and what it commits afterwards is gone when the process is killed. */
+TEST(a_second_handle_in_one_process_keeps_the_first_ones_commits) {
+    char *dir = temp_dir("twohandles");
+    buf_t url = BUF_INIT;
+    fresh_store_url(&url, dir);
+    int opened[2], closed[2];
+    if (pipe(opened) != 0 || pipe(closed) != 0) goto done;
+    pid_t child = fork();
+    if (child == 0) { /* the run: two handles, a commit after the other process came and went */
+        char reason[REASON_MAX] = "";
+        store_t *first = store_open(buf_cstr(&url), true, reason);
+        store_batch one = sample_batch("00000000000000000000000000000001", "batch_one");
+        if (!first || store_batch_put(first, &one, reason) != 1) _exit(2);
+        store_t *second = store_open(buf_cstr(&url), true, reason);
+        if (!second || !signal_fd(opened[1]) || !wait_fd(closed[0])) _exit(3);
+        store_batch two = sample_batch("00000000000000000000000000000002", "batch_two");
+        if (store_batch_put(first, &two, reason) != 1) _exit(4);
+        _exit(0); /* as a kill would end it: no handle closed, no checkpoint */
+    }
+    CHECK(wait_fd(opened[0]));
+    sqlite3 *db = NULL; /* another process opens the store and closes its connection */
+    CHECK(sqlite3_open(buf_cstr(&url) + 7, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "SELECT count(*) FROM batches", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(signal_fd(closed[1]));
+    int status = 0;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char reason[REASON_MAX] = "";
+    store_t *store = store_open(buf_cstr(&url), true, reason);
+    CHECK(store != NULL);
+    if (store) {
+        store_batch found;
+        memset(&found, 0, sizeof found);
+        CHECK_INT(store_batch_find(store, "00000000000000000000000000000002", NULL, &found, reason), 1);
+        store_batch_free(&found);
+        store_close(store);
+    }
+done:
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
 TEST(a_batch_keeps_its_last_report_read_by_its_batch_id) {
     char *dir = temp_dir("report");
     buf_t url = BUF_INIT;
@@ -1168,6 +1223,7 @@ int main(void) {
     RUN(a_store_other_users_may_read_is_refused);
     RUN(symbolic_links_to_or_beside_the_store_are_not_followed);
     RUN(a_store_locked_by_another_process_names_the_holder);
+    RUN(a_second_handle_in_one_process_keeps_the_first_ones_commits);
     RUN(a_batch_keeps_its_last_report_read_by_its_batch_id);
     TEST_MAIN_END();
 }
