@@ -37,10 +37,13 @@ struct exporter {
     bool finished;                   /* exporter_finish has run */
     export_outcome_fn on_outcome;    /* told what became of tagged spans; NULL: nobody */
     void *outcome_ctx;
-    uint64_t *tags;                  /* with on_outcome: the tags of the spans in the
-                                        request being filled (the console: written, not
-                                        yet reported); owned */
+    uint64_t *tags;                  /* with on_outcome: the tags of the spans written
+                                        and not yet reported (a transport without tally:
+                                        the first written_tags of them), then those of
+                                        the request being filled; owned */
     size_t tag_count, tag_cap;
+    size_t written_tags;             /* tags of requests a transport without tally took
+                                        and that wait for its sync (see report_written) */
 };
 
 /* ---- requests ------------------------------------------------------------------------ */
@@ -147,6 +150,7 @@ static void note_failure(exporter_t *exporter, uint64_t span_count, const char *
  * that fails, as lost: the spans then count as failed). For transports without tally. 0,
  * or -1 with reason. */
 static int report_written(exporter_t *exporter, char *reason) {
+    exporter->written_tags = 0;
     if (!exporter->tag_count) return 0;
     char why[REASON_MAX] = "";
     int rc = 0;
@@ -164,29 +168,39 @@ static int report_written(exporter_t *exporter, char *reason) {
     return rc;
 }
 
-/* Hand the request being filled (if any) to the transport and start a new one. 0, or -1
- * with reason when the transport could not deliver it (its spans count as failed). */
+/* Hand the request being filled (if any) to the transport and start a new one. A
+ * transport without tally (the file) is synced, and what it took reported, once
+ * EXPORT_SYNC_SPANS spans wait (and at exporter_finish): one fdatasync and one outcome
+ * (for collect: one store transaction of marks) per group of requests rather than per
+ * request. 0, or -1 with reason when the transport could not deliver it (its spans count
+ * as failed). */
 static int flush_chunk(exporter_t *exporter, char *reason) {
     size_t span_count = chunk_span_count(exporter);
     if (span_count == 0) return 0;
     bt_str request = chunk_finish(exporter);
     char why[REASON_MAX] = "";
+    const uint64_t *tags = exporter->tags + exporter->written_tags;
+    size_t tag_count = exporter->tag_count - exporter->written_tags;
     int rc = exporter->ops->deliver(exporter->state, request, chunk_storage(exporter),
-                                    span_count, exporter->tags, exporter->tag_count, why);
-    if (rc == 0) {
-        if (!exporter->ops->tally) {
-            exporter->report.spans_exported += span_count;
-            rc = report_written(exporter, reason);
-        }
-    } else {
+                                    span_count, tags, tag_count, why);
+    chunk_reset(exporter);
+    if (rc != 0) {
         note_failure(exporter, span_count, why);
         if (reason) fail(reason, "%s", why[0] ? why : "delivery failed");
-        if (!exporter->ops->tally)
-            exporter_report_outcome(exporter, exporter->tags, exporter->tag_count, EXPORT_LOST);
     }
-    exporter->tag_count = 0;
-    chunk_reset(exporter);
-    return rc == 0 ? 0 : -1;
+    if (exporter->ops->tally) {
+        exporter->tag_count = 0;
+        return rc == 0 ? 0 : -1;
+    }
+    if (rc != 0) {
+        exporter_report_outcome(exporter, tags, tag_count, EXPORT_LOST);
+        exporter->tag_count = exporter->written_tags;
+        report_written(exporter, NULL); /* the requests it took before this one */
+        return -1;
+    }
+    exporter->report.spans_exported += span_count;
+    exporter->written_tags = exporter->tag_count;
+    return exporter->written_tags >= EXPORT_SYNC_SPANS ? report_written(exporter, reason) : 0;
 }
 
 /* See exporter.h. Pure: reads only the exporter's encoding (and, for the console, its
@@ -311,7 +325,7 @@ int exporter_finish(exporter_t *exporter, export_report *report, char *reason) {
         exporter->finished = true;
         /* A failed delivery or close is recorded in the report and first_failure. */
         if (exporter->encoding != EXPORT_ENCODING_NONE) flush_chunk(exporter, NULL);
-        else report_written(exporter, NULL);
+        report_written(exporter, NULL);
         char why[REASON_MAX] = "";
         if (exporter->ops->close && exporter->ops->close(exporter->state, why) != 0 &&
             !exporter->first_failure[0])

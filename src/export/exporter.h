@@ -117,8 +117,8 @@ typedef enum export_outcome {
 typedef void (*export_outcome_fn)(void *ctx, const uint64_t *tags, size_t count,
                                   export_outcome outcome);
 /* Follow outcomes from now on (set before the first span is added). The file exporter
- * then syncs each request to the disk before reporting it, the console flushes its
- * stream every EXPORT_CHUNK_MAX_SPANS spans. */
+ * then syncs what it wrote to the disk before reporting it, once per 4096 spans written
+ * (whole requests) and at the end; the console flushes its stream every 4096 spans. */
 void exporter_on_outcome(exporter_t *exporter, export_outcome_fn fn, void *ctx);
 /* A span written ahead of its sending (start's submit span, see docs/design.md "Crash
  * safety"): its request, encoded as the exporter sends it, for the caller to keep in the

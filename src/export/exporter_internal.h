@@ -12,6 +12,9 @@
 #define EXPORT_CHUNK_MAX_SPANS 4096
 /* Most bytes of encoded spans in one request (a larger single span goes alone). */
 #define EXPORT_CHUNK_MAX_BYTES (1024 * 1024)
+/* With outcomes followed, a transport without tally (the file) is synced and its spans
+ * reported delivered once this many wait, and at the end (exporter.c, flush_chunk). */
+#define EXPORT_SYNC_SPANS 4096
 
 /* How spans are encoded before they reach the transport. */
 typedef enum export_encoding {

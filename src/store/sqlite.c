@@ -712,6 +712,9 @@ store_t *sqlite_store_open(const char *url, bool create, char *reason) {
     if ((!header.wal &&
          exec_sql(store, "PRAGMA journal_mode = WAL", "cannot use WAL", reason) != 0) ||
         exec_sql(store, "PRAGMA synchronous = FULL", "cannot set synchronous", reason) != 0 ||
+        exec_sql(store, "PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192;"
+                        " PRAGMA journal_size_limit = 4194304", "cannot size the cache",
+                 reason) != 0 ||
         migrate(store, reason) != 0)
         goto failed;
     open_file_hold(store, &st);
