@@ -442,6 +442,57 @@ TEST(the_outcome_callback_hears_each_request_once_written_or_lost) {
     resource_free(&resource);
 }
 
+/* With outcomes followed, the file is synced and its spans reported once 4096 spans wait
+ * (whole requests), not once per request: one fdatasync and one store transaction of
+ * marks for many small requests. Spans of 2 KiB fill requests of about 500 spans. */
+TEST(written_requests_are_reported_together_once_4096_spans_wait) {
+    span_resource resource;
+    char reason[REASON_MAX] = "";
+    resource_build(&resource, "svc", NULL, reason);
+    char *path = temp_path("grouped.jsonl");
+    exporter_t *exporter = exporter_file_new(path, true, &resource, reason);
+    CHECK(exporter != NULL);
+    if (!exporter) goto done;
+    outcomes_seen seen;
+    memset(&seen, 0, sizeof seen);
+    exporter_on_outcome(exporter, note_outcome, &seen);
+    char big[2048];
+    memset(big, 'x', sizeof big);
+    arena_t arena = ARENA_INIT;
+    unsigned added = 0;
+    while (seen.calls == 0 && added < 3 * EXPORT_SYNC_SPANS) {
+        span_t span;
+        make_span(&span, &arena, added, big, sizeof big);
+        CHECK_INT(exporter_add_tagged(exporter, &span, added++, reason), 0);
+        arena_reset(&arena);
+    }
+    /* the first report came with the request that brought the waiting spans to 4096 */
+    CHECK_INT(seen.calls, 1);
+    CHECK(seen.count[EXPORT_DELIVERED] >= EXPORT_SYNC_SPANS);
+    CHECK(seen.count[EXPORT_DELIVERED] < EXPORT_SYNC_SPANS + 600);
+    int spans[64];
+    CHECK(count_spans_per_line(path, spans, 64) > 1);
+    for (unsigned i = 0; i < 100; i++) {
+        span_t span;
+        make_span(&span, &arena, added, big, sizeof big);
+        exporter_add_tagged(exporter, &span, added++, reason);
+        arena_reset(&arena);
+    }
+    export_report report;
+    CHECK_INT(exporter_finish(exporter, &report, reason), 0);
+    arena_free(&arena);
+    /* the rest at finish, delivered */
+    CHECK_INT(seen.calls, 2);
+    CHECK_INT(seen.count[EXPORT_DELIVERED], added);
+    CHECK_INT(seen.tag_sum[EXPORT_DELIVERED], (uint64_t)added * (added - 1) / 2);
+    CHECK_INT(report.spans_exported, added);
+    exporter_free(exporter);
+    unlink(path);
+done:
+    free(path);
+    resource_free(&resource);
+}
+
 TEST(unopenable_path_fails_with_the_reason) {
     span_resource resource;
     char reason[REASON_MAX] = "";
@@ -526,6 +577,7 @@ int main(void) {
     RUN(freeing_without_finish_stops_the_encoding_thread);
     RUN(writing_to_a_full_device_fails_with_the_reason);
     RUN(the_outcome_callback_hears_each_request_once_written_or_lost);
+    RUN(written_requests_are_reported_together_once_4096_spans_wait);
     RUN(unopenable_path_fails_with_the_reason);
     RUN(console_prints_one_readable_line_per_span);
     TEST_MAIN_END();
