@@ -10,5 +10,6 @@ int cmd_bind(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"status", cmd_status, "the batches in the store, their state and counts"},
     {"report", cmd_report, "what a batch cost, what failed and how long it took (table, JSON, HTML)"},
     {"sync", cmd_sync, "find every batch of an account through the provider's API and trace each once"},
+    {"store", cmd_store, "store migrate: create the store or bring its schema up to date"},
 };
 
 /* The top-level help. */

@@ -131,6 +131,9 @@ static const cli_option options[] = {
      "of the token"},
     {"json", NULL, CMD_FLUSH, OPT_FLAG, AT(json),
      "print one JSON summary object on stdout, and no summary on stderr"},
+    {"store", "URL", CMD_STORE, OPT_STRING, AT(store),
+     "the store to create or upgrade, sqlite:PATH or postgres://... (default: "
+     "$BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
     {"store", "URL", CMD_SYNC, OPT_STRING, AT(store),
      "the store that records every batch and what was sent, sqlite:PATH (default: "
      "$BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
@@ -152,9 +155,9 @@ static const cli_option options[] = {
     {"quiet", NULL, CMD_SYNC, OPT_FLAG, AT(quiet),
      "no per-batch lines, progress or warnings on stderr (errors are still reported)"},
     {"help", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS | CMD_REPORT |
-     CMD_SYNC, OPT_FLAG, AT(help), "show this help"},
+     CMD_SYNC | CMD_STORE, OPT_FLAG, AT(help), "show this help"},
     {"version", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS | CMD_REPORT |
-     CMD_SYNC, OPT_FLAG,
+     CMD_SYNC | CMD_STORE, OPT_FLAG,
      AT(version), "print the version"},
 };
 
@@ -265,6 +268,16 @@ void cli_print_help(FILE *out, int command) {
               "\n"
               "Options:\n",
               out);
+    else if (command == CMD_STORE)
+        fputs("Usage: batchtrace store migrate [--store URL]\n"
+              "\n"
+              "Create the store when it does not exist and bring its schema up to this\n"
+              "batchtrace's version (every other command does the same on first use), then\n"
+              "print the schema version it was at and the one it is at now. Run it once with a\n"
+              "role that may create tables, before the collectors that share a PostgreSQL store.\n"
+              "\n"
+              "Options:\n",
+              out);
     else if (command == CMD_STATUS)
         fputs("Usage: batchtrace status [--batch-id ID] [--store URL] [--json]\n"
               "\n"
@@ -327,6 +340,16 @@ void cli_print_help(FILE *out, int command) {
               "Exit codes: the most severe of the batches' collect codes (0 done; 3 lines\n"
               "rejected; 4 items pending; 5 spans spooled; 1 a batch could not be collected: the\n"
               "next run tries again); batches still running leave it 0; 2 usage error.\n",
+              out);
+        return;
+    }
+    if (command == CMD_STORE) {
+        fputs("\n"
+              "Environment: BATCHTRACE_STORE; PG* variables and ~/.pgpass for a PostgreSQL store.\n"
+              "\n"
+              "Exit codes: 0 done (a store already up to date too); 1 fatal error (the store\n"
+              "cannot be opened or upgraded, or a newer batchtrace made its schema); 2 usage\n"
+              "error.\n",
               out);
         return;
     }

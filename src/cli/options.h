@@ -16,6 +16,7 @@ enum {
     CMD_STATUS = 16,
     CMD_REPORT = 64,
     CMD_SYNC = 32,
+    CMD_STORE = 128,
 };
 
 /* Everything the user asked for; strings borrow from argv. */

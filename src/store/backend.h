@@ -62,6 +62,8 @@ typedef struct store_ops {
 /* The part of every backend's handle that store.c reads. */
 struct store {
     const store_ops *ops;         /* the backend's functions */
+    int64_t opened_version;       /* the schema version store_open found, before its
+                                     migration (0: a store it created); set by the backend */
 };
 
 /* The backends' openers (store_open, store_open_readonly for their schemes). */

@@ -458,6 +458,7 @@ static int migrate(pg_store *store, bool create, char *reason) {
     int64_t version = 0;
     int state = read_schema(store, &version, reason);
     if (state < 0 || state == SCHEMA_FOREIGN) return -1;
+    store->base.opened_version = version;
     if (state == SCHEMA_OURS && version == MIGRATION_COUNT) return 1;
     if (state == SCHEMA_OURS && version > MIGRATION_COUNT) return refuse_newer(store, version, reason);
     if (state == SCHEMA_ABSENT && !create) return 0;

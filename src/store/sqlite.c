@@ -594,11 +594,12 @@ done:
  * the version under the lock, so two processes opening a fresh store migrate it once. A
  * store already up to date takes no lock at all. 0, or -1 with reason. */
 static int migrate(sqlite_store *store, char *reason) {
-    for (;;) {
+    for (bool first = true;; first = false) {
         int64_t version = 0, application_id = 0;
         if (read_pragma(store, "PRAGMA user_version", &version, reason) != 0 ||
             read_pragma(store, "PRAGMA application_id", &application_id, reason) != 0)
             return -1;
+        if (first) store->base.opened_version = version;
         if (version > MIGRATION_COUNT)
             return fail(reason, "%s: schema version %lld is newer than this batchtrace knows "
                                 "(%d): upgrade batchtrace", store->path, (long long)version,

@@ -192,6 +192,8 @@ void store_rollback(store_t *store) { store->ops->rollback(store); }
 int store_schema_version(store_t *store, int64_t *version, char *reason) {
     return store->ops->schema_version(store, version, reason);
 }
+/* See store.h. */
+int64_t store_opened_version(const store_t *store) { return store->opened_version; }
 
 /* See store.h. */
 int store_spool_put(store_t *store, spool_chunk *chunk, char *reason) {

@@ -86,6 +86,10 @@ const char *store_url(const store_t *store);
 char *store_shown_url(const char *url);
 /* The schema version the store is at (after store_open: this batchtrace's). 0, or -1. */
 int store_schema_version(store_t *store, int64_t *version, char *reason);
+/* The schema version the store was at when store_open opened it, before the migration that
+ * brought it up to date (0: the store was created, or empty). `batchtrace store migrate`
+ * prints it with store_schema_version's. */
+int64_t store_opened_version(const store_t *store);
 
 /* One spooled request. */
 typedef struct spool_chunk {

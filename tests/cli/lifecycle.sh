@@ -418,6 +418,36 @@ bt_local bind --batch-id $OA_ID --context "$TOKEN"
 bt_local status --json
 check bind-records-at-the-pinned-time '[ "$code" = 0 ] && printf "%s" "$out" | grep -qF "\"created\":\"2026-01-02T03:04:05.000Z\""'
 
+# ---- `store migrate`: creates the store, or brings its schema up to date, and says so ----
+begin store-migrate
+URL=$(bt_store_url "$W/state")
+bt_local store migrate
+if sqlite_store; then current=$(sqlite3 "$W/state/batchtrace/state.db" "PRAGMA user_version"); else current=$(bt_store_sql "$W/state" "SELECT max(version) FROM schema_version"); fi
+check migrate-creates '[ "$code" = 0 ] && [ "$out" = "$URL: schema version 0 -> $current" ] && [ -z "$err" ] && [ "$current" -gt 0 ]'
+bt_local store migrate
+check migrate-again-is-up-to-date '[ "$code" = 0 ] && [ "$out" = "$URL: schema version $current, up to date" ]'
+bt_local status
+check migrated-store-is-usable '[ "$code" = 0 ] && [ "$out" = "no batches in $URL" ]'
+bt_store_sql "$W/state" "$(sqlite_store && echo "PRAGMA user_version = 99" || echo "INSERT INTO schema_version VALUES (99, 0)")" >/dev/null
+bt_local store migrate
+check migrate-refuses-a-newer-schema '[ "$code" = 1 ] && [ -z "$out" ] && grep -qF "schema version 99 is newer than this batchtrace knows ($current): upgrade batchtrace" "$W/err"'
+bt_local store
+check store-needs-migrate '[ "$code" = 2 ] && [ "$err" = "batchtrace: store needs a subcommand: migrate
+Try '"'"'batchtrace store --help'"'"'." ]'
+bt_local store migrate --store nowhere:x
+check migrate-bad-url-is-usage '[ "$code" = 2 ] && grep -qF "unknown store type \"nowhere:\"" "$W/err"'
+bt_local store --help
+check migrate-help '[ "$code" = 0 ] && [[ "$out" == "Usage: batchtrace store migrate [--store URL]"* ]] && [[ "$out" == *"Exit codes: 0 done"* ]]'
+if sqlite_store; then # an older schema, named by --store and by BATCHTRACE_STORE
+    sqlite3 "$W/old.db" "CREATE TABLE spool (id INTEGER PRIMARY KEY AUTOINCREMENT, created_ns INTEGER NOT NULL, protocol TEXT NOT NULL CHECK (protocol IN ('http/protobuf', 'http/json')), span_count INTEGER NOT NULL CHECK (span_count >= 0), body BLOB NOT NULL, destination TEXT NOT NULL, braintrust_parent TEXT, reason TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, lease_until_ns INTEGER NOT NULL DEFAULT 0); PRAGMA user_version = 1; PRAGMA journal_mode = WAL;" >/dev/null
+    chmod 600 "$W/old.db"
+    bt_local store migrate --store "sqlite:$W/old.db"
+    check migrate-upgrades-an-old-store '[ "$code" = 0 ] && [ "$out" = "sqlite:$W/old.db: schema version 1 -> $current" ] && [ "$(sqlite3 "$W/old.db" "PRAGMA user_version")" = "$current" ]'
+    EXTRA_ENV=(BATCHTRACE_STORE="sqlite:$W/env.db")
+    bt_local store migrate
+    check migrate-from-the-variable '[ "$code" = 0 ] && [ "$out" = "sqlite:$W/env.db: schema version 0 -> $current" ] && [ -f "$W/env.db" ]'
+fi
+
 # A batch too large to carry whole on its submit span (docs/conventions.md): 10,000
 # requests, custom_ids of 9 bytes. Each list takes whole entries, in custom_id order, while
 # they fit in --max-attribute-bytes (the custom_ids keep 512 bytes of it for the rest of the
