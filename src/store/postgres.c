@@ -113,6 +113,7 @@ typedef struct pg_store {
     int (*cancelled)(void);           /* store_set_cancel's check (lock waits end at
                                          PG_LOCK_TIMEOUT instead) */
     int64_t run_id;                   /* this handle's row in runs; 0 until its first claim */
+    bool run_uncommitted;             /* run_id's row was made in the open transaction */
     run_identity me;                  /* this process (read with the first claim) */
     int64_t run_renewed_ns;           /* when its lease was last renewed */
     run_cache runs;                   /* other runs' liveness, as last checked */
@@ -252,20 +253,39 @@ static bool commit_rolled_back(const PGresult *result) {
     return strcmp(PQcmdStatus((PGresult *)result), "ROLLBACK") == 0;
 }
 
+/* After a transaction that did not last: a run row made in it is gone with it, so the
+ * handle forgets the id and registers again at its next claim (never claiming under the id
+ * of a row that does not exist, which any other run takes for a dead one's); a lease
+ * renewal in it is gone too, so the next claim renews. */
+static void forget_rolled_back_run(pg_store *store) {
+    if (store->run_uncommitted) store->run_id = 0;
+    store->run_uncommitted = false;
+    store->run_renewed_ns = 0;
+}
+
 /* COMMIT. 0, or -1 with reason (the transaction is over either way). */
 static int commit(pg_store *store, char *reason) {
     int rc = -1;
     PGresult *result = run_sql(store, "COMMIT", NULL, "cannot commit", &rc, reason);
-    if (!result) return rc;
+    if (!result) {
+        forget_rolled_back_run(store);
+        return rc;
+    }
     bool rolled_back = commit_rolled_back(result);
     PQclear(result);
-    if (rolled_back) return fail(reason, "%s: cannot commit: the transaction had failed",
-                                 store->url);
+    if (rolled_back) {
+        forget_rolled_back_run(store);
+        return fail(reason, "%s: cannot commit: the transaction had failed", store->url);
+    }
+    store->run_uncommitted = false;
     return 0;
 }
 
 /* ROLLBACK, whatever state the transaction is in. */
-static void rollback(pg_store *store) { PQclear(PQexec(store->conn, "ROLLBACK")); }
+static void rollback(pg_store *store) {
+    PQclear(PQexec(store->conn, "ROLLBACK"));
+    forget_rolled_back_run(store);
+}
 
 /* Commit when ok, else roll back; ok ? 0 : -1 (reason set by the caller, or here when the
  * commit fails). */
@@ -598,6 +618,7 @@ static int hold_run(pg_store *store, char *reason) {
                                 &params, "cannot record the run", &rc, reason);
         if (!row) return rc;
         store->run_id = get_int(row, 0, 0);
+        store->run_uncommitted = PQtransactionStatus(store->conn) != PQTRANS_IDLE;
         PQclear(row);
     }
     store->run_renewed_ns = now;

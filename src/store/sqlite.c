@@ -126,6 +126,7 @@ typedef struct sqlite_store {
     bool busy_cancelled;              /* the last wait was cut short by cancelled() */
     bool busy_timed_out;              /* the last wait lasted STORE_BUSY_TIMEOUT_MS */
     int64_t run_id; /* this handle's row in runs; 0 until its first claim */
+    bool run_uncommitted;             /* run_id's row was made in the open transaction */
     run_identity me;                  /* this process (read with the first claim) */
     int64_t run_renewed_ns;           /* when its lease was last renewed */
     run_cache runs;                   /* other runs' liveness, as last checked */
@@ -839,7 +840,10 @@ static int hold_run(sqlite_store *store, char *reason) {
         db_fail(store, "cannot record the run", reason);
         goto done;
     }
-    if (!store->run_id) store->run_id = sqlite3_last_insert_rowid(store->db);
+    if (!store->run_id) {
+        store->run_id = sqlite3_last_insert_rowid(store->db);
+        store->run_uncommitted = true;
+    }
     store->run_renewed_ns = now;
     rc = 0;
 done:
@@ -901,10 +905,18 @@ static int begin_claims(sqlite_store *store, char *reason) {
 }
 
 /* End what begin_claims began: commit when ok, else roll back; synchronous back to FULL.
- * 0, or -1 (reason set by the caller, or here when the commit fails). */
+ * A run row made in a transaction rolled back is gone with it (and, with AUTOINCREMENT
+ * rolled back too, its id goes to the next run that registers): the handle forgets it and
+ * registers again at its next claim, so it never claims under an id it does not own. 0,
+ * or -1 (reason set by the caller, or here when the commit fails). */
 static int end_claims(sqlite_store *store, bool ok, char *reason) {
     int rc = finish_transaction(store, ok, reason);
     sqlite3_exec(store->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    if (rc != 0) {
+        if (store->run_uncommitted) store->run_id = 0;
+        store->run_renewed_ns = 0; /* a renewal rolled back too: renew at the next claim */
+    }
+    store->run_uncommitted = false;
     return rc;
 }
 

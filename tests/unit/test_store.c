@@ -1127,6 +1127,56 @@ static void pg_poke(const char *url, const char *sql) {
     PQfinish(conn);
 }
 
+/* A claim transaction that fails after registering the run (a trigger refuses the custom_id
+ * "boom") takes the run's row with it: the handle must not go on claiming under that id.
+ * Else SQLite hands the same id (AUTOINCREMENT rolled back too) to the next run, which
+ * then takes the first run's claims for its own, and PostgreSQL's other runs take claims
+ * naming a run without a row for a dead run's: both send the item. */
+TEST(a_run_registered_in_a_failed_claim_registers_again) {
+    char *dir = temp_dir("rolled-back-run");
+    buf_t url = BUF_INIT;
+    fresh_store_url(&url, dir);
+    char reason[REASON_MAX] = "";
+    store_t *first = store_open(buf_cstr(&url), true, reason), *second = NULL;
+    CHECK(first != NULL);
+    if (!first) goto done;
+    const char *nonce = "0000000000000000000000000000000c";
+    store_batch batch = sample_batch(nonce, NULL);
+    CHECK_INT(store_batch_put(first, &batch, reason), 1);
+    store_batch_free(&batch);
+    if (pg_base())
+        pg_poke(buf_cstr(&url),
+                "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " IF NEW.custom_id = 'boom'::bytea THEN RAISE EXCEPTION 'boom refused'; END IF;"
+                " RETURN NEW; END $$; CREATE TRIGGER refuse_boom BEFORE INSERT ON exported"
+                " FOR EACH ROW EXECUTE FUNCTION refuse_boom()");
+    else
+        poke(&url, "CREATE TRIGGER refuse_boom BEFORE INSERT ON exported"
+                   " WHEN NEW.custom_id = CAST('boom' AS BLOB)"
+                   " BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+    bt_str boom = STR_LIT("boom"), item = STR_LIT("x");
+    claim_outcome won = CLAIM_HELD;
+    CHECK_INT(store_items_claim(first, nonce, &boom, 1, &won, reason), -1);
+    CHECK(strstr(reason, "boom refused") != NULL);
+    CHECK_INT(store_items_claim(first, nonce, &item, 1, &won, reason), 0);
+    CHECK(won == CLAIM_WON);
+    second = store_open(buf_cstr(&url), true, reason);
+    CHECK(second != NULL);
+    if (!second) goto done;
+    /* the first run is alive and holds x */
+    CHECK_INT(store_items_claim(second, nonce, &item, 1, &won, reason), 0);
+    CHECK(won == CLAIM_HELD);
+    CHECK_INT(store_run_release(first, reason), 0);
+    CHECK_INT(store_items_claim(second, nonce, &item, 1, &won, reason), 0);
+    CHECK(won == CLAIM_WON);
+done:
+    store_close(first);
+    store_close(second);
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
 TEST(a_postgres_store_is_made_in_its_schema_and_migrated_once) {
     buf_t url = BUF_INIT;
     fresh_store_url(&url, NULL);
@@ -1199,6 +1249,7 @@ int main(void) {
         RUN(items_and_the_task_are_claimed_once_across_processes);
         RUN(inputs_are_kept_compressed_in_parts_and_restored_whole);
         RUN(a_batch_keeps_its_last_report_read_by_its_batch_id);
+        RUN(a_run_registered_in_a_failed_claim_registers_again);
         RUN(a_postgres_store_is_made_in_its_schema_and_migrated_once);
         RUN(a_schema_of_another_application_is_refused);
         RUN(a_bad_schema_name_or_a_missing_database_says_what_to_do);
@@ -1225,5 +1276,6 @@ int main(void) {
     RUN(a_store_locked_by_another_process_names_the_holder);
     RUN(a_second_handle_in_one_process_keeps_the_first_ones_commits);
     RUN(a_batch_keeps_its_last_report_read_by_its_batch_id);
+    RUN(a_run_registered_in_a_failed_claim_registers_again);
     TEST_MAIN_END();
 }
