@@ -179,7 +179,9 @@ static int flush_chunk(exporter_t *exporter, char *reason) {
     if (span_count == 0) return 0;
     bt_str request = chunk_finish(exporter);
     char why[REASON_MAX] = "";
-    const uint64_t *tags = exporter->tags + exporter->written_tags;
+    /* The request's own tags follow those of the requests waiting for the sync (no tags
+     * at all when nobody follows outcomes). */
+    const uint64_t *tags = exporter->tags ? exporter->tags + exporter->written_tags : NULL;
     size_t tag_count = exporter->tag_count - exporter->written_tags;
     int rc = exporter->ops->deliver(exporter->state, request, chunk_storage(exporter),
                                     span_count, tags, tag_count, why);
