@@ -396,29 +396,48 @@ void jw_uint(jw_t *w, uint64_t v) {
     put_decimal(w->out, v, false);
 }
 
-/* Write v at text as "%.15g" would when v is the double nearest a decimal of at most six
- * fraction digits and fifteen significant ones, in %g's fixed-point range (1e-4 to 1e15):
- * the integer part, then the fewest fraction digits that give v back (so none ends in 0).
- * Returns the length, or 0 when v is not such a number (the caller then uses printf). The
- * parameters of requests (temperature 0.7, top_p 0.95, ...) are; printf costs thousands of
- * instructions. */
+/* Write v at text as "%.15g" would when v is the double nearest a decimal of at most
+ * fifteen significant digits, from 1e-7 up to 1e15: the fewest fraction digits that give v
+ * back (so none ends in 0), in fixed point from 1e-4 on and as %g's exponent form ("8.5e-05")
+ * below. Returns the length, or 0 when v is not such a number (the caller then uses
+ * printf). The parameters of requests (temperature 0.7, top_p 0.95) and the costs of items
+ * (0.00018885, 8.535e-05) are; printf costs thousands of instructions. */
 static int short_decimal(double v, char text[32]) {
 #if FLT_EVAL_METHOD != 0
     (void)v; /* excess precision would make the read-back test below unreliable */
     (void)text;
     return 0;
 #else
-    static const double powers[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+    /* every power of ten up to 1e22 is exact in a double */
+    static const double powers[] = {1,    1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     double magnitude = fabs(v);
-    if (!(magnitude >= 1e-4 && magnitude < 1e15)) return 0;
-    for (int digits = 0; digits <= 6; digits++) {
+    if (!(magnitude >= 1e-7 && magnitude < 1e15)) return 0;
+    for (int digits = 0; digits < (int)(sizeof powers / sizeof *powers); digits++) {
         double scaled = magnitude * powers[digits];
+        if (scaled < 0.5) continue; /* rounds to 0: no digit yet */
         if (scaled >= 1e15) return 0; /* more than fifteen significant digits */
         uint64_t decimal = (uint64_t)llround(scaled);
         if ((double)decimal / powers[digits] != magnitude) continue;
-        uint64_t unit = (uint64_t)powers[digits];
         char *p = text;
         if (v < 0) *p++ = '-';
+        if (magnitude < 1e-4) { /* %g's exponent form: d[.ddd]e-XX */
+            char mantissa[20];
+            int length = (int)write_digits(mantissa, decimal);
+            *p++ = mantissa[0];
+            if (length > 1) {
+                *p++ = '.';
+                memcpy(p, mantissa + 1, (size_t)length - 1);
+                p += length - 1;
+            }
+            int exponent = digits - (length - 1); /* the value is mantissa * 10^-exponent */
+            if (exponent < 5 || exponent > 9) return 0;
+            memcpy(p, "e-0", 3);
+            p[3] = (char)('0' + exponent);
+            return (int)(p + 4 - text);
+        }
+        uint64_t unit = (uint64_t)powers[digits]; /* at most 1e18: magnitude >= 1e-4 */
         p += write_digits(p, decimal / unit);
         if (digits) {
             *p++ = '.';

@@ -145,6 +145,36 @@ TEST(short_decimals_are_written_as_printf_would) {
     }
 }
 
+TEST(costs_are_written_as_printf_would) {
+    /* item costs: up to fifteen significant digits, many fraction digits, and below 1e-4
+     * (%g's exponent form) */
+    static const double fixed[] = {0.00018885, 8.535e-05, 7.785e-05, 0.00486695, 1e-5, 1e-6,
+                                   1e-7, 9.99999999999999e-5, 1.23456789012345e-7, 9e-8,
+                                   0.000099999, 1.5e-5, 0.0001000000000001, 123.456789012345,
+                                   0.123456789012345, 0.1234567890123456, 1.000000000000001e-5};
+    char want[32];
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        for (int sign = 1; sign >= -1; sign -= 2) {
+            double v = sign * fixed[i];
+            reference_double(v, want);
+            CHECK_DOUBLE(v, want);
+        }
+    }
+    uint64_t state = 7;
+    for (int n = 0; n < 300000; n++) { /* decimals of 0 to 23 fraction digits */
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        int digits = (int)((state >> 59) % 24);
+        uint64_t bound = n % 4 == 0 ? 1000 : n % 4 == 1 ? 100000000 : n % 4 == 2
+                                                                     ? 1000000000000000u
+                                                                     : 100000000000000000u;
+        uint64_t mantissa = (state >> 7) % bound;
+        double v = (double)mantissa / pow(10, digits);
+        if (n & 1) v = -v;
+        reference_double(v, want);
+        CHECK_DOUBLE(v, want);
+    }
+}
+
 TEST(integers_are_exact) {
     buf_t out = BUF_INIT;
     jw_t w;
@@ -502,6 +532,7 @@ int main(void) {
     RUN(valid_utf8_passes_through_unchanged);
     RUN(invalid_utf8_bytes_become_replacement_characters);
     RUN(doubles_are_shortest_round_trip);
+    RUN(costs_are_written_as_printf_would);
     RUN(short_decimals_are_written_as_printf_would);
     RUN(integers_are_exact);
     RUN(commas_are_placed_per_depth);
