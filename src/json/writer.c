@@ -56,12 +56,15 @@ static const ascii_escape ASCII_ESCAPES[128] = {
  * through a plain pointer with no capacity checks. */
 #define ESCAPE_BLOCK 4096
 
+/* The widest chunk an escaper implementation reads and writes at once (AVX2's). */
+#define ESCAPE_ROOM_CHUNK 32
+
 /* The output room that escaping a block of block_len input bytes may touch: each byte
  * consumed gives at most six (\u00xx), consumption may end up to a chunk past the block,
  * the last write may reach a chunk (or an eight-byte escape entry) past the output's end,
  * and the closing quote, a ':' after a key and the NUL follow. */
 static inline size_t escape_room(size_t block_len) {
-    return 6 * (block_len + SWAR_CHUNK) + SWAR_CHUNK + sizeof(ascii_escape) + 3;
+    return 6 * (block_len + ESCAPE_ROOM_CHUNK) + ESCAPE_ROOM_CHUNK + sizeof(ascii_escape) + 3;
 }
 
 /* A pointer to out->data + used after making sure room bytes fit there. out->len is only
@@ -89,6 +92,17 @@ static inline void copy_short(unsigned char *dst, const unsigned char *src, size
     }
 }
 
+/* Copy len bytes (1 <= len < 32) from src to dst: two overlapping 16-byte copies, or
+ * copy_short. */
+static inline void copy_upto32(unsigned char *dst, const unsigned char *src, size_t len) {
+    if (len >= 16) {
+        memcpy(dst, src, 16);
+        memcpy(dst + len - 16, src + len - 16, 16);
+    } else {
+        copy_short(dst, src, len);
+    }
+}
+
 /* What the escaper knows of the UTF-8 of the rest of a string (escape_chunks). */
 typedef enum utf8_rest {
     UTF8_REST_UNKNOWN, /* not checked yet: non-ASCII bytes are checked one by one */
@@ -109,130 +123,86 @@ typedef struct escape_state {
     unsigned high_runs; /* runs of non-ASCII bytes checked one by one so far */
 } escape_state;
 
-/* Escape src from *pos on, while *pos < stop, writing at o; return the new output position
- * and leave *pos after the last byte consumed (up to a chunk past stop). Each step copies a
- * whole chunk to o and then writes its special bytes again, if any: an ASCII byte from
- * ASCII_ESCAPES, a run of non-ASCII bytes sequence by sequence (well-formed ones as they
- * are, each other byte as U+FFFD). With SSE2, a run of non-ASCII bytes after the first
- * DENSE_UTF8_AFTER, when they came one per DENSE_UTF8_SPAN bytes or closer, makes it validate the rest of the string at once (utf8_valid, a block at
- * a time; *state keeps the answer across calls): when it is well-formed, from then on only quotes, backslashes and control
- * characters stop a chunk, and text dense with multibyte characters is copied a chunk at a
- * time. src must be readable for SWAR_CHUNK bytes from every position before stop; src_len
- * is the string's length (how far a UTF-8 sequence or a copy may reach); o must have
- * escape_room(stop - *pos) bytes of room. */
-static inline __attribute__((always_inline)) char *escape_chunks(char *o, const unsigned char *src, size_t *pos, size_t stop,
-                                  size_t src_len, escape_state *state) {
-    size_t i = *pos;
-    while (i < stop) {
+/* The escaper's implementations (escape_impl.h): portable everywhere, SSE2 where the
+ * compiler targets it (every x86-64), AVX2 on x86-64 for processors that have it. */
+#define ESCAPE_PORTABLE 0
+#define ESCAPE_SSE2 1
+#define ESCAPE_AVX2 2
+
+#define ESCAPE_WIDTH ESCAPE_PORTABLE
+#define ESCAPE_SUFFIX portable
+#define ESCAPE_TARGET
+#include "json/escape_impl.h"
+#undef ESCAPE_TARGET
+#undef ESCAPE_SUFFIX
+#undef ESCAPE_WIDTH
+
 #ifdef __SSE2__
-        /* Every special byte of a chunk from one load: text dense with quotes (JSON inside a
-         * string) has several per chunk, and reloading after each one cost more in branch
-         * misses than it saved (about 2.8 times slower on GenAI message JSON). The plain
-         * bytes before each special are copied again, as the escapes before them moved the
-         * output; a non-ASCII byte ends the visit and goes to the sequence check below. */
-        size_t chunk_start = i;
-        unsigned mask = state->rest == UTF8_REST_VALID
-                            ? swar_copy_escape_mask(o, (const char *)src + i)
-                            : swar_copy_special_mask(o, (const char *)src + i);
-        if (!mask) {
-            i += SWAR_CHUNK;
-            o += SWAR_CHUNK;
-            continue;
-        }
-        for (;;) {
-            size_t at = chunk_start + (unsigned)__builtin_ctz(mask);
-            if (at > i) { /* read a whole chunk only where the string has one */
-                if (src_len - i >= SWAR_CHUNK) memcpy(o, src + i, SWAR_CHUNK);
-                else copy_short((unsigned char *)o, src + i, at - i);
-                o += at - i;
-                i = at;
-            }
-            if (src[i] >= 0x80) break;
-            const ascii_escape *escape = &ASCII_ESCAPES[src[i]];
-            memcpy(o, escape, sizeof *escape);
-            o += escape->length;
-            i++;
-            mask &= mask - 1;
-            if (!mask) { /* the rest of the chunk is plain */
-                size_t end = chunk_start + SWAR_CHUNK;
-                if (end > i) {
-                    if (src_len - i >= SWAR_CHUNK) memcpy(o, src + i, SWAR_CHUNK);
-                    else copy_short((unsigned char *)o, src + i, end - i);
-                    o += end - i;
-                    i = end;
-                }
-                break;
-            }
-        }
-        if (i >= stop || src[i] < 0x80 || state->rest == UTF8_REST_VALID) continue;
-        if (state->rest == UTF8_REST_UNKNOWN && ++state->high_runs > DENSE_UTF8_AFTER &&
-            i < DENSE_UTF8_SPAN * state->high_runs) {
-            state->rest = utf8_valid((const char *)src + i, src_len - i, NULL)
-                              ? UTF8_REST_VALID
-                              : UTF8_REST_INVALID;
-            if (state->rest == UTF8_REST_VALID) continue;
-        }
-#else
-        (void)state;
-        unsigned plain = swar_copy_find_special(o, (const char *)src + i);
-        i += plain;
-        o += plain;
-        if (plain == SWAR_CHUNK) continue;
-        unsigned char c = src[i];
-        if (c < 0x80) {
-            const ascii_escape *escape = &ASCII_ESCAPES[c];
-            memcpy(o, escape, sizeof *escape);
-            o += escape->length;
-            i++;
-            continue;
-        }
+#define ESCAPE_WIDTH ESCAPE_SSE2
+#define ESCAPE_SUFFIX sse2
+#define ESCAPE_TARGET
+#include "json/escape_impl.h"
+#undef ESCAPE_TARGET
+#undef ESCAPE_SUFFIX
+#undef ESCAPE_WIDTH
 #endif
-        do {
-            size_t length = utf8_sequence_length(src + i, src_len - i);
-            if (length) { /* 2 to 4 bytes as two overlapping 2-byte copies, within the string */
-                memcpy(o, src + i, 2);
-                memcpy(o + length - 2, src + i + length - 2, 2);
-                o += length;
-                i += length;
-            } else {
-                memcpy(o, REPLACEMENT_CHARACTER, sizeof REPLACEMENT_CHARACTER - 1);
-                o += sizeof REPLACEMENT_CHARACTER - 1;
-                i++;
-            }
-        } while (i < stop && src[i] >= 0x80);
-    }
-    *pos = i;
-    return o;
+
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
+#define ESCAPE_HAVE_AVX2 1
+#include <immintrin.h>
+#define ESCAPE_WIDTH ESCAPE_AVX2
+#define ESCAPE_SUFFIX avx2
+#define ESCAPE_TARGET __attribute__((target("avx2")))
+#include "json/escape_impl.h"
+#undef ESCAPE_TARGET
+#undef ESCAPE_SUFFIX
+#undef ESCAPE_WIDTH
+#endif
+
+/* The implementation escape_bytes uses: the widest the processor has, chosen before main
+ * runs (so no thread races on it); tests change it with json_escape_impl_set. */
+static json_escape_impl chosen_escape_impl = JSON_ESCAPE_PORTABLE;
+
+/* See writer.h. */
+json_escape_impl json_escape_impl_widest(void) {
+#ifdef ESCAPE_HAVE_AVX2
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) return JSON_ESCAPE_AVX2;
+#endif
+#ifdef __SSE2__
+    return JSON_ESCAPE_SSE2;
+#else
+    return JSON_ESCAPE_PORTABLE;
+#endif
 }
 
-/* Write the escaped bytes of s[0..len) (no quotes) at o, which has room for the first
- * block (escape_room(min(len, ESCAPE_BLOCK))), reserving more in out as later blocks need;
- * return the output position after them. The string is read a chunk at a time straight into
- * the output; the last bytes, fewer than a chunk, are copied into a buffer padded with
- * spaces (which need no escape) and read the same way, the padding's copies then dropped. */
+/* Pick the widest implementation, once, before main runs. */
+__attribute__((constructor)) static void json_escape_choose(void) {
+    chosen_escape_impl = json_escape_impl_widest();
+}
+
+/* See writer.h. */
+bool json_escape_impl_set(json_escape_impl impl) {
+    if (impl > json_escape_impl_widest()) return false;
+    chosen_escape_impl = impl;
+    return true;
+}
+
+/* Write the escaped bytes of s[0..len) at o with the chosen implementation (see
+ * escape_impl.h's escape_bytes_*), reserving more room in out as it goes. */
 static char *escape_bytes(buf_t *out, char *o, const unsigned char *s, size_t len) {
-    size_t i = 0;
-    escape_state state = {UTF8_REST_UNKNOWN, 0};
-    if (len >= SWAR_CHUNK) {
-        size_t stop = len - SWAR_CHUNK + 1; /* a whole chunk can be read before this */
-        for (;;) {
-            size_t block_stop = stop - i > ESCAPE_BLOCK ? i + ESCAPE_BLOCK : stop;
-            o = escape_chunks(o, s, &i, block_stop, len, &state);
-            if (i >= stop) break;
-            o = reserve(out, (size_t)(o - out->data), escape_room(ESCAPE_BLOCK));
-        }
-        if (len > ESCAPE_BLOCK)
-            o = reserve(out, (size_t)(o - out->data), escape_room(SWAR_CHUNK));
+    switch (chosen_escape_impl) {
+#ifdef ESCAPE_HAVE_AVX2
+    case JSON_ESCAPE_AVX2:
+        return escape_bytes_avx2(out, o, s, len);
+#endif
+#ifdef __SSE2__
+    case JSON_ESCAPE_SSE2:
+        return escape_bytes_sse2(out, o, s, len);
+#endif
+    default:
+        return escape_bytes_portable(out, o, s, len);
     }
-    if (i < len) {
-        unsigned char padded[2 * SWAR_CHUNK];
-        size_t tail_len = len - i, tail_pos = 0;
-        memset(padded, ' ', sizeof padded);
-        copy_short(padded, s + i, tail_len);
-        o = escape_chunks(o, padded, &tail_pos, tail_len, tail_len, &state);
-        o -= tail_pos - tail_len; /* the padding spaces copied past the end */
-    }
-    return o;
 }
 
 /* Write s[0..len) as a quoted, escaped JSON string at the end of out, then suffix unless it

@@ -161,7 +161,7 @@ TEST(costs_are_written_as_printf_would) {
         }
     }
     uint64_t state = 7;
-    for (int n = 0; n < 300000; n++) { /* decimals of 0 to 23 fraction digits */
+    for (int n = 0; n < 100000; n++) { /* decimals of 0 to 23 fraction digits */
         state = state * 6364136223846793005u + 1442695040888963407u;
         int digits = (int)((state >> 59) % 24);
         uint64_t bound = n % 4 == 0 ? 1000 : n % 4 == 1 ? 100000000 : n % 4 == 2
@@ -441,13 +441,13 @@ static const char *const BOUNDARY_INSERTS[] = {
     "\xE2\x82", "\xF0\x9F\x98", "\xED\xA0\x80", "\x7f", "\"\"\"",
 };
 
-/* Escape runs of plain bytes of length around the escaper's chunk (16) and block (4096)
+/* Escape runs of plain bytes of length around the escaper's chunks (8, 16, 32) and block (4096)
  * sizes with each insert at each position near the edges: specials at 15/16/17, sequences
  * split across a chunk or block edge, ill-formed bytes at the very end. */
 TEST(escaping_is_right_at_chunk_and_block_boundaries) {
     static const size_t lengths[] = {1,    2,    3,    4,    7,    8,    9,    15,   16,
                                      17,   23,   24,   31,   32,   33,   47,   48,   49,
-                                     4095, 4096, 4097, 4111, 4112, 4113, 8191, 8192, 8210};
+                                     63,   64,   65,   95,   96,   97,   4095, 4096, 4097, 4111, 4112, 4113, 8191, 8192, 8210};
     size_t insert_count = sizeof BOUNDARY_INSERTS / sizeof BOUNDARY_INSERTS[0];
     char *text = malloc(8210 + 8);
     int mismatches = 0;
@@ -479,7 +479,7 @@ TEST(escaping_is_right_at_chunk_and_block_boundaries) {
  * and block edges fall inside characters; the output must still equal the byte-at-a-time
  * reference. */
 TEST(escaping_multibyte_text_matches_the_reference) {
-    static const size_t lengths[] = {16, 17, 31, 33, 48, 100, 4095, 4096, 4097, 4113, 8210};
+    static const size_t lengths[] = {16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 4095, 4096, 4097, 4113, 8210};
     static const char *const inserts[] = {"\"", "\n", "\\", "\x01", "\xF0\x9F\x98\x80", "a",
                                           "\xFF", "\xE2\x82"};
     char *text = malloc(8210 + 8);
@@ -526,22 +526,42 @@ TEST(long_strings_are_escaped_whole) {
     free(controls);
 }
 
+/* The escaper's implementations (json/writer.h) are there to be compared: on x86-64 at
+ * least SSE2 besides the portable one, and each can be chosen. */
+TEST(every_escaper_implementation_this_processor_has_is_tested) {
+#if defined(__x86_64__)
+    CHECK(json_escape_impl_widest() >= JSON_ESCAPE_SSE2);
+#endif
+    CHECK(json_escape_impl_set(JSON_ESCAPE_PORTABLE));
+    CHECK(json_escape_impl_set(json_escape_impl_widest()));
+    if (json_escape_impl_widest() < JSON_ESCAPE_AVX2) CHECK(!json_escape_impl_set(JSON_ESCAPE_AVX2));
+}
+
 int main(void) {
-    RUN(escapes_every_control_character);
-    RUN(escapes_quotes_and_backslashes_only);
-    RUN(valid_utf8_passes_through_unchanged);
-    RUN(invalid_utf8_bytes_become_replacement_characters);
+    RUN(every_escaper_implementation_this_processor_has_is_tested);
+    /* every escaping test with each implementation: portable, SSE2, AVX2 (as the processor
+     * has them), each against the same byte-at-a-time reference */
+    for (json_escape_impl impl = JSON_ESCAPE_PORTABLE; impl <= json_escape_impl_widest();
+         impl++) {
+        fprintf(stderr, "escaper implementation %d\n", (int)impl);
+        CHECK(json_escape_impl_set(impl));
+        RUN(escapes_every_control_character);
+        RUN(escapes_quotes_and_backslashes_only);
+        RUN(valid_utf8_passes_through_unchanged);
+        RUN(invalid_utf8_bytes_become_replacement_characters);
+        RUN(tricky_strings_round_trip_through_the_reader);
+        RUN(output_is_valid_json_for_any_bytes);
+        RUN(escaping_matches_a_byte_at_a_time_reference);
+        RUN(escaping_is_right_at_chunk_and_block_boundaries);
+        RUN(long_strings_are_escaped_whole);
+        RUN(escaping_multibyte_text_matches_the_reference);
+    }
+    CHECK(json_escape_impl_set(json_escape_impl_widest()));
     RUN(doubles_are_shortest_round_trip);
     RUN(costs_are_written_as_printf_would);
     RUN(short_decimals_are_written_as_printf_would);
     RUN(integers_are_exact);
     RUN(commas_are_placed_per_depth);
     RUN(nesting_up_to_the_limit_works);
-    RUN(tricky_strings_round_trip_through_the_reader);
-    RUN(output_is_valid_json_for_any_bytes);
-    RUN(escaping_matches_a_byte_at_a_time_reference);
-    RUN(escaping_is_right_at_chunk_and_block_boundaries);
-    RUN(long_strings_are_escaped_whole);
-    RUN(escaping_multibyte_text_matches_the_reference);
     TEST_MAIN_END();
 }
