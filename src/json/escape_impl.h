@@ -150,13 +150,15 @@ ESCAPE_CHUNKS(char *o, const unsigned char *src, size_t *pos, size_t stop, size_
 
 /* Write the escaped bytes of s[0..len) (no quotes) at o, which has room for the first
  * block (escape_room(min(len, ESCAPE_BLOCK))), reserving more in out as later blocks need;
- * return the output position after them. The string is read a chunk at a time straight into
+ * return the output position after them; rest is what is known of the string's UTF-8
+ * (UTF8_REST_VALID: vouched for by the caller; the portable implementation checks anyway).
+ * The string is read a chunk at a time straight into
  * the output; the last bytes, fewer than a chunk, are copied into a buffer padded with
  * spaces (which need no escape) and read the same way, the padding's copies then dropped. */
 static ESCAPE_TARGET char *ESCAPE_BYTES(buf_t *out, char *o, const unsigned char *s,
-                                        size_t len) {
+                                        size_t len, utf8_rest rest) {
     size_t i = 0;
-    escape_state state = {UTF8_REST_UNKNOWN, 0};
+    escape_state state = {rest, 0};
     if (len >= ESCAPE_CHUNK) {
         size_t stop = len - ESCAPE_CHUNK + 1; /* a whole chunk can be read before this */
         for (;;) {

@@ -190,28 +190,30 @@ bool json_escape_impl_set(json_escape_impl impl) {
 
 /* Write the escaped bytes of s[0..len) at o with the chosen implementation (see
  * escape_impl.h's escape_bytes_*), reserving more room in out as it goes. */
-static char *escape_bytes(buf_t *out, char *o, const unsigned char *s, size_t len) {
+static char *escape_bytes(buf_t *out, char *o, const unsigned char *s, size_t len,
+                          utf8_rest rest) {
     switch (chosen_escape_impl) {
 #ifdef ESCAPE_HAVE_AVX2
     case JSON_ESCAPE_AVX2:
-        return escape_bytes_avx2(out, o, s, len);
+        return escape_bytes_avx2(out, o, s, len, rest);
 #endif
 #ifdef __SSE2__
     case JSON_ESCAPE_SSE2:
-        return escape_bytes_sse2(out, o, s, len);
+        return escape_bytes_sse2(out, o, s, len, rest);
 #endif
     default:
-        return escape_bytes_portable(out, o, s, len);
+        return escape_bytes_portable(out, o, s, len, rest);
     }
 }
 
 /* Write s[0..len) as a quoted, escaped JSON string at the end of out, then suffix unless it
  * is '\0' (the ':' after a key), then the NUL, and update out->len. The general case of
  * write_quoted, kept out of line so that the short case stays small. */
-static void write_quoted_escaped(buf_t *out, const char *s, size_t len, char suffix) {
+static void write_quoted_escaped(buf_t *out, const char *s, size_t len, char suffix,
+                                 utf8_rest rest) {
     char *o = reserve(out, out->len, 1 + escape_room(len < ESCAPE_BLOCK ? len : ESCAPE_BLOCK));
     *o++ = '"';
-    if (len) o = escape_bytes(out, o, (const unsigned char *)s, len); /* s may be NULL if 0 */
+    if (len) o = escape_bytes(out, o, (const unsigned char *)s, len, rest); /* s may be NULL if 0 */
     o[0] = '"';
     o[1] = suffix; /* the NUL itself when there is no suffix */
     o[2] = '\0';
@@ -257,7 +259,8 @@ static inline bool copy_short_plain(char *o, const char *s, size_t len) {
 /* Write s[0..len) as a quoted, escaped JSON string at the end of out, then suffix unless it
  * is '\0', then the NUL, and update out->len. Short strings with nothing to escape (most
  * keys and many values) are copied here; the rest go to write_quoted_escaped. */
-static inline void write_quoted(buf_t *out, const char *s, size_t len, char suffix) {
+static inline void write_quoted(buf_t *out, const char *s, size_t len, char suffix,
+                                utf8_rest rest) {
     if (len <= 2 * SWAR_CHUNK) {
         char *o = reserve(out, out->len, 2 * SWAR_CHUNK + 4);
         if (len == 0 || copy_short_plain(o + 1, s, len)) {
@@ -269,12 +272,19 @@ static inline void write_quoted(buf_t *out, const char *s, size_t len, char suff
             return;
         }
     }
-    write_quoted_escaped(out, s, len, suffix);
+    write_quoted_escaped(out, s, len, suffix, rest);
 }
 
 /* See writer.h. Valid UTF-8 is copied as is; each byte that does not belong to a well-formed
  * sequence is written as U+FFFD. */
-void json_escape_string(buf_t *out, const char *s, size_t len) { write_quoted(out, s, len, '\0'); }
+void json_escape_string(buf_t *out, const char *s, size_t len) {
+    write_quoted(out, s, len, '\0', UTF8_REST_UNKNOWN);
+}
+
+/* See writer.h. */
+void json_escape_valid_utf8(buf_t *out, const char *s, size_t len) {
+    write_quoted(out, s, len, '\0', UTF8_REST_VALID);
+}
 
 /* See writer.h. */
 void jw_init(jw_t *w, buf_t *out) {
@@ -319,14 +329,14 @@ void jw_array_close(jw_t *w) { close_container(w, ']'); }
 /* See writer.h. */
 void jw_key_str(jw_t *w, bt_str key) {
     begin_value(w);
-    write_quoted(w->out, key.ptr, key.len, ':');
+    write_quoted(w->out, key.ptr, key.len, ':', UTF8_REST_UNKNOWN);
     w->after_key = true;
 }
 
 /* See writer.h. */
 void jw_string(jw_t *w, bt_str s) {
     begin_value(w);
-    write_quoted(w->out, s.ptr, s.len, '\0');
+    write_quoted(w->out, s.ptr, s.len, '\0', UTF8_REST_UNKNOWN);
 }
 
 /* See writer.h. */

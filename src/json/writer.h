@@ -48,6 +48,12 @@ void jw_raw(jw_t *w, bt_str json);
 
 /* Append s as a quoted, escaped JSON string to out (no comma logic). */
 void json_escape_string(buf_t *out, const char *s, size_t len);
+/* The same for s known to be well-formed UTF-8 (text this writer made): its non-ASCII bytes
+ * are copied a chunk at a time without being checked. The output equals
+ * json_escape_string's for such text; for other text it is still a well-bracketed JSON
+ * string (quotes, backslashes and control characters are escaped) but may carry the
+ * ill-formed bytes through. */
+void json_escape_valid_utf8(buf_t *out, const char *s, size_t len);
 
 /* The implementations of the string escaper, narrowest first: PORTABLE reads eight-byte
  * words (every machine), SSE2 sixteen-byte chunks (x86-64), AVX2 also copies plain runs 32

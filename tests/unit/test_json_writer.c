@@ -526,6 +526,36 @@ TEST(long_strings_are_escaped_whole) {
     free(controls);
 }
 
+/* json_escape_valid_utf8 writes what json_escape_string writes for well-formed UTF-8: text
+ * of every kind of character and escape, at lengths across chunk and block edges. */
+TEST(escaping_vouched_utf8_matches_the_checked_escaper) {
+    static const char *const pieces[] = {
+        "a", " ", "plain text ", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f",
+        "{\"k\":\"v\"}", "\xC3\xA9", "\xE2\x82\xAC", "\xE6\x97\xA5\xE6\x97\xA5\xE6\x97\xA5",
+        "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF", "\xEF\xBF\xBF", "\xE2\x80\xA8", "\xD0\xBF\xD1\x80",
+    };
+    uint64_t state = 0xD1B54A32D192ED03u;
+    buf_t text = BUF_INIT;
+    int mismatches = 0;
+    for (int round = 0; round < 3000; round++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        size_t target = round % 50 == 0 ? (size_t)(state >> 33) % 9000 : (size_t)(state >> 33) % 200;
+        buf_clear(&text);
+        while (text.len < target) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            buf_puts(&text, pieces[(state >> 33) % (sizeof pieces / sizeof pieces[0])]);
+        }
+        buf_t want = BUF_INIT, got = BUF_INIT;
+        json_escape_string(&want, text.data, text.len);
+        json_escape_valid_utf8(&got, text.data, text.len);
+        if (want.len != got.len || memcmp(want.data, got.data, want.len) != 0) mismatches++;
+        buf_free(&want);
+        buf_free(&got);
+    }
+    buf_free(&text);
+    CHECK_INT(mismatches, 0);
+}
+
 /* The escaper's implementations (json/writer.h) are there to be compared: on x86-64 at
  * least SSE2 besides the portable one, and each can be chosen. */
 TEST(every_escaper_implementation_this_processor_has_is_tested) {
@@ -555,6 +585,7 @@ int main(void) {
         RUN(escaping_is_right_at_chunk_and_block_boundaries);
         RUN(long_strings_are_escaped_whole);
         RUN(escaping_multibyte_text_matches_the_reference);
+        RUN(escaping_vouched_utf8_matches_the_checked_escaper);
     }
     CHECK(json_escape_impl_set(json_escape_impl_widest()));
     RUN(doubles_are_shortest_round_trip);
