@@ -220,9 +220,10 @@ static bt_str slice_str(const char *base, json_slice slice) {
     return (bt_str){base + slice.offset, slice.length};
 }
 
-/* Add key with the slice's JSON when it was built. */
+/* Add key with the slice's JSON when it was built: text the writer escaped and raw
+ * values of validated documents, so well-formed UTF-8 (span_attr_str_valid_utf8). */
 static void attr_json(span_t *span, const char *key, const char *base, json_slice slice) {
-    if (slice.length) span_attr_str(span, key, slice_str(base, slice));
+    if (slice.length) span_attr_str_valid_utf8(span, key, slice_str(base, slice));
 }
 
 /* Add key = value when the provider gave the integer. */

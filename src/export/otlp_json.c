@@ -104,7 +104,8 @@ static void append_string_key_value(buf_t *out, const span_attr *attr) {
     buf_append(out, key_open, sizeof key_open - 1);
     json_escape_string(out, attr->key, strlen(attr->key));
     buf_append(out, value_open, sizeof value_open - 1);
-    json_escape_string(out, attr->s.ptr, attr->s.len);
+    if (attr->utf8_known_valid) json_escape_valid_utf8(out, attr->s.ptr, attr->s.len);
+    else json_escape_string(out, attr->s.ptr, attr->s.len);
     buf_append(out, "}}", 2);
 }
 

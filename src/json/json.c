@@ -261,6 +261,112 @@ static inline size_t skip_space(const unsigned char *bytes, size_t len, size_t i
  * its bytes). */
 #define DENSE_UTF8_SPAN 64
 
+/* ---- the string scan, 32 bytes a step where the processor has AVX2 ---- */
+
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
+#define JSON_SCAN_HAVE_AVX2 1
+#include <immintrin.h>
+
+/* swar_find_special 32 bytes a step: the offset of the first '"', '\\', control character
+ * or non-ASCII byte of p[0..len), or len (the last bytes, under 32, by swar_find_special). */
+__attribute__((target("avx2"))) static size_t find_special_avx2(const char *p, size_t len) {
+    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
+    const __m256i space = _mm256_set1_epi8(0x20);
+    size_t i = 0;
+    for (; len - i >= 32; i += 32) {
+        __m256i bytes = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+        /* signed: bytes >= 0x80 are negative, so "below 0x20" catches them too */
+        __m256i special = _mm256_or_si256(_mm256_cmpgt_epi8(space, bytes),
+                                          _mm256_or_si256(_mm256_cmpeq_epi8(bytes, quote),
+                                                          _mm256_cmpeq_epi8(bytes, backslash)));
+        unsigned mask = (unsigned)_mm256_movemask_epi8(special);
+        if (mask) return i + (unsigned)__builtin_ctz(mask);
+    }
+    return i + swar_find_special(p + i, len - i);
+}
+
+/* swar_find_string_stop 32 bytes a step: the offset of the first '"', '\\' or control
+ * character of p[0..len), or len; *high set when a byte looked at may be non-ASCII. */
+__attribute__((target("avx2"))) static size_t find_string_stop_avx2(const char *p, size_t len,
+                                                                    bool *high) {
+    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
+    const __m256i last_control = _mm256_set1_epi8(0x1F);
+    __m256i seen = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; len - i >= 32; i += 32) {
+        __m256i bytes = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+        seen = _mm256_or_si256(seen, bytes);
+        /* unsigned bytes <= 0x1F: the minimum with 0x1F is the byte itself */
+        __m256i special = _mm256_or_si256(
+            _mm256_cmpeq_epi8(_mm256_min_epu8(bytes, last_control), bytes),
+            _mm256_or_si256(_mm256_cmpeq_epi8(bytes, quote), _mm256_cmpeq_epi8(bytes, backslash)));
+        unsigned mask = (unsigned)_mm256_movemask_epi8(special);
+        if (mask) {
+            if (_mm256_movemask_epi8(seen)) *high = true;
+            return i + (unsigned)__builtin_ctz(mask);
+        }
+    }
+    if (_mm256_movemask_epi8(seen)) *high = true;
+    return i + swar_find_string_stop(p + i, len - i, high);
+}
+#endif
+
+/* The string scan tokenize_string uses: the widest the processor has, chosen before main
+ * runs (so no thread races on it); tests change it with json_scan_impl_set. */
+static json_scan_impl chosen_scan_impl = JSON_SCAN_NARROW;
+
+/* See json.h. */
+json_scan_impl json_scan_impl_widest(void) {
+#ifdef JSON_SCAN_HAVE_AVX2
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) return JSON_SCAN_AVX2;
+#endif
+    return JSON_SCAN_NARROW;
+}
+
+/* Pick the widest string scan, once, before main runs. */
+__attribute__((constructor)) static void json_scan_choose(void) {
+    chosen_scan_impl = json_scan_impl_widest();
+}
+
+/* See json.h. */
+bool json_scan_impl_set(json_scan_impl impl) {
+    if (impl > json_scan_impl_widest()) return false;
+    chosen_scan_impl = impl;
+    return true;
+}
+
+/* The bytes scanned inline before the AVX2 functions (out of line) take over: a stop
+ * found there, as in most keys, values and text dense with escapes, costs no call. */
+#define SCAN_INLINE (2 * SWAR_CHUNK)
+/* Scans of fewer bytes than this stay inline. */
+#define SCAN_WIDE_FROM (SCAN_INLINE + 32)
+
+/* swar_find_special over p[0..len) (see swar.h), 32 bytes a step past the first chunk
+ * when the chosen scan is AVX2: the same stops for every caller. */
+static inline size_t find_special(const char *p, size_t len) {
+#ifdef JSON_SCAN_HAVE_AVX2
+    if (chosen_scan_impl == JSON_SCAN_AVX2 && len >= SCAN_WIDE_FROM) {
+        size_t first = swar_find_special(p, SCAN_INLINE);
+        if (first < SCAN_INLINE) return first;
+        return SCAN_INLINE + find_special_avx2(p + SCAN_INLINE, len - SCAN_INLINE);
+    }
+#endif
+    return swar_find_special(p, len);
+}
+
+/* swar_find_string_stop over p[0..len), as find_special. */
+static inline size_t find_string_stop(const char *p, size_t len, bool *high) {
+#ifdef JSON_SCAN_HAVE_AVX2
+    if (chosen_scan_impl == JSON_SCAN_AVX2 && len >= SCAN_WIDE_FROM) {
+        size_t first = swar_find_string_stop(p, SCAN_INLINE, high);
+        if (first < SCAN_INLINE) return first;
+        return SCAN_INLINE + find_string_stop_avx2(p + SCAN_INLINE, len - SCAN_INLINE, high);
+    }
+#endif
+    return swar_find_string_stop(p, len, high);
+}
+
 /* Find the end of the string body starting at *pos (after the opening quote): on success
  * *pos is the closing quote's offset and *escaped says whether a backslash occurred. False
  * on anything validate() would reject: a raw control character, a bad escape, ill-formed
@@ -276,9 +382,9 @@ static inline __attribute__((always_inline)) bool tokenize_string(const unsigned
     bool high = false; /* non-ASCII bytes after dense_from */
     for (;;) {
         if (non_ascii < DENSE_UTF8_AFTER)
-            i += swar_find_special((const char *)bytes + i, len - i);
+            i += find_special((const char *)bytes + i, len - i);
         else
-            i += swar_find_string_stop((const char *)bytes + i, len - i, &high);
+            i += find_string_stop((const char *)bytes + i, len - i, &high);
         if (i >= len) return false;
         unsigned char c = bytes[i];
         if (c == '"') {

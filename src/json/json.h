@@ -98,6 +98,20 @@ int json_get_string(const json_doc *doc, int obj, const char *key, arena_t *a, b
 /* Convenience: json_get then json_int64; -1 when absent or not an integer. */
 int json_get_int64(const json_doc *doc, int obj, const char *key, int64_t *out);
 
+/* The string scans of the tokenizer: NARROW is swar.h's (sixteen bytes a step with SSE2,
+ * eight without), AVX2 goes 32 bytes a step through long strings (x86-64 processors that
+ * have it). The widest is chosen before main runs; both find the same tokens. */
+typedef enum json_scan_impl {
+    JSON_SCAN_NARROW,
+    JSON_SCAN_AVX2,
+} json_scan_impl;
+
+/* The widest string scan this build and processor support. */
+json_scan_impl json_scan_impl_widest(void);
+/* Make json_parse scan strings with impl (for tests, which compare both; not thread-safe:
+ * call it before any thread parses). False, and nothing changed, when it is not there. */
+bool json_scan_impl_set(json_scan_impl impl);
+
 /* True when bytes[0..len) are valid UTF-8 (no overlongs, no surrogates, max U+10FFFF).
  * On failure *bad_offset is the offset of the first invalid byte. */
 bool utf8_valid(const char *bytes, size_t len, size_t *bad_offset);

@@ -124,6 +124,17 @@ static inline size_t swar_find_string_stop(const char *p, size_t len, bool *high
 #define SWAR_CHUNK 8
 #endif
 
+/* Copy the 8 bytes at src to dst (any alignment, not overlapping) and return the index of
+ * the first that may be a '"', a '\\', a control character (< 0x20) or non-ASCII (>= 0x80),
+ * or 8 when there is none; a plain byte may be flagged as in swar_find_special (the caller
+ * copies it as it is). Plain word arithmetic: the portable escaper's step on every machine. */
+static inline unsigned swar_copy_find_special_word(char *dst, const char *src) {
+    uint64_t word = swar_load(src);
+    memcpy(dst, &word, sizeof word);
+    uint64_t flags = swar_string_specials(word) | (word & SWAR_HIGHS);
+    return flags ? swar_first_flagged(flags) : 8;
+}
+
 /* Copy the SWAR_CHUNK bytes at src to dst (both that long, any alignment, not
  * overlapping) and return the index of the first that may be a '"', a '\\', a control
  * character (< 0x20) or non-ASCII (>= 0x80), or SWAR_CHUNK when there is none. With SSE2
@@ -140,10 +151,7 @@ static inline unsigned swar_copy_find_special(char *dst, const char *src) {
     /* bit 16 stands for "none": ctz then gives SWAR_CHUNK */
     return (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(special) | 0x10000u);
 #else
-    uint64_t word = swar_load(src);
-    memcpy(dst, &word, sizeof word);
-    uint64_t flags = swar_string_specials(word) | (word & SWAR_HIGHS);
-    return flags ? swar_first_flagged(flags) : SWAR_CHUNK;
+    return swar_copy_find_special_word(dst, src);
 #endif
 }
 

@@ -56,12 +56,15 @@ static const ascii_escape ASCII_ESCAPES[128] = {
  * through a plain pointer with no capacity checks. */
 #define ESCAPE_BLOCK 4096
 
+/* The widest chunk an escaper implementation reads and writes at once (AVX2's). */
+#define ESCAPE_ROOM_CHUNK 32
+
 /* The output room that escaping a block of block_len input bytes may touch: each byte
  * consumed gives at most six (\u00xx), consumption may end up to a chunk past the block,
  * the last write may reach a chunk (or an eight-byte escape entry) past the output's end,
  * and the closing quote, a ':' after a key and the NUL follow. */
 static inline size_t escape_room(size_t block_len) {
-    return 6 * (block_len + SWAR_CHUNK) + SWAR_CHUNK + sizeof(ascii_escape) + 3;
+    return 6 * (block_len + ESCAPE_ROOM_CHUNK) + ESCAPE_ROOM_CHUNK + sizeof(ascii_escape) + 3;
 }
 
 /* A pointer to out->data + used after making sure room bytes fit there. out->len is only
@@ -89,6 +92,17 @@ static inline void copy_short(unsigned char *dst, const unsigned char *src, size
     }
 }
 
+/* Copy len bytes (1 <= len < 32) from src to dst: two overlapping 16-byte copies, or
+ * copy_short. */
+static inline void copy_upto32(unsigned char *dst, const unsigned char *src, size_t len) {
+    if (len >= 16) {
+        memcpy(dst, src, 16);
+        memcpy(dst + len - 16, src + len - 16, 16);
+    } else {
+        copy_short(dst, src, len);
+    }
+}
+
 /* What the escaper knows of the UTF-8 of the rest of a string (escape_chunks). */
 typedef enum utf8_rest {
     UTF8_REST_UNKNOWN, /* not checked yet: non-ASCII bytes are checked one by one */
@@ -109,139 +123,97 @@ typedef struct escape_state {
     unsigned high_runs; /* runs of non-ASCII bytes checked one by one so far */
 } escape_state;
 
-/* Escape src from *pos on, while *pos < stop, writing at o; return the new output position
- * and leave *pos after the last byte consumed (up to a chunk past stop). Each step copies a
- * whole chunk to o and then writes its special bytes again, if any: an ASCII byte from
- * ASCII_ESCAPES, a run of non-ASCII bytes sequence by sequence (well-formed ones as they
- * are, each other byte as U+FFFD). With SSE2, a run of non-ASCII bytes after the first
- * DENSE_UTF8_AFTER, when they came one per DENSE_UTF8_SPAN bytes or closer, makes it validate the rest of the string at once (utf8_valid, a block at
- * a time; *state keeps the answer across calls): when it is well-formed, from then on only quotes, backslashes and control
- * characters stop a chunk, and text dense with multibyte characters is copied a chunk at a
- * time. src must be readable for SWAR_CHUNK bytes from every position before stop; src_len
- * is the string's length (how far a UTF-8 sequence or a copy may reach); o must have
- * escape_room(stop - *pos) bytes of room. */
-static inline __attribute__((always_inline)) char *escape_chunks(char *o, const unsigned char *src, size_t *pos, size_t stop,
-                                  size_t src_len, escape_state *state) {
-    size_t i = *pos;
-    while (i < stop) {
+/* The escaper's implementations (escape_impl.h): portable everywhere, SSE2 where the
+ * compiler targets it (every x86-64), AVX2 on x86-64 for processors that have it. */
+#define ESCAPE_PORTABLE 0
+#define ESCAPE_SSE2 1
+#define ESCAPE_AVX2 2
+
+#define ESCAPE_WIDTH ESCAPE_PORTABLE
+#define ESCAPE_SUFFIX portable
+#define ESCAPE_TARGET
+#include "json/escape_impl.h"
+#undef ESCAPE_TARGET
+#undef ESCAPE_SUFFIX
+#undef ESCAPE_WIDTH
+
 #ifdef __SSE2__
-        /* Every special byte of a chunk from one load: text dense with quotes (JSON inside a
-         * string) has several per chunk, and reloading after each one cost more in branch
-         * misses than it saved (about 2.8 times slower on GenAI message JSON). The plain
-         * bytes before each special are copied again, as the escapes before them moved the
-         * output; a non-ASCII byte ends the visit and goes to the sequence check below. */
-        size_t chunk_start = i;
-        unsigned mask = state->rest == UTF8_REST_VALID
-                            ? swar_copy_escape_mask(o, (const char *)src + i)
-                            : swar_copy_special_mask(o, (const char *)src + i);
-        if (!mask) {
-            i += SWAR_CHUNK;
-            o += SWAR_CHUNK;
-            continue;
-        }
-        for (;;) {
-            size_t at = chunk_start + (unsigned)__builtin_ctz(mask);
-            if (at > i) { /* read a whole chunk only where the string has one */
-                if (src_len - i >= SWAR_CHUNK) memcpy(o, src + i, SWAR_CHUNK);
-                else copy_short((unsigned char *)o, src + i, at - i);
-                o += at - i;
-                i = at;
-            }
-            if (src[i] >= 0x80) break;
-            const ascii_escape *escape = &ASCII_ESCAPES[src[i]];
-            memcpy(o, escape, sizeof *escape);
-            o += escape->length;
-            i++;
-            mask &= mask - 1;
-            if (!mask) { /* the rest of the chunk is plain */
-                size_t end = chunk_start + SWAR_CHUNK;
-                if (end > i) {
-                    if (src_len - i >= SWAR_CHUNK) memcpy(o, src + i, SWAR_CHUNK);
-                    else copy_short((unsigned char *)o, src + i, end - i);
-                    o += end - i;
-                    i = end;
-                }
-                break;
-            }
-        }
-        if (i >= stop || src[i] < 0x80 || state->rest == UTF8_REST_VALID) continue;
-        if (state->rest == UTF8_REST_UNKNOWN && ++state->high_runs > DENSE_UTF8_AFTER &&
-            i < DENSE_UTF8_SPAN * state->high_runs) {
-            state->rest = utf8_valid((const char *)src + i, src_len - i, NULL)
-                              ? UTF8_REST_VALID
-                              : UTF8_REST_INVALID;
-            if (state->rest == UTF8_REST_VALID) continue;
-        }
-#else
-        (void)state;
-        unsigned plain = swar_copy_find_special(o, (const char *)src + i);
-        i += plain;
-        o += plain;
-        if (plain == SWAR_CHUNK) continue;
-        unsigned char c = src[i];
-        if (c < 0x80) {
-            const ascii_escape *escape = &ASCII_ESCAPES[c];
-            memcpy(o, escape, sizeof *escape);
-            o += escape->length;
-            i++;
-            continue;
-        }
+#define ESCAPE_WIDTH ESCAPE_SSE2
+#define ESCAPE_SUFFIX sse2
+#define ESCAPE_TARGET
+#include "json/escape_impl.h"
+#undef ESCAPE_TARGET
+#undef ESCAPE_SUFFIX
+#undef ESCAPE_WIDTH
 #endif
-        do {
-            size_t length = utf8_sequence_length(src + i, src_len - i);
-            if (length) { /* 2 to 4 bytes as two overlapping 2-byte copies, within the string */
-                memcpy(o, src + i, 2);
-                memcpy(o + length - 2, src + i + length - 2, 2);
-                o += length;
-                i += length;
-            } else {
-                memcpy(o, REPLACEMENT_CHARACTER, sizeof REPLACEMENT_CHARACTER - 1);
-                o += sizeof REPLACEMENT_CHARACTER - 1;
-                i++;
-            }
-        } while (i < stop && src[i] >= 0x80);
-    }
-    *pos = i;
-    return o;
+
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
+#define ESCAPE_HAVE_AVX2 1
+#include <immintrin.h>
+#define ESCAPE_WIDTH ESCAPE_AVX2
+#define ESCAPE_SUFFIX avx2
+#define ESCAPE_TARGET __attribute__((target("avx2")))
+#include "json/escape_impl.h"
+#undef ESCAPE_TARGET
+#undef ESCAPE_SUFFIX
+#undef ESCAPE_WIDTH
+#endif
+
+/* The implementation escape_bytes uses: the widest the processor has, chosen before main
+ * runs (so no thread races on it); tests change it with json_escape_impl_set. */
+static json_escape_impl chosen_escape_impl = JSON_ESCAPE_PORTABLE;
+
+/* See writer.h. */
+json_escape_impl json_escape_impl_widest(void) {
+#ifdef ESCAPE_HAVE_AVX2
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) return JSON_ESCAPE_AVX2;
+#endif
+#ifdef __SSE2__
+    return JSON_ESCAPE_SSE2;
+#else
+    return JSON_ESCAPE_PORTABLE;
+#endif
 }
 
-/* Write the escaped bytes of s[0..len) (no quotes) at o, which has room for the first
- * block (escape_room(min(len, ESCAPE_BLOCK))), reserving more in out as later blocks need;
- * return the output position after them. The string is read a chunk at a time straight into
- * the output; the last bytes, fewer than a chunk, are copied into a buffer padded with
- * spaces (which need no escape) and read the same way, the padding's copies then dropped. */
-static char *escape_bytes(buf_t *out, char *o, const unsigned char *s, size_t len) {
-    size_t i = 0;
-    escape_state state = {UTF8_REST_UNKNOWN, 0};
-    if (len >= SWAR_CHUNK) {
-        size_t stop = len - SWAR_CHUNK + 1; /* a whole chunk can be read before this */
-        for (;;) {
-            size_t block_stop = stop - i > ESCAPE_BLOCK ? i + ESCAPE_BLOCK : stop;
-            o = escape_chunks(o, s, &i, block_stop, len, &state);
-            if (i >= stop) break;
-            o = reserve(out, (size_t)(o - out->data), escape_room(ESCAPE_BLOCK));
-        }
-        if (len > ESCAPE_BLOCK)
-            o = reserve(out, (size_t)(o - out->data), escape_room(SWAR_CHUNK));
+/* Pick the widest implementation, once, before main runs. */
+__attribute__((constructor)) static void json_escape_choose(void) {
+    chosen_escape_impl = json_escape_impl_widest();
+}
+
+/* See writer.h. */
+bool json_escape_impl_set(json_escape_impl impl) {
+    if (impl > json_escape_impl_widest()) return false;
+    chosen_escape_impl = impl;
+    return true;
+}
+
+/* Write the escaped bytes of s[0..len) at o with the chosen implementation (see
+ * escape_impl.h's escape_bytes_*), reserving more room in out as it goes. */
+static char *escape_bytes(buf_t *out, char *o, const unsigned char *s, size_t len,
+                          utf8_rest rest) {
+    switch (chosen_escape_impl) {
+#ifdef ESCAPE_HAVE_AVX2
+    case JSON_ESCAPE_AVX2:
+        return escape_bytes_avx2(out, o, s, len, rest);
+#endif
+#ifdef __SSE2__
+    case JSON_ESCAPE_SSE2:
+        return escape_bytes_sse2(out, o, s, len, rest);
+#endif
+    default:
+        return escape_bytes_portable(out, o, s, len, rest);
     }
-    if (i < len) {
-        unsigned char padded[2 * SWAR_CHUNK];
-        size_t tail_len = len - i, tail_pos = 0;
-        memset(padded, ' ', sizeof padded);
-        copy_short(padded, s + i, tail_len);
-        o = escape_chunks(o, padded, &tail_pos, tail_len, tail_len, &state);
-        o -= tail_pos - tail_len; /* the padding spaces copied past the end */
-    }
-    return o;
 }
 
 /* Write s[0..len) as a quoted, escaped JSON string at the end of out, then suffix unless it
  * is '\0' (the ':' after a key), then the NUL, and update out->len. The general case of
  * write_quoted, kept out of line so that the short case stays small. */
-static void write_quoted_escaped(buf_t *out, const char *s, size_t len, char suffix) {
+static void write_quoted_escaped(buf_t *out, const char *s, size_t len, char suffix,
+                                 utf8_rest rest) {
     char *o = reserve(out, out->len, 1 + escape_room(len < ESCAPE_BLOCK ? len : ESCAPE_BLOCK));
     *o++ = '"';
-    if (len) o = escape_bytes(out, o, (const unsigned char *)s, len); /* s may be NULL if 0 */
+    if (len) o = escape_bytes(out, o, (const unsigned char *)s, len, rest); /* s may be NULL if 0 */
     o[0] = '"';
     o[1] = suffix; /* the NUL itself when there is no suffix */
     o[2] = '\0';
@@ -287,7 +259,8 @@ static inline bool copy_short_plain(char *o, const char *s, size_t len) {
 /* Write s[0..len) as a quoted, escaped JSON string at the end of out, then suffix unless it
  * is '\0', then the NUL, and update out->len. Short strings with nothing to escape (most
  * keys and many values) are copied here; the rest go to write_quoted_escaped. */
-static inline void write_quoted(buf_t *out, const char *s, size_t len, char suffix) {
+static inline void write_quoted(buf_t *out, const char *s, size_t len, char suffix,
+                                utf8_rest rest) {
     if (len <= 2 * SWAR_CHUNK) {
         char *o = reserve(out, out->len, 2 * SWAR_CHUNK + 4);
         if (len == 0 || copy_short_plain(o + 1, s, len)) {
@@ -299,12 +272,19 @@ static inline void write_quoted(buf_t *out, const char *s, size_t len, char suff
             return;
         }
     }
-    write_quoted_escaped(out, s, len, suffix);
+    write_quoted_escaped(out, s, len, suffix, rest);
 }
 
 /* See writer.h. Valid UTF-8 is copied as is; each byte that does not belong to a well-formed
  * sequence is written as U+FFFD. */
-void json_escape_string(buf_t *out, const char *s, size_t len) { write_quoted(out, s, len, '\0'); }
+void json_escape_string(buf_t *out, const char *s, size_t len) {
+    write_quoted(out, s, len, '\0', UTF8_REST_UNKNOWN);
+}
+
+/* See writer.h. */
+void json_escape_valid_utf8(buf_t *out, const char *s, size_t len) {
+    write_quoted(out, s, len, '\0', UTF8_REST_VALID);
+}
 
 /* See writer.h. */
 void jw_init(jw_t *w, buf_t *out) {
@@ -349,14 +329,14 @@ void jw_array_close(jw_t *w) { close_container(w, ']'); }
 /* See writer.h. */
 void jw_key_str(jw_t *w, bt_str key) {
     begin_value(w);
-    write_quoted(w->out, key.ptr, key.len, ':');
+    write_quoted(w->out, key.ptr, key.len, ':', UTF8_REST_UNKNOWN);
     w->after_key = true;
 }
 
 /* See writer.h. */
 void jw_string(jw_t *w, bt_str s) {
     begin_value(w);
-    write_quoted(w->out, s.ptr, s.len, '\0');
+    write_quoted(w->out, s.ptr, s.len, '\0', UTF8_REST_UNKNOWN);
 }
 
 /* See writer.h. */
@@ -396,29 +376,48 @@ void jw_uint(jw_t *w, uint64_t v) {
     put_decimal(w->out, v, false);
 }
 
-/* Write v at text as "%.15g" would when v is the double nearest a decimal of at most six
- * fraction digits and fifteen significant ones, in %g's fixed-point range (1e-4 to 1e15):
- * the integer part, then the fewest fraction digits that give v back (so none ends in 0).
- * Returns the length, or 0 when v is not such a number (the caller then uses printf). The
- * parameters of requests (temperature 0.7, top_p 0.95, ...) are; printf costs thousands of
- * instructions. */
+/* Write v at text as "%.15g" would when v is the double nearest a decimal of at most
+ * fifteen significant digits, from 1e-7 up to 1e15: the fewest fraction digits that give v
+ * back (so none ends in 0), in fixed point from 1e-4 on and as %g's exponent form ("8.5e-05")
+ * below. Returns the length, or 0 when v is not such a number (the caller then uses
+ * printf). The parameters of requests (temperature 0.7, top_p 0.95) and the costs of items
+ * (0.00018885, 8.535e-05) are; printf costs thousands of instructions. */
 static int short_decimal(double v, char text[32]) {
 #if FLT_EVAL_METHOD != 0
     (void)v; /* excess precision would make the read-back test below unreliable */
     (void)text;
     return 0;
 #else
-    static const double powers[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+    /* every power of ten up to 1e22 is exact in a double */
+    static const double powers[] = {1,    1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     double magnitude = fabs(v);
-    if (!(magnitude >= 1e-4 && magnitude < 1e15)) return 0;
-    for (int digits = 0; digits <= 6; digits++) {
+    if (!(magnitude >= 1e-7 && magnitude < 1e15)) return 0;
+    for (int digits = 0; digits < (int)(sizeof powers / sizeof *powers); digits++) {
         double scaled = magnitude * powers[digits];
+        if (scaled < 0.5) continue; /* rounds to 0: no digit yet */
         if (scaled >= 1e15) return 0; /* more than fifteen significant digits */
         uint64_t decimal = (uint64_t)llround(scaled);
         if ((double)decimal / powers[digits] != magnitude) continue;
-        uint64_t unit = (uint64_t)powers[digits];
         char *p = text;
         if (v < 0) *p++ = '-';
+        if (magnitude < 1e-4) { /* %g's exponent form: d[.ddd]e-XX */
+            char mantissa[20];
+            int length = (int)write_digits(mantissa, decimal);
+            *p++ = mantissa[0];
+            if (length > 1) {
+                *p++ = '.';
+                memcpy(p, mantissa + 1, (size_t)length - 1);
+                p += length - 1;
+            }
+            int exponent = digits - (length - 1); /* the value is mantissa * 10^-exponent */
+            if (exponent < 5 || exponent > 9) return 0;
+            memcpy(p, "e-0", 3);
+            p[3] = (char)('0' + exponent);
+            return (int)(p + 4 - text);
+        }
+        uint64_t unit = (uint64_t)powers[digits]; /* at most 1e18: magnitude >= 1e-4 */
         p += write_digits(p, decimal / unit);
         if (digits) {
             *p++ = '.';

@@ -48,5 +48,28 @@ void jw_raw(jw_t *w, bt_str json);
 
 /* Append s as a quoted, escaped JSON string to out (no comma logic). */
 void json_escape_string(buf_t *out, const char *s, size_t len);
+/* The same for s known to be well-formed UTF-8 (text this writer made): its non-ASCII bytes
+ * are copied a chunk at a time without being checked. The output equals
+ * json_escape_string's for such text; for other text it is still a well-bracketed JSON
+ * string (quotes, backslashes and control characters are escaped) but may carry the
+ * ill-formed bytes through. */
+void json_escape_valid_utf8(buf_t *out, const char *s, size_t len);
+
+/* The implementations of the string escaper, narrowest first: PORTABLE reads eight-byte
+ * words (every machine), SSE2 sixteen-byte chunks (x86-64), AVX2 also copies plain runs 32
+ * bytes a step (x86-64 processors that have it). The widest the processor has is chosen
+ * before main runs; all write the same bytes. */
+typedef enum json_escape_impl {
+    JSON_ESCAPE_PORTABLE,
+    JSON_ESCAPE_SSE2,
+    JSON_ESCAPE_AVX2,
+} json_escape_impl;
+
+/* The widest implementation this build and processor support. */
+json_escape_impl json_escape_impl_widest(void);
+/* Make the writer escape with impl (for tests, which compare every implementation with
+ * PORTABLE; not thread-safe: call it before any thread writes JSON). False, and nothing
+ * changed, when the processor or the build lacks it. */
+bool json_escape_impl_set(json_escape_impl impl);
 
 #endif

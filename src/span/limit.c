@@ -66,6 +66,7 @@ static bool limit_attrs(arena_t *arena, span_attr *attrs, size_t count, size_t m
         span_attr *attr = &attrs[i];
         if (attr->type == ATTR_STRING && attr->s.len > max_bytes) {
             attr->s = limited(arena, attr->s, max_bytes);
+            attr->utf8_known_valid = false; /* a cut value is not what was vouched for */
             cut = true;
         } else if (attr->type == ATTR_STRING_ARRAY) {
             bt_str *copy = NULL;

@@ -36,6 +36,13 @@ void span_attr_str(span_t *span, const char *key, bt_str value) {
     attr_append(span, key, ATTR_STRING)->s = value;
 }
 
+/* See span.h. */
+void span_attr_str_valid_utf8(span_t *span, const char *key, bt_str value) {
+    span_attr *attr = attr_append(span, key, ATTR_STRING);
+    attr->s = value;
+    attr->utf8_known_valid = true;
+}
+
 /* A string attribute from a C string (NULL gives ""); borrowed. */
 void span_attr_cstr(span_t *span, const char *key, const char *value) {
     attr_append(span, key, ATTR_STRING)->s = str_c(value);

@@ -42,6 +42,8 @@ typedef struct span_attr {
     int64_t i;               /* ATTR_INT */
     double d;                /* ATTR_DOUBLE */
     bool b;                  /* ATTR_BOOL */
+    bool utf8_known_valid;   /* ATTR_STRING: s is well-formed UTF-8 by construction (JSON
+                                the writer made), so an encoder need not check it again */
     const bt_str *array;     /* ATTR_STRING_ARRAY: the strings */
     size_t array_len;        /* ATTR_STRING_ARRAY: how many */
 } span_attr;
@@ -79,6 +81,10 @@ typedef struct span {
 void span_init(span_t *span, arena_t *arena);
 /* Add attributes. Values are borrowed (not copied): they must outlive the span's use. */
 void span_attr_str(span_t *span, const char *key, bt_str value);
+/* A string attribute whose value is well-formed UTF-8 by construction (JSON text the JSON
+ * writer made, whose strings it escaped): the OTLP/JSON encoder escapes it without checking
+ * its UTF-8 again. Borrowed, as span_attr_str. */
+void span_attr_str_valid_utf8(span_t *span, const char *key, bt_str value);
 void span_attr_cstr(span_t *span, const char *key, const char *value);
 void span_attr_int(span_t *span, const char *key, int64_t value);
 void span_attr_double(span_t *span, const char *key, double value);

@@ -707,8 +707,94 @@ TEST(strings_are_validated_alike_by_every_utf8_check) {
     CHECK(accepted > 5000 && accepted < 19000); /* both kinds were tried */
 }
 
+/* Parse text[0..len) with the string scan impl; the result, its reason and, when
+ * accepted, every token's type and raw text, one line each, go to out. */
+static void describe_parse(json_scan_impl impl, const char *text, size_t len, buf_t *out) {
+    CHECK(json_scan_impl_set(impl));
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX] = "";
+    int rc = json_parse(&doc, text, len, reason);
+    buf_clear(out);
+    buf_printf(out, "%d %s\n", rc, rc ? reason : "");
+    for (int tok = 0; rc == 0 && tok < doc.tok_count; tok++) {
+        bt_str raw = json_raw(&doc, tok);
+        buf_printf(out, "%d %zu:", (int)json_type_of(&doc, tok), raw.len);
+        buf_append(out, raw.ptr, raw.len);
+        buf_putc(out, '\n');
+    }
+    json_doc_free(&doc);
+}
+
+/* Count one mismatch when the scans disagree on text[0..len). */
+static int compare_scans(const char *text, size_t len) {
+    buf_t want = BUF_INIT, got = BUF_INIT;
+    describe_parse(JSON_SCAN_NARROW, text, len, &want);
+    int mismatches = 0;
+    for (json_scan_impl impl = JSON_SCAN_AVX2; impl <= json_scan_impl_widest(); impl++) {
+        describe_parse(impl, text, len, &got);
+        if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0) {
+            if (!mismatches)
+                fprintf(stderr, "scan %d differs on %.*s\n", (int)impl, (int)(len > 200 ? 200 : len),
+                        text);
+            mismatches++;
+        }
+    }
+    CHECK(json_scan_impl_set(json_scan_impl_widest()));
+    buf_free(&want);
+    buf_free(&got);
+    return mismatches;
+}
+
+/* The tokenizer's string scans (json.h: swar.h's, and AVX2 through long strings where the
+ * processor has it) find the same tokens, reasons and verdicts: every stop byte at every
+ * position of strings around the 16-, 32- and 64-byte edges, and random strings of plain
+ * runs, escapes, multibyte text (dense enough to switch to the block UTF-8 check) and
+ * damage, up to a few hundred bytes. */
+TEST(string_scans_agree_on_every_document) {
+    static const char *const stops[] = {"\"", "\\n", "\\u00e9", "\x01", "\xC3\xA9",
+                                        "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xFF",
+                                        "\xE2\x82", "\x7f", "\\", "\n"};
+    buf_t text = BUF_INIT;
+    int mismatches = 0;
+    for (size_t len = 0; len < 140; len++) {
+        for (size_t position = 0; position < len; position++) {
+            for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+                buf_clear(&text);
+                buf_puts(&text, "{\"k\":\"");
+                for (size_t n = 0; n < position; n++) buf_putc(&text, (char)('a' + n % 26));
+                buf_puts(&text, stops[k]);
+                for (size_t n = position; n < len; n++) buf_putc(&text, 'z');
+                buf_puts(&text, "\",\"n\":1}");
+                mismatches += compare_scans(text.data, text.len);
+            }
+        }
+    }
+    static const char *const pieces[] = {
+        "a", "plain text of some length ", "\xC3\xA9", "\xE4\xB8\xAD\xE4\xB8\xAD",
+        "\xF0\x9F\x98\x80", "\\n", "\\\"", "\\u00e9", "\\ud83d\\ude00", "\xED\xA0\x80", "\xFF",
+        "\x01", "\"", "\xE2\x82",
+    };
+    uint64_t state = 0x9E3779B97F4A7C15u;
+    for (int round = 0; round < 20000; round++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        size_t target = (size_t)(state >> 33) % 400;
+        bool damaged = (state >> 20) % 4 == 0;
+        buf_clear(&text);
+        buf_puts(&text, "[\"");
+        while (text.len < target + 2) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            buf_puts(&text, pieces[(state >> 33) % (damaged ? 14 : 9)]);
+        }
+        buf_puts(&text, "\",\"tail\"]");
+        mismatches += compare_scans(text.data, text.len);
+    }
+    buf_free(&text);
+    CHECK_INT(mismatches, 0);
+}
+
 int main(void) {
     RUN(strings_are_validated_alike_by_every_utf8_check);
+    RUN(string_scans_agree_on_every_document);
     RUN(rejects_what_jsmn_strict_lets_through);
     RUN(rejects_malformed_numbers_and_literals);
     RUN(rejects_malformed_structure);

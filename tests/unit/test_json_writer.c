@@ -145,6 +145,36 @@ TEST(short_decimals_are_written_as_printf_would) {
     }
 }
 
+TEST(costs_are_written_as_printf_would) {
+    /* item costs: up to fifteen significant digits, many fraction digits, and below 1e-4
+     * (%g's exponent form) */
+    static const double fixed[] = {0.00018885, 8.535e-05, 7.785e-05, 0.00486695, 1e-5, 1e-6,
+                                   1e-7, 9.99999999999999e-5, 1.23456789012345e-7, 9e-8,
+                                   0.000099999, 1.5e-5, 0.0001000000000001, 123.456789012345,
+                                   0.123456789012345, 0.1234567890123456, 1.000000000000001e-5};
+    char want[32];
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        for (int sign = 1; sign >= -1; sign -= 2) {
+            double v = sign * fixed[i];
+            reference_double(v, want);
+            CHECK_DOUBLE(v, want);
+        }
+    }
+    uint64_t state = 7;
+    for (int n = 0; n < 100000; n++) { /* decimals of 0 to 23 fraction digits */
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        int digits = (int)((state >> 59) % 24);
+        uint64_t bound = n % 4 == 0 ? 1000 : n % 4 == 1 ? 100000000 : n % 4 == 2
+                                                                     ? 1000000000000000u
+                                                                     : 100000000000000000u;
+        uint64_t mantissa = (state >> 7) % bound;
+        double v = (double)mantissa / pow(10, digits);
+        if (n & 1) v = -v;
+        reference_double(v, want);
+        CHECK_DOUBLE(v, want);
+    }
+}
+
 TEST(integers_are_exact) {
     buf_t out = BUF_INIT;
     jw_t w;
@@ -404,6 +434,11 @@ TEST(escaping_matches_a_byte_at_a_time_reference) {
     CHECK_INT(mismatches, 0);
 }
 
+/* Whether the sweeps below go up to the escaper's block edges (strings of 4 to 8 KiB, the
+ * costly part): for the implementation the processor uses; the others, which share the
+ * block logic (escape_impl.h), are swept over the chunk edges of strings up to 100 bytes. */
+static bool sweep_block_edges = true;
+
 /* Bytes the boundary sweep below places: escapes of each length, UTF-8 of each length, and
  * ill-formed or truncated sequences. */
 static const char *const BOUNDARY_INSERTS[] = {
@@ -411,18 +446,19 @@ static const char *const BOUNDARY_INSERTS[] = {
     "\xE2\x82", "\xF0\x9F\x98", "\xED\xA0\x80", "\x7f", "\"\"\"",
 };
 
-/* Escape runs of plain bytes of length around the escaper's chunk (16) and block (4096)
+/* Escape runs of plain bytes of length around the escaper's chunks (8, 16, 32) and block (4096)
  * sizes with each insert at each position near the edges: specials at 15/16/17, sequences
  * split across a chunk or block edge, ill-formed bytes at the very end. */
 TEST(escaping_is_right_at_chunk_and_block_boundaries) {
     static const size_t lengths[] = {1,    2,    3,    4,    7,    8,    9,    15,   16,
                                      17,   23,   24,   31,   32,   33,   47,   48,   49,
-                                     4095, 4096, 4097, 4111, 4112, 4113, 8191, 8192, 8210};
+                                     63,   64,   65,   95,   96,   97,   4095, 4096, 4097, 4111, 4112, 4113, 8191, 8192, 8210};
     size_t insert_count = sizeof BOUNDARY_INSERTS / sizeof BOUNDARY_INSERTS[0];
     char *text = malloc(8210 + 8);
     int mismatches = 0;
     for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
         size_t len = lengths[l];
+        if (!sweep_block_edges && len > 100) continue;
         for (size_t position = 0; position < len; position++) {
             /* every position of short strings; the edges of chunks and blocks of long ones */
             size_t in_chunk = position % 16, in_block = position % 4096;
@@ -449,7 +485,7 @@ TEST(escaping_is_right_at_chunk_and_block_boundaries) {
  * and block edges fall inside characters; the output must still equal the byte-at-a-time
  * reference. */
 TEST(escaping_multibyte_text_matches_the_reference) {
-    static const size_t lengths[] = {16, 17, 31, 33, 48, 100, 4095, 4096, 4097, 4113, 8210};
+    static const size_t lengths[] = {16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 4095, 4096, 4097, 4113, 8210};
     static const char *const inserts[] = {"\"", "\n", "\\", "\x01", "\xF0\x9F\x98\x80", "a",
                                           "\xFF", "\xE2\x82"};
     char *text = malloc(8210 + 8);
@@ -459,6 +495,7 @@ TEST(escaping_multibyte_text_matches_the_reference) {
         CHECK(utf8_impl_set(impl));
         for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
             size_t len = lengths[l];
+            if (!sweep_block_edges && len > 100) continue;
             for (size_t position = 0; position < len; position++) {
                 size_t in_chunk = position % 16, in_block = position % 4096;
                 if (len > 64 && position > 40 && position + 40 < len && in_chunk > 2 &&
@@ -496,21 +533,75 @@ TEST(long_strings_are_escaped_whole) {
     free(controls);
 }
 
+/* json_escape_valid_utf8 writes what json_escape_string writes for well-formed UTF-8: text
+ * of every kind of character and escape, at lengths across chunk and block edges. */
+TEST(escaping_vouched_utf8_matches_the_checked_escaper) {
+    static const char *const pieces[] = {
+        "a", " ", "plain text ", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f",
+        "{\"k\":\"v\"}", "\xC3\xA9", "\xE2\x82\xAC", "\xE6\x97\xA5\xE6\x97\xA5\xE6\x97\xA5",
+        "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF", "\xEF\xBF\xBF", "\xE2\x80\xA8", "\xD0\xBF\xD1\x80",
+    };
+    uint64_t state = 0xD1B54A32D192ED03u;
+    buf_t text = BUF_INIT;
+    int mismatches = 0;
+    for (int round = 0; round < 3000; round++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        size_t target = round % 50 == 0 ? (size_t)(state >> 33) % 9000 : (size_t)(state >> 33) % 200;
+        buf_clear(&text);
+        while (text.len < target) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            buf_puts(&text, pieces[(state >> 33) % (sizeof pieces / sizeof pieces[0])]);
+        }
+        buf_t want = BUF_INIT, got = BUF_INIT;
+        json_escape_string(&want, text.data, text.len);
+        json_escape_valid_utf8(&got, text.data, text.len);
+        if (want.len != got.len || memcmp(want.data, got.data, want.len) != 0) mismatches++;
+        buf_free(&want);
+        buf_free(&got);
+    }
+    buf_free(&text);
+    CHECK_INT(mismatches, 0);
+}
+
+/* The escaper's implementations (json/writer.h) are there to be compared: on x86-64 at
+ * least SSE2 besides the portable one, and each can be chosen. */
+TEST(every_escaper_implementation_this_processor_has_is_tested) {
+#if defined(__x86_64__)
+    CHECK(json_escape_impl_widest() >= JSON_ESCAPE_SSE2);
+#endif
+    CHECK(json_escape_impl_set(JSON_ESCAPE_PORTABLE));
+    CHECK(json_escape_impl_set(json_escape_impl_widest()));
+    if (json_escape_impl_widest() < JSON_ESCAPE_AVX2) CHECK(!json_escape_impl_set(JSON_ESCAPE_AVX2));
+}
+
 int main(void) {
-    RUN(escapes_every_control_character);
-    RUN(escapes_quotes_and_backslashes_only);
-    RUN(valid_utf8_passes_through_unchanged);
-    RUN(invalid_utf8_bytes_become_replacement_characters);
+    RUN(every_escaper_implementation_this_processor_has_is_tested);
+    /* every escaping test with each implementation: portable, SSE2, AVX2 (as the processor
+     * has them), each against the same byte-at-a-time reference; the block edges of long
+     * strings with the widest (the one in use) */
+    for (json_escape_impl impl = JSON_ESCAPE_PORTABLE; impl <= json_escape_impl_widest();
+         impl++) {
+        CHECK(json_escape_impl_set(impl));
+        sweep_block_edges = impl == json_escape_impl_widest();
+        RUN(escapes_every_control_character);
+        RUN(escapes_quotes_and_backslashes_only);
+        RUN(valid_utf8_passes_through_unchanged);
+        RUN(invalid_utf8_bytes_become_replacement_characters);
+        RUN(tricky_strings_round_trip_through_the_reader);
+        RUN(output_is_valid_json_for_any_bytes);
+        RUN(escaping_matches_a_byte_at_a_time_reference);
+        RUN(escaping_is_right_at_chunk_and_block_boundaries);
+        RUN(long_strings_are_escaped_whole);
+        RUN(escaping_multibyte_text_matches_the_reference);
+        RUN(escaping_vouched_utf8_matches_the_checked_escaper);
+    }
+    CHECK(json_escape_impl_set(json_escape_impl_widest()));
+    sweep_block_edges = true;
     RUN(doubles_are_shortest_round_trip);
+    RUN(costs_are_written_as_printf_would);
     RUN(short_decimals_are_written_as_printf_would);
     RUN(integers_are_exact);
     RUN(commas_are_placed_per_depth);
     RUN(nesting_up_to_the_limit_works);
-    RUN(tricky_strings_round_trip_through_the_reader);
-    RUN(output_is_valid_json_for_any_bytes);
-    RUN(escaping_matches_a_byte_at_a_time_reference);
-    RUN(escaping_is_right_at_chunk_and_block_boundaries);
-    RUN(long_strings_are_escaped_whole);
-    RUN(escaping_multibyte_text_matches_the_reference);
     TEST_MAIN_END();
 }

@@ -158,11 +158,38 @@ TEST(non_finite_doubles_and_bad_utf8_stay_valid_json) {
     arena_free(&arena);
 }
 
+/* A string attribute vouched for as well-formed UTF-8 (the GenAI message JSON) is encoded
+ * byte for byte as the same value without the mark. */
+TEST(vouched_utf8_values_encode_as_unvouched_ones) {
+    static const char value[] =
+        "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"\xE4\xB8\xAD"
+        "\xE6\x96\x87 \xD0\xBF\xD1\x80\xD0\xB8 \xF0\x9F\x98\x80 line\\none \\\"q\\\" tab\\t "
+        "\xE4\xB8\xAD\xE6\x96\x87\xE4\xB8\xAD\xE6\x96\x87\xE4\xB8\xAD\xE6\x96\x87\xE4\xB8\xAD"
+        "\xE6\x96\x87 and more text after it to cross a chunk or two\"}]}]";
+    arena_t arena = ARENA_INIT;
+    buf_t plain = BUF_INIT, vouched = BUF_INIT;
+    for (int mark = 0; mark < 2; mark++) {
+        span_t span;
+        span_init(&span, &arena);
+        memset(span.trace_id, 1, sizeof span.trace_id);
+        memset(span.span_id, 2, sizeof span.span_id);
+        span.name = STR_LIT("s");
+        if (mark) span_attr_str_valid_utf8(&span, "gen_ai.output.messages", STR_LIT(value));
+        else span_attr_str(&span, "gen_ai.output.messages", STR_LIT(value));
+        otlp_json_encode_span(mark ? &vouched : &plain, &span);
+    }
+    CHECK_STRN(vouched.data, vouched.len, buf_cstr(&plain));
+    buf_free(&plain);
+    buf_free(&vouched);
+    arena_free(&arena);
+}
+
 int main(void) {
     RUN(span_object_uses_otlp_json_mapping);
     RUN(event_is_an_object_in_events);
     RUN(request_text_is_exact);
     RUN(root_span_without_status_kind_or_flags_leaves_them_out);
     RUN(non_finite_doubles_and_bad_utf8_stay_valid_json);
+    RUN(vouched_utf8_values_encode_as_unvouched_ones);
     TEST_MAIN_END();
 }

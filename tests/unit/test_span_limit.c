@@ -106,6 +106,22 @@ TEST(string_array_elements_are_cut_in_a_copy) {
     arena_free(&a);
 }
 
+/* A value vouched for as well-formed UTF-8 (span_attr_str_valid_utf8) loses the mark when
+ * it is cut: the cut text is not what was vouched for; one within the limit keeps it. */
+TEST(a_cut_value_is_no_longer_vouched_for) {
+    arena_t a = ARENA_INIT;
+    span_t span;
+    span_init(&span, &a);
+    span_attr_str_valid_utf8(&span, "long", STR_LIT("[{\"content\":\"caf\xC3\xA9 au lait\"}]"));
+    span_attr_str_valid_utf8(&span, "short", STR_LIT("[]"));
+    CHECK(span.attrs[0].utf8_known_valid && span.attrs[1].utf8_known_valid);
+    CHECK(span_limit_values(&span, 16));
+    CHECK(!span.attrs[0].utf8_known_valid);
+    CHECK(span.attrs[1].utf8_known_valid);
+    CHECK(parses(span.attrs[0].s));
+    arena_free(&a);
+}
+
 int main(void) {
     RUN(nothing_is_cut_or_marked_within_the_limit);
     RUN(text_is_cut_at_a_character_boundary_and_the_span_marked);
@@ -113,5 +129,6 @@ int main(void) {
     RUN(a_json_document_becomes_a_json_string_that_fits);
     RUN(every_limit_keeps_a_cut_json_document_valid);
     RUN(string_array_elements_are_cut_in_a_copy);
+    RUN(a_cut_value_is_no_longer_vouched_for);
     TEST_MAIN_END();
 }
