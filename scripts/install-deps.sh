@@ -10,7 +10,7 @@ set -eu
 
 profile=${1:-build}
 
-build_packages="cmake make gcc pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev libpq-dev"
+build_packages="cmake make gcc pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev libpq-dev libmicrohttpd-dev"
 test_packages="clang nodejs npm valgrind time sqlite3 python3-dev python3-pytest ruby-dev ruby-minitest chromium postgresql"
 bench_packages="nodejs npm time curl jq postgresql"
 python_packages="python3-dev"

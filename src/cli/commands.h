@@ -11,5 +11,6 @@ int cmd_status(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_store(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"flush", cmd_flush, "send the spans a collect run could not deliver (kept in the spool)"},
     {"status", cmd_status, "the batches in the store, their state and counts"},
     {"report", cmd_report, "what a batch cost, what failed and how long it took (table, JSON, HTML)"},
+    {"proxy", cmd_proxy, "forward an SDK's calls to the provider and trace every batch passing through"},
     {"sync", cmd_sync, "find every batch of an account through the provider's API and trace each once"},
     {"store", cmd_store, "store migrate: create the store or bring its schema up to date"},
 };

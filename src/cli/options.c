@@ -23,6 +23,11 @@ typedef struct cli_option {
  * commands has one entry per meaning (disjoint command bits), so each command's help says
  * what the option does there. */
 static const cli_option options[] = {
+    {"listen", "HOST:PORT", CMD_PROXY, OPT_STRING, AT(listen),
+     "where to listen, plain HTTP (default: 127.0.0.1:8787; port 0: any free port)"},
+    {"upstream", "URL", CMD_PROXY, OPT_REPEATED, AT(upstreams),
+     "where to forward: one URL for every path, or openai=URL and anthropic=URL "
+     "(/v1/messages...) given apart (repeatable)"},
     {"provider", "NAME", CMD_SYNC, OPT_STRING, AT(provider),
      "openai or anthropic: whose batches to list (key: $OPENAI_API_KEY or $ANTHROPIC_API_KEY; "
      "API: $OPENAI_BASE_URL or $ANTHROPIC_BASE_URL)"},
@@ -77,25 +82,25 @@ static const cli_option options[] = {
      "with a context: send again the spans an earlier collect of the batch sent"},
     {"trace-id", "HEX", CMD_COLLECT, OPT_STRING, AT(trace_id),
      "32 hex digits: a root task span in this existing trace"},
-    {"exporter", "NAME", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_STRING, AT(exporter),
+    {"exporter", "NAME", CMD_COLLECT | CMD_SYNC | CMD_START | CMD_PROXY, OPT_STRING, AT(exporter),
      "otlp, file or console (default: otlp when an endpoint is set, else file)"},
-    {"output", "FILE", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_STRING, AT(output_path),
+    {"output", "FILE", CMD_COLLECT | CMD_SYNC | CMD_START | CMD_PROXY, OPT_STRING, AT(output_path),
      "file exporter: the file spans are appended to (default: ./batchtrace-spans.jsonl); "
      "created at the first span, never one of the input files"},
     {"truncate", NULL, CMD_COLLECT | CMD_SYNC | CMD_START, OPT_FLAG, AT(truncate),
      "file exporter: empty the --output file at the first span instead of appending"},
-    {"endpoint", "URL", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(endpoint),
+    {"endpoint", "URL", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START | CMD_PROXY, OPT_STRING, AT(endpoint),
      "OTLP/HTTP base URL, /v1/traces is appended (default: $OTEL_EXPORTER_OTLP_ENDPOINT)"},
-    {"protocol", "NAME", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_STRING, AT(protocol),
+    {"protocol", "NAME", CMD_COLLECT | CMD_SYNC | CMD_START | CMD_PROXY, OPT_STRING, AT(protocol),
      "http/protobuf or http/json (default: $OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)"},
-    {"max-line-bytes", "N", CMD_COLLECT | CMD_SYNC, OPT_STRING, AT(max_line_bytes),
+    {"max-line-bytes", "N", CMD_COLLECT | CMD_SYNC | CMD_PROXY, OPT_STRING, AT(max_line_bytes),
      "reject (and skip) input and result lines longer than N bytes (default: 268435456)"},
     {"max-line-bytes", "N", CMD_START, OPT_STRING, AT(max_line_bytes),
      "reject request lines longer than N bytes (default: 268435456)"},
-    {"convention", "NAME", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_REPEATED, AT(conventions),
+    {"convention", "NAME", CMD_COLLECT | CMD_SYNC | CMD_START | CMD_PROXY, OPT_REPEATED, AT(conventions),
      "also write a backend's attributes: braintrust, openinference or traceloop "
      "(repeatable; genai is always on)"},
-    {"max-attribute-bytes", "N", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_STRING, AT(max_attribute_bytes),
+    {"max-attribute-bytes", "N", CMD_COLLECT | CMD_SYNC | CMD_START | CMD_PROXY, OPT_STRING, AT(max_attribute_bytes),
      "cut string values longer than N bytes, marking the span batchtrace.truncated (N >= 16)"},
     {"store", "URL", CMD_COLLECT, OPT_STRING, AT(store),
      "state store (contexts, what was sent, the spool), sqlite:PATH (default: "
@@ -111,18 +116,18 @@ static const cli_option options[] = {
      "$XDG_STATE_HOME)"},
     {"store", "URL", CMD_STATUS, OPT_STRING, AT(store),
      "the store to list, sqlite:PATH (default: $BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
-    {"max-request-bytes", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_request_bytes),
+    {"max-request-bytes", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START | CMD_PROXY, OPT_STRING, AT(max_request_bytes),
      "otlp: no request body sent is larger (default: 4194304)"},
-    {"max-in-flight", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_in_flight),
+    {"max-in-flight", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START | CMD_PROXY, OPT_STRING, AT(max_in_flight),
      "otlp: requests sent or waiting to retry at once, 1-64 (default: 4)"},
-    {"export-timeout", "SECONDS", CMD_COLLECT | CMD_SYNC | CMD_START, OPT_STRING, AT(export_timeout),
+    {"export-timeout", "SECONDS", CMD_COLLECT | CMD_SYNC | CMD_START | CMD_PROXY, OPT_STRING, AT(export_timeout),
      "otlp: seconds a request may take, retries included, before it is spooled (default 30)"},
     {"export-timeout", "SECONDS", CMD_FLUSH, OPT_STRING, AT(export_timeout),
      "seconds a request may take, retries included, before it is left in the spool "
      "(default 30)"},
-    {"braintrust-parent", "SPEC", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(braintrust_parent),
+    {"braintrust-parent", "SPEC", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START | CMD_PROXY, OPT_STRING, AT(braintrust_parent),
      "with BRAINTRUST_API_KEY: project_name:NAME, project_id:ID or experiment_id:ID"},
-    {"no-content", NULL, CMD_COLLECT | CMD_SYNC, OPT_FLAG, AT(no_content),
+    {"no-content", NULL, CMD_COLLECT | CMD_SYNC | CMD_PROXY, OPT_FLAG, AT(no_content),
      "leave out message, tool and output content; keep everything else"},
     {"json", NULL, CMD_COLLECT, OPT_FLAG, AT(json),
      "print one JSON summary object on stdout, and no summary on stderr"},
@@ -140,6 +145,13 @@ static const cli_option options[] = {
     {"json", NULL, CMD_SYNC, OPT_FLAG, AT(json),
      "print one JSON summary object per batch on stdout (one per line), and no summary on "
      "stderr"},
+    {"store", "URL", CMD_PROXY, OPT_STRING, AT(store),
+     "the store that records every batch passing through and what was sent, sqlite:PATH "
+     "(default: $BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
+    {"json", NULL, CMD_PROXY, OPT_FLAG, AT(json),
+     "log one JSON object per line on stderr (time, level, event, provider, batch_id, path, "
+     "message)"},
+    {"quiet", NULL, CMD_PROXY, OPT_FLAG, AT(quiet), "log only warnings and errors"},
     {"json", NULL, CMD_STATUS, OPT_FLAG, AT(json),
      "print the batches and the spool as one JSON object on stdout, instead of the table"},
     {"quiet", NULL, CMD_REPORT, OPT_FLAG, AT(quiet), "no warnings on stderr"},
@@ -155,9 +167,9 @@ static const cli_option options[] = {
     {"quiet", NULL, CMD_SYNC, OPT_FLAG, AT(quiet),
      "no per-batch lines, progress or warnings on stderr (errors are still reported)"},
     {"help", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS | CMD_REPORT |
-     CMD_SYNC | CMD_STORE, OPT_FLAG, AT(help), "show this help"},
+     CMD_SYNC | CMD_STORE | CMD_PROXY, OPT_FLAG, AT(help), "show this help"},
     {"version", NULL, CMD_COLLECT | CMD_FLUSH | CMD_START | CMD_BIND | CMD_STATUS | CMD_REPORT |
-     CMD_SYNC | CMD_STORE, OPT_FLAG,
+     CMD_SYNC | CMD_STORE | CMD_PROXY, OPT_FLAG,
      AT(version), "print the version"},
 };
 
@@ -165,6 +177,7 @@ static const cli_option options[] = {
 static size_t *repeated_count(cli_config *config, const cli_option *option) {
     if (option->offset == AT(conventions)) return &config->convention_count;
     if (option->offset == AT(batch_ids)) return &config->batch_id_count;
+    if (option->offset == AT(upstreams)) return &config->upstream_count;
     return &config->results_count;
 }
 
@@ -275,6 +288,21 @@ void cli_print_help(FILE *out, int command) {
               "batchtrace's version (every other command does the same on first use), then\n"
               "print the schema version it was at and the one it is at now. Run it once with a\n"
               "role that may create tables, before the collectors that share a PostgreSQL store.\n"
+              "\n"
+              "Options:\n",
+              out);
+    else if (command == CMD_PROXY)
+        fputs("Usage: batchtrace proxy --upstream URL | --upstream openai=URL --upstream anthropic=URL\n"
+              "                        [--listen HOST:PORT] [options]\n"
+              "\n"
+              "Forward every request to the provider's API byte for byte and trace every batch\n"
+              "that passes through, with no code change: point the SDK at the proxy\n"
+              "(OPENAI_BASE_URL=http://127.0.0.1:8787/v1, ANTHROPIC_BASE_URL=http://127.0.0.1:8787).\n"
+              "The upload and create calls start a batch (a traceparent header on them becomes its\n"
+              "parent), the result downloads collect it; the store links them across processes and\n"
+              "restarts, and keeps each span to one export with sync, bindings and collect.\n"
+              "API keys pass through, never stored or logged. SIGTERM lets requests under way end\n"
+              "and finishes the tracing queued (what cannot be delivered is spooled).\n"
               "\n"
               "Options:\n",
               out);
@@ -404,4 +432,6 @@ void cli_config_free(cli_config *config) {
     config->conventions = NULL;
     free(config->batch_ids);
     config->batch_ids = NULL;
+    free(config->upstreams);
+    config->upstreams = NULL;
 }

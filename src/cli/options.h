@@ -17,6 +17,7 @@ enum {
     CMD_REPORT = 64,
     CMD_SYNC = 32,
     CMD_STORE = 128,
+    CMD_PROXY = 256,
 };
 
 /* Everything the user asked for; strings borrow from argv. */
@@ -59,6 +60,9 @@ typedef struct cli_config {
     bool version;                  /* --version */
     const char *prices_path;       /* --prices */
     const char *html_path;         /* --html */
+    const char *listen;            /* proxy --listen */
+    const char **upstreams;        /* proxy --upstream, repeatable (owned array) */
+    size_t upstream_count;
 } cli_config;
 
 /* Parse the arguments after the command name. Returns 0, or -1 after printing what is wrong

@@ -1,0 +1,120 @@
+/* `batchtrace proxy`: parse, turn --upstream into the providers' base URLs, run the proxy
+ * (src/proxy/) until SIGTERM or SIGINT. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batchtrace.h"
+#include "cli/commands.h"
+#include "cli/export_flags.h"
+#include "cli/options.h"
+#include "proxy/proxy.h"
+#include "util/reason.h"
+
+/* Print a usage error and the hint; returns the usage exit code. */
+static int usage_error(const char *message, const char *value) {
+    fprintf(stderr, "batchtrace: %s \"%s\"\nTry 'batchtrace proxy --help'.\n", message, value);
+    return BATCHTRACE_EXIT_USAGE;
+}
+
+/* Whether url starts with http:// or https://. */
+static bool is_http_url(const char *url) {
+    return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
+}
+
+/* --upstream values into options: "URL" for every path, "openai=URL", "anthropic=URL".
+ * 0, or the usage exit code after saying what is wrong. */
+static int read_upstreams(const cli_config *config, proxy_options *options) {
+    for (size_t i = 0; i < config->upstream_count; i++) {
+        const char *value = config->upstreams[i];
+        const char **slot = &options->upstream;
+        if (strncmp(value, "openai=", 7) == 0) {
+            slot = &options->openai_upstream;
+            value += 7;
+        } else if (strncmp(value, "anthropic=", 10) == 0) {
+            slot = &options->anthropic_upstream;
+            value += 10;
+        }
+        if (!is_http_url(value))
+            return usage_error("--upstream needs an http:// or https:// URL (or openai=URL, "
+                               "anthropic=URL), not", config->upstreams[i]);
+        if (*slot)
+            return usage_error("--upstream is given twice for the same paths:",
+                               config->upstreams[i]);
+        *slot = value;
+    }
+    if (!options->upstream && !options->openai_upstream && !options->anthropic_upstream) {
+        fputs("batchtrace: proxy needs --upstream URL (or --upstream openai=URL and "
+              "--upstream anthropic=URL)\nTry 'batchtrace proxy --help'.\n", stderr);
+        return BATCHTRACE_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The command's work once the options are read. */
+static int run(const cli_config *config) {
+    uint64_t max_line_bytes = 0, max_attribute_bytes = 0;
+    if (config->max_line_bytes && cli_parse_count(config->max_line_bytes, SIZE_MAX, &max_line_bytes) != 0)
+        return usage_error("--max-line-bytes needs a positive whole number of bytes, not",
+                           config->max_line_bytes);
+    if (config->max_attribute_bytes &&
+        cli_parse_count(config->max_attribute_bytes, SIZE_MAX, &max_attribute_bytes) != 0)
+        return usage_error("--max-attribute-bytes needs a positive whole number of bytes, not",
+                           config->max_attribute_bytes);
+    cli_export_limits limits;
+    if (cli_export_limits_parse(config, "proxy", &limits) != 0) return BATCHTRACE_EXIT_USAGE;
+    proxy_options options;
+    memset(&options, 0, sizeof options);
+    int bad = read_upstreams(config, &options);
+    if (bad) return bad;
+    /* A batch's parent is the traceparent header of its submit call, never the proxy's own. */
+    unsetenv("TRACEPARENT");
+
+    batchtrace_collect_options collect = BATCHTRACE_COLLECT_OPTIONS_INIT;
+    collect.exporter = config->exporter;
+    collect.output_path = config->output_path;
+    collect.endpoint = config->endpoint;
+    collect.protocol = config->protocol;
+    collect.no_content = config->no_content;
+    collect.max_line_bytes = (size_t)max_line_bytes;
+    collect.conventions = config->conventions;
+    collect.convention_count = config->convention_count;
+    collect.max_attribute_bytes = (size_t)max_attribute_bytes;
+    collect.store = config->store;
+    collect.max_request_bytes = limits.max_request_bytes;
+    collect.max_in_flight = limits.max_in_flight;
+    collect.export_timeout = limits.export_timeout;
+    collect.braintrust_parent = config->braintrust_parent;
+    options.listen = config->listen;
+    options.collect = &collect;
+    options.json_logs = config->json;
+    options.quiet = config->quiet;
+    char reason[REASON_MAX];
+    reason[0] = '\0';
+    int exit_code = proxy_run(&options, reason);
+    if (reason[0]) {
+        fprintf(stderr, "batchtrace: error: %s\n", reason);
+        if (exit_code == BATCHTRACE_EXIT_USAGE) fputs("Try 'batchtrace proxy --help'.\n", stderr);
+    }
+    return exit_code;
+}
+
+int cmd_proxy(int argc, char **argv) {
+    cli_config config;
+    int exit_code;
+    if (cli_parse(CMD_PROXY, argc, argv, &config) != 0) {
+        fputs("Try 'batchtrace proxy --help'.\n", stderr);
+        exit_code = BATCHTRACE_EXIT_USAGE;
+    } else if (config.help) {
+        cli_print_help(stdout, CMD_PROXY);
+        exit_code = BATCHTRACE_EXIT_OK;
+    } else if (config.version) {
+        printf("batchtrace %s\n", batchtrace_version());
+        exit_code = BATCHTRACE_EXIT_OK;
+    } else {
+        exit_code = run(&config);
+    }
+    cli_config_free(&config);
+    return exit_code;
+}
