@@ -17,7 +17,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 start=$(date +%s)
 sh scripts/install-deps.sh test
 # shellcheck source=tests/cli/lib.sh
-(. tests/cli/lib.sh && bt_oracle_ready)
+(. tests/cli/lib.sh && bt_oracle_ready && bt_proxy_clients_ready)
 installed=$(date +%s)
 echo "make test: installs took $((installed - start)) s"
 

@@ -8,6 +8,8 @@
 //   node flow.js anthropic-submit STATE TRACEPARENT   create the batch
 //   node flow.js anthropic-results STATE OUT_DIR      poll, then messages.batches.results()
 //   node flow.js chat-stream OUT_FILE                 a streamed chat completion, raw bytes
+//   node flow.js expect TRACEPARENT STATE...          check.js's EXPECTED for these batches
+// FLOW_ITEMS=N makes the OpenAI batch N requests (default 5; every fifth one fails).
 //
 // The SDKs read OPENAI_BASE_URL / ANTHROPIC_BASE_URL (the proxy) and the API keys from the
 // environment, as any user's program would. STATE is a JSON file the submit step writes
@@ -19,7 +21,8 @@ const OpenAI = require('openai').default;
 const { toFile } = require('openai');
 const Anthropic = require('@anthropic-ai/sdk').default;
 
-const OPENAI_IDS = ['o-ok-1', 'o-ok-2', 'o-ok-3', 'o-ok-4', 'o-fail-5'];
+const OPENAI_IDS = Array.from({ length: Number(process.env.FLOW_ITEMS || 5) },
+  (_, i) => ((i + 1) % 5 === 0 ? `o-fail-${i + 1}` : `o-ok-${i + 1}`));
 const ANTHROPIC_IDS = ['a-ok-1', 'a-ok-2', 'a-errored-3', 'a-canceled-4', 'a-expired-5'];
 
 function openaiInput() {
@@ -36,7 +39,8 @@ async function openaiSubmit(state, traceparent) {
     { headers });
   const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' },
     { headers });
-  fs.writeFileSync(state, JSON.stringify({ batch_id: batch.id, custom_ids: OPENAI_IDS, model: 'gpt-4o-mini' }));
+  fs.writeFileSync(state, JSON.stringify({ batch_id: batch.id, provider: 'openai', model: 'gpt-4o-mini',
+    items: Object.fromEntries(OPENAI_IDS.map((id) => [id, id.includes('fail') ? 'errored' : 'succeeded'])) }));
 }
 
 async function openaiResults(state, outDir) {
@@ -63,7 +67,8 @@ async function anthropicSubmit(state, traceparent) {
   const requests = ANTHROPIC_IDS.map((id, i) => ({ custom_id: id,
     params: { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: `Question ${i}: ${id}` }] } }));
   const batch = await client.messages.batches.create({ requests }, { headers: { traceparent } });
-  fs.writeFileSync(state, JSON.stringify({ batch_id: batch.id, custom_ids: ANTHROPIC_IDS, model: 'claude-sonnet-4-5' }));
+  fs.writeFileSync(state, JSON.stringify({ batch_id: batch.id, provider: 'anthropic', model: 'claude-sonnet-4-5',
+    items: Object.fromEntries(ANTHROPIC_IDS.map((id) => [id, ['errored', 'canceled', 'expired'].find((t) => id.includes(t)) || 'succeeded'])) }));
 }
 
 async function anthropicResults(state, outDir) {
@@ -91,8 +96,19 @@ async function chatStream(outFile) {
     'x-request-id': response.headers.get('x-request-id'), status: response.status }));
 }
 
+function expect(traceparent, states) {
+  const [, traceId, spanId] = traceparent.split('-');
+  const expected = {};
+  for (const file of states) {
+    const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expected[state.batch_id] = { provider: state.provider, trace_id: traceId, parent_span_id: spanId, model: state.model, items: state.items };
+  }
+  process.stdout.write(JSON.stringify(expected, null, 1));
+}
+
 async function main(argv) {
   const [command, a, b] = argv;
+  if (command === 'expect') return expect(a, argv.slice(2));
   if (command === 'openai-submit') return openaiSubmit(a, b);
   if (command === 'openai-results') return openaiResults(a, b);
   if (command === 'anthropic-submit') return anthropicSubmit(a, b);

@@ -52,10 +52,12 @@
 //                                              normal answer, then destroy the connection
 //   {"match": "...", "delay_ms": N}            answer normally after a delay
 //   {"match": "...", "body": "TEXT"}           answer 200 with TEXT (text/plain) instead
+//   {"match": "...", "throttle_ms": N}         a live file sent 16 KiB every N ms
 //
 // Control (same port):
 //   POST /_fake/config   replace the whole config (fault counters and the log restart)
 //                        -> {"ok": true}
+//   POST /_fake/fault    add one FAULT to the config (the live batches stay)
 //   GET  /_fake/log      every request so far: [{method, path, status, fault, auth_ok}]
 // It exits 0 on SIGTERM/SIGINT and after --idle-timeout seconds (default 600) without a
 // request.
@@ -310,6 +312,17 @@ function sendBuffer(res, data, fault) {
     setTimeout(() => res.socket.destroy(), 20);
     return;
   }
+  if (fault && fault.throttle_ms) {
+    let at = 0;
+    const next = () => {
+      if (res.destroyed) return;
+      if (at >= data.length) return res.end();
+      res.write(data.slice(at, at + 16384));
+      at += 16384;
+      setTimeout(next, fault.throttle_ms);
+    };
+    return next();
+  }
   res.end(data);
 }
 
@@ -373,6 +386,10 @@ const server = http.createServer((req, res) => {
       faultUses = [];
       log.length = 0;
       live = { files: new Map(), openai: new Map(), anthropic: new Map(), next: 0 };
+      return sendJson(res, 200, { ok: true });
+    }
+    if (url.pathname === '/_fake/fault' && req.method === 'POST') {
+      config.faults = [...(config.faults || []), JSON.parse(Buffer.concat(chunks).toString('utf8'))];
       return sendJson(res, 200, { ok: true });
     }
     if (url.pathname === '/_fake/log') return sendJson(res, 200, log);
