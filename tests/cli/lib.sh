@@ -21,7 +21,7 @@ bt_cleanup() {
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    [ -n "${BT_KEEP:-}" ] && cp -r "$BT_TMP" "$BT_KEEP"; rm -rf "$BT_TMP"
+    rm -rf "$BT_TMP"
 }
 trap bt_cleanup EXIT
 trap 'exit 130' INT
@@ -46,15 +46,6 @@ bt_oracle_ready() {
     local oracle="$BT_REPO_ROOT/tests/oracle"
     if [ ! -d "$oracle/node_modules/@opentelemetry/otlp-transformer" ]; then
         (cd "$oracle" && npm ci --no-audit --no-fund >&2)
-    fi
-}
-
-# Makes sure the real SDKs tests/proxy runs (openai, @anthropic-ai/sdk) are installed (npm ci
-# from tests/proxy's committed lock file).
-bt_proxy_clients_ready() {
-    local clients="$BT_REPO_ROOT/tests/proxy"
-    if [ ! -d "$clients/node_modules/openai" ] || [ ! -d "$clients/node_modules/@anthropic-ai/sdk" ]; then
-        (cd "$clients" && npm ci --no-audit --no-fund >&2)
     fi
 }
 
