@@ -83,7 +83,9 @@ static int run(const cli_config *config) {
     collect.max_attribute_bytes = (size_t)max_attribute_bytes;
     collect.store = config->store;
     collect.max_request_bytes = limits.max_request_bytes;
-    collect.max_in_flight = limits.max_in_flight;
+    /* Two requests in flight rather than collect's four: each holds an encoded request
+     * (up to --max-request-bytes), and the proxy's memory must stay flat (bench/proxy.sh). */
+    collect.max_in_flight = limits.max_in_flight ? limits.max_in_flight : 2;
     collect.export_timeout = limits.export_timeout;
     collect.braintrust_parent = config->braintrust_parent;
     options.listen = config->listen;

@@ -118,8 +118,11 @@ static const cli_option options[] = {
      "the store to list, sqlite:PATH (default: $BATCHTRACE_STORE, else under $XDG_STATE_HOME)"},
     {"max-request-bytes", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START | CMD_PROXY, OPT_STRING, AT(max_request_bytes),
      "otlp: no request body sent is larger (default: 4194304)"},
-    {"max-in-flight", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START | CMD_PROXY, OPT_STRING, AT(max_in_flight),
+    {"max-in-flight", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_in_flight),
      "otlp: requests sent or waiting to retry at once, 1-64 (default: 4)"},
+    {"max-in-flight", "N", CMD_PROXY, OPT_STRING, AT(max_in_flight),
+     "otlp: requests sent or waiting to retry at once, 1-64 (default: 2, to keep the proxy's "
+     "memory flat beside the traffic it forwards)"},
     {"export-timeout", "SECONDS", CMD_COLLECT | CMD_SYNC | CMD_START | CMD_PROXY, OPT_STRING, AT(export_timeout),
      "otlp: seconds a request may take, retries included, before it is spooled (default 30)"},
     {"export-timeout", "SECONDS", CMD_FLUSH, OPT_STRING, AT(export_timeout),

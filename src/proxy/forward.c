@@ -277,7 +277,8 @@ static size_t on_body(char *data, size_t size, size_t count, void *userdata) {
     return len;
 }
 
-/* Run the transfer a step: send and receive what can be, waiting up to a second. */
+/* Run the transfer a step: send and receive what can be; when nothing came and the
+ * transfer is not paused, wait (up to a second) for the upstream's socket. */
 static void drive(exchange *ex) {
     int running = 0;
     curl_multi_perform(ex->multi, &running);
@@ -289,6 +290,7 @@ static void drive(exchange *ex) {
         ex->upstream_done = true;
         return;
     }
+    if (ex->ring_len || ex->paused) return; /* bytes for the client: no waiting */
     curl_multi_poll(ex->multi, NULL, 0, 1000, NULL);
 }
 

@@ -49,6 +49,15 @@ bt_oracle_ready() {
     fi
 }
 
+# Makes sure the real SDKs tests/proxy runs (openai, @anthropic-ai/sdk) are installed (npm ci
+# from tests/proxy's committed lock file).
+bt_proxy_clients_ready() {
+    local clients="$BT_REPO_ROOT/tests/proxy"
+    if [ ! -d "$clients/node_modules/openai" ] || [ ! -d "$clients/node_modules/@anthropic-ai/sdk" ]; then
+        (cd "$clients" && npm ci --no-audit --no-fund >&2)
+    fi
+}
+
 # Starts the oracle's HTTP sink (tests/oracle/sink.js) on 127.0.0.1 for the whole run,
 # stopped on exit, and sets SINK_PORT. Exits the script when it does not come up.
 bt_start_sink() {
