@@ -17,7 +17,8 @@
 # BENCH_CLOUD_PROVIDERS ("gemini bedrock": batchtrace alone on those batches, MB/s vs OpenAI's;
 # empty skips them),
 # BENCH_PROFILES ("prose escapes multibyte long"; empty skips the profile section),
-# BENCH_STORES (yes; empty skips the PostgreSQL vs SQLite store section, bench/store.sh).
+# BENCH_STORES (yes; empty skips the PostgreSQL vs SQLite store section, bench/store.sh),
+# BENCH_PROXY (yes; empty skips the proxy section, bench/proxy.sh; BENCH_PROXY_MB: 200).
 set -euo pipefail
 export LC_ALL=C
 
@@ -418,6 +419,11 @@ fi
 # --- the stores (issue 18): collect with a PostgreSQL store vs a SQLite store -----------------
 if [ -n "${BENCH_STORES-yes}" ]; then
     "$root/bench/store.sh" "$batchtrace" "$work_dir"
+fi
+
+# --- the proxy (issue 16): a results download through batchtrace proxy vs direct --------------
+if [ -n "${BENCH_PROXY-yes}" ]; then
+    "$root/bench/proxy.sh" "$batchtrace" "$work_dir"
 fi
 
 # MB/s of job $2 for provider $1 (inputs + results over the best wall time).
