@@ -54,16 +54,8 @@ static int read_upstreams(const cli_config *config, proxy_options *options) {
 
 /* The command's work once the options are read. */
 static int run(const cli_config *config) {
-    uint64_t max_line_bytes = 0, max_attribute_bytes = 0;
-    if (config->max_line_bytes && cli_parse_count(config->max_line_bytes, SIZE_MAX, &max_line_bytes) != 0)
-        return usage_error("--max-line-bytes needs a positive whole number of bytes, not",
-                           config->max_line_bytes);
-    if (config->max_attribute_bytes &&
-        cli_parse_count(config->max_attribute_bytes, SIZE_MAX, &max_attribute_bytes) != 0)
-        return usage_error("--max-attribute-bytes needs a positive whole number of bytes, not",
-                           config->max_attribute_bytes);
-    cli_export_limits limits;
-    if (cli_export_limits_parse(config, "proxy", &limits) != 0) return BATCHTRACE_EXIT_USAGE;
+    batchtrace_collect_options collect;
+    if (cli_collect_options_parse(config, "proxy", &collect) != 0) return BATCHTRACE_EXIT_USAGE;
     proxy_options options;
     memset(&options, 0, sizeof options);
     int bad = read_upstreams(config, &options);
@@ -71,23 +63,9 @@ static int run(const cli_config *config) {
     /* A batch's parent is the traceparent header of its submit call, never the proxy's own. */
     unsetenv("TRACEPARENT");
 
-    batchtrace_collect_options collect = BATCHTRACE_COLLECT_OPTIONS_INIT;
-    collect.exporter = config->exporter;
-    collect.output_path = config->output_path;
-    collect.endpoint = config->endpoint;
-    collect.protocol = config->protocol;
-    collect.no_content = config->no_content;
-    collect.max_line_bytes = (size_t)max_line_bytes;
-    collect.conventions = config->conventions;
-    collect.convention_count = config->convention_count;
-    collect.max_attribute_bytes = (size_t)max_attribute_bytes;
-    collect.store = config->store;
-    collect.max_request_bytes = limits.max_request_bytes;
     /* Two requests in flight rather than collect's four: each holds an encoded request
      * (up to --max-request-bytes), and the proxy's memory must stay flat (bench/proxy.sh). */
-    collect.max_in_flight = limits.max_in_flight ? limits.max_in_flight : 2;
-    collect.export_timeout = limits.export_timeout;
-    collect.braintrust_parent = config->braintrust_parent;
+    if (!collect.max_in_flight) collect.max_in_flight = 2;
     options.listen = config->listen;
     options.collect = &collect;
     options.json_logs = config->json;

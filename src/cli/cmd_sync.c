@@ -136,15 +136,10 @@ static void print_totals(const sync_totals *totals, bool stopped) {
 
 /* The command's work once the options are read. */
 static int run(const cli_config *config) {
-    uint64_t max_line_bytes = 0, max_attribute_bytes = 0, every = 0;
+    uint64_t every = 0;
     int64_t since_ns = 0;
-    if (config->max_line_bytes && cli_parse_count(config->max_line_bytes, SIZE_MAX, &max_line_bytes) != 0)
-        return usage_error("--max-line-bytes needs a positive whole number of bytes, not",
-                           config->max_line_bytes);
-    if (config->max_attribute_bytes &&
-        cli_parse_count(config->max_attribute_bytes, SIZE_MAX, &max_attribute_bytes) != 0)
-        return usage_error("--max-attribute-bytes needs a positive whole number of bytes, not",
-                           config->max_attribute_bytes);
+    batchtrace_collect_options collect;
+    if (cli_collect_options_parse(config, "sync", &collect) != 0) return BATCHTRACE_EXIT_USAGE;
     if (config->every && cli_parse_count(config->every, 31 * 86400, &every) != 0)
         return usage_error("--every needs a positive whole number of seconds, not", config->every);
     if (config->every && config->once) {
@@ -160,28 +155,9 @@ static int run(const cli_config *config) {
               "'batchtrace sync --help'.\n", stderr);
         return BATCHTRACE_EXIT_USAGE;
     }
-    cli_export_limits limits;
-    if (cli_export_limits_parse(config, "sync", &limits) != 0) return BATCHTRACE_EXIT_USAGE;
-
     cli_report report;
     report_init(&report, config->quiet);
     sync_printer printer = {&report, NULL};
-    batchtrace_collect_options collect = BATCHTRACE_COLLECT_OPTIONS_INIT;
-    collect.exporter = config->exporter;
-    collect.output_path = config->output_path;
-    collect.truncate_output = config->truncate;
-    collect.endpoint = config->endpoint;
-    collect.protocol = config->protocol;
-    collect.no_content = config->no_content;
-    collect.max_line_bytes = (size_t)max_line_bytes;
-    collect.conventions = config->conventions;
-    collect.convention_count = config->convention_count;
-    collect.max_attribute_bytes = (size_t)max_attribute_bytes;
-    collect.store = config->store;
-    collect.max_request_bytes = limits.max_request_bytes;
-    collect.max_in_flight = limits.max_in_flight;
-    collect.export_timeout = limits.export_timeout;
-    collect.braintrust_parent = config->braintrust_parent;
     collect.on_diagnostic = report_diagnostic;
     collect.on_progress = report_progress;
     collect.callback_ctx = &report;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,44 @@ int cli_export_limits_parse(const cli_config *config, const char *command_name,
     if (config->export_timeout && parse_seconds(config->export_timeout, &out->export_timeout) != 0)
         return bad_value("--export-timeout", "a positive number of seconds",
                          config->export_timeout, command_name);
+    return 0;
+}
+
+/* Print a usage error about a size flag as the commands do. -1. */
+static int bad_size(const char *flag, const char *text, const char *command_name) {
+    fprintf(stderr, "batchtrace: %s needs a positive whole number of bytes, not \"%s\"\nTry "
+            "'batchtrace %s --help'.\n", flag, text, command_name);
+    return -1;
+}
+
+/* See export_flags.h. */
+int cli_collect_options_parse(const cli_config *config, const char *command_name,
+                              batchtrace_collect_options *out) {
+    uint64_t max_line_bytes = 0, max_attribute_bytes = 0;
+    if (config->max_line_bytes && cli_parse_count(config->max_line_bytes, SIZE_MAX, &max_line_bytes) != 0)
+        return bad_size("--max-line-bytes", config->max_line_bytes, command_name);
+    if (config->max_attribute_bytes &&
+        cli_parse_count(config->max_attribute_bytes, SIZE_MAX, &max_attribute_bytes) != 0)
+        return bad_size("--max-attribute-bytes", config->max_attribute_bytes, command_name);
+    cli_export_limits limits;
+    if (cli_export_limits_parse(config, command_name, &limits) != 0) return -1;
+    batchtrace_collect_options collect = BATCHTRACE_COLLECT_OPTIONS_INIT;
+    collect.exporter = config->exporter;
+    collect.output_path = config->output_path;
+    collect.truncate_output = config->truncate;
+    collect.endpoint = config->endpoint;
+    collect.protocol = config->protocol;
+    collect.no_content = config->no_content;
+    collect.max_line_bytes = (size_t)max_line_bytes;
+    collect.conventions = config->conventions;
+    collect.convention_count = config->convention_count;
+    collect.max_attribute_bytes = (size_t)max_attribute_bytes;
+    collect.store = config->store;
+    collect.max_request_bytes = limits.max_request_bytes;
+    collect.max_in_flight = limits.max_in_flight;
+    collect.export_timeout = limits.export_timeout;
+    collect.braintrust_parent = config->braintrust_parent;
+    *out = collect;
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "batchtrace.h"
 #include "cli/options.h"
 
 /* The limits as numbers (0: the library's default). */
@@ -20,6 +21,14 @@ int cli_parse_count(const char *text, uint64_t max, uint64_t *out);
  * run `batchtrace COMMAND --help` (the caller exits 2). */
 int cli_export_limits_parse(const cli_config *config, const char *command_name,
                             cli_export_limits *out);
+
+/* The collect options of a command that collects on its own (sync, proxy) from the
+ * command line: the exporter and its limits, --store, --no-content, --truncate, the
+ * conventions and the size limits (--max-line-bytes, --max-attribute-bytes, checked here).
+ * The callbacks are left to the caller. 0, or -1 after printing what is wrong and a hint to
+ * run `batchtrace COMMAND --help` (the caller exits 2). */
+int cli_collect_options_parse(const cli_config *config, const char *command_name,
+                              batchtrace_collect_options *out);
 
 /* From now on, the first SIGINT or SIGTERM asks the library to stop an OTLP export (what
  * was not delivered is spooled) and a second one ends the process at once; with no OTLP

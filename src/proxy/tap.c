@@ -543,6 +543,19 @@ static void start_batch(tracer *t, const char *provider, const char *batch_id,
 
 /* ---- one handler per tap ------------------------------------------------------------------ */
 
+/* The batch object an answer holds, remembered (remember_batch); NULL, logged with the
+ * path and reason, when it is not one (the exchange was forwarded all the same). */
+static seen_batch *answer_batch(tracer *t, const char *provider, const tap_exchange *x) {
+    char reason[REASON_MAX];
+    seen_batch *b = remember_batch(t, provider, x->response_json.data ? x->response_json.data : "",
+                                   x->response_json.len, reason);
+    if (!b)
+        note(PROXY_WARNING, "untraced", provider, NULL, x->path,
+             "%s: cannot read the batch object: %s; forwarded, not traced", x->path, reason);
+    return b;
+}
+
+
 /* POST /v1/files: keep a purpose=batch upload until its batch is created. */
 static void on_openai_upload(tracer *t, tap_exchange *x) {
     char boundary[80], purpose[32], reason[REASON_MAX];
@@ -591,14 +604,8 @@ done:
 
 /* POST /v1/batches: start the batch from its uploaded input. */
 static void on_openai_create(tracer *t, tap_exchange *x) {
-    char reason[REASON_MAX];
-    seen_batch *b = remember_batch(t, "openai", x->response_json.data ? x->response_json.data : "",
-                                   x->response_json.len, reason);
-    if (!b) {
-        note(PROXY_WARNING, "untraced", "openai", NULL, x->path,
-             "%s: cannot read the created batch: %s; forwarded, not traced", x->path, reason);
-        return;
-    }
+    seen_batch *b = answer_batch(t, "openai", x);
+    if (!b) return;
     const char *request = NULL;
     if (x->request_body.fd >= 0) request = source_map(&x->request_body);
     char *file_id = request ? json_field(request, x->request_body.size, "input_file_id") : NULL;
@@ -643,14 +650,8 @@ static void collect_openai(tracer *t, seen_batch *b) {
 /* GET /v1/batches/{id}: note its status and files; a batch that ended without any file
  * (failed) is collected now. */
 static void on_openai_batch(tracer *t, tap_exchange *x) {
-    char reason[REASON_MAX];
-    seen_batch *b = remember_batch(t, "openai", x->response_json.data ? x->response_json.data : "",
-                                   x->response_json.len, reason);
-    if (!b) {
-        note(PROXY_WARNING, "untraced", "openai", NULL, x->path,
-             "%s: cannot read the batch object: %s; forwarded, not traced", x->path, reason);
-        return;
-    }
+    seen_batch *b = answer_batch(t, "openai", x);
+    if (!b) return;
     note(PROXY_INFO, "status", "openai", b->batch_id, x->path, "openai batch %s: %s",
          b->batch_id, b->status);
     bool ended = b->state != BATCH_RUNNING && b->state != BATCH_UNKNOWN;
@@ -676,15 +677,8 @@ static void on_openai_content(tracer *t, tap_exchange *x) {
 
 /* POST /v1/messages/batches: start the batch from its create body. */
 static void on_anthropic_create(tracer *t, tap_exchange *x) {
-    char reason[REASON_MAX];
-    seen_batch *b = remember_batch(t, "anthropic",
-                                   x->response_json.data ? x->response_json.data : "",
-                                   x->response_json.len, reason);
-    if (!b) {
-        note(PROXY_WARNING, "untraced", "anthropic", NULL, x->path,
-             "%s: cannot read the created batch: %s; forwarded, not traced", x->path, reason);
-        return;
-    }
+    seen_batch *b = answer_batch(t, "anthropic", x);
+    if (!b) return;
     const char *request = x->request_body.fd >= 0 ? source_map(&x->request_body) : NULL;
     if (!request) {
         note(PROXY_WARNING, "untraced", "anthropic", b->batch_id, x->path,
@@ -698,15 +692,8 @@ static void on_anthropic_create(tracer *t, tap_exchange *x) {
 
 /* GET /v1/messages/batches/{id}: note its status. */
 static void on_anthropic_batch(tracer *t, tap_exchange *x) {
-    char reason[REASON_MAX];
-    seen_batch *b = remember_batch(t, "anthropic",
-                                   x->response_json.data ? x->response_json.data : "",
-                                   x->response_json.len, reason);
-    if (!b) {
-        note(PROXY_WARNING, "untraced", "anthropic", NULL, x->path,
-             "%s: cannot read the batch object: %s; forwarded, not traced", x->path, reason);
-        return;
-    }
+    seen_batch *b = answer_batch(t, "anthropic", x);
+    if (!b) return;
     note(PROXY_INFO, "status", "anthropic", b->batch_id, x->path, "anthropic batch %s: %s",
          b->batch_id, b->status);
 }
