@@ -639,6 +639,27 @@ static void drain(proxy *px) {
     }
 }
 
+/* What the second-signal watcher needs. */
+typedef struct signal_watch {
+    sigset_t signals;             /* SIGTERM, SIGINT (blocked in every thread) */
+    volatile int finished;        /* set before the watcher is woken for good */
+} signal_watch;
+
+/* While the tracer finishes its queue: a second SIGTERM or SIGINT cuts the export under way
+ * short (batchtrace_interrupt: what is not delivered is spooled in the store). */
+static void *watch_second_signal(void *arg) {
+    signal_watch *watch = arg;
+    int signal_number = 0;
+    sigwait(&watch->signals, &signal_number);
+    if (!watch->finished) {
+        proxy_event e = {PROXY_WARNING, "stopping", NULL, NULL, NULL};
+        proxy_log(&e, "a second signal: the export under way stops, what is not delivered is "
+                      "spooled (batchtrace flush sends it)");
+        batchtrace_interrupt();
+    }
+    return NULL;
+}
+
 /* See proxy.h. */
 int proxy_run(const proxy_options *options, char *reason) {
     proxy px;
@@ -708,6 +729,18 @@ int proxy_run(const proxy_options *options, char *reason) {
     if (listen_socket != MHD_INVALID_SOCKET) close(listen_socket);
     proxy_log(&stopping, "finishing the tracing work queued (what cannot be delivered is "
               "spooled in the store)");
+    signal_watch watch;
+    watch.signals = stop_signals;
+    watch.finished = 0;
+    pthread_t watcher;
+    bool watching = pthread_create(&watcher, NULL, watch_second_signal, &watch) == 0;
+    tracer_finish(px.tracer);
+    px.tracer = NULL;
+    if (watching) {
+        watch.finished = 1;
+        pthread_kill(watcher, SIGTERM);
+        pthread_join(watcher, NULL);
+    }
     rc = BATCHTRACE_EXIT_OK;
 restore:
     if (daemon) MHD_stop_daemon(daemon);
