@@ -7,7 +7,7 @@
 #
 # Cases: the OpenAI and Anthropic flows, submit and results in two client processes with the
 # proxy restarted between them (the store links them), every span once in the submit trace;
-# a sync of the same store sends nothing again; byte-for-byte answers (result files, a
+# a sync and a manual collect of the same store send nothing again; byte-for-byte answers (result files, a
 # streamed chat completion, an upstream error); bad input (an upload cut short by the
 # client, a malformed multipart upload, a non-JSON results body, an upstream reset
 # mid-download, a client that disconnects mid-download): the proxy keeps serving, the log
@@ -172,6 +172,18 @@ for provider in openai anthropic; do
     grep -q "traced before, nothing to send" "$BT_TMP/sync.err" ||
         fail "sync-after-proxy: $provider batch not seen as traced: $(cat "$BT_TMP/sync.err")"
 done
+# ... nor does a manual collect of the files the client downloaded, by the batch id.
+batch=$(batch_of "$BT_TMP/openai.state")
+set +e
+env -i PATH="$PATH" HOME="$BT_TMP/home" TMPDIR="$BT_TMP" BATCHTRACE_SIGNING_KEY=proxy-test \
+    "$BIN" collect --batch-id "$batch" --results "$BT_TMP/openai.out/output.jsonl" \
+    --results "$BT_TMP/openai.out/error.jsonl" --batch "$BT_TMP/openai.out/batch.json" \
+    --store "$STORE" --endpoint "http://127.0.0.1:$SINK" --json > "$BT_TMP/collect.out" 2> "$BT_TMP/collect.err"
+code=$?
+set -e
+[ "$code" = 0 ] || fail "collect-after-proxy: exit $code: $(cat "$BT_TMP/collect.err")"
+grep -q '"spans_exported":0,' "$BT_TMP/collect.out" && grep -q '"items_skipped":5' "$BT_TMP/collect.out" ||
+    fail "collect-after-proxy: sent again: $(cat "$BT_TMP/collect.out")"
 check_spans sync-after-proxy "$BT_TMP/sink-flows" "$BT_TMP/openai.state" "$BT_TMP/anthropic.state"
 
 # ---- bad input --------------------------------------------------------------------------------
