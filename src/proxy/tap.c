@@ -27,6 +27,10 @@
 
 /* Pieces a result download is read back in, for collect's callback source. */
 #define PIECE_BYTES (1u << 20)
+/* Uploads kept waiting for their batch at most (each holds a temporary file), and batches
+ * remembered at most: past these the oldest are forgotten (a long-running proxy). */
+#define UPLOADS_KEPT 64
+#define BATCHES_KEPT 4096
 
 /* An input file uploaded (purpose=batch) and not yet named by a batch. */
 typedef struct upload {
@@ -258,6 +262,21 @@ static upload *take_upload(tracer *t, const char *file_id) {
     return NULL;
 }
 
+/* Forget the oldest entries of a list (newest first) past keep: each is freed by drop. */
+#define TRIM_LIST(type, head, keep, drop)                                                    \
+    do {                                                                                     \
+        size_t kept = 0;                                                                     \
+        for (type **link = &(head); *link;) {                                                \
+            if (++kept <= (keep)) {                                                          \
+                link = &(*link)->next;                                                       \
+                continue;                                                                    \
+            }                                                                                \
+            type *gone = *link;                                                              \
+            *link = gone->next;                                                              \
+            drop(gone);                                                                      \
+        }                                                                                    \
+    } while (0)
+
 /* Free what a seen batch holds. */
 static void seen_free(seen_batch *b) {
     if (!b) return;
@@ -319,6 +338,7 @@ static seen_batch *remember_batch(tracer *t, const char *provider, const char *o
         for (size_t i = 0; i < 2; i++) b->downloads[i].file.fd = -1;
         b->next = t->batches;
         t->batches = b;
+        TRIM_LIST(seen_batch, t->batches, BATCHES_KEPT, seen_free);
     } else {
         free(id);
     }
@@ -597,6 +617,7 @@ static void on_openai_upload(tracer *t, tap_exchange *x) {
          u->file_id, (unsigned long long)len);
     u->next = t->uploads;
     t->uploads = u;
+    TRIM_LIST(upload, t->uploads, UPLOADS_KEPT, upload_free);
 done:
     if (body) source_unmap(&x->request_body, body);
     free(file_id);
