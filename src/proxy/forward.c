@@ -38,7 +38,6 @@
 
 /* The listener's state. */
 typedef struct proxy {
-    const proxy_options *options;
     char *openai_base;            /* upstream base URLs, no trailing '/' (owned) */
     char *anthropic_base;
     tracer *tracer;
@@ -477,10 +476,10 @@ static enum MHD_Result forward(exchange *ex, struct MHD_Connection *connection,
             ex->rewrite = false;
             if (ex->whole.len) on_body(ex->whole.data, 1, ex->whole.len, ex);
         }
-        uint64_t size = ex->content_length >= 0 && strcmp(method, "HEAD") != 0
-                            ? (uint64_t)ex->content_length
-                            : MHD_SIZE_UNKNOWN;
-        if (strcmp(method, "HEAD") == 0 || ex->status == 204 || ex->status == 304) size = 0;
+        /* The upstream's Content-Length (also for HEAD: libmicrohttpd sends no body then),
+         * else chunked. */
+        uint64_t size = ex->content_length >= 0 ? (uint64_t)ex->content_length : MHD_SIZE_UNKNOWN;
+        if (ex->status == 204 || ex->status == 304) size = 0;
         response = MHD_create_response_from_callback(size, 32 * 1024, read_response, ex, NULL);
     }
     if (!response) return MHD_NO;
@@ -577,7 +576,6 @@ static void hand_over(exchange *ex, enum MHD_RequestTerminationCode toe) {
     }
     tap_exchange *tapped = ex->tapped;
     ex->tapped = NULL;
-    tapped->status = ex->status;
     if (tap_reads_request(ex->tap)) {
         tapped->request_body = ex->request_body;
         memset(&ex->request_body, 0, sizeof ex->request_body);
@@ -664,7 +662,6 @@ static void *watch_second_signal(void *arg) {
 int proxy_run(const proxy_options *options, char *reason) {
     proxy px;
     memset(&px, 0, sizeof px);
-    px.options = options;
     struct MHD_Daemon *daemon = NULL;
     int rc = BATCHTRACE_EXIT_FATAL;
     struct sockaddr_in addr;

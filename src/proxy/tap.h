@@ -37,14 +37,14 @@ bool tap_tees_to_file(tap_kind kind);
 /* Whether kind's request body is read by its tap (an upload, a create). */
 bool tap_reads_request(tap_kind kind);
 
-/* A finished exchange of a tapped call, handed to the tracer (which owns it from then on). */
+/* A finished exchange of a tapped call that ended well (a 2xx answer passed on whole),
+ * handed to the tracer (which owns it from then on). */
 typedef struct tap_exchange {
     tap_kind kind;
     char *path;                /* without the query; owned */
     char *content_type;        /* the request's Content-Type, or NULL; owned */
     char traceparent[56];      /* the request's W3C traceparent when valid, else "" */
     source_t request_body;     /* the request's bytes (a spool), or closed (fd -1) */
-    long status;               /* the upstream's HTTP status */
     buf_t response_json;       /* the answer, when not teed to a file */
     source_t response_file;    /* the answer, when teed to a file (a spool) */
 } tap_exchange;
