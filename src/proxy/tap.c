@@ -192,11 +192,13 @@ static int multipart_boundary(const char *content_type, char *out, size_t size) 
     return 0;
 }
 
-/* Find the parts of a multipart body: purpose's value into purpose, the file part's bytes
- * as [*offset, *offset + *len). 0, or -1 with reason. */
-static int multipart_parts(const char *body, size_t body_len, const char *boundary,
-                           char *purpose, size_t purpose_size, uint64_t *offset, uint64_t *len,
-                           char *reason) {
+/* See tap.h. */
+int tap_multipart_file(const char *content_type, const char *body, size_t body_len,
+                       char *purpose, size_t purpose_size, uint64_t *offset, uint64_t *len,
+                       char *reason) {
+    char boundary[80];
+    if (multipart_boundary(content_type, boundary, sizeof boundary) != 0)
+        return fail(reason, "not multipart/form-data with a boundary");
     char delimiter[100];
     int delimiter_len = snprintf(delimiter, sizeof delimiter, "--%s", boundary);
     const char *end = body + body_len;
@@ -578,19 +580,12 @@ static seen_batch *answer_batch(tracer *t, const char *provider, const tap_excha
 
 /* POST /v1/files: keep a purpose=batch upload until its batch is created. */
 static void on_openai_upload(tracer *t, tap_exchange *x) {
-    char boundary[80], purpose[32], reason[REASON_MAX];
+    char purpose[32], reason[REASON_MAX];
     uint64_t offset = 0, len = 0;
-    const char *body = NULL;
     char *file_id = NULL;
-    if (multipart_boundary(x->content_type, boundary, sizeof boundary) != 0) {
-        note(PROXY_WARNING, "untraced", "openai", NULL, x->path,
-             "%s: the upload is not multipart/form-data with a boundary; forwarded, not traced",
-             x->path);
-        return;
-    }
-    body = source_map(&x->request_body);
-    if (!body || multipart_parts(body, x->request_body.size, boundary, purpose, sizeof purpose,
-                                 &offset, &len, reason) != 0) {
+    const char *body = source_map(&x->request_body);
+    if (!body || tap_multipart_file(x->content_type, body, x->request_body.size, purpose,
+                                    sizeof purpose, &offset, &len, reason) != 0) {
         note(PROXY_WARNING, "untraced", "openai", NULL, x->path,
              "%s: cannot read the upload: %s; forwarded, not traced", x->path,
              body ? reason : "an empty body");

@@ -37,6 +37,14 @@ bool tap_tees_to_file(tap_kind kind);
 /* Whether kind's request body is read by its tap (an upload, a create). */
 bool tap_reads_request(tap_kind kind);
 
+/* The parts of an upload (multipart/form-data, RFC 7578, its boundary from content_type):
+ * the "purpose" part's value into purpose (cut to purpose_size - 1 bytes; "" when there is
+ * none), the "file" part's bytes at [*offset, *offset + *len) of body. 0, or -1 with
+ * reason (not multipart, no closing boundary, no file part). */
+int tap_multipart_file(const char *content_type, const char *body, size_t body_len,
+                       char *purpose, size_t purpose_size, uint64_t *offset, uint64_t *len,
+                       char *reason);
+
 /* A finished exchange of a tapped call that ended well (a 2xx answer passed on whole),
  * handed to the tracer (which owns it from then on). */
 typedef struct tap_exchange {
