@@ -428,7 +428,7 @@ static int settle_record(const tracer *t, const char *provider, const char *batc
         bool pinned;
         char *token = NULL;
         if (collect_time_now(&now_ns, &pinned, reason) == 0 &&
-            resume_adopt_batch(store, provider, batch_id, 0, 0, now_ns, &token, reason) == 0)
+            resume_adopt_batch(store, provider, batch_id, 0, 0, NULL, now_ns, &token, reason) == 0)
             rc = 0;
         free(token);
     }
