@@ -1,6 +1,6 @@
 """Build the batchtrace package with pip, offline: `python3 -m pip install ./bindings/python`
 from a checkout. The extension is compiled together with the library's sources (src/, all
-but the command-line tool) and linked to the system's libcurl, SQLite, OpenSSL and zlib
+but the command-line tool) and linked to the system's libcurl, SQLite, libmicrohttpd, OpenSSL and zlib
 (the Debian packages scripts/install-deps.sh build installs, plus python3-dev). There is
 deliberately no pyproject.toml: pip would then build in an isolated environment and fetch
 setuptools from the network."""
@@ -36,7 +36,7 @@ extension = Extension(
     define_macros=[("_POSIX_C_SOURCE", "200809L"), ("_DEFAULT_SOURCE", None),
                    ("BATCHTRACE_VERSION", f'"{VERSION}"')],
     extra_compile_args=["-std=c11", "-O2", "-pthread", "-Wno-unused-parameter"],
-    libraries=["curl", "sqlite3", "crypto", "z", "m"],
+    libraries=["curl", "sqlite3", "microhttpd", "crypto", "z", "m"],
     extra_link_args=["-pthread"],
 )
 
