@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `batchtrace proxy` (issue 16): a BENCH_PROXY_MB (200) MB OpenAI output file downloaded from
 # the loopback fake API (tests/sync/fake_provider.js) directly, then through the proxy while
-# it traces it (the download teed, then collected to bench/sink.js over OTLP), each
-# BENCH_RUNS (3) times, best wall time kept. Prints both throughputs, their ratio (issue
+# it traces it (the download teed, then collected to bench/sink.js over OTLP), BENCH_RUNS
+# (3) times each, alternating, best wall time kept. Prints both throughputs, their ratio (issue
 # target: the proxy >= 80% of direct) and the proxy's peak RSS over the run, the collect
 # after the download included (target: <= 64 MB). Each proxy run has a fresh store.
 #   bench/proxy.sh BATCHTRACE_BINARY WORK_DIR
@@ -85,14 +85,12 @@ download() {
 
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a < b) ? a : b }'; }
 
+# Direct and proxied downloads alternate, so that both see the same load on a shared machine.
 direct=""
-for _ in $(seq "$runs"); do
-    direct=$(best "$(download "http://127.0.0.1:$fake/v1/files/file-bench-out/content")" "$direct")
-done
-
 proxied=""
 peak_kib=0
 for run in $(seq "$runs"); do
+    direct=$(best "$(download "http://127.0.0.1:$fake/v1/files/file-bench-out/content")" "$direct")
     rm -f "$work"/proxy-state.db*
     rm -f "$work/proxy.log"
     env -i PATH="$PATH" HOME="$work" TMPDIR="$work" BATCHTRACE_SIGNING_KEY=bench \

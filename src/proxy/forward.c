@@ -73,6 +73,9 @@ typedef struct exchange {
     buf_t whole;                  /* rewrite: the body */
     char *ring;                   /* bytes received, not yet given to the client */
     size_t ring_cap, ring_start, ring_len;
+    char *out;                    /* while read_response waits with the ring empty: its
+                                     buffer, filled straight from libcurl (one copy less) */
+    size_t out_max, out_len;
     bool paused;                  /* libcurl waits for room in the ring */
     bool upstream_done;
     CURLcode result;              /* the transfer's outcome, once upstream_done */
@@ -248,8 +251,9 @@ static void tee(exchange *ex, const char *data, size_t len) {
     buf_append(&ex->tapped->response_json, data, len);
 }
 
-/* libcurl's write callback: the answer's body into the ring (paused when it is full), or
- * whole into ex->whole for a rewrite. */
+/* libcurl's write callback: the answer's body straight into the client's buffer when
+ * read_response waits for it, else into the ring (paused when it is full); or whole into
+ * ex->whole for a rewrite. */
 static size_t on_body(char *data, size_t size, size_t count, void *userdata) {
     exchange *ex = userdata;
     size_t len = size * count;
@@ -258,21 +262,31 @@ static size_t on_body(char *data, size_t size, size_t count, void *userdata) {
         buf_append(&ex->whole, data, len);
         return len;
     }
-    if (ex->ring_start + ex->ring_len + len > ex->ring_cap && ex->ring_start) {
-        memmove(ex->ring, ex->ring + ex->ring_start, ex->ring_len);
-        ex->ring_start = 0;
+    size_t taken = 0;
+    if (ex->out && !ex->ring_len) { /* the client's buffer first, the rest to the ring */
+        taken = len < ex->out_max - ex->out_len ? len : ex->out_max - ex->out_len;
+        memcpy(ex->out + ex->out_len, data, taken);
+        ex->out_len += taken;
+        ex->bytes_to_client += taken;
     }
-    if (ex->ring_len + len > ex->ring_cap) {
-        if (ex->ring_len) {
-            ex->paused = true;
-            return CURL_WRITEFUNC_PAUSE;
+    size_t rest = len - taken;
+    if (rest) {
+        if (ex->ring_start + ex->ring_len + rest > ex->ring_cap && ex->ring_start) {
+            memmove(ex->ring, ex->ring + ex->ring_start, ex->ring_len);
+            ex->ring_start = 0;
         }
-        ex->ring = xreallocarray(ex->ring, len, 1); /* one piece larger than the ring */
-        ex->ring_cap = len;
+        if (ex->ring_len + rest > ex->ring_cap) {
+            if (ex->ring_len) { /* (nothing was taken: the ring was not empty) */
+                ex->paused = true;
+                return CURL_WRITEFUNC_PAUSE; /* libcurl hands the same bytes again later */
+            }
+            ex->ring = xreallocarray(ex->ring, rest, 1); /* one piece larger than the ring */
+            ex->ring_cap = rest;
+        }
+        memcpy(ex->ring + ex->ring_start + ex->ring_len, data + taken, rest);
+        ex->ring_len += rest;
     }
-    memcpy(ex->ring + ex->ring_start + ex->ring_len, data, len);
-    ex->ring_len += len;
-    tee(ex, data, len);
+    tee(ex, data, len); /* once, now that the bytes are taken */
     return len;
 }
 
@@ -289,7 +303,7 @@ static void drive(exchange *ex) {
         ex->upstream_done = true;
         return;
     }
-    if (ex->ring_len || ex->paused) return; /* bytes for the client: no waiting */
+    if (ex->ring_len || ex->out_len || ex->paused) return; /* bytes for the client: no wait */
     curl_multi_poll(ex->multi, NULL, 0, 1000, NULL);
 }
 
@@ -309,11 +323,18 @@ static ssize_t read_response(void *cls, uint64_t pos, char *buffer, size_t max) 
         if (ex->upstream_done)
             return ex->result == CURLE_OK ? MHD_CONTENT_READER_END_OF_STREAM
                                           : MHD_CONTENT_READER_END_WITH_ERROR;
+        ex->out = buffer;
+        ex->out_max = max;
+        ex->out_len = 0;
         if (ex->paused) {
             ex->paused = false;
             curl_easy_pause(ex->easy, CURLPAUSE_CONT);
         }
-        drive(ex);
+        if (!ex->out_len) drive(ex);
+        size_t filled = ex->out_len;
+        ex->out = NULL;
+        ex->out_len = 0;
+        if (filled) return (ssize_t)filled;
     }
 }
 
@@ -480,7 +501,7 @@ static enum MHD_Result forward(exchange *ex, struct MHD_Connection *connection,
          * else chunked. */
         uint64_t size = ex->content_length >= 0 ? (uint64_t)ex->content_length : MHD_SIZE_UNKNOWN;
         if (ex->status == 204 || ex->status == 304) size = 0;
-        response = MHD_create_response_from_callback(size, 32 * 1024, read_response, ex, NULL);
+        response = MHD_create_response_from_callback(size, 64 * 1024, read_response, ex, NULL);
     }
     if (!response) return MHD_NO;
     add_headers(ex, response);
