@@ -605,12 +605,27 @@ static void hand_over(exchange *ex, enum MHD_RequestTerminationCode toe) {
     tracer_submit(ex->px->tracer, tapped);
 }
 
+/* Let the upstream transfer of an answer the client has whole (libmicrohttpd stops reading
+ * once Content-Length bytes went out) reach its end, so that its outcome is known. */
+static void finish_transfer(exchange *ex) {
+    while (ex->easy && !ex->upstream_done) {
+        ex->ring_len = 0; /* nothing more is owed to the client */
+        ex->ring_start = 0;
+        if (ex->paused) {
+            ex->paused = false;
+            curl_easy_pause(ex->easy, CURLPAUSE_CONT);
+        }
+        drive(ex);
+    }
+}
+
 /* libmicrohttpd's completion callback: the exchange ended (well, or not). */
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     exchange *ex = *con_cls;
     if (!ex) return;
     *con_cls = NULL;
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) finish_transfer(ex);
     hand_over(ex, toe);
     exchange_free(ex);
 }

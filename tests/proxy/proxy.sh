@@ -106,6 +106,8 @@ check_spans() {
     if ! node "$HERE/check.js" "$BT_TMP/$name.expected" "$dir" > "$BT_TMP/$name.check" 2>&1; then
         fail "$name: the spans are wrong:"
         sed 's/^/    /' "$BT_TMP/$name.check" >&2
+        echo "  the proxies' logs:" >&2
+        tail -n 40 "$BT_TMP"/*.log | sed 's/^/    /' >&2
     fi
 }
 
