@@ -25,6 +25,7 @@
 
 #include "proxy/log.h"
 #include "proxy/tap.h"
+#include "proxy/tee.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/reason.h"
@@ -81,6 +82,7 @@ typedef struct exchange {
     CURLcode result;              /* the transfer's outcome, once upstream_done */
     uint64_t bytes_to_client;
     tap_exchange *tapped;         /* the copy for the tracer, or NULL */
+    tee_writer *tee_writer;       /* writes a results download's copy off this thread */
     bool tee_failed;              /* the copy could not be kept whole */
     char tee_reason[REASON_MAX];
     char host[256];               /* the client's Host header, for the rewrite */
@@ -120,6 +122,8 @@ static void exchange_free(exchange *ex) {
     if (ex->next) ex->next->prev = ex->prev;
     if (ex->counted && --px->in_flight == 0) pthread_cond_broadcast(&px->idle);
     pthread_mutex_unlock(&px->lock);
+    char ignored[REASON_MAX];
+    tee_writer_finish(ex->tee_writer, ignored);
     if (ex->multi && ex->easy) curl_multi_remove_handle(ex->multi, ex->easy);
     if (ex->easy) curl_easy_cleanup(ex->easy);
     if (ex->multi) curl_multi_cleanup(ex->multi);
@@ -239,8 +243,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *userdata) {
 static void tee(exchange *ex, const char *data, size_t len) {
     if (!ex->tapped || ex->tee_failed || ex->status < 200 || ex->status > 299) return;
     if (tap_tees_to_file(ex->tap)) {
-        if (source_spool_write(&ex->tapped->response_file, data, len, ex->tee_reason) != 0)
-            ex->tee_failed = true;
+        if (!tee_writer_put(ex->tee_writer, data, len)) ex->tee_failed = true;
         return;
     }
     if (ex->tapped->response_json.len + len > TAP_JSON_MAX) {
@@ -537,7 +540,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             ex->tapped->request_body.fd = -1;
             ex->tapped->response_file.fd = -1;
             if (tap_tees_to_file(ex->tap) &&
-                source_spool_new(&ex->tapped->response_file, ex->path, reason) != 0) {
+                (source_spool_new(&ex->tapped->response_file, ex->path, reason) != 0 ||
+                 !(ex->tee_writer = tee_writer_start(&ex->tapped->response_file, reason)))) {
                 ex->tee_failed = true;
                 snprintf(ex->tee_reason, sizeof ex->tee_reason, "%s", reason);
             }
@@ -626,6 +630,12 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
     if (!ex) return;
     *con_cls = NULL;
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) finish_transfer(ex);
+    char reason[REASON_MAX];
+    if (tee_writer_finish(ex->tee_writer, reason) != 0 && !ex->tee_reason[0]) {
+        ex->tee_failed = true;
+        snprintf(ex->tee_reason, sizeof ex->tee_reason, "%s", reason);
+    }
+    ex->tee_writer = NULL;
     hand_over(ex, toe);
     exchange_free(ex);
 }
