@@ -63,9 +63,9 @@ static int run(const cli_config *config) {
     /* A batch's parent is the traceparent header of its submit call, never the proxy's own. */
     unsetenv("TRACEPARENT");
 
-    /* Two requests in flight rather than collect's four: each holds an encoded request
+    /* One request in flight rather than collect's four: each holds an encoded request
      * (up to --max-request-bytes), and the proxy's memory must stay flat (bench/proxy.sh). */
-    if (!collect.max_in_flight) collect.max_in_flight = 2;
+    if (!collect.max_in_flight) collect.max_in_flight = 1;
     options.listen = config->listen;
     options.collect = &collect;
     options.json_logs = config->json;

@@ -121,7 +121,7 @@ static const cli_option options[] = {
     {"max-in-flight", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_in_flight),
      "otlp: requests sent or waiting to retry at once, 1-64 (default: 4)"},
     {"max-in-flight", "N", CMD_PROXY, OPT_STRING, AT(max_in_flight),
-     "otlp: requests sent or waiting to retry at once, 1-64 (default: 2, to keep the proxy's "
+     "otlp: requests sent or waiting to retry at once, 1-64 (default: 1, to keep the proxy's "
      "memory flat beside the traffic it forwards)"},
     {"export-timeout", "SECONDS", CMD_COLLECT | CMD_SYNC | CMD_START | CMD_PROXY, OPT_STRING, AT(export_timeout),
      "otlp: seconds a request may take, retries included, before it is spooled (default 30)"},
