@@ -69,6 +69,8 @@ typedef struct otlp_job {
     buf_t response;                    /* the answer's body, first HTTP_RESPONSE_KEEP bytes */
     char retry_after[64];              /* the answer's Retry-After ("" when none) */
     char curl_error[CURL_ERROR_SIZE];  /* libcurl's words for a failed transfer */
+    char *last_failure;                /* what the last attempt met, when another was due;
+                                          owned, NULL before */
 } otlp_job;
 
 struct otlp_sender {
@@ -316,6 +318,7 @@ static void drop_job(otlp_sender *s, otlp_job *job) {
     }
     buf_free(&job->wire);
     buf_free(&job->response);
+    free(job->last_failure);
     free(job->braintrust_parent);
     free(job->tags);
     free(job);
@@ -493,9 +496,13 @@ static bool build_headers(const otlp_sender *s, otlp_job *job) {
 static void start_attempt(otlp_sender *s, otlp_job *job, int64_t now) {
     int64_t remaining = job->deadline_ms - now;
     char why[REASON_MAX];
-    if (remaining <= 0) {
-        fail(why, "POST %s: no time left for another attempt (export timeout %ld ms)",
-             s->shown_url, s->export_timeout_ms);
+    if (remaining <= 0) { /* the next attempt came due too late (a busy machine) */
+        if (job->last_failure)
+            fail(why, "%s; gave up after %u attempt%s within the export timeout (%ld ms)",
+                 job->last_failure, job->attempts, plural(job->attempts), s->export_timeout_ms);
+        else
+            fail(why, "POST %s: no time left for another attempt (export timeout %ld ms)",
+                 s->shown_url, s->export_timeout_ms);
         fail_job(s, job, why);
         return;
     }
@@ -685,6 +692,8 @@ static void attempt_done(otlp_sender *s, otlp_job *job, CURLcode result) {
                                    retry_random(&s->random_state));
     if (now + wait_ms < job->deadline_ms) {
         job->next_attempt_ms = now + wait_ms;
+        free(job->last_failure);
+        job->last_failure = xstrdup(what);
         return;
     }
     if (server_said)
