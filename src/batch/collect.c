@@ -386,9 +386,9 @@ static int check_context(collector *c, char *reason) {
     return 0;
 }
 
-/* Without a context (and no token given), a batch object's batch in a store that is open (the one named, or
- * the default one that exists): record it under its collect-only identities and use that
- * record as the context (batch/resume.h, resume_adopt), so the items' exported marks are
+/* Without a context (and no token given), a batch object's batch in the store the user
+ * named (--store, $BATCHTRACE_STORE): record it under its collect-only identities and use
+ * that record as the context (batch/resume.h, resume_adopt), so the items' exported marks are
  * kept and `sync` or a later collect does not send them again. A store that cannot record
  * it is a warning: the run goes on collect-only, exporting as before. */
 static void adopt_batch(collector *c) {
@@ -805,7 +805,7 @@ int collect_run(const collect_config *config, collect_outcome *outcome, char *re
     /* A token that was given and dropped leaves the run collect-only and records nothing. */
     bool token_given = config->context_token || c->batch.context_token.len;
     if (!c->resume.active && !token_given && !config->report_only && c->has_batch &&
-        c->batch_id.len && c->provider)
+        c->batch_id.len && c->provider && store_url_named(config->store_url))
         adopt_batch(c);
     choose_identities(c);
     c->task_start_ns = c->resume.active                          ? c->resume.claims.start_ns

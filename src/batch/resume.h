@@ -102,8 +102,7 @@ int resume_adopt_batch(store_t *store, const char *provider, const char *batch_i
                        int64_t created_ns, uint64_t request_count,
                        const adopt_linkage *linkage, int64_t now_ns, char **token,
                        char *reason);
-/* A collect-only run of batch_id with the store open in context (the one named, or the
- * default one that exists) and no context found: record the batch as resume_adopt_batch
+/* A collect-only run of batch_id with the store open in context and no context found: record the batch as resume_adopt_batch
  * does and make its record the run's context, so the items' exported marks are kept and no
  * other surface (`sync`, a later collect) sends them again. Does nothing without an open
  * store. 0; STORE_CONFLICT with reason (the context stays inactive); -1 with reason. */

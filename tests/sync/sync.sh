@@ -265,6 +265,18 @@ test_collect_before_sync() {
     grep -q 'already collected: 4 items and the task were exported before' "$BT_TMP/hand2.err" ||
         fail "hand2: a second collect of batch_manual does not say it was collected before"
     [ -z "$(ls "$w/again" 2>/dev/null)" ] || fail "hand2: sent spans again"
+    # Without a named store (the default one exists), collect-only stays stateless: a second
+    # run sends the spans again, as a user regenerating a file expects.
+    run_bt migrate store migrate
+    expect_code migrate 0
+    local run
+    for run in plain1 plain2; do
+        run_bt "$run" collect --batch "$w/manual.json" --results "$A/file-manual-out" \
+            --input "$A/file-manual-in" --exporter file --output "$w/$run.jsonl" --json
+        expect_code "$run" 0
+        grep -q '"spans_exported": *5' "$BT_TMP/$run.out" ||
+            fail "$run: a collect-only run with the default store did not send its 5 spans"
+    done
 }
 
 # ---- two syncs at once on one store share the work ---------------------------------------
