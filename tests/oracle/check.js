@@ -471,9 +471,14 @@ function checkOne(argv) {
   let text = '';
   for (const message of failures.slice(0, MAX_REPORTED)) text += `${prefix}${message}\n`;
   if (failures.length > MAX_REPORTED) text += `${prefix}... and ${failures.length - MAX_REPORTED} more\n`;
+  report(options, text);
+  return 1;
+}
+
+// Writes one run's failure text to its --failures-out file, or to stderr without one.
+function report(options, text) {
   if (options.failuresOut) fs.appendFileSync(options.failuresOut, text);
   else process.stderr.write(text);
-  return 1;
 }
 
 // One run's checks, or with `--jobs FILE` several runs' in this one process, in order (the
@@ -490,9 +495,7 @@ function main() {
       status |= checkOne(jobArgv);
     } catch (err) { // one run's broken input fails that run, and the next runs are checked
       const options = parseArgs(jobArgv);
-      const text = `${options.label ? `${options.label}: ` : ''}check.js: ${err.stack}\n`;
-      if (options.failuresOut) fs.appendFileSync(options.failuresOut, text);
-      else process.stderr.write(text);
+      report(options, `${options.label ? `${options.label}: ` : ''}check.js: ${err.stack}\n`);
       status = 1;
     }
   }
