@@ -34,9 +34,10 @@ demo: build
 	@sh scripts/demo.sh $(BUILD_DIR)/batchtrace
 
 # Unit tests, the header test, the end-to-end CLI tests with the OTLP oracle and a subset of
-# the CLI cases under valgrind memcheck, built with gcc; and every test again built with clang
-# under AddressSanitizer and UndefinedBehaviorSanitizer; warnings are errors in both. Both
-# ctests run $(JOBS) tests at a time, side by side (scripts/test.sh, tests/cli/README.md).
+# the CLI cases under valgrind memcheck, built with gcc; and the tests again built with clang
+# under AddressSanitizer and UndefinedBehaviorSanitizer (the slow CLI scripts there only);
+# warnings are errors in both. Both ctests run $(JOBS) tests at a time, side by side
+# (scripts/test.sh, tests/cli/README.md, docs/design.md "make test time").
 test:
 	@BUILD_DIR=$(BUILD_DIR) SANITIZE_DIR=$(SANITIZE_DIR) JOBS=$(JOBS) PYTHON=$(PYTHON) \
 		bash scripts/test.sh

@@ -38,6 +38,9 @@ bt() {
 bt_killed_after() {
     local ms=$1 state=$2
     shift 2
+    # Made here: on a loaded machine the kill may come before the subshell opens them.
+    : > "$W/out"
+    : > "$W/err"
     (cd "$W" && exec env -i PATH="$PATH" HOME="$W/home" XDG_STATE_HOME="$state" $(bt_store_env "$state") \
         BATCHTRACE_NOW=2026-01-01T00:00:00Z \
         ${ASAN_OPTIONS+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \

@@ -11,7 +11,7 @@
 //
 //   node check.js --case DIR --input FILE|DIR [--protocol P] [--missing-ok]
 //                 --exit CODE --summary FILE [--args FILE] [--tmp DIR]
-//                 [--canonical-out FILE] [--label TEXT] [--update]
+//                 [--canonical-out FILE] [--label TEXT] [--failures-out FILE] [--update]
 //   node check.js --jobs FILE    (several runs, see main)
 //
 // --args is the file of arguments actually passed (one per line, @TMP@ already replaced;
@@ -41,7 +41,7 @@ function parseArgs(argv) {
   const valued = {
     '--case': 'caseDir', '--input': 'input', '--protocol': 'protocol', '--exit': 'exit',
     '--summary': 'summary', '--args': 'args', '--tmp': 'tmp', '--canonical-out': 'canonicalOut',
-    '--label': 'label',
+    '--label': 'label', '--failures-out': 'failuresOut',
   };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--update') options.update = true;
@@ -461,27 +461,43 @@ function run(options) {
 }
 
 // Entry point: prints failures (the first MAX_REPORTED) and sets the exit code.
-// Checks one run (argv as in the header); prints its failures on stderr; 0 or 1.
+// Checks one run (argv as in the header); prints its failures on stderr, or appends them to
+// the --failures-out file (the CLI driver checks all its cases in one process); 0 or 1.
 function checkOne(argv) {
   const options = parseArgs(argv);
   const failures = run(options);
   if (failures.length === 0) return 0;
   const prefix = options.label ? `${options.label}: ` : '';
-  for (const message of failures.slice(0, MAX_REPORTED)) process.stderr.write(`${prefix}${message}\n`);
-  if (failures.length > MAX_REPORTED) process.stderr.write(`${prefix}... and ${failures.length - MAX_REPORTED} more\n`);
+  let text = '';
+  for (const message of failures.slice(0, MAX_REPORTED)) text += `${prefix}${message}\n`;
+  if (failures.length > MAX_REPORTED) text += `${prefix}... and ${failures.length - MAX_REPORTED} more\n`;
+  report(options, text);
   return 1;
 }
 
+// Writes one run's failure text to its --failures-out file, or to stderr without one.
+function report(options, text) {
+  if (options.failuresOut) fs.appendFileSync(options.failuresOut, text);
+  else process.stderr.write(text);
+}
+
 // One run's checks, or with `--jobs FILE` several runs' in this one process, in order (the
-// CLI driver saves a node start per run): FILE holds each run's arguments one per line, runs
-// separated by an empty line. Exit 1 when any run fails.
+// CLI driver checks all its cases in one node): FILE holds each run's arguments one per
+// line, runs separated by an empty line. Exit 1 when any run fails.
 function main() {
   const argv = process.argv.slice(2);
   if (argv.length !== 2 || argv[0] !== '--jobs') return checkOne(argv);
   let status = 0;
   for (const job of fs.readFileSync(argv[1], 'utf8').split('\n\n')) {
     const jobArgv = job.split('\n').filter((line) => line !== '');
-    if (jobArgv.length > 0) status |= checkOne(jobArgv);
+    if (jobArgv.length === 0) continue;
+    try {
+      status |= checkOne(jobArgv);
+    } catch (err) { // one run's broken input fails that run, and the next runs are checked
+      const options = parseArgs(jobArgv);
+      report(options, `${options.label ? `${options.label}: ` : ''}check.js: ${err.stack}\n`);
+      status = 1;
+    }
   }
   return status;
 }
