@@ -31,7 +31,10 @@
 #include "util/reason.h"
 
 /* The answer's bytes held between libcurl and the client at most (one exchange). */
-#define RING_BYTES (256u * 1024)
+#define RING_BYTES (1024u * 1024)
+/* The largest piece libcurl hands on_body, and libmicrohttpd asks of read_response: large
+ * pieces mean fewer calls, pauses and wake-ups per byte forwarded (issue 16's throughput). */
+#define PIECE_BYTES (512u * 1024)
 /* The largest Anthropic batch object or list rewritten (its results_url). */
 #define REWRITE_MAX (16u << 20)
 /* How long SIGTERM waits for the requests under way. */
@@ -382,7 +385,7 @@ static int start_transfer(exchange *ex, struct MHD_Connection *connection, const
     curl_easy_setopt(e, CURLOPT_WRITEDATA, ex);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ex->error);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L * 1024);
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)PIECE_BYTES);
     if (has_body || strcmp(method, "POST") == 0) {
         curl_easy_setopt(e, CURLOPT_POST, 1L);
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)ex->request_bytes);
@@ -504,7 +507,7 @@ static enum MHD_Result forward(exchange *ex, struct MHD_Connection *connection,
          * else chunked. */
         uint64_t size = ex->content_length >= 0 ? (uint64_t)ex->content_length : MHD_SIZE_UNKNOWN;
         if (ex->status == 204 || ex->status == 304) size = 0;
-        response = MHD_create_response_from_callback(size, 64 * 1024, read_response, ex, NULL);
+        response = MHD_create_response_from_callback(size, PIECE_BYTES, read_response, ex, NULL);
     }
     if (!response) return MHD_NO;
     add_headers(ex, response);

@@ -1,9 +1,12 @@
+#define _GNU_SOURCE /* gettid */
 #include "proxy/tee.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "util/alloc.h"
 #include "util/reason.h"
@@ -22,9 +25,15 @@ struct tee_writer {
     char reason[REASON_MAX];      /* why, once failed */
 };
 
+/* How much lower the writer thread runs than the forwarding one (nice steps): on a busy
+ * machine the forwarding wins the CPU, the writer catching up while it waits on sockets. */
+#define TEE_NICE 10
+
 /* The writer thread: write what comes, in order, until closing and empty. */
 static void *write_loop(void *arg) {
     tee_writer *w = arg;
+    /* Linux gives each thread its own nice value; a failure only leaves it at the default. */
+    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), TEE_NICE);
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (!w->used && !w->closing) pthread_cond_wait(&w->wake, &w->lock);
