@@ -61,7 +61,8 @@ node -e '
     completed: Number(items), failed: 0 }, metadata: null }], files: { "file-bench-out": file } } }));
 ' "$results" "$items" "$work/fake-config.json"
 
-# start_node SCRIPT PORT_FILE ARG...: a node server of ours; prints its port.
+# start_node SCRIPT PORT_FILE ARG...: a node server of ours, killed on exit; its port is
+# then in PORT_FILE (called in this shell, not in $(...): the trap must see its pid).
 start_node() {
     local script=$1 port_file=$2
     shift 2
@@ -70,10 +71,11 @@ start_node() {
     pids+=($!)
     for _ in $(seq 100); do [ -f "$port_file" ] && break; sleep 0.1; done
     [ -f "$port_file" ] || { echo "bench/proxy.sh: $script did not start: $(cat "$port_file.err")" >&2; exit 1; }
-    cat "$port_file"
 }
-fake=$(start_node "$root/tests/sync/fake_provider.js" "$work/fake.port" --config "$work/fake-config.json")
-sink=$(start_node "$root/bench/sink.js" "$work/sink.port")
+start_node "$root/tests/sync/fake_provider.js" "$work/fake.port" --config "$work/fake-config.json"
+fake=$(cat "$work/fake.port")
+start_node "$root/bench/sink.js" "$work/sink.port"
+sink=$(cat "$work/sink.port")
 
 # download URL: the download's wall seconds (the body discarded), checking its size.
 download() {

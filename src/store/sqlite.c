@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,12 @@ typedef struct open_file {
     ino_t ino;
     size_t handles;
 } open_file;
+
+/* The page cache of the stores opened from now on (store_set_sqlite_cache_kib). */
+static atomic_uint cache_kib = 32768;
+
+/* See store.h. */
+void store_set_sqlite_cache_kib(unsigned kib) { cache_kib = kib; }
 
 static pthread_mutex_t open_files_lock = PTHREAD_MUTEX_INITIALIZER;
 static open_file *open_files;
@@ -711,12 +718,14 @@ store_t *sqlite_store_open(const char *url, bool create, char *reason) {
     /* synchronous FULL by default: every write that keeps data (the spool, a batch, its
      * inputs, the key) is on the disk once committed. Claims and delivered marks lower it
      * to NORMAL for their own transactions (see begin_claims). */
+    char pragmas[160];
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA cache_size = -%u; PRAGMA wal_autocheckpoint = 8192;"
+             " PRAGMA journal_size_limit = 4194304", (unsigned)cache_kib);
     if ((!header.wal &&
          exec_sql(store, "PRAGMA journal_mode = WAL", "cannot use WAL", reason) != 0) ||
         exec_sql(store, "PRAGMA synchronous = FULL", "cannot set synchronous", reason) != 0 ||
-        exec_sql(store, "PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192;"
-                        " PRAGMA journal_size_limit = 4194304", "cannot size the cache",
-                 reason) != 0 ||
+        exec_sql(store, pragmas, "cannot size the cache", reason) != 0 ||
         migrate(store, reason) != 0)
         goto failed;
     open_file_hold(store, &st);

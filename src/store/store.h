@@ -63,6 +63,10 @@ store_t *store_open_readonly(const char *url, bool *older, char *reason);
  * writer started on the file meanwhile (without a -wal the file is read as immutable);
  * then close it and read again. */
 bool store_read_stable(const store_t *store);
+/* The page cache each SQLite store opened from now on keeps, in KiB (the default 32768;
+ * PostgreSQL ignores it). Process-wide: a long-lived process that collects beside other
+ * work (`batchtrace proxy`) sets a smaller one to bound its peak memory. */
+void store_set_sqlite_cache_kib(unsigned kib);
 /* Give the busy handler a check it calls while it waits for another process's lock: when
  * it returns non-zero the wait ends at once and the statement fails with STORE_LOCKED. */
 void store_set_cancel(store_t *store, int (*cancelled)(void));
