@@ -12,7 +12,9 @@ export LC_ALL=C
 root=$(cd "$(dirname "$0")/.." && pwd)
 batchtrace=${1:?usage: bench/store.sh BATCHTRACE_BINARY WORK_DIR}
 batchtrace=$(cd "$(dirname "$batchtrace")" && pwd)/$(basename "$batchtrace")
-work=${2:?usage: bench/store.sh BATCHTRACE_BINARY WORK_DIR}/store
+work=${2:?usage: bench/store.sh BATCHTRACE_BINARY WORK_DIR}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)/store # absolute: tests/pg/server.sh runs from another directory
 runs=${BENCH_RUNS:-3}
 items=${BENCH_ITEMS:-50000}
 state=$work/pg-server.env
