@@ -190,21 +190,5 @@ static int run(const cli_config *config) {
     return exit_code;
 }
 
-int cmd_sync(int argc, char **argv) {
-    cli_config config;
-    int exit_code;
-    if (cli_parse(CMD_SYNC, argc, argv, &config) != 0) {
-        fputs("Try 'batchtrace sync --help'.\n", stderr);
-        exit_code = BATCHTRACE_EXIT_USAGE;
-    } else if (config.help) {
-        cli_print_help(stdout, CMD_SYNC);
-        exit_code = BATCHTRACE_EXIT_OK;
-    } else if (config.version) {
-        printf("batchtrace %s\n", batchtrace_version());
-        exit_code = BATCHTRACE_EXIT_OK;
-    } else {
-        exit_code = run(&config);
-    }
-    cli_config_free(&config);
-    return exit_code;
-}
+/* See commands.h. */
+int cmd_sync(int argc, char **argv) { return cli_main(CMD_SYNC, "sync", argc, argv, run); }

@@ -1,8 +1,10 @@
 #include "cli/options.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "batchtrace.h"
 #include "util/alloc.h"
 
 /* How an option stores its value. */
@@ -437,4 +439,25 @@ void cli_config_free(cli_config *config) {
     config->batch_ids = NULL;
     free(config->upstreams);
     config->upstreams = NULL;
+}
+
+/* See options.h. */
+int cli_main(int command, const char *name, int argc, char **argv,
+             int (*run)(const cli_config *config)) {
+    cli_config config;
+    int exit_code;
+    if (cli_parse(command, argc, argv, &config) != 0) {
+        fprintf(stderr, "Try 'batchtrace %s --help'.\n", name);
+        exit_code = BATCHTRACE_EXIT_USAGE;
+    } else if (config.help) {
+        cli_print_help(stdout, command);
+        exit_code = BATCHTRACE_EXIT_OK;
+    } else if (config.version) {
+        printf("batchtrace %s\n", batchtrace_version());
+        exit_code = BATCHTRACE_EXIT_OK;
+    } else {
+        exit_code = run(&config);
+    }
+    cli_config_free(&config);
+    return exit_code;
 }

@@ -68,6 +68,11 @@ typedef struct cli_config {
 /* Parse the arguments after the command name. Returns 0, or -1 after printing what is wrong
  * (the caller exits 2). */
 int cli_parse(int command, int argc, char **argv, cli_config *config);
+/* A command's whole life: parse argv (usage errors: exit 2 with "Try 'batchtrace NAME
+ * --help'."), --help, --version, else run(config); the config is freed after. Returns the
+ * exit code. */
+int cli_main(int command, const char *name, int argc, char **argv,
+             int (*run)(const cli_config *config));
 /* Print the help of a command (every option it takes, from the table). */
 void cli_print_help(FILE *out, int command);
 /* Free what cli_parse allocated. */
