@@ -187,8 +187,11 @@ void report_summary(cli_report *report, const batchtrace_summary *s) {
             (long long)s->tokens.input, (long long)s->tokens.cache_read,
             (long long)s->tokens.cache_creation, (long long)s->tokens.output,
             (long long)s->tokens.reasoning);
-    fprintf(stderr, "  spans    %llu exported to %s", (unsigned long long)s->spans_exported,
-            s->destination);
+    if (s->spans_exported == 0 && s->spans_failed == 0) /* a file exporter made no file */
+        fprintf(stderr, "  spans    none: nothing was sent to %s", s->destination);
+    else
+        fprintf(stderr, "  spans    %llu exported to %s", (unsigned long long)s->spans_exported,
+                s->destination);
     if (s->spans_failed) fprintf(stderr, " (%llu failed)", (unsigned long long)s->spans_failed);
     fputc('\n', stderr);
     if (s->max_attribute_bytes)

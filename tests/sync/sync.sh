@@ -264,6 +264,8 @@ test_collect_before_sync() {
     expect_code hand2 0
     grep -q 'already collected: 4 items and the task were exported before' "$BT_TMP/hand2.err" ||
         fail "hand2: a second collect of batch_manual does not say it was collected before"
+    grep -q '  spans    none: nothing was sent to http://127.0.0.1' "$BT_TMP/hand2.err" ||
+        fail "hand2: the summary does not say that nothing was sent"
     [ -z "$(ls "$w/again" 2>/dev/null)" ] || fail "hand2: sent spans again"
     # Without a named store (the default one exists), collect-only stays stateless: a second
     # run sends the spans again, as a user regenerating a file expects.
