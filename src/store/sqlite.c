@@ -198,6 +198,12 @@ static pid_t lock_holder(const sqlite_store *store) {
     return pid == getpid() ? 0 : pid;
 }
 
+/* The page cache of the stores opened from now on (store_set_sqlite_cache_kib). */
+static atomic_uint cache_kib = 32768;
+
+/* See store.h. */
+void store_set_sqlite_cache_kib(unsigned kib) { cache_kib = kib; }
+
 /* ---- the store files this process has open --------------------------------------------
  * Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
  * included (in WAL mode each connection keeps a shared lock on the database file while it
@@ -213,12 +219,6 @@ typedef struct open_file {
     ino_t ino;
     size_t handles;
 } open_file;
-
-/* The page cache of the stores opened from now on (store_set_sqlite_cache_kib). */
-static atomic_uint cache_kib = 32768;
-
-/* See store.h. */
-void store_set_sqlite_cache_kib(unsigned kib) { cache_kib = kib; }
 
 static pthread_mutex_t open_files_lock = PTHREAD_MUTEX_INITIALIZER;
 static open_file *open_files;
