@@ -83,7 +83,7 @@ void spool_claim_fill(spool_claim *claim, int64_t id, const char *protocol,
     "b.nonce, b.provider, b.trace_id, b.parent_span_id, b.trace_flags, b.start_ns,"         \
     " b.request_count, b.input_digest, b.context, b.batch_id, b.endpoint, b.models,"        \
     " b.inputs_kept, b.created_ns, b.batch_status, b.task_exported,"                        \
-    " (SELECT count(*) FROM exported e WHERE e.nonce = b.nonce AND e.owner IS NULL),"        \
+    " b.items_delivered,"                                                                   \
     " b.task_provisional"
 
 /* The batches (nonces) a run claimed items of: store_run_release gives them back batch by

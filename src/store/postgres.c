@@ -1,10 +1,10 @@
 /* The PostgreSQL store (see store.h): one schema of a database that many machines share,
  * through libpq. The same tables and the same claims as the SQLite store (sqlite.c): row
- * locks where SQLite has its one write lock. A claim transaction inserts the rows it wins
- * and locks the rows it finds (SELECT ... FOR UPDATE, in custom_id order so two collectors
- * never wait on each other in a cycle); a spool claim takes rows FOR UPDATE SKIP LOCKED. An
- * exported mark is committed only by store_items_delivered, which collect calls once the
- * exporter accepted the spans (docs/design.md, "The PostgreSQL store").
+ * locks where SQLite has its one write lock. A claim or delivered transaction locks the
+ * batch's row (SELECT ... FOR UPDATE), reads the item marks appended since it last looked
+ * and appends one row of its own (store/marks.h); a spool claim takes rows FOR UPDATE SKIP
+ * LOCKED. A delivered mark is committed only by store_items_delivered, which collect calls
+ * once the exporter accepted the spans (docs/design.md, "The PostgreSQL store").
  *
  * The schema is versioned by the table schema_version and brought up to date by the ordered
  * list of migrations below, under an advisory lock so two processes migrate it once. Every
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "store/backend.h"
+#include "store/marks.h"
 #include "util/alloc.h"
 #include "util/fault.h"
 #include "util/timeutil.h"
@@ -93,6 +94,18 @@ static const char *const migrations[] = {
     "  lease_until_ns BIGINT NOT NULL,"
     "  created_ns BIGINT NOT NULL"
     ");",
+    /* 2: item marks as rows of many ids (the SQLite store's schema 6; docs/design.md, "Item
+     * marks"): written under the batch's row lock, so seq grows in commit order per batch. */
+    "CREATE TABLE item_marks ("
+    "  seq BIGSERIAL PRIMARY KEY,"
+    "  nonce TEXT NOT NULL,"
+    "  owner BIGINT,"
+    "  ids BYTEA NOT NULL"
+    ");"
+    "CREATE INDEX item_marks_by_batch ON item_marks (nonce, seq);"
+    "ALTER TABLE batches ADD COLUMN items_delivered BIGINT NOT NULL DEFAULT 0;"
+    "UPDATE batches b SET items_delivered = (SELECT count(*) FROM exported e"
+    "  WHERE e.nonce = b.nonce AND e.owner IS NULL);",
 };
 
 #define MIGRATION_COUNT ((int64_t)(sizeof migrations / sizeof migrations[0]))
@@ -118,6 +131,7 @@ typedef struct pg_store {
     int64_t run_renewed_ns;           /* when its lease was last renewed */
     run_cache runs;                   /* other runs' liveness, as last checked */
     claimed_batches claimed;          /* the batches this run claimed items of */
+    mark_views marks;                 /* the item marks of batches, as read (marks.h) */
 } pg_store;
 
 static const store_ops pg_ops;
@@ -572,6 +586,7 @@ static void pg_close(store_t *handle) {
         pg_run_release(handle, reason);
     PQfinish(store->conn);
     free(store->claimed.nonces);
+    mark_views_free(&store->marks);
     free(store->url);
     free(store);
 }
@@ -677,6 +692,11 @@ static int begin_durable(pg_store *store, char *reason) {
 }
 
 
+/* Order two nonces (qsort). */
+static int compare_nonces(const void *left, const void *right) {
+    return strcmp((const char *)left, (const char *)right);
+}
+
 /* See store.h: one transaction, as the SQLite store's (runs whose lease ran out a day ago
  * go with this run's row). */
 static int pg_run_release(store_t *handle, char *reason) {
@@ -684,12 +704,25 @@ static int pg_run_release(store_t *handle, char *reason) {
     if (!store->run_id) return 0;
     if (begin_claims(store, reason) != 0) return -1;
     int rc = 0;
+    /* Per batch, under its row lock (in nonce order: two runs never wait on each other in a
+     * cycle): the run's claim rows go, and a row without ids tells handles that read them
+     * (marks.h). */
+    qsort(store->claimed.nonces, store->claimed.count, sizeof *store->claimed.nonces,
+          compare_nonces);
     for (size_t i = 0; i < store->claimed.count && rc == 0; i++) {
-        pg_params params = {.count = 0};
+        pg_params lock = {.count = 0}, params = {.count = 0};
+        param_text(&lock, store->claimed.nonces[i]);
         param_int(&params, store->run_id);
         param_text(&params, store->claimed.nonces[i]);
-        rc = exec_sql(store, "DELETE FROM exported WHERE nonce = $2 AND owner = $1", &params,
+        rc = exec_sql(store, "SELECT nonce FROM batches WHERE nonce = $1 FOR UPDATE", &lock,
                       "cannot give back the run's claims", reason);
+        if (rc == 0)
+            rc = exec_sql(store, "DELETE FROM item_marks WHERE nonce = $2 AND owner = $1",
+                          &params, "cannot give back the run's claims", reason);
+        if (rc == 0)
+            rc = exec_sql(store, "INSERT INTO item_marks (nonce, owner, ids)"
+                                 " VALUES ($2, $1, ''::bytea)",
+                          &params, "cannot give back the run's claims", reason);
     }
     pg_params params = {.count = 0};
     param_int(&params, store->run_id);
@@ -703,6 +736,7 @@ static int pg_run_release(store_t *handle, char *reason) {
     if (rc == 0)
         rc = exec_sql(store, "DELETE FROM runs WHERE id = $1 OR lease_until_ns < $2", &params,
                       "cannot give back the run's claims", reason);
+    mark_views_free(&store->marks); /* they name this run, which ends here */
     if (finish_transaction(store, rc == 0, reason) != 0) return -1;
     store->run_id = 0;
     store->claimed.count = 0;
@@ -1210,135 +1244,120 @@ static int pg_inputs_read(store_t *handle, const char *nonce,
 
 /* ---- claims ---------------------------------------------------------------------------- */
 
-/* Append a big-endian 32-bit number. */
-static void put_be32(buf_t *out, uint32_t value) {
-    unsigned char bytes[4] = {(unsigned char)(value >> 24), (unsigned char)(value >> 16),
-                              (unsigned char)(value >> 8), (unsigned char)value};
-    buf_append(out, bytes, 4);
-}
-
-/* The binary form of a one-dimensional bytea[] holding the count strings of ids (what the
- * server's array_recv reads: dimensions, flags, element type, then each length and bytes). */
-static void bytea_array(buf_t *out, const bt_str *ids, size_t count) {
-    buf_clear(out);
-    put_be32(out, 1);              /* one dimension */
-    put_be32(out, 0);              /* no NULLs */
-    put_be32(out, 17);             /* bytea's type oid */
-    put_be32(out, (uint32_t)count);
-    put_be32(out, 1);              /* the lower bound */
-    for (size_t i = 0; i < count; i++) {
-        put_be32(out, (uint32_t)ids[i].len);
-        buf_append(out, ids[i].ptr ? ids[i].ptr : "", ids[i].len);
+/* nonce's marks as this handle knows them, brought up to date under the batch's row lock,
+ * which the caller's transaction then holds (every item_marks row of a batch is written
+ * under it, so no row below the cursor can still appear): the per-id rows of stores made
+ * before item_marks once, then every item_marks row after the view's cursor. 0 with *out,
+ * or -1 with reason. */
+static int read_marks(pg_store *store, const char *nonce, mark_view **out, char *reason) {
+    mark_view *view = mark_views_get(&store->marks, nonce);
+    pg_params params = {.count = 0};
+    param_text(&params, nonce);
+    int rc = -1;
+    PGresult *rows = run_sql(store, "SELECT 1 FROM batches WHERE nonce = $1 FOR UPDATE",
+                             &params, "cannot lock the batch", &rc, reason);
+    if (!rows) return rc;
+    bool found = PQntuples(rows) == 1;
+    PQclear(rows);
+    if (!found) return fail(reason, "no batch with nonce %s in the store", nonce);
+    if (!mark_view_legacy_read(view)) {
+        rows = run_sql(store, "SELECT custom_id, owner FROM exported WHERE nonce = $1", &params,
+                       "cannot read the item marks", &rc, reason);
+        if (!rows) return rc;
+        for (int i = 0; i < PQntuples(rows); i++)
+            mark_view_set(view, (bt_str){PQgetvalue(rows, i, 0), (size_t)PQgetlength(rows, i, 0)},
+                          PQgetisnull(rows, i, 1) ? MARK_DELIVERED : get_int(rows, i, 1));
+        PQclear(rows);
+        mark_view_set_legacy_read(view);
     }
+    param_int(&params, mark_view_cursor(view));
+    rows = run_sql(store, "SELECT seq, owner, ids FROM item_marks WHERE nonce = $1 AND seq > $2"
+                          " ORDER BY seq",
+                   &params, "cannot read the item marks", &rc, reason);
+    if (!rows) return rc;
+    for (int i = 0; i < PQntuples(rows); i++) {
+        if (mark_view_apply(view, get_int(rows, i, 0),
+                            PQgetisnull(rows, i, 1) ? MARK_DELIVERED : get_int(rows, i, 1),
+                            PQgetvalue(rows, i, 2), (size_t)PQgetlength(rows, i, 2)) != 0) {
+            fail(reason, "%s: item_marks row %lld of batch %s is damaged", store->url,
+                 (long long)get_int(rows, i, 0), nonce);
+            PQclear(rows);
+            return -1;
+        }
+    }
+    PQclear(rows);
+    *out = view;
+    return 0;
 }
 
-/* One row a claim found: a custom_id and who holds it. */
-typedef struct found_item {
-    bt_str id;
-    bool delivered;               /* owner NULL */
-    int64_t owner;
-} found_item;
-
-/* Order found items by their bytes (for bsearch). */
-static int compare_found(const void *left, const void *right) {
-    const bt_str *a = &((const found_item *)left)->id, *b = &((const found_item *)right)->id;
-    size_t common = a->len < b->len ? a->len : b->len;
-    int order = common ? memcmp(a->ptr, b->ptr, common) : 0;
-    if (order) return order;
-    return a->len < b->len ? -1 : a->len > b->len;
+/* Append one item_marks row of nonce: ids (count of them) claimed by owner, or delivered
+ * when owner is MARK_DELIVERED; view's cursor moves past it (this handle made it). 0, or -1
+ * with reason. */
+static int append_marks(pg_store *store, const char *nonce, int64_t owner, const bt_str *ids,
+                        size_t count, mark_view *view, const char *what, char *reason) {
+    buf_t packed = BUF_INIT;
+    marks_pack(&packed, ids, count);
+    pg_params params = {.count = 0};
+    param_text(&params, nonce);
+    if (owner == MARK_DELIVERED) param_text(&params, NULL);
+    else param_int(&params, owner);
+    param_bytes(&params, packed.data, packed.len);
+    int rc = -1;
+    PGresult *row = run_sql(store, "INSERT INTO item_marks (nonce, owner, ids) VALUES ($1, $2, $3)"
+                                   " RETURNING seq",
+                            &params, what, &rc, reason);
+    buf_free(&packed);
+    if (!row) return rc;
+    mark_view_advance(view, get_int(row, 0, 0));
+    PQclear(row);
+    return 0;
 }
 
 /* Claim ids in one transaction (see pg_items_claim). 0, or -1 with reason; the SQLSTATE of
- * a failure is in store->sqlstate (a deadlock is tried again by the caller). */
+ * a failure is in store->sqlstate. */
 static int claim_once(pg_store *store, const char *nonce, const bt_str *ids, size_t count,
                       claim_outcome *outcomes, char *reason) {
     if (begin_claims(store, reason) != 0) return -1;
     claimed_batches_note(&store->claimed, nonce);
-    buf_t array = BUF_INIT, taken = BUF_INIT;
-    bt_str *take = NULL;
-    found_item *found = NULL;
-    PGresult *rows = NULL;
-    bool ok = false;
-    bytea_array(&array, ids, count);
-    pg_params insert = {.count = 0};
-    param_text(&insert, nonce);
-    param_bytes(&insert, array.data, array.len);
-    param_int(&insert, store->run_id);
-    int rc = -1;
-    PGresult *inserted = run_sql(store, "INSERT INTO exported (nonce, custom_id, owner)"
-                                        " SELECT $1, id, $3 FROM unnest($2::bytea[]) AS id"
-                                        " ORDER BY id ON CONFLICT (nonce, custom_id) DO NOTHING"
-                                        " RETURNING custom_id",
-                                 &insert, "cannot claim items", &rc, reason);
-    if (!inserted) goto done;
-    bool all_new = (size_t)PQntuples(inserted) == count;
-    if (all_new) { /* the common case: every id won, nothing else to read */
-        rows = inserted;
-    } else {
-        PQclear(inserted);
-        pg_params select = {.count = 0};
-        param_text(&select, nonce);
-        param_bytes(&select, array.data, array.len);
-        rows = run_sql(store, "SELECT e.custom_id, e.owner FROM exported e"
-                              " JOIN (SELECT DISTINCT id FROM unnest($2::bytea[]) AS id) i"
-                              " ON e.nonce = $1 AND e.custom_id = i.id"
-                              " ORDER BY e.custom_id FOR UPDATE OF e",
-                       &select, "cannot claim items", &rc, reason);
-        if (!rows) goto done;
-    }
-    size_t found_count = (size_t)PQntuples(rows);
-    found = xcalloc(found_count ? found_count : 1, sizeof *found);
-    for (size_t i = 0; i < found_count; i++) {
-        found[i].id = (bt_str){PQgetvalue(rows, (int)i, 0), (size_t)PQgetlength(rows, (int)i, 0)};
-        found[i].delivered = !all_new && PQgetisnull(rows, (int)i, 1);
-        found[i].owner = all_new ? store->run_id : get_int(rows, (int)i, 1);
-    }
-    qsort(found, found_count, sizeof *found, compare_found);
-    take = xcalloc(count ? count : 1, sizeof *take);
+    bt_str *take = xcalloc(count ? count : 1, sizeof *take);
     size_t take_count = 0;
+    mark_view *view = NULL;
+    bool ok = false;
+    if (read_marks(store, nonce, &view, reason) != 0) goto done;
     for (size_t i = 0; i < count; i++) {
-        found_item key = {ids[i], false, 0};
-        const found_item *item = bsearch(&key, found, found_count, sizeof *found, compare_found);
-        if (!item) {
-            fail(reason, "%s: cannot claim items: a claimed row is missing", store->url);
-            goto done;
-        }
+        int64_t owner = mark_view_owner(view, ids[i]);
         outcomes[i] = CLAIM_WON;
-        if (item->delivered) {
+        if (owner == MARK_DELIVERED) {
             outcomes[i] = CLAIM_DELIVERED;
             continue;
         }
-        if (item->owner == store->run_id) continue;
-        bool dead = false;
-        if (run_is_dead(store, item->owner, &dead, reason) != 0) goto done;
-        if (!dead) outcomes[i] = CLAIM_HELD;
-        else take[take_count++] = ids[i];
+        if (owner == store->run_id) continue;
+        if (owner != MARK_FREE) {
+            bool dead = false;
+            if (run_is_dead(store, owner, &dead, reason) != 0) goto done;
+            if (!dead) {
+                outcomes[i] = CLAIM_HELD;
+                continue;
+            }
+        }
+        mark_view_set(view, ids[i], store->run_id);
+        take[take_count++] = ids[i];
     }
-    if (take_count) {
-        bytea_array(&taken, take, take_count);
-        pg_params update = {.count = 0};
-        param_text(&update, nonce);
-        param_bytes(&update, taken.data, taken.len);
-        param_int(&update, store->run_id);
-        if (exec_sql(store, "UPDATE exported SET owner = $3 WHERE nonce = $1"
-                            " AND custom_id = ANY($2::bytea[])",
-                     &update, "cannot claim items", reason) != 0)
-            goto done;
-    }
+    if (take_count && append_marks(store, nonce, store->run_id, take, take_count, view,
+                                   "cannot claim items", reason) != 0)
+        goto done;
     ok = true;
     fault_point("store.claim");
 done:
-    PQclear(rows);
-    free(found);
     free(take);
-    buf_free(&array);
-    buf_free(&taken);
-    return finish_transaction(store, ok, reason);
+    if (finish_transaction(store, ok, reason) == 0) return 0;
+    mark_views_forget(&store->marks, nonce); /* ahead of what the store kept */
+    return -1;
 }
 
-/* See store.h: new rows are won at once; existing ones are read locked, in custom_id order:
- * delivered (no owner), ours, or held by a run that is taken over when dead. A deadlock
- * the server broke (two collectors claiming overlapping ids) is tried again. */
+/* See store.h: decided on the batch's marks (read_marks) under its row lock: an id is
+ * delivered, ours, held by a run that is taken over when dead, or free; what this run takes
+ * is one item_marks row. A lost connection or a serialization failure is tried again. */
 static int pg_items_claim(store_t *handle, const char *nonce, const bt_str *ids, size_t count,
                           claim_outcome *outcomes, char *reason) {
     pg_store *store = (pg_store *)handle;
@@ -1355,28 +1374,43 @@ static int pg_items_claim(store_t *handle, const char *nonce, const bt_str *ids,
     }
 }
 
-/* Record ids delivered in one statement, its own transaction (see pg_items_delivered); the
- * run's lease renewed first when due. 0, or -1 with reason. */
+/* Record ids delivered in one transaction (see pg_items_delivered): one item_marks row of
+ * the ids not delivered before, and the batch's count. 0, or -1 with reason. */
 static int deliver_once(pg_store *store, const char *nonce, const bt_str *ids, size_t count,
                         char *reason) {
-    if (hold_run(store, reason) != 0) return -1;
+    if (begin_claims(store, reason) != 0) return -1;
+    bt_str *fresh = xcalloc(count ? count : 1, sizeof *fresh);
+    size_t fresh_count = 0;
+    mark_view *view = NULL;
+    bool ok = false;
+    if (read_marks(store, nonce, &view, reason) != 0) goto done;
+    for (size_t i = 0; i < count; i++) {
+        if (mark_view_owner(view, ids[i]) == MARK_DELIVERED) continue;
+        mark_view_set(view, ids[i], MARK_DELIVERED);
+        fresh[fresh_count++] = ids[i];
+    }
+    if (fresh_count) {
+        if (append_marks(store, nonce, MARK_DELIVERED, fresh, fresh_count, view,
+                         "cannot record delivered items", reason) != 0)
+            goto done;
+        pg_params params = {.count = 0};
+        param_int(&params, (int64_t)fresh_count);
+        param_text(&params, nonce);
+        if (exec_sql(store, "UPDATE batches SET items_delivered = items_delivered + $1"
+                            " WHERE nonce = $2",
+                     &params, "cannot record delivered items", reason) != 0)
+            goto done;
+    }
+    ok = true;
     fault_point("store.mark"); /* killed here: nothing of the mark was committed */
-    buf_t array = BUF_INIT;
-    bytea_array(&array, ids, count);
-    pg_params params = {.count = 0};
-    param_text(&params, nonce);
-    param_bytes(&params, array.data, array.len);
-    bool ok = exec_sql(store, "INSERT INTO exported (nonce, custom_id, owner)"
-                              " SELECT DISTINCT $1, id, NULL::bigint FROM unnest($2::bytea[]) AS id"
-                              " ORDER BY id"
-                              " ON CONFLICT (nonce, custom_id) DO UPDATE SET owner = NULL",
-                       &params, "cannot record delivered items", reason) == 0;
-    buf_free(&array);
-    return ok ? 0 : -1;
+done:
+    free(fresh);
+    if (finish_transaction(store, ok, reason) == 0) return 0;
+    mark_views_forget(&store->marks, nonce);
+    return -1;
 }
 
-/* See store.h: an upsert, so a row is delivered whatever held it; tried again once on a
- * new connection when the server's was lost. */
+/* See store.h: tried again once on a new connection when the server's was lost. */
 static int pg_items_delivered(store_t *handle, const char *nonce, const bt_str *ids,
                               size_t count, char *reason) {
     pg_store *store = (pg_store *)handle;
@@ -1445,10 +1479,10 @@ static int pg_exported_count(store_t *handle, const char *nonce, uint64_t *count
     param_text(&params, nonce);
     int rc = -1;
     PGresult *row = run_sql((pg_store *)handle,
-                            "SELECT count(*) FROM exported WHERE nonce = $1 AND owner IS NULL",
+                            "SELECT items_delivered FROM batches WHERE nonce = $1",
                             &params, "cannot count exported items", &rc, reason);
     if (!row) return rc;
-    *count = (uint64_t)get_int(row, 0, 0);
+    *count = PQntuples(row) == 1 ? (uint64_t)get_int(row, 0, 0) : 0;
     PQclear(row);
     return 0;
 }

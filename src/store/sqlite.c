@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "store/backend.h"
+#include "store/marks.h"
 #include "util/alloc.h"
 #include "util/fault.h"
 #include "util/timeutil.h"
@@ -109,6 +110,21 @@ static const char *const migrations[] = {
     "  nonce TEXT PRIMARY KEY,"
     "  report TEXT NOT NULL"
     ");",
+    /* 6: item marks as rows of many ids (docs/design.md, "Item marks"; store/marks.h): one
+     * row per claim transaction (owner: the run) and per delivered transaction (owner
+     * NULL), ids packed by marks_pack, seq never reused (a reader's cursor). exported is
+     * read, never written, for the marks of stores made before; batches counts its
+     * delivered items. */
+    "CREATE TABLE item_marks ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  nonce TEXT NOT NULL,"
+    "  owner INTEGER,"
+    "  ids BLOB NOT NULL"
+    ");"
+    "CREATE INDEX item_marks_by_batch ON item_marks (nonce, seq);"
+    "ALTER TABLE batches ADD COLUMN items_delivered INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE batches SET items_delivered = (SELECT count(*) FROM exported e"
+    "  WHERE e.nonce = batches.nonce AND e.owner IS NULL);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -132,6 +148,7 @@ typedef struct sqlite_store {
     int64_t run_renewed_ns;           /* when its lease was last renewed */
     run_cache runs;                   /* other runs' liveness, as last checked */
     claimed_batches claimed;          /* the batches this run claimed items of */
+    mark_views marks;                 /* the item marks of batches, as read (marks.h) */
     bool held;                        /* counted in open_files (file_dev, file_ino) */
     dev_t file_dev;
     ino_t file_ino;
@@ -805,6 +822,7 @@ static void sqlite_close(store_t *handle) {
     open_file_release(store);
     pthread_mutex_unlock(&open_files_lock);
     free(store->claimed.nonces);
+    mark_views_free(&store->marks);
     free(store->url);
     free(store->path);
     free(store);
@@ -945,8 +963,8 @@ static int exec_for_run(sqlite_store *store, const char *sql, const char *text, 
     return rc;
 }
 
-/* See store.h: one transaction. Item claims are found by batch (the key's prefix), so no
- * index on owner slows every claim and mark. The run's row goes too, with the rows of
+/* See store.h: one transaction. The run's claim rows are found by batch (item_marks_by_batch),
+ * so no index on owner slows every claim and mark. The run's row goes too, with the rows of
  * runs whose lease ran out a day ago: any claim still naming one is taken over as a run
  * without a row (dead), exactly as its expired lease would have it, but for a process of
  * this host stalled a whole day, which then sends some items a second time. */
@@ -955,9 +973,15 @@ static int sqlite_run_release(store_t *handle, char *reason) {
     if (!store->run_id) return 0;
     if (begin_claims(store, reason) != 0) return -1;
     int rc = 0;
-    for (size_t i = 0; i < store->claimed.count && rc == 0; i++)
-        rc = exec_for_run(store, "DELETE FROM exported WHERE nonce = ?2 AND owner = ?1",
+    for (size_t i = 0; i < store->claimed.count && rc == 0; i++) {
+        /* its claim rows go, and a row without ids tells handles that read them (marks.h) */
+        rc = exec_for_run(store, "DELETE FROM item_marks WHERE nonce = ?2 AND owner = ?1",
                           store->claimed.nonces[i], 0, reason);
+        if (rc == 0)
+            rc = exec_for_run(store, "INSERT INTO item_marks (nonce, owner, ids)"
+                                     " VALUES (?2, ?1, X'')",
+                              store->claimed.nonces[i], 0, reason);
+    }
     if (rc == 0)
         rc = exec_for_run(store, "UPDATE batches SET task_owner = NULL WHERE task_owner = ?1",
                           NULL, 0, reason);
@@ -967,6 +991,7 @@ static int sqlite_run_release(store_t *handle, char *reason) {
     if (rc == 0)
         rc = exec_for_run(store, "DELETE FROM runs WHERE id = ?1 OR lease_until_ns < ?3", NULL,
                           time_now_ns() - INT64_C(86400) * 1000000000, reason);
+    mark_views_free(&store->marks); /* they name this run, which ends here */
     if (end_claims(store, rc == 0, reason) != 0) return -1;
     store->run_id = 0;
     store->claimed.count = 0;
@@ -1563,84 +1588,173 @@ done:
     return rc;
 }
 
-/* Bind the nonce and a custom_id (a blob: it may hold any byte) as parameters 1 and 2. */
-static void bind_item(sqlite3_stmt *stmt, const char *nonce, bt_str id) {
-    sqlite3_reset(stmt);
+/* nonce's marks as this handle knows them, brought up to date inside the caller's write
+ * transaction: the per-id rows of stores made before item_marks once, then every item_marks
+ * row after the view's cursor. The batch must be in the store. 0 with *out, or -1 with
+ * reason. */
+static int read_marks(sqlite_store *store, const char *nonce, mark_view **out, char *reason) {
+    mark_view *view = mark_views_get(&store->marks, nonce);
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1, step;
+    if (!mark_view_legacy_read(view)) {
+        if (prepare(store, "SELECT count(*) FROM batches WHERE nonce = ?", &stmt,
+                    "cannot read the item marks", reason) != 0)
+            goto done;
+        sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) != SQLITE_ROW) {
+            db_fail(store, "cannot read the item marks", reason);
+            goto done;
+        }
+        if (sqlite3_column_int64(stmt, 0) == 0) {
+            fail(reason, "no batch with nonce %s in the store", nonce);
+            goto done;
+        }
+        sqlite3_finalize(stmt);
+        if (prepare(store, "SELECT custom_id, owner FROM exported WHERE nonce = ?", &stmt,
+                    "cannot read the item marks", reason) != 0)
+            goto done;
+        sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
+        while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+            bt_str id = {sqlite3_column_blob(stmt, 0), (size_t)sqlite3_column_bytes(stmt, 0)};
+            mark_view_set(view, id, sqlite3_column_type(stmt, 1) == SQLITE_NULL
+                                        ? MARK_DELIVERED
+                                        : sqlite3_column_int64(stmt, 1));
+        }
+        if (step != SQLITE_DONE) {
+            db_fail(store, "cannot read the item marks", reason);
+            goto done;
+        }
+        sqlite3_finalize(stmt);
+        mark_view_set_legacy_read(view);
+    }
+    if (prepare(store, "SELECT seq, owner, ids FROM item_marks WHERE nonce = ? AND seq > ?"
+                       " ORDER BY seq",
+                &stmt, "cannot read the item marks", reason) != 0)
+        goto done;
     sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(stmt, 2, id.len ? id.ptr : "", (int)id.len, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, mark_view_cursor(view));
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t owner = sqlite3_column_type(stmt, 1) == SQLITE_NULL
+                            ? MARK_DELIVERED
+                            : sqlite3_column_int64(stmt, 1);
+        if (mark_view_apply(view, sqlite3_column_int64(stmt, 0), owner,
+                            sqlite3_column_blob(stmt, 2),
+                            (size_t)sqlite3_column_bytes(stmt, 2)) != 0) {
+            fail(reason, "%s: item_marks row %lld of batch %s is damaged", store->url,
+                 (long long)sqlite3_column_int64(stmt, 0), nonce);
+            goto done;
+        }
+    }
+    if (step != SQLITE_DONE) {
+        db_fail(store, "cannot read the item marks", reason);
+        goto done;
+    }
+    *out = view;
+    rc = 0;
+done:
+    sqlite3_finalize(stmt);
+    return rc;
 }
 
-/* See store.h: a new row is won at once; an existing one is read: delivered (no owner),
- * ours, or held by a run that is taken over when dead. */
+/* Append one item_marks row of nonce: ids (count of them) claimed by owner, or delivered
+ * when owner is MARK_DELIVERED; view's cursor moves past it (this handle made it). 0, or -1
+ * with reason. */
+static int append_marks(sqlite_store *store, const char *nonce, int64_t owner,
+                        const bt_str *ids, size_t count, mark_view *view, const char *what,
+                        char *reason) {
+    buf_t packed = BUF_INIT;
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    marks_pack(&packed, ids, count);
+    if (prepare(store, "INSERT INTO item_marks (nonce, owner, ids) VALUES (?, ?, ?)", &stmt,
+                what, reason) != 0)
+        goto done;
+    sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
+    if (owner == MARK_DELIVERED) sqlite3_bind_null(stmt, 2);
+    else sqlite3_bind_int64(stmt, 2, owner);
+    sqlite3_bind_blob64(stmt, 3, packed.len ? packed.data : "", packed.len, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        db_fail(store, what, reason);
+        goto done;
+    }
+    mark_view_advance(view, sqlite3_last_insert_rowid(store->db));
+    rc = 0;
+done:
+    sqlite3_finalize(stmt);
+    buf_free(&packed);
+    return rc;
+}
+
+/* See store.h: decided on the batch's marks (read_marks) under the store's write lock: an
+ * id is delivered, ours, held by a run that is taken over when dead, or free; what this run
+ * takes is one item_marks row. */
 static int sqlite_items_claim(store_t *handle, const char *nonce, const bt_str *ids, size_t count,
                       claim_outcome *outcomes, char *reason) {
     sqlite_store *store = (sqlite_store *)handle;
     if (begin_claims(store, reason) != 0) return -1;
     claimed_batches_note(&store->claimed, nonce);
-    sqlite3_stmt *insert = NULL, *owner = NULL, *take = NULL;
+    bt_str *take = xcalloc(count ? count : 1, sizeof *take);
+    size_t take_count = 0;
+    mark_view *view = NULL;
     bool ok = false;
-    if (prepare(store, "INSERT OR IGNORE INTO exported (nonce, custom_id, owner) VALUES (?, ?, ?)",
-                &insert, "cannot claim items", reason) != 0 ||
-        prepare(store, "SELECT owner FROM exported WHERE nonce = ? AND custom_id = ?", &owner,
-                "cannot claim items", reason) != 0 ||
-        prepare(store, "UPDATE exported SET owner = ?3 WHERE nonce = ?1 AND custom_id = ?2", &take,
-                "cannot claim items", reason) != 0)
-        goto done;
+    if (read_marks(store, nonce, &view, reason) != 0) goto done;
     for (size_t i = 0; i < count; i++) {
-        bind_item(insert, nonce, ids[i]);
-        sqlite3_bind_int64(insert, 3, store->run_id);
-        if (sqlite3_step(insert) != SQLITE_DONE) {
-            db_fail(store, "cannot claim items", reason);
-            goto done;
-        }
+        int64_t owner = mark_view_owner(view, ids[i]);
         outcomes[i] = CLAIM_WON;
-        if (sqlite3_changes(store->db) == 1) continue;
-        bind_item(owner, nonce, ids[i]);
-        if (sqlite3_step(owner) != SQLITE_ROW) {
-            db_fail(store, "cannot claim items", reason);
-            goto done;
-        }
-        if (sqlite3_column_type(owner, 0) == SQLITE_NULL) {
+        if (owner == MARK_DELIVERED) {
             outcomes[i] = CLAIM_DELIVERED;
             continue;
         }
-        int64_t holder = sqlite3_column_int64(owner, 0);
-        bool dead = false;
-        if (holder == store->run_id) continue;
-        if (run_is_dead(store, holder, &dead, reason) != 0) goto done;
-        if (!dead) {
-            outcomes[i] = CLAIM_HELD;
-            continue;
+        if (owner == store->run_id) continue;
+        if (owner != MARK_FREE) {
+            bool dead = false;
+            if (run_is_dead(store, owner, &dead, reason) != 0) goto done;
+            if (!dead) {
+                outcomes[i] = CLAIM_HELD;
+                continue;
+            }
         }
-        bind_item(take, nonce, ids[i]);
-        sqlite3_bind_int64(take, 3, store->run_id);
-        if (sqlite3_step(take) != SQLITE_DONE) {
-            db_fail(store, "cannot claim items", reason);
-            goto done;
-        }
+        mark_view_set(view, ids[i], store->run_id);
+        take[take_count++] = ids[i];
     }
+    if (take_count &&
+        append_marks(store, nonce, store->run_id, take, take_count, view, "cannot claim items",
+                     reason) != 0)
+        goto done;
     ok = true;
     fault_point("store.claim");
 done:
-    sqlite3_finalize(insert);
-    sqlite3_finalize(owner);
-    sqlite3_finalize(take);
-    return end_claims(store, ok, reason);
+    free(take);
+    if (end_claims(store, ok, reason) == 0) return 0;
+    mark_views_forget(&store->marks, nonce); /* ahead of what the store kept */
+    return -1;
 }
 
-/* See store.h: an upsert, so a row is delivered whatever held it. */
+/* See store.h: one item_marks row of the ids not delivered before, and the batch's count. */
 static int sqlite_items_delivered(store_t *handle, const char *nonce, const bt_str *ids, size_t count,
                           char *reason) {
     sqlite_store *store = (sqlite_store *)handle;
     if (begin_claims(store, reason) != 0) return -1;
+    bt_str *fresh = xcalloc(count ? count : 1, sizeof *fresh);
+    size_t fresh_count = 0;
+    mark_view *view = NULL;
     sqlite3_stmt *stmt = NULL;
     bool ok = false;
-    if (prepare(store, "INSERT INTO exported (nonce, custom_id, owner) VALUES (?, ?, NULL)"
-                       " ON CONFLICT (nonce, custom_id) DO UPDATE SET owner = NULL",
-                &stmt, "cannot record delivered items", reason) != 0)
-        goto done;
+    if (read_marks(store, nonce, &view, reason) != 0) goto done;
     for (size_t i = 0; i < count; i++) {
-        bind_item(stmt, nonce, ids[i]);
+        if (mark_view_owner(view, ids[i]) == MARK_DELIVERED) continue;
+        mark_view_set(view, ids[i], MARK_DELIVERED);
+        fresh[fresh_count++] = ids[i];
+    }
+    if (fresh_count) {
+        if (append_marks(store, nonce, MARK_DELIVERED, fresh, fresh_count, view,
+                         "cannot record delivered items", reason) != 0 ||
+            prepare(store, "UPDATE batches SET items_delivered = items_delivered + ?"
+                           " WHERE nonce = ?",
+                    &stmt, "cannot record delivered items", reason) != 0)
+            goto done;
+        sqlite3_bind_int64(stmt, 1, (int64_t)fresh_count);
+        sqlite3_bind_text(stmt, 2, nonce, -1, SQLITE_STATIC);
         if (sqlite3_step(stmt) != SQLITE_DONE) {
             db_fail(store, "cannot record delivered items", reason);
             goto done;
@@ -1650,7 +1764,10 @@ static int sqlite_items_delivered(store_t *handle, const char *nonce, const bt_s
     fault_point("store.mark");
 done:
     sqlite3_finalize(stmt);
-    return end_claims(store, ok, reason);
+    free(fresh);
+    if (end_claims(store, ok, reason) == 0) return 0;
+    mark_views_forget(&store->marks, nonce);
+    return -1;
 }
 
 /* See store.h: the batch's row says delivered (task_exported) or who holds it. */
@@ -1716,15 +1833,16 @@ static int sqlite_exported_count(store_t *handle, const char *nonce, uint64_t *c
     sqlite_store *store = (sqlite_store *)handle;
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
-    if (prepare(store, "SELECT count(*) FROM exported WHERE nonce = ? AND owner IS NULL", &stmt,
+    if (prepare(store, "SELECT items_delivered FROM batches WHERE nonce = ?", &stmt,
                 "cannot count exported items", reason) != 0)
         goto done;
     sqlite3_bind_text(stmt, 1, nonce, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_ROW) {
+    int step = sqlite3_step(stmt);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
         db_fail(store, "cannot count exported items", reason);
         goto done;
     }
-    *count = (uint64_t)sqlite3_column_int64(stmt, 0);
+    *count = step == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(stmt, 0) : 0;
     rc = 0;
 done:
     sqlite3_finalize(stmt);

@@ -108,7 +108,7 @@ for kill in 1 2 3; do
     result=$(node "$CHECK" $ITEMS $((IN_FLIGHT + 1)) "$W/refused" "$W/flush1" "$W/flush2")
     check everything-arrived '[ "$(printf "%s" "$result" | head -n -1)" = ok ]'
     [ "$(printf '%s' "$result" | head -n -1)" = ok ] || printf '%s\n' "$result" | head -n 5
-    check store-settled '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM exported WHERE owner IS NULL; SELECT CAST(task_exported AS INTEGER) FROM batches; SELECT count(*) FROM spool;" | tr "\n" " ")" = "$ITEMS 1 0 " ]'
+    check store-settled '[ "$(bt_store_sql "$W/state" "SELECT items_delivered FROM batches; SELECT CAST(task_exported AS INTEGER) FROM batches; SELECT count(*) FROM spool;" | tr "\n" " ")" = "$ITEMS 1 0 " ] && [ "$(bt_store_marks "$W/state")" = "$ITEMS 0" ]'
 done
 
 # ---- start killed around its submit span -----------------------------------------------------

@@ -81,7 +81,7 @@ recover_and_check() {
     result=$(node "$CHECK" "$ITEMS" "${WINDOW_REQUESTS:-$((IN_FLIGHT + 1))}" "$@" "$W/run2" "$W/flushed")
     check everything-arrived '[ "$(printf "%s" "$result" | head -n -1)" = ok ]'
     [ "$(printf '%s' "$result" | head -n -1)" = ok ] || printf '%s\n' "$result" | head -n 5
-    check store-settled '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM exported WHERE owner IS NULL; SELECT count(*) FROM exported WHERE owner IS NOT NULL; SELECT CAST(task_exported AS INTEGER) FROM batches; SELECT count(*) FROM spool;" | tr "\n" " ")" = "$ITEMS 0 1 0 " ]'
+    check store-settled '[ "$(bt_store_sql "$W/state" "SELECT items_delivered FROM batches; SELECT CAST(task_exported AS INTEGER) FROM batches; SELECT count(*) FROM spool;" | tr "\n" " ")" = "$ITEMS 1 0 " ] && [ "$(bt_store_marks "$W/state")" = "$ITEMS 0" ]'
 }
 
 # start_batch DIR COUNT [PAD]: a batch of COUNT items in DIR (crash_gen.js), started there

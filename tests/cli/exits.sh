@@ -109,7 +109,7 @@ for _ in $(seq 200); do
     sleep 0.05
 done
 bt "$W/state" "${HUMAN[@]}" "${EXPORT[@]}"
-held=$(sqlite3 "$W/state/batchtrace/state.db" "SELECT count(*) FROM exported WHERE owner IS NOT NULL")
+held=$(bt_store_marks "$W/state" | cut -d' ' -f2)
 check b-leaves-a-its-items '[ "$code" = 4 ] && [ "$held" -gt 0 ] && grep -qxF "batchtrace: openai batch batch_crash: another collect is working on $held items; collect again once it has ended" "$W/err"'
 b_sent=$(grep -o "^  spans    [0-9]* exported" "$W/err" | grep -o "[0-9][0-9]*")
 kill -CONT "$pid"

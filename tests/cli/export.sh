@@ -314,7 +314,7 @@ run collect --input "$SMALL/input.jsonl" --results "$SMALL/output.jsonl" --endpo
 check exit_5 '[ "$code" = 5 ]'
 check in_xdg_state_home '[ "$(sqlite3 "$W/state/batchtrace/state.db" "SELECT sum(span_count) FROM spool")" = 6 ]'
 check directory_private '[ "$(stat -c %a "$W/state/batchtrace")" = 700 ]'
-check schema_version '[ "$(sqlite3 "$W/state/batchtrace/state.db" "PRAGMA user_version")" = 5 ]'
+check schema_version '[ "$(sqlite3 "$W/state/batchtrace/state.db" "PRAGMA user_version")" = 6 ]'
 EXTRA_ENV=(BATCHTRACE_STORE="sqlite:$W/elsewhere/other.db")
 run flush --endpoint "$SINK"
 check batchtrace_store_variable '[ "$code" = 0 ] && [[ "$err" == *"nothing to flush in sqlite:$W/elsewhere/other.db"* ]]'

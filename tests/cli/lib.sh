@@ -125,6 +125,15 @@ bt_store_sql() {
     PGOPTIONS="-c search_path=$schema" bt_psql "$BATCHTRACE_TEST_PG" "${statements[@]}"
 }
 
+# bt_store_marks DIR: "DELIVERED HELD" of DIR's store: how many custom_ids are delivered,
+# and how many are claimed by a run and not delivered (tests/cli/marks.js reads item_marks).
+bt_store_marks() {
+    local sql="SELECT seq, owner, hex(ids) FROM item_marks ORDER BY seq"
+    [ -n "${BATCHTRACE_TEST_PG:-}" ] &&
+        sql="SELECT seq, owner, encode(ids, 'hex') FROM item_marks ORDER BY seq"
+    bt_store_sql "$1" "$sql" | node "$(dirname "${BASH_SOURCE[0]}")/marks.js"
+}
+
 # bt_store_copy FROM TO: make state directory TO's store a copy of FROM's.
 bt_store_copy() {
     if [ -z "${BATCHTRACE_TEST_PG:-}" ]; then
@@ -136,7 +145,7 @@ bt_store_copy() {
     from=s_$(printf '%s' "$1" | md5sum | cut -c1-24)
     to=s_$(printf '%s' "$2" | md5sum | cut -c1-24)
     sql="CREATE SCHEMA $to;"
-    for table in schema_version spool keys batches batch_inputs batch_reports exported runs; do
+    for table in schema_version spool keys batches batch_inputs batch_reports exported item_marks runs; do
         sql="$sql CREATE TABLE $to.$table (LIKE $from.$table INCLUDING ALL);"
         sql="$sql INSERT INTO $to.$table SELECT * FROM $from.$table;"
     done

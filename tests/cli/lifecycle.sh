@@ -164,7 +164,7 @@ check force-exit '[ "$code" = 0 ]'
 check force-sends-the-same-ids '[ "$(span_count forced)" = 6 ] && [ "$(q ids "$W/forced")" = "$(q ids "$W/first")" ]'
 bt_local status --json
 check status '[ "$code" = 0 ] && printf "%s" "$out" | grep -qF "\"batch_id\":\"$OA_ID\",\"state\":\"complete\",\"batch_status\":\"expired\",\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\"" && printf "%s" "$out" | grep -qF "\"request_count\":5,\"items_exported\":5,\"task_exported\":true,\"inputs_kept\":true"'
-check store-counts '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM exported; SELECT CAST(task_exported AS INTEGER) FROM batches;" | tr "\n" " ")" = "5 1 " ]'
+check store-counts '[ "$(bt_store_sql "$W/state" "SELECT items_delivered FROM batches; SELECT CAST(task_exported AS INTEGER) FROM batches;" | tr "\n" " ")" = "5 1 " ] && [ "$(bt_store_marks "$W/state")" = "5 0" ]'
 # A result no input has, collected after the batch was complete: its span is sent, and the
 # summary says how the batch stands (the task was exported before), never "nothing to
 # export".
@@ -246,7 +246,7 @@ EXTRA_ENV=(BATCHTRACE_NOW=2026-03-01T00:00:00Z)
 bt "$W/b" other-inputs-no-batch collect --input other-input.jsonl --results output.jsonl --context "$TOKEN" --json
 EXTRA_ENV=()
 check other-inputs-created '[ "$code" = 4 ] && [ "$(q ending "$W/other-inputs-no-batch" "chat gpt-4o-mini" | tr "\n" " ")" = "UNSET  1768862458000000000 UNSET  1768862461000000000 " ]'
-check nothing-recorded '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM exported; SELECT count(batch_id) FROM batches;" | tr "\n" " ")" = "0 0 " ]'
+check nothing-recorded '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM item_marks; SELECT count(batch_id) FROM batches;" | tr "\n" " ")" = "0 0 " ]'
 
 # ---- a running batch collected in two steps ----------------------------------------------
 begin incremental
@@ -299,7 +299,7 @@ if [ "$code" != 0 ] && [ "$code2" != 0 ]; then
 fi
 check each-item-once '[ "$(( $(span_count both) + $(span_count third) ))" = 2001 ] && [ -z "$({ q ids "$W/both"; q ids "$W/third"; } | sort | uniq -d)" ] && [ "$({ q ids "$W/both"; q ids "$W/third"; } | grep -c " openai.batch$")" = 1 ]'
 check sent-counts-add-up '[ "$sent" = 2001 ]'
-check store-consistent '[ "$(bt_store_sql "$W/state" "SELECT count(*) FROM exported WHERE owner IS NULL; SELECT CAST(task_exported AS INTEGER) FROM batches; SELECT count(*) FROM runs;" | tr "\n" " ")" = "2000 1 0 " ]'
+check store-consistent '[ "$(bt_store_sql "$W/state" "SELECT items_delivered FROM batches; SELECT CAST(task_exported AS INTEGER) FROM batches; SELECT count(*) FROM runs;" | tr "\n" " ")" = "2000 1 0 " ] && [ "$(bt_store_marks "$W/state")" = "2000 0" ]'
 
 # ---- start refuses inputs the provider would refuse --------------------------------------
 begin start-rejected

@@ -180,7 +180,7 @@ TEST(open_creates_private_directories_and_file_with_the_schema) {
             version = sqlite3_column_int(stmt, 0);
         sqlite3_finalize(stmt);
         sqlite3_close(db);
-        CHECK_INT(version, 5);
+        CHECK_INT(version, 6);
         store_close(store);
         store = store_open(buf_cstr(&url), false, reason); /* a second open migrates nothing */
         CHECK(store != NULL);
@@ -203,7 +203,7 @@ TEST(a_store_from_a_newer_batchtrace_is_refused) {
         sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
     sqlite3_close(db);
     CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
-    CHECK(strstr(reason, "schema version 99 is newer than this batchtrace knows (5)") != NULL);
+    CHECK(strstr(reason, "schema version 99 is newer than this batchtrace knows (6)") != NULL);
     buf_free(&url);
     remove_tree(dir);
     free(dir);
@@ -1147,12 +1147,12 @@ TEST(a_run_registered_in_a_failed_claim_registers_again) {
     if (pg_base())
         pg_poke(buf_cstr(&url),
                 "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                " IF NEW.custom_id = 'boom'::bytea THEN RAISE EXCEPTION 'boom refused'; END IF;"
-                " RETURN NEW; END $$; CREATE TRIGGER refuse_boom BEFORE INSERT ON exported"
+                " IF position('boom'::bytea IN NEW.ids) > 0 THEN RAISE EXCEPTION 'boom refused';"
+                " END IF; RETURN NEW; END $$; CREATE TRIGGER refuse_boom BEFORE INSERT ON item_marks"
                 " FOR EACH ROW EXECUTE FUNCTION refuse_boom()");
     else
-        poke(&url, "CREATE TRIGGER refuse_boom BEFORE INSERT ON exported"
-                   " WHEN NEW.custom_id = CAST('boom' AS BLOB)"
+        poke(&url, "CREATE TRIGGER refuse_boom BEFORE INSERT ON item_marks"
+                   " WHEN instr(NEW.ids, CAST('boom' AS BLOB)) > 0"
                    " BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
     bt_str boom = STR_LIT("boom"), item = STR_LIT("x");
     claim_outcome won = CLAIM_HELD;
@@ -1190,7 +1190,7 @@ TEST(a_postgres_store_is_made_in_its_schema_and_migrated_once) {
     if (!store) goto done;
     int64_t version = 0;
     CHECK_INT(store_schema_version(store, &version, reason), 0);
-    CHECK_INT(version, 1);
+    CHECK_INT(version, 2);
     store_t *reader = store_open_readonly(buf_cstr(&url), &older, reason);
     CHECK(reader != NULL);
     uint64_t chunks = 1, spans = 1;
@@ -1203,7 +1203,7 @@ TEST(a_postgres_store_is_made_in_its_schema_and_migrated_once) {
     /* a schema a newer batchtrace migrated is refused, reading or writing */
     pg_poke(buf_cstr(&url), "INSERT INTO schema_version VALUES (99, 0)");
     CHECK(store_open(buf_cstr(&url), true, reason) == NULL);
-    CHECK(strstr(reason, ": schema version 99 is newer than this batchtrace knows (1): "
+    CHECK(strstr(reason, ": schema version 99 is newer than this batchtrace knows (2): "
                          "upgrade batchtrace") != NULL);
     CHECK(store_open_readonly(buf_cstr(&url), &older, reason) == NULL);
     CHECK(strstr(reason, "schema version 99 is newer") != NULL);
