@@ -837,6 +837,48 @@ TEST(a_store_an_earlier_batchtrace_made_is_adopted_and_marked) {
     free(dir);
 }
 
+TEST(marks_of_a_store_made_before_item_marks_still_count) {
+    char *dir = temp_dir("legacy");
+    buf_t url = BUF_INIT;
+    buf_printf(&url, "sqlite:%s/state.db", dir);
+    const char *path = buf_cstr(&url) + 7;
+    char reason[REASON_MAX] = "";
+    const char *nonce = "0000000000000000000000000000000e";
+    store_t *store = store_open(buf_cstr(&url), true, reason);
+    CHECK(store != NULL);
+    if (!store) goto done;
+    store_batch batch = sample_batch(nonce, NULL);
+    CHECK_INT(store_batch_put(store, &batch, reason), 1);
+    store_batch_free(&batch);
+    store_close(store);
+    /* As schema 5 left it: one exported row per id, delivered (no owner) or claimed by a
+     * run that has no row any more. */
+    sql_on(path, "DROP TABLE item_marks; ALTER TABLE batches DROP COLUMN items_delivered;"
+                 "PRAGMA user_version = 5;"
+                 "INSERT INTO exported (nonce, custom_id, owner) VALUES"
+                 " ('0000000000000000000000000000000e', CAST('old' AS BLOB), NULL),"
+                 " ('0000000000000000000000000000000e', CAST('held' AS BLOB), 999999)");
+    store = store_open(buf_cstr(&url), true, reason);
+    CHECK(store != NULL);
+    if (!store) goto done;
+    CHECK_INT(sql_int(path, "PRAGMA user_version"), 6);
+    uint64_t count = 0;
+    CHECK_INT(store_exported_count(store, nonce, &count, reason), 0);
+    CHECK_INT(count, 1);
+    bt_str ids[3] = {STR_LIT("old"), STR_LIT("held"), STR_LIT("new")};
+    claim_outcome won[3];
+    CHECK_INT(store_items_claim(store, nonce, ids, 3, won, reason), 0);
+    CHECK(won[0] == CLAIM_DELIVERED && won[1] == CLAIM_WON && won[2] == CLAIM_WON);
+    CHECK_INT(store_items_delivered(store, nonce, ids, 3, reason), 0); /* old counts once */
+    CHECK_INT(store_exported_count(store, nonce, &count, reason), 0);
+    CHECK_INT(count, 3);
+    store_close(store);
+done:
+    buf_free(&url);
+    remove_tree(dir);
+    free(dir);
+}
+
 TEST(reading_a_store_writes_and_creates_nothing) {
     char *dir = temp_dir("readonly");
     buf_t url = BUF_INIT;
@@ -1270,6 +1312,7 @@ int main(void) {
     RUN(inputs_are_kept_compressed_in_parts_and_restored_whole);
     RUN(another_applications_database_is_refused_without_a_byte_written);
     RUN(a_store_an_earlier_batchtrace_made_is_adopted_and_marked);
+    RUN(marks_of_a_store_made_before_item_marks_still_count);
     RUN(reading_a_store_writes_and_creates_nothing);
     RUN(a_store_other_users_may_read_is_refused);
     RUN(symbolic_links_to_or_beside_the_store_are_not_followed);
