@@ -707,8 +707,9 @@ static int pg_run_release(store_t *handle, char *reason) {
     /* Per batch, under its row lock (in nonce order: two runs never wait on each other in a
      * cycle): the run's claim rows go, and a row without ids tells handles that read them
      * (marks.h). */
-    qsort(store->claimed.nonces, store->claimed.count, sizeof *store->claimed.nonces,
-          compare_nonces);
+    if (store->claimed.count > 1)
+        qsort(store->claimed.nonces, store->claimed.count, sizeof *store->claimed.nonces,
+              compare_nonces);
     for (size_t i = 0; i < store->claimed.count && rc == 0; i++) {
         pg_params lock = {.count = 0}, params = {.count = 0};
         param_text(&lock, store->claimed.nonces[i]);
