@@ -1,26 +1,31 @@
 #include "sync/fetch.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "export/http.h"
 #include "export/retry.h"
 #include "export/url.h"
 #include "json/json.h"
+#include "source/source.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/timeutil.h"
 
 /* Bytes of an error answer's body kept for the message. */
 #define ERROR_BODY_KEEP 4096
-/* A download hands collect what it has once this much is waiting (whole lines). */
-#define HAND_OUT_BYTES (256 * 1024)
-/* A download pauses the transfer while this much waits to be handed out. */
-#define PAUSE_BYTES (4 * 1024 * 1024)
+/* A download hands collect what it has once this much is there (whole lines), or once the
+ * file is whole. */
+#define HAND_OUT_BYTES (1024 * 1024)
+/* What libcurl receives at a time (its buffer; the default, 16 KiB, costs a write each). */
+#define RECEIVE_BYTES (256L * 1024)
 
 /* What to do after an attempt: export/retry.h's policy, plus 500 and 529 (Anthropic's
  * "overloaded"), which the providers ask clients to retry. */
@@ -38,15 +43,15 @@ static void sleep_ms(int64_t ms) {
 
 /* How long to wait before retry number attempt: the Retry-After the answer gave (capped),
  * else the backoff. */
-static int64_t wait_before_retry(const sync_api *api, unsigned attempt, const char *retry_after) {
-    static uint64_t random_state = 0x9e3779b97f4a7c15ULL;
+static int64_t wait_before_retry(const sync_api *api, unsigned attempt, const char *retry_after,
+                                 uint64_t *random_state) {
     int64_t delay;
     if (retry_after[0] &&
         retry_after_parse(retry_after, time_now_ns() / 1000000000, &delay) == 0)
         return delay < api->max_wait_ms ? delay : api->max_wait_ms;
-    random_state ^= (uint64_t)time_now_ns();
-    if (!random_state) random_state = 1;
-    return retry_backoff_ms(attempt, 500, 8000, retry_random(&random_state));
+    *random_state ^= (uint64_t)time_now_ns();
+    if (!*random_state) *random_state = 1;
+    return retry_backoff_ms(attempt, 500, 8000, retry_random(random_state));
 }
 
 /* Append text to out with every occurrence of the API key replaced by "<redacted>". */
@@ -108,11 +113,16 @@ static void describe_failure(const sync_api *api, const char *url, long status, 
     buf_free(&text);
 }
 
+/* What a person is told when an attempt failed and another follows (into text). */
+static void describe_retry(const char *why, int64_t wait_ms, char *text, size_t size) {
+    snprintf(text, size, "%s; trying again in %.1f s", why, (double)wait_ms / 1000.0);
+}
+
 /* Tell the caller that an attempt failed and another follows. */
 static void notice_retry(const sync_api *api, const char *why, int64_t wait_ms) {
     if (!api->on_notice) return;
     char text[REASON_MAX + 64];
-    snprintf(text, sizeof text, "%s; trying again in %.1f s", why, (double)wait_ms / 1000.0);
+    describe_retry(why, wait_ms, text, sizeof text);
     api->on_notice(api->notice_ctx, text);
 }
 
@@ -199,6 +209,7 @@ int sync_get(const sync_api *api, const char *url, size_t max_bytes, buf_t *body
              char *reason) {
     if (http_libcurl_ready(reason) != 0) return -1;
     *status = 0;
+    uint64_t random_state = 0x9e3779b97f4a7c15ULL;
     for (unsigned attempt = 1;; attempt++) {
         buf_clear(body);
         char retry_after[64] = "";
@@ -227,43 +238,40 @@ int sync_get(const sync_api *api, const char *url, size_t max_bytes, buf_t *body
         if (verdict == RETRY_ACCEPTED) return 0;
         describe_failure(api, url, http_status, code, curl_error, body, reason);
         if (verdict == RETRY_NEVER || attempt >= api->max_attempts) return -1;
-        int64_t wait_ms = wait_before_retry(api, attempt, retry_after);
+        int64_t wait_ms = wait_before_retry(api, attempt, retry_after, &random_state);
         notice_retry(api, reason, wait_ms);
         sleep_ms(wait_ms);
     }
 }
 
-/* ---- downloads ---------------------------------------------------------------------- */
+/* ---- downloads ----------------------------------------------------------------------- */
 
 struct sync_download {
     const sync_api *api;           /* borrowed */
     char *url;                     /* owned */
-    CURLM *multi;                  /* the transfer's driver (NULL before the first read) */
-    CURL *easy;                    /* this attempt's transfer, or NULL between attempts */
-    struct curl_slist *headers;    /* its header lines */
-    buf_t pending;                 /* bytes received, not handed out yet */
-    bool pending_has_newline;      /* pending holds a whole line */
-    buf_t piece;                   /* the piece handed out last (borrowed by collect) */
-    uint64_t handed;               /* bytes of the file handed out so far */
+    pthread_t thread;              /* downloads the file into spool (download_main) */
+    bool thread_started;
+    source_t spool;                /* the file's bytes, in an unnamed temporary file: written
+                                      by the thread only, until it ends */
+    char path[32];                 /* "/dev/fd/N": opens spool's file */
+    uint64_t random_state;         /* the thread's backoff randomness */
+    /* The thread's own, while it runs: */
+    CURL *easy;                    /* this attempt's transfer */
     uint64_t seen;                 /* bytes of the file this attempt received (the first
-                                      `handed` of them were handed out before: skipped) */
+                                      spool.size of them came with an earlier one: skipped) */
     buf_t error_body;              /* a non-2xx answer's body (its first bytes) */
     char retry_after[64];          /* this attempt's Retry-After */
     char curl_error[CURL_ERROR_SIZE];
-    unsigned attempt;              /* attempts made */
-    bool paused;                   /* the transfer waits for pending to be handed out */
+    bool write_failed;             /* the temporary file could not take the bytes */
+    /* Shared, under lock: */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;        /* the download ended, a notice came, or cancel was asked */
     bool finished;                 /* the whole file arrived */
     bool failed;                   /* it failed for good: error says why */
+    bool cancel;                   /* the download is no longer wanted: stop */
     char error[REASON_MAX];
+    buf_t notices;                 /* retry notices for the waiter to pass on, one a line */
 };
-
-/* See fetch.h. */
-sync_download *sync_download_new(const sync_api *api, const char *url) {
-    sync_download *d = xcalloc(1, sizeof *d);
-    d->api = api;
-    d->url = xstrdup(url);
-    return d;
-}
 
 /* Whether the current attempt's answer is a success (its body is the file). */
 static bool answer_ok(sync_download *d) {
@@ -272,9 +280,8 @@ static bool answer_ok(sync_download *d) {
     return status >= 200 && status < 300;
 }
 
-/* A download's bytes: the file's when the answer is a success (those handed out by an
- * earlier attempt skipped), else the error body's first bytes. Pauses the transfer while
- * much is waiting. */
+/* A download's bytes: the file's when the answer is a success, appended to the spool
+ * (those an earlier attempt stored skipped), else the error body's first bytes. */
 static size_t on_download_body(char *data, size_t size, size_t count, void *opaque) {
     sync_download *d = opaque;
     size_t len = size * count;
@@ -283,165 +290,189 @@ static size_t on_download_body(char *data, size_t size, size_t count, void *opaq
         buf_append(&d->error_body, data, len < room ? len : room);
         return len;
     }
-    if (d->pending_has_newline && d->pending.len >= PAUSE_BYTES) {
-        d->paused = true;
-        return CURL_WRITEFUNC_PAUSE;
-    }
     size_t skip = 0;
-    if (d->seen < d->handed) {
-        uint64_t behind = d->handed - d->seen;
+    if (d->seen < d->spool.size) {
+        uint64_t behind = d->spool.size - d->seen;
         skip = behind < len ? (size_t)behind : len;
     }
     d->seen += len;
     if (skip == len) return len;
-    buf_append(&d->pending, data + skip, len - skip);
-    if (memchr(data + skip, '\n', len - skip)) d->pending_has_newline = true;
+    char why[REASON_MAX];
+    if (source_spool_write(&d->spool, data + skip, len - skip, why) != 0) {
+        pthread_mutex_lock(&d->lock);
+        memcpy(d->error, why, REASON_MAX);
+        pthread_mutex_unlock(&d->lock);
+        d->write_failed = true;
+        return 0; /* ends the transfer */
+    }
     return len;
 }
 
-/* End the current attempt's transfer. */
-static void end_attempt(sync_download *d) {
-    if (!d->easy) return;
-    curl_multi_remove_handle(d->multi, d->easy);
-    curl_easy_cleanup(d->easy);
-    curl_slist_free_all(d->headers);
-    d->easy = NULL;
-    d->headers = NULL;
-    d->paused = false;
+/* libcurl's progress callback: non-zero (the transfer stops) once cancel was asked. */
+static int on_download_progress(void *opaque, curl_off_t total, curl_off_t now,
+                                curl_off_t up_total, curl_off_t up_now) {
+    (void)total, (void)now, (void)up_total, (void)up_now;
+    sync_download *d = opaque;
+    pthread_mutex_lock(&d->lock);
+    bool cancel = d->cancel;
+    pthread_mutex_unlock(&d->lock);
+    return cancel ? 1 : 0;
 }
 
-/* Start an attempt: the bytes received but not handed out are dropped (the new answer
- * brings them again). false with d->error when libcurl fails. */
-static bool start_attempt(sync_download *d) {
-    d->attempt++;
-    buf_clear(&d->pending);
+/* One attempt: GET the file into the spool. The transfer's code, *status its HTTP status
+ * (0: none). */
+static CURLcode run_attempt(sync_download *d, long *status) {
+    struct curl_slist *headers;
     buf_clear(&d->error_body);
-    d->pending_has_newline = false;
     d->seen = 0;
     d->retry_after[0] = '\0';
     d->curl_error[0] = '\0';
-    d->easy = new_get(d->api, d->url, &d->headers, d->retry_after, d->curl_error);
-    CURLcode code = d->easy ? curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, on_download_body)
-                            : CURLE_OUT_OF_MEMORY;
+    *status = 0;
+    d->easy = new_get(d->api, d->url, &headers, d->retry_after, d->curl_error);
+    if (!d->easy) return CURLE_OUT_OF_MEMORY;
+    CURLcode code = curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, on_download_body);
     if (code == CURLE_OK) code = curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, d);
+    if (code == CURLE_OK) code = curl_easy_setopt(d->easy, CURLOPT_XFERINFOFUNCTION, on_download_progress);
+    if (code == CURLE_OK) code = curl_easy_setopt(d->easy, CURLOPT_XFERINFODATA, d);
+    if (code == CURLE_OK) code = curl_easy_setopt(d->easy, CURLOPT_NOPROGRESS, 0L);
+    if (code == CURLE_OK) code = curl_easy_setopt(d->easy, CURLOPT_BUFFERSIZE, RECEIVE_BYTES);
     /* No overall timeout (a large file takes its time); a stalled one is cut off. */
     if (code == CURLE_OK) code = curl_easy_setopt(d->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
     if (code == CURLE_OK) code = curl_easy_setopt(d->easy, CURLOPT_LOW_SPEED_TIME, 120L);
-    if (code == CURLE_OK && curl_multi_add_handle(d->multi, d->easy) != CURLM_OK)
-        code = CURLE_OUT_OF_MEMORY;
-    if (code != CURLE_OK) {
-        if (d->easy) curl_easy_cleanup(d->easy);
-        curl_slist_free_all(d->headers);
-        d->easy = NULL;
-        d->headers = NULL;
-        fail(d->error, "libcurl cannot make a request");
-        d->failed = true;
-        return false;
-    }
-    return true;
+    if (code == CURLE_OK) code = curl_easy_perform(d->easy);
+    curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_cleanup(d->easy);
+    curl_slist_free_all(headers);
+    d->easy = NULL;
+    return code;
 }
 
-/* The attempt's transfer ended with code: the file is whole, or try again after a wait, or
- * fail for good. */
-static void attempt_done(sync_download *d, CURLcode code) {
-    long status = 0;
-    curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (code != CURLE_OK) status = 0;
-    retry_verdict verdict = classify(status, code);
-    if (verdict == RETRY_ACCEPTED) {
-        d->finished = true;
-        end_attempt(d);
-        return;
-    }
-    describe_failure(d->api, d->url, status, code, d->curl_error, &d->error_body, d->error);
-    end_attempt(d);
-    if (verdict == RETRY_NEVER || d->attempt >= d->api->max_attempts) {
-        d->failed = true;
-        return;
-    }
-    int64_t wait_ms = wait_before_retry(d->api, d->attempt, d->retry_after);
-    notice_retry(d->api, d->error, wait_ms);
-    sleep_ms(wait_ms);
-    start_attempt(d);
+/* End the download (under lock): finished, or failed with d->error; wakes the waiter. */
+static void download_ended(sync_download *d, bool whole) {
+    if (whole) d->finished = true;
+    else d->failed = true;
+    pthread_cond_broadcast(&d->changed);
 }
 
-/* Hand out pending's whole lines (all of it once the file is whole) as the next piece. */
-static void hand_out(sync_download *d, const char **bytes, size_t *len) {
-    buf_t swap = d->piece;
-    d->piece = d->pending;
-    d->pending = swap;
-    buf_clear(&d->pending);
-    if (!d->finished) {
-        size_t end = d->piece.len;
-        while (end && d->piece.data[end - 1] != '\n') end--;
-        buf_append(&d->pending, d->piece.data + end, d->piece.len - end);
-        d->piece.len = end;
+/* The download's thread: attempts until the file is whole, the retries are spent, the
+ * answer is final or cancel is asked, waiting between attempts as the answer or the
+ * backoff says. */
+static void *download_main(void *opaque) {
+    sync_download *d = opaque;
+    for (unsigned attempt = 1;; attempt++) {
+        long status;
+        CURLcode code = run_attempt(d, &status);
+        pthread_mutex_lock(&d->lock);
+        if (d->cancel || d->write_failed) {
+            if (!d->write_failed) fail(d->error, "the download was stopped");
+            download_ended(d, false);
+            pthread_mutex_unlock(&d->lock);
+            return NULL;
+        }
+        if (code != CURLE_OK) status = 0;
+        retry_verdict verdict = classify(status, code);
+        if (verdict == RETRY_ACCEPTED) {
+            download_ended(d, true);
+            pthread_mutex_unlock(&d->lock);
+            return NULL;
+        }
+        describe_failure(d->api, d->url, status, code, d->curl_error, &d->error_body, d->error);
+        if (verdict == RETRY_NEVER || attempt >= d->api->max_attempts) {
+            download_ended(d, false);
+            pthread_mutex_unlock(&d->lock);
+            return NULL;
+        }
+        int64_t wait_ms = wait_before_retry(d->api, attempt, d->retry_after, &d->random_state);
+        char text[REASON_MAX + 64];
+        describe_retry(d->error, wait_ms, text, sizeof text);
+        buf_puts(&d->notices, text);
+        buf_putc(&d->notices, '\n');
+        pthread_cond_broadcast(&d->changed);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += (time_t)(wait_ms / 1000);
+        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+        while (!d->cancel && pthread_cond_timedwait(&d->changed, &d->lock, &until) == 0) {}
+        pthread_mutex_unlock(&d->lock);
     }
-    d->pending_has_newline = false;
-    d->handed += d->piece.len;
-    *bytes = d->piece.data;
-    *len = d->piece.len;
 }
 
 /* See fetch.h. */
-int sync_download_read(void *download, const char **bytes, size_t *len) {
+sync_download *sync_download_start(const sync_api *api, const char *url, const char *name) {
+    sync_download *d = xcalloc(1, sizeof *d);
+    d->api = api;
+    d->url = xstrdup(url);
+    d->random_state = 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)d;
+    d->spool.fd = -1;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->changed, NULL);
+    if (http_libcurl_ready(d->error) != 0 || source_spool_new(&d->spool, name, d->error) != 0) {
+        d->failed = true;
+        return d;
+    }
+    snprintf(d->path, sizeof d->path, "/dev/fd/%d", d->spool.fd);
+    if (pthread_create(&d->thread, NULL, download_main, d) != 0) {
+        fail(d->error, "cannot start a thread for the download");
+        d->failed = true;
+        return d;
+    }
+    d->thread_started = true;
+    return d;
+}
+
+/* Pass the retry notices the thread left on to the caller (on the caller's thread). */
+static void pass_notices(sync_download *d) {
+    pthread_mutex_lock(&d->lock);
+    buf_t notices = d->notices;
+    d->notices = (buf_t)BUF_INIT;
+    pthread_mutex_unlock(&d->lock);
+    for (size_t at = 0; at < notices.len;) {
+        char *end = memchr(notices.data + at, '\n', notices.len - at);
+        *end = '\0';
+        if (d->api->on_notice) d->api->on_notice(d->api->notice_ctx, notices.data + at);
+        at = (size_t)(end - notices.data) + 1;
+    }
+    buf_free(&notices);
+}
+
+/* See fetch.h. */
+int sync_download_wait(sync_download *download, char *reason) {
     sync_download *d = download;
-    if (d->failed) return -1;
-    if (!d->multi) {
-        if (http_libcurl_ready(d->error) != 0 || !(d->multi = curl_multi_init())) {
-            if (!d->error[0]) fail(d->error, "libcurl cannot start");
-            d->failed = true;
-            return -1;
-        }
-        if (!start_attempt(d)) return -1;
+    pthread_mutex_lock(&d->lock);
+    while (!d->finished && !d->failed) {
+        bool noticed = d->notices.len > 0;
+        if (!noticed) pthread_cond_wait(&d->changed, &d->lock);
+        pthread_mutex_unlock(&d->lock);
+        pass_notices(d);
+        pthread_mutex_lock(&d->lock);
     }
-    for (;;) {
-        if (d->finished) {
-            if (!d->pending.len) return 0;
-            hand_out(d, bytes, len);
-            return 1;
-        }
-        if (d->pending_has_newline && (d->pending.len >= HAND_OUT_BYTES || d->paused)) {
-            hand_out(d, bytes, len);
-            return 1;
-        }
-        if (d->paused) {
-            d->paused = false;
-            curl_easy_pause(d->easy, CURLPAUSE_CONT);
-        }
-        int running = 0;
-        if (curl_multi_perform(d->multi, &running) != CURLM_OK) {
-            fail(d->error, "libcurl failed while downloading");
-            d->failed = true;
-            return -1;
-        }
-        CURLMsg *message;
-        int left;
-        while ((message = curl_multi_info_read(d->multi, &left)))
-            if (message->msg == CURLMSG_DONE && message->easy_handle == d->easy)
-                attempt_done(d, message->data.result);
-        if (d->failed) return -1;
-        if (!d->finished && running && !d->paused && d->pending.len < HAND_OUT_BYTES)
-            curl_multi_poll(d->multi, NULL, 0, 1000, NULL);
-    }
+    bool failed = d->failed;
+    if (failed) memcpy(reason, d->error, REASON_MAX);
+    pthread_mutex_unlock(&d->lock);
+    pass_notices(d);
+    return failed ? -1 : 0;
 }
 
 /* See fetch.h. */
-const char *sync_download_error(const sync_download *download) {
-    return download->failed ? download->error : "";
-}
-
-/* See fetch.h. */
-uint64_t sync_download_bytes(const sync_download *download) { return download->handed; }
+const char *sync_download_path(const sync_download *download) { return download->path; }
 
 /* See fetch.h. */
 void sync_download_free(sync_download *download) {
     if (!download) return;
-    end_attempt(download);
-    if (download->multi) curl_multi_cleanup(download->multi);
-    buf_free(&download->pending);
-    buf_free(&download->piece);
+    if (download->thread_started) {
+        pthread_mutex_lock(&download->lock);
+        download->cancel = true;
+        pthread_cond_broadcast(&download->changed);
+        pthread_mutex_unlock(&download->lock);
+        pthread_join(download->thread, NULL);
+    }
+    pass_notices(download);
+    pthread_mutex_destroy(&download->lock);
+    pthread_cond_destroy(&download->changed);
+    source_close(&download->spool);
     buf_free(&download->error_body);
+    buf_free(&download->notices);
     free(download->url);
     free(download);
 }

@@ -1,11 +1,11 @@
 /* GET requests to a provider's API for `batchtrace sync` (libcurl): small answers (list
- * pages, batch objects) read whole, and file downloads streamed, as a callback source
- * (batchtrace_read_fn), into collect, so no file is held in memory or written under a name.
+ * pages, batch objects) read whole, and file downloads streamed into unnamed temporary
+ * files that collect reads in place, so no file is held in memory or written under a name.
  *
  * Both retry what is worth retrying (429, 500, 502, 503, 504, 529 and transport failures:
  * refused, reset, timed out), honouring Retry-After, with the backoff of export/retry.h.
  * A download cut short (a connection reset mid-file) is asked for again and the bytes
- * already handed to collect are skipped, so collect sees each byte once.
+ * already received are skipped, so collect sees each byte once.
  *
  * The API key lives only in the header lines of sync_api; no message, URL or diagnostic
  * carries it (a provider's error text that echoes it is scrubbed). */
@@ -37,19 +37,22 @@ typedef struct sync_api {
 int sync_get(const sync_api *api, const char *url, size_t max_bytes, buf_t *body, long *status,
              char *reason);
 
-/* One file download, read by pulling pieces of whole lines (sync_download_read). */
+/* One file download: a thread of its own GETs the file (retrying as sync_get does) into an
+ * unnamed temporary file from the moment it is started, so the files of a batch download
+ * at once; once it is whole, collect opens it by a path of that file (sync_download_path)
+ * and reads it in place, as a file on disk: no copy of it is made, none is held in memory. */
 typedef struct sync_download sync_download;
 
-/* A download of url (not started until the first read). */
-sync_download *sync_download_new(const sync_api *api, const char *url);
-/* A batchtrace_read_fn over a sync_download: the next whole lines, 0 at the end, -1 when
- * the download failed for good (sync_download_error says why). */
-int sync_download_read(void *download, const char **bytes, size_t *len);
-/* Why the download failed, or "" when it did not. */
-const char *sync_download_error(const sync_download *download);
-/* Bytes handed out so far. */
-uint64_t sync_download_bytes(const sync_download *download);
-/* Free a download (NULL-safe). */
+/* Start downloading url; name (the file's id) names its temporary file in messages. Never
+ * NULL: a download that cannot start has failed (sync_download_wait says why). */
+sync_download *sync_download_start(const sync_api *api, const char *url, const char *name);
+/* Wait until the download ended, passing its retry notices on to api->on_notice (on the
+ * caller's thread) as they come. 0 when the file is whole; -1 with reason (REASON_MAX
+ * bytes) when it failed for good. */
+int sync_download_wait(sync_download *download, char *reason);
+/* A path that opens the downloaded file ("/dev/fd/N"), while the download is not freed. */
+const char *sync_download_path(const sync_download *download);
+/* Stop the download when it still runs, and free it with its file (NULL-safe). */
 void sync_download_free(sync_download *download);
 
 #endif

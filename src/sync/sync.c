@@ -193,21 +193,24 @@ static int open_store(syncer *s, char *reason) {
     return 0;
 }
 
-/* A download source named name over the file at path (under the base URL). */
+/* The file at path (under the base URL), downloading from now on, and source, named name,
+ * over the downloaded file (to open once the download is whole). */
 static sync_download *add_download(syncer *s, const char *path, const char *name,
                                    batchtrace_source *source) {
     char *url = api_url(s, path, NULL);
-    sync_download *download = sync_download_new(&s->api, url);
+    sync_download *download = sync_download_start(&s->api, url, name);
     free(url);
     memset(source, 0, sizeof *source);
-    source->kind = BATCHTRACE_SOURCE_CALLBACK;
+    source->kind = BATCHTRACE_SOURCE_PATH;
     source->name = name;
-    source->read = sync_download_read;
-    source->read_ctx = download;
+    source->path = sync_download_path(download);
     return download;
 }
 
-/* Collect one ended batch: its object, and its files streamed from the provider. */
+/* Collect one ended batch: its object, and its files downloaded from the provider. Its
+ * files (at most three: the bound on downloads at once) download at the same time, each
+ * into an unnamed temporary file; once all are whole, collect reads them in place, as
+ * files from disk. */
 static void collect_batch(syncer *s, const char *object, size_t object_len,
                           const batch_info *info, const char *batch_id, const char *token,
                           bool inputs_kept) {
@@ -266,11 +269,11 @@ static void collect_batch(syncer *s, const char *object, size_t object_len,
     options.input_source = has_input ? &input : NULL;
 
     batchtrace_summary *summary = NULL;
-    int rc = batchtrace_collect(&summary, &options);
     char error[REASON_MAX * 2] = "";
-    for (size_t i = 0; i < 3 && !error[0]; i++)
-        if (downloads[i] && sync_download_error(downloads[i])[0])
-            snprintf(error, sizeof error, "%s", sync_download_error(downloads[i]));
+    int rc = BATCHTRACE_OK;
+    for (size_t i = 0; i < 3 && rc == BATCHTRACE_OK; i++)
+        if (downloads[i] && sync_download_wait(downloads[i], error) != 0) rc = BATCHTRACE_EFATAL;
+    if (rc == BATCHTRACE_OK) rc = batchtrace_collect(&summary, &options);
     if (rc != BATCHTRACE_OK && !error[0])
         snprintf(error, sizeof error, "%s", batchtrace_last_error());
     int exit_code = summary ? summary->exit_code : BATCHTRACE_EXIT_FATAL;

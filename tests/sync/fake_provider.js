@@ -58,7 +58,9 @@
 //   POST /_fake/config   replace the whole config (fault counters and the log restart)
 //                        -> {"ok": true}
 //   POST /_fake/fault    add one FAULT to the config (the live batches stay)
-//   GET  /_fake/log      every request so far: [{method, path, status, fault, auth_ok}]
+//   GET  /_fake/log      every request so far: [{method, path, status, fault, auth_ok,
+//                        arrived, answered}]: arrived and answered (a GET's answer began,
+//                        after any delay) number the events of the run in order
 // It exits 0 on SIGTERM/SIGINT and after --idle-timeout seconds (default 600) without a
 // request.
 
@@ -77,6 +79,7 @@ let config = initial.trim() ? JSON.parse(initial) : {};
 let faultUses = [];
 let live = { files: new Map(), openai: new Map(), anthropic: new Map(), next: 0 };
 const log = [];
+let events = 0;
 const idleSeconds = Number(flag('--idle-timeout', '600'));
 let idleTimer = null;
 
@@ -404,7 +407,8 @@ const server = http.createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
       return res.end(f.data);
     }
-    const entry = { method: req.method, path: req.url, status: 0, fault: false, auth_ok: authorized(req, url) };
+    const entry = { method: req.method, path: req.url, status: 0, fault: false, auth_ok: authorized(req, url),
+      arrived: ++events };
     log.push(entry);
     if (!entry.auth_ok) {
       entry.status = 401;
@@ -435,6 +439,7 @@ const server = http.createServer((req, res) => {
     }
     res.logEntry = entry;
     const answer = () => {
+      entry.answered = ++events;
       entry.status = 200;
       route(req, res, url, fault);
     };

@@ -211,7 +211,8 @@ test_faults() {
       {"match": "file-done-out", "status": 500},
       {"match": "file-big-out", "reset_after_bytes": 700000, "times": 2},
       {"match": "msgbatch_done/results", "reset_after_bytes": 300},
-      {"match": "^/v1/messages/batches\\?", "status": 529}]'
+      {"match": "^/v1/messages/batches\\?", "status": 529},
+      {"match": "file-done-err", "delay_ms": 1000}]'
     sink_dir "$w/sink"
     sync_both faults "$store"
     expect_code faults 0
@@ -223,6 +224,14 @@ test_faults() {
     local asked
     asked=$(curl -sf "http://127.0.0.1:$FAKE/_fake/log" | grep -o 'file-big-out' | wc -l)
     [ "$asked" = 3 ] || fail "faults: the reset download was asked for $asked times, expected 3"
+    # A batch's files download at once: batch_done's input was asked for before its error
+    # file was answered (a second late).
+    curl -sf "http://127.0.0.1:$FAKE/_fake/log" | node -e '
+      const log = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const input = log.find((e) => e.path.includes("/file-done-in/"));
+      const errors = log.find((e) => e.path.includes("/file-done-err/"));
+      process.exit(input && errors && input.arrived < errors.answered ? 0 : 1);' ||
+        fail "faults: batch_done's input was not asked for while its error file downloaded"
 }
 
 # ---- a download that keeps failing: that batch fails, the next run collects it ----------
