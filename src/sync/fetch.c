@@ -365,7 +365,7 @@ static void *download_main(void *opaque) {
         pthread_mutex_lock(&d->lock);
         if (d->cancel || d->write_failed) {
             if (!d->write_failed) fail(d->error, "the download was stopped");
-            download_ended(d, false);
+            download_ended(d, false); /* a stopped one has no waiter: only its thread ends */
             pthread_mutex_unlock(&d->lock);
             return NULL;
         }
@@ -394,7 +394,9 @@ static void *download_main(void *opaque) {
         until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
         if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
         while (!d->cancel && pthread_cond_timedwait(&d->changed, &d->lock, &until) == 0) {}
+        bool cancel = d->cancel;
         pthread_mutex_unlock(&d->lock);
+        if (cancel) return NULL; /* no one waits for it any more */
     }
 }
 
