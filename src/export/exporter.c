@@ -44,6 +44,10 @@ struct exporter {
     size_t tag_count, tag_cap;
     size_t written_tags;             /* tags of requests a transport without tally took
                                         and that wait for its sync (see report_written) */
+    uint64_t *syncing_tags;          /* the tags of the requests whose sync runs in the
+                                        background (sync_in_background); owned */
+    size_t syncing_count, syncing_cap;
+    bool syncing;                    /* a background sync was started, not waited for */
 };
 
 /* ---- requests ------------------------------------------------------------------------ */
@@ -146,14 +150,58 @@ static void note_failure(exporter_t *exporter, uint64_t span_count, const char *
         fail(exporter->first_failure, "%s", reason[0] ? reason : "delivery failed");
 }
 
-/* Make what the transport took durable, then report the kept tags as delivered (or, when
- * that fails, as lost: the spans then count as failed). For transports without tally. 0,
- * or -1 with reason. */
-static int report_written(exporter_t *exporter, char *reason) {
-    exporter->written_tags = 0;
-    if (!exporter->tag_count) return 0;
+/* Wait for the background sync (if one runs), then report its tags as delivered, or, when
+ * it failed, as lost (the spans then count as failed). 0, or -1 with reason. */
+static int finish_background_sync(exporter_t *exporter, char *reason) {
+    if (!exporter->syncing) return 0;
+    exporter->syncing = false;
     char why[REASON_MAX] = "";
     int rc = 0;
+    if (exporter->ops->sync_wait(exporter->state, why) != 0) {
+        exporter->report.spans_exported -= exporter->syncing_count;
+        note_failure(exporter, exporter->syncing_count, why);
+        if (reason) fail(reason, "%s", why);
+        exporter_report_outcome(exporter, exporter->syncing_tags, exporter->syncing_count,
+                                EXPORT_LOST);
+        rc = -1;
+    } else {
+        exporter_report_outcome(exporter, exporter->syncing_tags, exporter->syncing_count,
+                                EXPORT_DELIVERED);
+    }
+    exporter->syncing_count = 0;
+    return rc;
+}
+
+/* Report what the last background sync made durable, then start the next one for the
+ * requests the transport took since (all the kept tags: the request being filled is
+ * empty here), so the disk works while the caller encodes the next spans. The outcome of
+ * these requests is reported once that sync ends: at the next call, or report_written.
+ * 0, or -1 with reason (the earlier sync failed). */
+static int sync_in_background(exporter_t *exporter, char *reason) {
+    int rc = finish_background_sync(exporter, reason);
+    exporter->written_tags = 0;
+    if (!exporter->tag_count) return rc;
+    uint64_t *tags = exporter->syncing_tags;
+    size_t cap = exporter->syncing_cap;
+    exporter->syncing_tags = exporter->tags;
+    exporter->syncing_cap = exporter->tag_cap;
+    exporter->syncing_count = exporter->tag_count;
+    exporter->tags = tags;
+    exporter->tag_cap = cap;
+    exporter->tag_count = 0;
+    exporter->syncing = true;
+    exporter->ops->sync_start(exporter->state);
+    return rc;
+}
+
+/* Make what the transport took durable, then report the kept tags as delivered (or, when
+ * that fails, as lost: the spans then count as failed); a background sync is waited for
+ * and reported first. For transports without tally. 0, or -1 with reason. */
+static int report_written(exporter_t *exporter, char *reason) {
+    int rc = finish_background_sync(exporter, reason);
+    exporter->written_tags = 0;
+    if (!exporter->tag_count) return rc;
+    char why[REASON_MAX] = "";
     if (exporter->ops->sync && exporter->ops->sync(exporter->state, why) != 0) {
         /* Written but maybe not kept: not delivered as far as anyone may count. */
         exporter->report.spans_exported -= exporter->tag_count;
@@ -172,7 +220,7 @@ static int report_written(exporter_t *exporter, char *reason) {
  * transport without tally (the file) is synced, and what it took reported, once
  * EXPORT_SYNC_SPANS spans wait (and at exporter_finish): one fdatasync and one outcome
  * (for collect: one store transaction of marks) per group of requests rather than per
- * request. 0, or -1 with reason when the transport could not deliver it (its spans count
+ * request; with sync_start, the group's sync runs while the next group is written. 0, or -1 with reason when the transport could not deliver it (its spans count
  * as failed). */
 static int flush_chunk(exporter_t *exporter, char *reason) {
     size_t span_count = chunk_span_count(exporter);
@@ -202,7 +250,9 @@ static int flush_chunk(exporter_t *exporter, char *reason) {
     }
     exporter->report.spans_exported += span_count;
     exporter->written_tags = exporter->tag_count;
-    return exporter->written_tags >= EXPORT_SYNC_SPANS ? report_written(exporter, reason) : 0;
+    if (exporter->written_tags < EXPORT_SYNC_SPANS) return 0;
+    return exporter->ops->sync_start ? sync_in_background(exporter, reason)
+                                     : report_written(exporter, reason);
 }
 
 /* See exporter.h. Pure: reads only the exporter's encoding (and, for the console, its
@@ -354,9 +404,12 @@ void exporter_details(const exporter_t *exporter, export_details *details) {
 /* See exporter.h: releases the transport, then the request buffers. */
 void exporter_free(exporter_t *exporter) {
     if (!exporter) return;
+    char ignored[REASON_MAX];
+    if (exporter->syncing) exporter->ops->sync_wait(exporter->state, ignored); /* joined */
     exporter->ops->free(exporter->state);
     buf_free(&exporter->encoded);
     free(exporter->tags);
+    free(exporter->syncing_tags);
     if (exporter->encoding == EXPORT_ENCODING_PROTOBUF) otlp_proto_request_free(&exporter->proto);
     if (exporter->encoding == EXPORT_ENCODING_JSON) otlp_json_request_free(&exporter->json);
     free(exporter);

@@ -58,6 +58,12 @@ typedef struct exporter_ops {
      * fflush), before its outcome is reported as delivered. 0, or -1 with reason. May be
      * NULL (nothing to do). */
     int (*sync)(void *state, char *reason);
+    /* Start what sync does in the background (file: fdatasync on a thread of its own) for
+     * what was written so far, while later requests are written; sync_wait waits for it.
+     * Both NULL: sync runs in the caller's thread. */
+    void (*sync_start)(void *state);
+    /* Wait for what sync_start began: 0, or -1 with reason, as sync. */
+    int (*sync_wait)(void *state, char *reason);
     /* After the last delivery: flush and close. 0, or -1 with reason. May be NULL. */
     int (*close)(void *state, char *reason);
     /* Release state (also when close was never called). */

@@ -12,6 +12,7 @@
  * none is ignored. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,10 @@ typedef struct file_state {
                                         once closed */
     bool truncate;                   /* empty the file when it is first opened */
     char broken[REASON_MAX];         /* the write error that ended output ("" until one) */
+    pthread_t syncer;                /* the background fdatasync (file_sync_start) */
+    bool syncing;                    /* syncer runs or ran and was not joined */
+    int sync_errno;                  /* fdatasync's errno (0: it succeeded), set by the
+                                        syncer (or by file_sync_start when no thread) */
 } file_state;
 
 /* Write all len bytes to fd, retrying after interruptions and short writes. 0, or -1
@@ -121,23 +126,59 @@ static int file_deliver(void *opaque, bt_str request, buf_t *storage, size_t spa
     return 0;
 }
 
+/* What an fdatasync that ended with err (0: success) means: a file that cannot be synced
+ * (a pipe, a terminal: EINVAL, EROFS) is fine as it is, what was written went where it
+ * goes; any other error ends output. 0, or -1 with reason. */
+static int sync_verdict(file_state *state, int err, char *reason) {
+    if (err == 0 || err == EINVAL || err == EROFS) return 0;
+    fail(state->broken, "sync %s: %s", state->path, strerror(err));
+    return fail(reason, "%s", state->broken);
+}
+
 /* Put what was written on the disk (fdatasync), so spans reported delivered survive a
- * crash of the machine too. A file that cannot be synced (a pipe, a terminal) is fine as
- * it is: what was written went where it goes. */
+ * crash of the machine too. */
 static int file_sync(void *opaque, char *reason) {
     file_state *state = opaque;
     if (state->broken[0]) return fail(reason, "%s", state->broken);
     if (state->fd < 0) return 0; /* nothing written yet */
-    if (fdatasync(state->fd) != 0 && errno != EINVAL && errno != EROFS) {
-        fail(state->broken, "sync %s: %s", state->path, strerror(errno));
-        return fail(reason, "%s", state->broken);
-    }
-    return 0;
+    return sync_verdict(state, fdatasync(state->fd) == 0 ? 0 : errno, reason);
+}
+
+/* The background sync's thread: fdatasync of the file, its errno kept. The file stays
+ * open until file_sync_wait joined the thread; only the thread writes sync_errno. */
+static void *sync_in_background(void *opaque) {
+    file_state *state = opaque;
+    state->sync_errno = fdatasync(state->fd) == 0 ? 0 : errno;
+    return NULL;
+}
+
+/* Start file_sync's fdatasync on a thread of its own (in this thread when none can be
+ * made): what was written so far reaches the disk while later requests are written. */
+static void file_sync_start(void *opaque) {
+    file_state *state = opaque;
+    state->sync_errno = 0;
+    state->syncing = false;
+    if (state->broken[0] || state->fd < 0) return; /* file_sync_wait says what stands */
+    state->syncing = pthread_create(&state->syncer, NULL, sync_in_background, state) == 0;
+    if (!state->syncing) sync_in_background(state);
+}
+
+/* Wait for file_sync_start's fdatasync: what file_sync would have said. */
+static int file_sync_wait(void *opaque, char *reason) {
+    file_state *state = opaque;
+    if (state->syncing) pthread_join(state->syncer, NULL);
+    state->syncing = false;
+    if (state->broken[0]) return fail(reason, "%s", state->broken);
+    int err = state->sync_errno;
+    state->sync_errno = 0;
+    return sync_verdict(state, err, reason);
 }
 
 /* Close the file, reporting a close error (data that never reached the disk). */
 static int file_close(void *opaque, char *reason) {
     file_state *state = opaque;
+    if (state->syncing) pthread_join(state->syncer, NULL); /* never close under its sync */
+    state->syncing = false;
     if (state->fd < 0) return 0;
     int rc = close(state->fd);
     state->fd = -1;
@@ -148,6 +189,7 @@ static int file_close(void *opaque, char *reason) {
 /* Release the state, closing the file if exporter_finish never did. */
 static void file_free(void *opaque) {
     file_state *state = opaque;
+    if (state->syncing) pthread_join(state->syncer, NULL);
     if (state->fd >= 0) close(state->fd);
     free(state->path);
     free(state);
@@ -158,6 +200,8 @@ static const exporter_ops file_ops = {
     .format_span = NULL,
     .write_text = NULL,
     .sync = file_sync,
+    .sync_start = file_sync_start,
+    .sync_wait = file_sync_wait,
     .close = file_close,
     .free = file_free,
 };
