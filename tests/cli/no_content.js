@@ -5,6 +5,7 @@
 // token usage or models went missing.
 //
 //   node tests/cli/no_content.js SPANS_FILE FIXTURE_FILE...
+//   node tests/cli/no_content.js --jobs FILE      (many runs in one process: see main)
 //
 // Prints one line per finding and exits 1 when there is any; prints a count on success.
 
@@ -116,8 +117,8 @@ function checkKept(spans) {
   return findings;
 }
 
-function main() {
-  const [spansFile, ...fixtures] = process.argv.slice(2);
+// The findings of one run (none when it leaked nothing) and, on success, a count.
+function checkRun(spansFile, fixtures) {
   const texts = new Set();
   for (const file of fixtures) readRecords(file).forEach((record) => collectContent(record, texts));
   const spans = fs.existsSync(spansFile) ? normalize(spansFile, { missingOk: true }).spans : [];
@@ -131,9 +132,38 @@ function main() {
   }
   findings.push(...checkKept(spans));
   const usage = spans.filter((s) => s.attributes['gen_ai.usage.input_tokens'] !== undefined).length;
-  findings.forEach((f) => console.log(`  ${path.basename(path.dirname(fixtures[0] || ''))}: ${f}`));
-  if (findings.length) process.exit(1);
-  console.log(`  ${texts.size} texts absent from ${spans.length} spans (${usage} with usage)`);
+  const where = path.basename(path.dirname(fixtures[0] || ''));
+  return {
+    findings: findings.map((f) => `  ${where}: ${f}`),
+    count: `  ${texts.size} texts absent from ${spans.length} spans (${usage} with usage)`,
+  };
+}
+
+// One run (SPANS_FILE FIXTURE_FILE...), or with --jobs FILE every run FILE lists, one a line
+// (NAME, SPANS_FILE, FIXTURE_FILE... separated by tabs) in one node process: prints
+// `ok NAME  count` or `FAIL NAME` and its findings per run; exits 1 when any run leaked.
+function main() {
+  const args = process.argv.slice(2);
+  if (args[0] !== '--jobs') {
+    const { findings, count } = checkRun(args[0], args.slice(1));
+    findings.forEach((f) => console.log(f));
+    if (findings.length) process.exit(1);
+    console.log(count);
+    return;
+  }
+  let failed = false;
+  for (const line of fs.readFileSync(args[1], 'utf8').split('\n').filter((l) => l)) {
+    const [name, spansFile, ...fixtures] = line.split('\t').filter((field) => field);
+    const { findings, count } = checkRun(spansFile, fixtures);
+    if (findings.length) {
+      failed = true;
+      console.log(`FAIL ${name}`);
+      findings.forEach((f) => console.log(f));
+    } else {
+      console.log(`ok ${name}${count}`);
+    }
+  }
+  if (failed) process.exit(1);
 }
 
 main();
