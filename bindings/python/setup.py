@@ -1,6 +1,6 @@
 """Build the batchtrace package with pip, offline: `python3 -m pip install ./bindings/python`
 from a checkout. The extension is compiled together with the library's sources (src/, all
-but the command-line tool) and linked to the system's libcurl, SQLite, libmicrohttpd, OpenSSL and zlib
+but the command-line tool and the proxy) and linked to the system's libcurl, SQLite, OpenSSL and zlib
 (the Debian packages scripts/install-deps.sh build installs, plus python3-dev). There is
 deliberately no pyproject.toml: pip would then build in an isolated environment and fetch
 setuptools from the network."""
@@ -16,9 +16,9 @@ REPO = HERE.parent.parent
 
 
 def library_sources():
-    """Every C file of the library (src/ but src/cli/), as absolute paths."""
+    """Every C file of the library (src/ but src/cli/ and src/proxy/), as absolute paths."""
     return sorted(str(path) for path in (REPO / "src").rglob("*.c")
-                  if "cli" not in path.relative_to(REPO / "src").parts)
+                  if not {"cli", "proxy"} & set(path.relative_to(REPO / "src").parts))
 
 
 def project_version():
@@ -36,7 +36,7 @@ extension = Extension(
     define_macros=[("_POSIX_C_SOURCE", "200809L"), ("_DEFAULT_SOURCE", None),
                    ("BATCHTRACE_VERSION", f'"{VERSION}"')],
     extra_compile_args=["-std=c11", "-O2", "-pthread", "-Wno-unused-parameter"],
-    libraries=["curl", "sqlite3", "microhttpd", "crypto", "z", "m"],
+    libraries=["curl", "sqlite3", "crypto", "z", "m"],
     extra_link_args=["-pthread"],
 )
 

@@ -42,6 +42,14 @@ check installs_the_shared_library '[ -L "$ROOT/$LIBDIR/libbatchtrace.so" ] && [ 
 check installs_the_pc_file '[ -f "$ROOT/$LIBDIR/pkgconfig/batchtrace.pc" ]'
 check shared_library_soname '[ "$(readelf -d "$ROOT/$LIBDIR/libbatchtrace.so" | sed -n "s/.*Library soname: \[\(.*\)\]/\1/p")" = libbatchtrace.so.0 ]'
 check exports_only_batchtrace_symbols '[ -z "$(nm -D --defined-only "$ROOT/$LIBDIR/libbatchtrace.so" | awk "{print \$3}" | grep -v "^batchtrace_")" ] && nm -D --defined-only "$ROOT/$LIBDIR/libbatchtrace.so" | grep -q " batchtrace_collect$"'
+# The proxy (src/proxy/, libmicrohttpd) is the tool's alone: neither library holds it, links
+# libmicrohttpd or asks for it in batchtrace.pc; nor does a binding built beside them.
+check library_needs_no_libmicrohttpd '! readelf -d "$ROOT/$LIBDIR/libbatchtrace.so" | grep -q "NEEDED.*microhttpd" && ! grep -q microhttpd "$ROOT/$LIBDIR/pkgconfig/batchtrace.pc" && ! nm "$ROOT/$LIBDIR/libbatchtrace.a" 2>/dev/null | grep -q " [TU] MHD_\| T proxy_run$"'
+for binding in "$BUILD"/python/batchtrace/_batchtrace*.so "$BUILD"/ruby/batchtrace/batchtrace_ext.so; do
+    [ -f "$binding" ] || continue
+    check "$(basename "$(dirname "$(dirname "$binding")")")_binding_needs_no_libmicrohttpd" \
+        '! readelf -d "$binding" | grep -q "NEEDED.*microhttpd"'
+done
 
 export PKG_CONFIG_PATH=$ROOT/$LIBDIR/pkgconfig
 cat >"$BT_TMP/app.c" <<'PROGRAM'
