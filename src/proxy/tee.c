@@ -20,6 +20,7 @@ struct tee_writer {
     char *buffer;                 /* TEE_BUFFER_BYTES, circular */
     size_t head;                  /* where the bytes not yet written start */
     size_t used;                  /* bytes not yet written */
+    size_t want;                  /* what the writer waits for: used >= want, or closing */
     bool closing;                 /* no more bytes will come */
     bool failed;                  /* the copy is incomplete */
     char reason[REASON_MAX];      /* why, once failed */
@@ -29,16 +30,27 @@ struct tee_writer {
  * machine the forwarding wins the CPU, the writer catching up while it waits on sockets. */
 #define TEE_NICE 10
 
-/* The writer thread: write what comes, in order, until closing and empty. */
+/* The writer's unit: it writes the file in pieces that end at multiples of TEE_WRITE_BYTES
+ * (the last one aside). Writes of that size and alignment cost the kernel the least per
+ * byte: a piece of whatever had come (a few KiB to the whole buffer) cost it 2 to 5 times
+ * more (bench/README.md, "The proxy"), and the writer is woken once per piece, not per
+ * piece of the download. The buffer holds whole units, so a unit never wraps around it. */
+#define TEE_WRITE_BYTES (1u << 20)
+_Static_assert(TEE_BUFFER_BYTES % TEE_WRITE_BYTES == 0, "the tee buffer holds whole units");
+
+/* The writer thread: write what comes, in order, a unit at a time, until closing and
+ * empty. The buffer's head is the file's size modulo TEE_BUFFER_BYTES, so the bytes up to
+ * the next unit boundary of the buffer end at one of the file. */
 static void *write_loop(void *arg) {
     tee_writer *w = arg;
     /* Linux gives each thread its own nice value; a failure only leaves it at the default. */
     (void)setpriority(PRIO_PROCESS, (id_t)gettid(), TEE_NICE);
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (!w->used && !w->closing) pthread_cond_wait(&w->wake, &w->lock);
+        w->want = TEE_WRITE_BYTES - w->head % TEE_WRITE_BYTES;
+        while (w->used < w->want && !w->closing) pthread_cond_wait(&w->wake, &w->lock);
         if (!w->used) break;
-        size_t chunk = w->used < TEE_BUFFER_BYTES - w->head ? w->used : TEE_BUFFER_BYTES - w->head;
+        size_t chunk = w->used < w->want ? w->used : w->want;
         const char *at = w->buffer + w->head;
         bool failed = w->failed;
         pthread_mutex_unlock(&w->lock);
@@ -78,26 +90,27 @@ tee_writer *tee_writer_start(source_t *file, char *reason) {
 }
 
 /* See tee.h. The bytes go in past the writer's part without the lock held: this thread
- * alone adds bytes, and the writer reads only what was added before. A piece that does not
- * fit waits for the writer to make room (only when the disk is slower than the download);
- * one larger than the whole buffer goes in parts. */
+ * alone adds bytes, and the writer reads only what was added before. What fits goes in at
+ * once; only a full buffer waits for the writer to make room (a disk slower than the
+ * download). (Waiting for room for a whole piece could wait forever: the writer keeps the
+ * last part of a unit until the unit is complete or the tee closes.) */
 bool tee_writer_put(tee_writer *w, const void *bytes, size_t len) {
     const char *at = bytes;
     while (len) {
-        size_t piece = len < TEE_BUFFER_BYTES ? len : TEE_BUFFER_BYTES;
         pthread_mutex_lock(&w->lock);
-        while (!w->failed && piece > TEE_BUFFER_BYTES - w->used)
-            pthread_cond_wait(&w->room, &w->lock);
+        while (!w->failed && w->used == TEE_BUFFER_BYTES) pthread_cond_wait(&w->room, &w->lock);
         bool failed = w->failed;
+        size_t room = TEE_BUFFER_BYTES - w->used;
         size_t tail = (w->head + w->used) % TEE_BUFFER_BYTES;
         pthread_mutex_unlock(&w->lock);
         if (failed) return false;
+        size_t piece = len < room ? len : room;
         size_t first = piece < TEE_BUFFER_BYTES - tail ? piece : TEE_BUFFER_BYTES - tail;
         memcpy(w->buffer + tail, at, first);
         memcpy(w->buffer, at + first, piece - first);
         pthread_mutex_lock(&w->lock);
         w->used += piece;
-        pthread_cond_signal(&w->wake);
+        if (w->used >= w->want) pthread_cond_signal(&w->wake);
         pthread_mutex_unlock(&w->lock);
         at += piece;
         len -= piece;

@@ -60,6 +60,8 @@ typedef struct source {
     uint64_t line_bytes;  /* while spooling with limits.max_line: bytes of the last line */
     uint64_t lines;       /* while spooling with limits.max_line: newlines written */
     bool over_limit;      /* the copy stopped at limits.max_size */
+    uint64_t reserved;    /* a spool: disk blocks allocated ahead of its end up to here
+                             (source_spool_write); UINT64_MAX once that failed */
 } source_t;
 
 /* Whether path names stdin: "-", "/dev/stdin" or "/dev/fd/0". */

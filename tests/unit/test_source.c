@@ -1,6 +1,7 @@
 /* Sources: a regular file is read in place, its size fixed at open (a file replaced or
  * grown afterwards changes nothing a pass reads); pipes and gzip data are spooled into a
  * temporary file that has no name; errors name the source. */
+#define _GNU_SOURCE /* O_TMPFILE, fallocate */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +338,35 @@ TEST(a_copy_stops_at_its_limits_however_long_the_stream) {
     source_close(&src);
 }
 
+/* Whether fallocate works in dir (tmpfs and ext4 have it; some file systems do not). */
+static bool directory_reserves(const char *dir) {
+    int fd = open(dir, O_TMPFILE | O_RDWR, 0600);
+    if (fd < 0) return false;
+    bool works = fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4096) == 0;
+    close(fd);
+    return works;
+}
+
+TEST(a_spool_reserves_its_blocks_ahead_and_its_size_is_what_was_written) {
+    source_t src;
+    char reason[REASON_MAX];
+    CHECK_INT(source_spool_new(&src, "reserved", reason), 0);
+    CHECK_INT(source_spool_write(&src, "abc\n", 4, reason), 0);
+    struct stat st;
+    CHECK(fstat(src.fd, &st) == 0);
+    CHECK_INT(st.st_size, 4);
+    CHECK_INT(src.size, 4);
+    const char *dir = getenv("TMPDIR");
+    /* 16 MiB of blocks (SPOOL_RESERVE) where the file system can allocate them ahead */
+    if (directory_reserves(dir && *dir ? dir : "/tmp"))
+        CHECK((uint64_t)st.st_blocks * 512 >= (16u << 20));
+    buf_t lines = BUF_INIT;
+    read_lines(&src, &lines);
+    CHECK_STR(buf_cstr(&lines), "abc\n");
+    buf_free(&lines);
+    source_close(&src);
+}
+
 int main(void) {
     RUN(a_regular_file_is_read_in_place_with_its_size_fixed_at_open);
     RUN(a_pipe_is_spooled_into_a_file_with_no_name);
@@ -346,5 +376,6 @@ int main(void) {
     RUN(a_json_array_buffer_becomes_one_line_per_element);
     RUN(a_callback_is_drained_into_a_spool_with_a_newline_after_each_piece);
     RUN(a_copy_stops_at_its_limits_however_long_the_stream);
+    RUN(a_spool_reserves_its_blocks_ahead_and_its_size_is_what_was_written);
     TEST_MAIN_END();
 }
