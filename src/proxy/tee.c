@@ -32,9 +32,10 @@ struct tee_writer {
 
 /* The writer's unit: it writes the file in pieces that end at multiples of TEE_WRITE_BYTES
  * (the last one aside). Writes of that size and alignment cost the kernel the least per
- * byte: a piece of whatever had come (a few KiB to the whole buffer) cost it 2 to 5 times
- * more (bench/README.md, "The proxy"), and the writer is woken once per piece, not per
- * piece of the download. The buffer holds whole units, so a unit never wraps around it. */
+ * byte: a piece of whatever had come (a few KiB to the whole buffer) cost it up to several
+ * times more (bench/README.md, "The proxy's CPU per byte"), and the writer is woken once per
+ * unit, not per piece of the download. The buffer holds whole units, so a unit never
+ * wraps around it. */
 #define TEE_WRITE_BYTES (1u << 20)
 _Static_assert(TEE_BUFFER_BYTES % TEE_WRITE_BYTES == 0, "the tee buffer holds whole units");
 
