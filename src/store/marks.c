@@ -6,13 +6,24 @@
 
 #include "util/alloc.h"
 
-/* One id of a view: where its bytes are in the pool, and its owner. */
+/* A view keeps each id once, as a record in its pool: the id's length and its owner's
+ * place in the view's owners (below), then its bytes, padded to 8 bytes; the table holds
+ * 8 bytes per slot: the record's offset in 8-byte units and 32 bits of the id's hash. So a
+ * batch of 330,000 ids costs about 10 MB, not the 30 a slot holding the id's pointer,
+ * length, hash and owner would. */
+typedef struct mark_record {
+    uint32_t len;
+    uint32_t owner;           /* index into the view's owners */
+} mark_record;
+
 typedef struct mark_slot {
-    uint64_t hash;            /* 0: the slot is empty (hashes are never 0) */
-    size_t offset;            /* into the view's pool */
-    size_t len;
-    int64_t owner;            /* a run id or MARK_DELIVERED */
+    uint32_t unit;            /* the record's offset / 8, plus 1 (0: the slot is empty) */
+    uint32_t hash;
 } mark_slot;
+
+/* The owners a view has seen: a run id, MARK_DELIVERED or MARK_FREE each; ids refer to
+ * them by index (few per batch: the runs that worked on it). */
+enum { OWNER_FREE = 0, OWNER_DELIVERED = 1 };
 
 struct mark_view {
     char nonce[33];
@@ -21,27 +32,37 @@ struct mark_view {
     mark_slot *slots;         /* open addressing, slot_count a power of two; owned */
     size_t slot_count;
     size_t used;
-    buf_t pool;               /* the ids' bytes */
+    unsigned char *pool;      /* the records; owned */
+    size_t pool_len, pool_cap;
+    int64_t *owners;          /* owners[OWNER_FREE], owners[OWNER_DELIVERED], then runs */
+    size_t owner_count;
 };
 
-/* FNV-1a, 64 bits, never 0 (0 marks an empty slot). */
-static uint64_t hash_id(bt_str id) {
-    uint64_t h = UINT64_C(14695981039346656037);
+/* FNV-1a, 32 bits. */
+static uint32_t hash_id(bt_str id) {
+    uint32_t h = 2166136261u;
     for (size_t i = 0; i < id.len; i++) {
         h ^= (unsigned char)id.ptr[i];
-        h *= UINT64_C(1099511628211);
+        h *= 16777619u;
     }
-    return h ? h : 1;
+    return h;
+}
+
+/* The record at a slot's unit. */
+static mark_record *record_at(const mark_view *view, uint32_t unit) {
+    return (mark_record *)(view->pool + (size_t)(unit - 1) * 8);
 }
 
 /* The slot holding id, or the empty slot where it would go. */
-static mark_slot *probe(const mark_view *view, bt_str id, uint64_t hash) {
+static mark_slot *probe(const mark_view *view, bt_str id, uint32_t hash) {
     size_t mask = view->slot_count - 1;
-    for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
         mark_slot *slot = &view->slots[i];
-        if (slot->hash == 0) return slot;
-        if (slot->hash == hash && slot->len == id.len &&
-            (id.len == 0 || memcmp(view->pool.data + slot->offset, id.ptr, id.len) == 0))
+        if (slot->unit == 0) return slot;
+        if (slot->hash != hash) continue;
+        const mark_record *record = record_at(view, slot->unit);
+        if (record->len == id.len &&
+            (id.len == 0 || memcmp(record + 1, id.ptr, id.len) == 0))
             return slot;
     }
 }
@@ -54,12 +75,43 @@ static void grow(mark_view *view) {
     view->slots = xcalloc(view->slot_count, sizeof *view->slots);
     size_t mask = view->slot_count - 1;
     for (size_t i = 0; i < old_count; i++) {
-        if (old[i].hash == 0) continue;
-        size_t at = (size_t)old[i].hash & mask;
-        while (view->slots[at].hash != 0) at = (at + 1) & mask;
+        if (old[i].unit == 0) continue;
+        size_t at = old[i].hash & mask;
+        while (view->slots[at].unit != 0) at = (at + 1) & mask;
         view->slots[at] = old[i];
     }
     free(old);
+}
+
+/* owner's index in the view's owners, added when new. */
+static uint32_t owner_ref(mark_view *view, int64_t owner) {
+    for (size_t i = view->owner_count; i-- > 0;)
+        if (view->owners[i] == owner) return (uint32_t)i;
+    view->owners = xreallocarray(view->owners, view->owner_count + 1, sizeof *view->owners);
+    view->owners[view->owner_count] = owner;
+    return (uint32_t)view->owner_count++;
+}
+
+/* A new record of id in the pool, owned by ref; its slot unit. */
+static uint32_t add_record(mark_view *view, bt_str id, uint32_t ref) {
+    size_t size = (sizeof(mark_record) + id.len + 7) & ~(size_t)7;
+    if (view->pool_len + size > view->pool_cap) {
+        size_t cap = view->pool_cap ? view->pool_cap * 2 : 64 * 1024;
+        while (cap < view->pool_len + size) cap *= 2;
+        view->pool = xreallocarray(view->pool, cap, 1);
+        view->pool_cap = cap;
+    }
+    size_t unit = view->pool_len / 8 + 1;
+    if (unit > UINT32_MAX) { /* 32 GiB of custom_ids in one batch */
+        fprintf(stderr, "batchtrace: out of memory (item marks of one batch past 32 GiB)\n");
+        abort();
+    }
+    mark_record *record = (mark_record *)(view->pool + view->pool_len);
+    record->len = (uint32_t)id.len;
+    record->owner = ref;
+    if (id.len) memcpy(record + 1, id.ptr, id.len);
+    view->pool_len += size;
+    return (uint32_t)unit;
 }
 
 /* See marks.h. */
@@ -68,6 +120,8 @@ mark_view *mark_views_get(mark_views *views, const char *nonce) {
         if (strcmp(views->items[i]->nonce, nonce) == 0) return views->items[i];
     mark_view *view = xcalloc(1, sizeof *view);
     snprintf(view->nonce, sizeof view->nonce, "%s", nonce);
+    owner_ref(view, MARK_FREE);      /* OWNER_FREE */
+    owner_ref(view, MARK_DELIVERED); /* OWNER_DELIVERED */
     views->items = xreallocarray(views->items, views->count + 1, sizeof *views->items);
     views->items[views->count++] = view;
     return view;
@@ -76,7 +130,8 @@ mark_view *mark_views_get(mark_views *views, const char *nonce) {
 /* Release one view. */
 static void view_free(mark_view *view) {
     free(view->slots);
-    buf_free(&view->pool);
+    free(view->pool);
+    free(view->owners);
     free(view);
 }
 
@@ -110,25 +165,24 @@ void mark_view_set_legacy_read(mark_view *view) { view->legacy_read = true; }
 /* See marks.h. */
 void mark_view_set(mark_view *view, bt_str id, int64_t owner) {
     if ((view->used + 1) * 4 > view->slot_count * 3) grow(view);
-    uint64_t hash = hash_id(id);
+    uint32_t hash = hash_id(id);
     mark_slot *slot = probe(view, id, hash);
-    if (slot->hash == 0) {
+    uint32_t ref = owner_ref(view, owner);
+    if (slot->unit == 0) {
+        slot->unit = add_record(view, id, ref);
         slot->hash = hash;
-        slot->offset = view->pool.len;
-        slot->len = id.len;
-        slot->owner = owner;
-        buf_append(&view->pool, id.len ? id.ptr : "", id.len);
         view->used++;
         return;
     }
-    if (slot->owner != MARK_DELIVERED) slot->owner = owner;
+    mark_record *record = record_at(view, slot->unit);
+    if (record->owner != OWNER_DELIVERED) record->owner = ref;
 }
 
 /* See marks.h. */
 int64_t mark_view_owner(const mark_view *view, bt_str id) {
     if (view->used == 0) return MARK_FREE;
     const mark_slot *slot = probe(view, id, hash_id(id));
-    return slot->hash ? slot->owner : MARK_FREE;
+    return slot->unit ? view->owners[record_at(view, slot->unit)->owner] : MARK_FREE;
 }
 
 /* Read a varint at *at of bytes (len in all): 0 with *value, -1 when cut short or too long. */
@@ -147,9 +201,12 @@ int mark_view_apply(mark_view *view, int64_t seq, int64_t owner, const void *ids
     const unsigned char *bytes = ids;
     size_t at = 0;
     if (len == 0 && owner != MARK_DELIVERED) { /* the run gave back what it held */
-        for (size_t i = 0; i < view->slot_count; i++)
-            if (view->slots[i].hash && view->slots[i].owner == owner)
-                view->slots[i].owner = MARK_FREE;
+        uint32_t ref = owner_ref(view, owner);
+        for (size_t offset = 0; offset < view->pool_len;) {
+            mark_record *record = (mark_record *)(view->pool + offset);
+            if (record->owner == ref) record->owner = OWNER_FREE;
+            offset += (sizeof *record + record->len + 7) & ~(size_t)7;
+        }
     }
     while (at < len) {
         uint64_t id_len = 0;
