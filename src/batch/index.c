@@ -4,16 +4,10 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/hash.h"
 
 /* FNV-1a, 32 bits: custom_ids are short, and this keeps the entry small. */
-static uint32_t hash_id(bt_str id) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < id.len; i++) {
-        h ^= (unsigned char)id.ptr[i];
-        h *= 16777619u;
-    }
-    return h;
-}
+static uint32_t hash_id(bt_str id) { return fnv1a32(id.ptr, id.len); }
 
 bt_str index_custom_id(const custom_id_index *index, const index_entry *entry) {
     return (bt_str){index->pool + entry->id_offset, entry->id_len};

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/hash.h"
 
 /* A view keeps each id once, as a record in its pool: the id's length and its owner's
  * place in the view's owners (below), then its bytes, padded to 8 bytes; the table holds
@@ -38,15 +39,8 @@ struct mark_view {
     size_t owner_count;
 };
 
-/* FNV-1a, 32 bits. */
-static uint32_t hash_id(bt_str id) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < id.len; i++) {
-        h ^= (unsigned char)id.ptr[i];
-        h *= 16777619u;
-    }
-    return h;
-}
+/* FNV-1a, 32 bits, as the custom_id index hashes. */
+static uint32_t hash_id(bt_str id) { return fnv1a32(id.ptr, id.len); }
 
 /* The record at a slot's unit. */
 static mark_record *record_at(const mark_view *view, uint32_t unit) {
@@ -221,6 +215,44 @@ int mark_view_apply(mark_view *view, int64_t seq, int64_t owner, const void *ids
 /* See marks.h. */
 void mark_view_advance(mark_view *view, int64_t seq) {
     if (seq > view->cursor) view->cursor = seq;
+}
+
+/* See marks.h. */
+int marks_decide_claim(mark_view *view, int64_t run, const bt_str *ids, size_t count,
+                       mark_run_dead_fn is_dead, void *ctx, claim_outcome *outcomes,
+                       bt_str *take, size_t *take_count, char *reason) {
+    *take_count = 0;
+    for (size_t i = 0; i < count; i++) {
+        int64_t owner = mark_view_owner(view, ids[i]);
+        outcomes[i] = CLAIM_WON;
+        if (owner == MARK_DELIVERED) {
+            outcomes[i] = CLAIM_DELIVERED;
+            continue;
+        }
+        if (owner == run) continue;
+        if (owner != MARK_FREE) {
+            bool dead = false;
+            if (is_dead(ctx, owner, &dead, reason) != 0) return -1;
+            if (!dead) {
+                outcomes[i] = CLAIM_HELD;
+                continue;
+            }
+        }
+        mark_view_set(view, ids[i], run);
+        take[(*take_count)++] = ids[i];
+    }
+    return 0;
+}
+
+/* See marks.h. */
+size_t marks_decide_delivered(mark_view *view, const bt_str *ids, size_t count, bt_str *fresh) {
+    size_t fresh_count = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (mark_view_owner(view, ids[i]) == MARK_DELIVERED) continue;
+        mark_view_set(view, ids[i], MARK_DELIVERED);
+        fresh[fresh_count++] = ids[i];
+    }
+    return fresh_count;
 }
 
 /* See marks.h. */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/store.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -57,6 +58,22 @@ void mark_view_advance(mark_view *view, int64_t seq);
 void mark_view_set(mark_view *view, bt_str id, int64_t owner);
 /* id's owner: a run id, MARK_DELIVERED or MARK_FREE. */
 int64_t mark_view_owner(const mark_view *view, bt_str id);
+
+/* Whether the run run_id is dead (the backend reads its runs): 0 with *dead, or -1 with
+ * reason. */
+typedef int (*mark_run_dead_fn)(void *ctx, int64_t run_id, bool *dead, char *reason);
+
+/* Decide a claim of ids (count of them) by run on view, which must be up to date under the
+ * batch's lock: outcomes[i] is delivered, won (this run's already, or taken: free, or its
+ * holder dead by is_dead) or held (a live run's). The ids taken are set to run in view and
+ * listed in take (room for count), their number in *take_count: the caller appends them as
+ * one row. 0, or -1 with reason (is_dead failed). */
+int marks_decide_claim(mark_view *view, int64_t run, const bt_str *ids, size_t count,
+                       mark_run_dead_fn is_dead, void *ctx, claim_outcome *outcomes,
+                       bt_str *take, size_t *take_count, char *reason);
+/* The ids (count of them) not delivered before, set delivered in view and listed in fresh
+ * (room for count; an id given twice once): their number. */
+size_t marks_decide_delivered(mark_view *view, const bt_str *ids, size_t count, bt_str *fresh);
 
 /* Append ids to out in item_marks' form: each a varint length then its bytes. */
 void marks_pack(buf_t *out, const bt_str *ids, size_t count);

@@ -1245,6 +1245,11 @@ static int pg_inputs_read(store_t *handle, const char *nonce,
 
 /* ---- claims ---------------------------------------------------------------------------- */
 
+/* mark_run_dead_fn over run_is_dead (ctx: the store). */
+static int holder_dead(void *ctx, int64_t run_id, bool *dead, char *reason) {
+    return run_is_dead(ctx, run_id, dead, reason);
+}
+
 /* nonce's marks as this handle knows them, brought up to date under the batch's row lock,
  * which the caller's transaction then holds (every item_marks row of a batch is written
  * under it, so no row below the cursor can still appear): the per-id rows of stores made
@@ -1325,25 +1330,9 @@ static int claim_once(pg_store *store, const char *nonce, const bt_str *ids, siz
     mark_view *view = NULL;
     bool ok = false;
     if (read_marks(store, nonce, &view, reason) != 0) goto done;
-    for (size_t i = 0; i < count; i++) {
-        int64_t owner = mark_view_owner(view, ids[i]);
-        outcomes[i] = CLAIM_WON;
-        if (owner == MARK_DELIVERED) {
-            outcomes[i] = CLAIM_DELIVERED;
-            continue;
-        }
-        if (owner == store->run_id) continue;
-        if (owner != MARK_FREE) {
-            bool dead = false;
-            if (run_is_dead(store, owner, &dead, reason) != 0) goto done;
-            if (!dead) {
-                outcomes[i] = CLAIM_HELD;
-                continue;
-            }
-        }
-        mark_view_set(view, ids[i], store->run_id);
-        take[take_count++] = ids[i];
-    }
+    if (marks_decide_claim(view, store->run_id, ids, count, holder_dead, store, outcomes, take,
+                           &take_count, reason) != 0)
+        goto done;
     if (take_count && append_marks(store, nonce, store->run_id, take, take_count, view,
                                    "cannot claim items", reason) != 0)
         goto done;
@@ -1385,11 +1374,7 @@ static int deliver_once(pg_store *store, const char *nonce, const bt_str *ids, s
     mark_view *view = NULL;
     bool ok = false;
     if (read_marks(store, nonce, &view, reason) != 0) goto done;
-    for (size_t i = 0; i < count; i++) {
-        if (mark_view_owner(view, ids[i]) == MARK_DELIVERED) continue;
-        mark_view_set(view, ids[i], MARK_DELIVERED);
-        fresh[fresh_count++] = ids[i];
-    }
+    fresh_count = marks_decide_delivered(view, ids, count, fresh);
     if (fresh_count) {
         if (append_marks(store, nonce, MARK_DELIVERED, fresh, fresh_count, view,
                          "cannot record delivered items", reason) != 0)

@@ -1588,6 +1588,11 @@ done:
     return rc;
 }
 
+/* mark_run_dead_fn over run_is_dead (ctx: the store). */
+static int holder_dead(void *ctx, int64_t run_id, bool *dead, char *reason) {
+    return run_is_dead(ctx, run_id, dead, reason);
+}
+
 /* nonce's marks as this handle knows them, brought up to date inside the caller's write
  * transaction: the per-id rows of stores made before item_marks once, then every item_marks
  * row after the view's cursor. The batch must be in the store. 0 with *out, or -1 with
@@ -1698,25 +1703,9 @@ static int sqlite_items_claim(store_t *handle, const char *nonce, const bt_str *
     mark_view *view = NULL;
     bool ok = false;
     if (read_marks(store, nonce, &view, reason) != 0) goto done;
-    for (size_t i = 0; i < count; i++) {
-        int64_t owner = mark_view_owner(view, ids[i]);
-        outcomes[i] = CLAIM_WON;
-        if (owner == MARK_DELIVERED) {
-            outcomes[i] = CLAIM_DELIVERED;
-            continue;
-        }
-        if (owner == store->run_id) continue;
-        if (owner != MARK_FREE) {
-            bool dead = false;
-            if (run_is_dead(store, owner, &dead, reason) != 0) goto done;
-            if (!dead) {
-                outcomes[i] = CLAIM_HELD;
-                continue;
-            }
-        }
-        mark_view_set(view, ids[i], store->run_id);
-        take[take_count++] = ids[i];
-    }
+    if (marks_decide_claim(view, store->run_id, ids, count, holder_dead, store, outcomes, take,
+                           &take_count, reason) != 0)
+        goto done;
     if (take_count &&
         append_marks(store, nonce, store->run_id, take, take_count, view, "cannot claim items",
                      reason) != 0)
@@ -1741,11 +1730,7 @@ static int sqlite_items_delivered(store_t *handle, const char *nonce, const bt_s
     sqlite3_stmt *stmt = NULL;
     bool ok = false;
     if (read_marks(store, nonce, &view, reason) != 0) goto done;
-    for (size_t i = 0; i < count; i++) {
-        if (mark_view_owner(view, ids[i]) == MARK_DELIVERED) continue;
-        mark_view_set(view, ids[i], MARK_DELIVERED);
-        fresh[fresh_count++] = ids[i];
-    }
+    fresh_count = marks_decide_delivered(view, ids, count, fresh);
     if (fresh_count) {
         if (append_marks(store, nonce, MARK_DELIVERED, fresh, fresh_count, view,
                          "cannot record delivered items", reason) != 0 ||

@@ -84,6 +84,17 @@ void sha256(const void *bytes, size_t len, uint8_t out[SHA256_LEN]) {
 }
 
 /* See hash.h. */
+uint32_t fnv1a32(const void *bytes, size_t len) {
+    const unsigned char *p = bytes;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* See hash.h. */
 void hex_encode(const uint8_t *bytes, size_t len, char *out) {
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < len; i++) {

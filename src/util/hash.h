@@ -20,6 +20,9 @@ void sha256_end(sha256_ctx *ctx, uint8_t out[SHA256_LEN]);
 /* One-shot digest. */
 void sha256(const void *bytes, size_t len, uint8_t out[SHA256_LEN]);
 
+/* FNV-1a, 32 bits, of len bytes (a hash table's, not a digest: short keys, no defence). */
+uint32_t fnv1a32(const void *bytes, size_t len);
+
 /* Lowercase hex of len bytes into out (2*len chars + NUL). */
 void hex_encode(const uint8_t *bytes, size_t len, char *out);
 /* Parse exactly 2*len hex digits (either case) into bytes; false on bad input. */
