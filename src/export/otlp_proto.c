@@ -160,7 +160,9 @@ static size_t array_value_size(const bt_str *values, size_t count) {
 static size_t any_value_size(const span_attr *attr, size_t *string_len) {
     switch (attr->type) {
     case ATTR_STRING:
-        *string_len = utf8_repaired_len(attr->s.ptr, attr->s.len);
+        /* A value the convention vouched for (JSON the writer made) is copied as it is. */
+        *string_len = attr->utf8_known_valid ? attr->s.len
+                                             : utf8_repaired_len(attr->s.ptr, attr->s.len);
         return len_field_size(ANY_STRING, *string_len);
     case ATTR_INT:
         return tag_size(ANY_INT) + pb_varint_size((uint64_t)attr->i);

@@ -229,6 +229,31 @@ TEST(invalid_utf8_becomes_replacement_characters_and_lengths_follow) {
     arena_free(&arena);
 }
 
+/* A string attribute vouched for as well-formed UTF-8 (the GenAI message JSON) is encoded
+ * byte for byte as the same value without the mark, which the encoder checks. */
+TEST(vouched_utf8_values_encode_as_unvouched_ones) {
+    static const char value[] =
+        "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"\xE4\xB8\xAD"
+        "\xE6\x96\x87 \xD0\xBF\xD1\x80\xD0\xB8 \xF0\x9F\x98\x80 line\\none\"}]}]";
+    arena_t arena = ARENA_INIT;
+    buf_t plain = BUF_INIT, vouched = BUF_INIT;
+    for (int mark = 0; mark < 2; mark++) {
+        span_t span;
+        span_init(&span, &arena);
+        memset(span.trace_id, 1, sizeof span.trace_id);
+        memset(span.span_id, 2, sizeof span.span_id);
+        span.name = STR_LIT("s");
+        if (mark) span_attr_str_valid_utf8(&span, "gen_ai.output.messages", STR_LIT(value));
+        else span_attr_str(&span, "gen_ai.output.messages", STR_LIT(value));
+        otlp_proto_encode_span(mark ? &vouched : &plain, &span);
+    }
+    CHECK(plain.len > sizeof value);
+    CHECK(vouched.len == plain.len && memcmp(vouched.data, plain.data, plain.len) == 0);
+    buf_free(&plain);
+    buf_free(&vouched);
+    arena_free(&arena);
+}
+
 TEST(long_string_gets_a_two_byte_length) {
     arena_t arena = ARENA_INIT;
     span_t span;
@@ -331,6 +356,7 @@ int main(void) {
     RUN(event_is_written_after_attributes_and_before_status);
     RUN(default_values_in_any_value_are_still_written);
     RUN(invalid_utf8_becomes_replacement_characters_and_lengths_follow);
+    RUN(vouched_utf8_values_encode_as_unvouched_ones);
     RUN(long_string_gets_a_two_byte_length);
     RUN(request_wraps_spans_in_resource_spans_and_scope_spans);
     RUN(empty_request_still_carries_resource_and_scope);
