@@ -291,7 +291,11 @@ cat "$W/err1" "$W/err2" > "$W/err"
 # Each run sends what it claimed; items the other (alive) run holds are pending: exit 4
 # (exits.sh checks the message). A run that saw none of those sends the task.
 check both-exit '{ [ "$code" = 0 ] || [ "$code" = 4 ]; } && { [ "$code2" = 0 ] || [ "$code2" = 4 ]; } && ! grep -q "locked" "$W/err"'
-sent=$(( $(grep -o "\"spans_exported\":[0-9]*" "$W/out1" | cut -d: -f2) + $(grep -o "\"spans_exported\":[0-9]*" "$W/out2" | cut -d: -f2) ))
+# A run that printed no summary (killed, crashed) fails both-print-a-summary with its output
+# shown, rather than ending the script on an arithmetic error with nothing said.
+exported_of() { grep -o "\"spans_exported\":[0-9]*" "$1" | cut -d: -f2 | grep . || echo 0; }
+sent=$(( $(exported_of "$W/out1") + $(exported_of "$W/out2") ))
+check both-print-a-summary 'grep -q "\"spans_exported\"" "$W/out1" && grep -q "\"spans_exported\"" "$W/out2" || { echo "out1: $(head -c 400 "$W/out1") out2: $(head -c 400 "$W/out2")"; false; }'
 if [ "$code" != 0 ] && [ "$code2" != 0 ]; then
     bt "$W/b" third collect --results output.jsonl --batch batch.json --json
     check third-sends-the-task '[ "$code" = 0 ] && [ "$(json_get spans_exported)" = 1 ] && [ "$(json_get items_skipped)" = 2000 ]'
