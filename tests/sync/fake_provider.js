@@ -155,7 +155,7 @@ function sendFile(res, file, fault) {
     stream.pipe(res, { end: false });
     return;
   }
-  fs.createReadStream(file).pipe(res);
+  fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
 }
 
 // ---- live batches -----------------------------------------------------------------------
