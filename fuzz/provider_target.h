@@ -1,4 +1,5 @@
-/* The body shared by the provider fuzz targets (fuzz_openai.c, fuzz_anthropic.c): one
+/* The body shared by the provider fuzz targets (fuzz_openai.c, fuzz_anthropic.c,
+ * fuzz_gemini.c, fuzz_bedrock.c, fuzz_mistral.c, fuzz_vertex.c): one
  * provider's parsers on arbitrary JSON, then what the collector does with a parsed item
  * (the always-on conventions build its span, both OTLP encoders encode it), with the
  * OTLP/JSON output parsed back as a check.

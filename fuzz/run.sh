@@ -39,7 +39,7 @@ pair_lines() {
 make_seeds() {
     name=$1 dir=$2
     mkdir -p "$dir"
-    for file in $(cd "$root" && find tests/fixtures examples -type f \( -name '*.json' -o -name '*.jsonl' \) | sort); do
+    for file in $(cd "$root" && find tests/fixtures examples -type f \( -name '*.json' -o -name '*.jsonl' -o -name '*.jsonl.out' \) | sort); do
         if [ "$name" = inputs ]; then
             cp "$root/$file" "$dir/$(echo "$file" | tr '/' '_')"
             continue
@@ -47,10 +47,12 @@ make_seeds() {
         split_lines "$root/$file" "$dir"
         case $file in *.json) cp "$root/$file" "$dir/$(echo "$file" | tr '/' '_')" ;; esac
     done
-    if [ "$name" = openai ] || [ "$name" = anthropic ]; then
+    case $name in openai | anthropic | gemini | bedrock | mistral | vertex) provider=yes ;; *) provider= ;; esac
+    if [ -n "$provider" ]; then
         for case_dir in $(cd "$root" && ls -d tests/fixtures/*/ examples/*/); do
             for requests in input.jsonl requests.jsonl; do
-                for results in output.jsonl errors.jsonl results.jsonl; do
+                for results in output.jsonl errors.jsonl error.jsonl results.jsonl predictions.jsonl \
+                    output.jsonl.out; do
                     if [ -f "$root/$case_dir$requests" ] && [ -f "$root/$case_dir$results" ]; then
                         pair_lines "$root/$case_dir$requests" "$root/$case_dir$results" "$dir"
                     fi

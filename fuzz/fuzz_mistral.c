@@ -1,0 +1,6 @@
+/* Fuzz target: the Mistral provider (src/providers/mistral.c); see provider_target.h. */
+#include "provider_target.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    return fuzz_provider(&provider_mistral, data, size);
+}

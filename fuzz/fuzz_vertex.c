@@ -1,0 +1,6 @@
+/* Fuzz target: the Vertex provider (src/providers/vertex.c); see provider_target.h. */
+#include "provider_target.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    return fuzz_provider(&provider_vertex, data, size);
+}
