@@ -16,6 +16,8 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -689,7 +691,7 @@ static void drain(proxy *px) {
 /* What the second-signal watcher needs. */
 typedef struct signal_watch {
     sigset_t signals;             /* SIGTERM, SIGINT (blocked in every thread) */
-    volatile int finished;        /* set before the watcher is woken for good */
+    atomic_bool finished;         /* set before the watcher is woken for good */
 } signal_watch;
 
 /* While the tracer finishes its queue: a second SIGTERM or SIGINT cuts the export under way
@@ -698,7 +700,7 @@ static void *watch_second_signal(void *arg) {
     signal_watch *watch = arg;
     int signal_number = 0;
     sigwait(&watch->signals, &signal_number);
-    if (!watch->finished) {
+    if (!atomic_load(&watch->finished)) {
         proxy_event e = {PROXY_WARNING, "stopping", NULL, NULL, NULL};
         proxy_log(&e, "a second signal: the export under way stops, what is not delivered is "
                       "spooled (batchtrace flush sends it)");
@@ -777,13 +779,13 @@ int proxy_run(const proxy_options *options, char *reason) {
               "spooled in the store)");
     signal_watch watch;
     watch.signals = stop_signals;
-    watch.finished = 0;
+    atomic_init(&watch.finished, false);
     pthread_t watcher;
     bool watching = pthread_create(&watcher, NULL, watch_second_signal, &watch) == 0;
     tracer_finish(px.tracer);
     px.tracer = NULL;
     if (watching) {
-        watch.finished = 1;
+        atomic_store(&watch.finished, true);
         pthread_kill(watcher, SIGTERM);
         pthread_join(watcher, NULL);
     }
