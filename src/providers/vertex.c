@@ -69,8 +69,10 @@ static int vertex_parse_request(const json_doc *doc, int root, arena_t *a, bt_it
 }
 
 /* The error type of a status string ("Bad Request: {...}", "INVALID_ARGUMENT: ..."): the
- * words before the first colon, else the whole status. */
+ * words before the first colon, else the whole status (empty, with no text at all, when the
+ * line has no status). */
 static bt_str status_type(bt_str status) {
+    if (!status.len) return status;
     const char *colon = memchr(status.ptr, ':', status.len);
     return colon ? (bt_str){status.ptr, (size_t)(colon - status.ptr)} : status;
 }

@@ -57,6 +57,14 @@ TEST(claude_lines_read_messages_and_error_bodies) {
     CHECK_INT(item.result, RESULT_ERRORED);
     CHECK_BTSTR(item.error_type, "overloaded_error");
     CHECK_BTSTR(item.error_message, "busy");
+    /* No status member at all (fuzz_vertex found memchr given its null text): the error body
+     * alone says the item failed. */
+    CHECK_INT(parse_result("{'custom_id':'c-3','request':{'anthropic_version':'v','messages':[]},"
+                           "'response':{'type':'error','error':{"
+                           "'type':'invalid_request_error','message':'empty'}}}", &item), 0);
+    CHECK_INT(item.result, RESULT_ERRORED);
+    CHECK_BTSTR(item.error_type, "invalid_request_error");
+    CHECK_BTSTR(item.error_message, "empty");
 }
 
 TEST(input_lines_give_their_id_and_request) {
