@@ -100,7 +100,7 @@ fuzz: deps-test
 # ThreadSanitizer"): a clang build with -DBATCHTRACE_TSAN=ON in $(TSAN_DIR), then the unit
 # tests and the CLI scripts of collect's workers, the file exporter's syncer, the store,
 # sync's downloads and the proxy. A race makes its test fail (exit code 66); run the test's
-# script by hand to read the report. Not part of `make test` (about four minutes here).
+# script by hand to read the report. Not part of `make test` (two to five minutes here).
 TSAN_DIR ?= build-tsan
 TSAN_TESTS ?= ^(unit\.test_(line_chunks|exporter_file|store|marks|source|api_sources|proxy_tap)|cli\.(cases|export|lifecycle|crash|output_file|sync|proxy))$$
 
