@@ -150,24 +150,32 @@ static void note_failure(exporter_t *exporter, uint64_t span_count, const char *
         fail(exporter->first_failure, "%s", reason[0] ? reason : "delivery failed");
 }
 
-/* Wait for the background sync (if one runs), then report its tags as delivered, or, when
- * it failed, as lost (the spans then count as failed). 0, or -1 with reason. */
+/* Report count written spans (their tags) once the sync that was to make them durable
+ * ended: delivered, or when it failed (why), lost: written but maybe not kept, so not
+ * delivered as far as anyone may count (the spans then count as failed). 0, or -1 with
+ * reason. */
+static int report_synced(exporter_t *exporter, const uint64_t *tags, size_t count,
+                         bool sync_failed, const char *why, char *reason) {
+    if (!sync_failed) {
+        exporter_report_outcome(exporter, tags, count, EXPORT_DELIVERED);
+        return 0;
+    }
+    exporter->report.spans_exported -= count;
+    note_failure(exporter, count, why);
+    if (reason) fail(reason, "%s", why);
+    exporter_report_outcome(exporter, tags, count, EXPORT_LOST);
+    return -1;
+}
+
+/* Wait for the background sync (if one runs), then report its tags (report_synced). 0, or
+ * -1 with reason. */
 static int finish_background_sync(exporter_t *exporter, char *reason) {
     if (!exporter->syncing) return 0;
     exporter->syncing = false;
     char why[REASON_MAX] = "";
-    int rc = 0;
-    if (exporter->ops->sync_wait(exporter->state, why) != 0) {
-        exporter->report.spans_exported -= exporter->syncing_count;
-        note_failure(exporter, exporter->syncing_count, why);
-        if (reason) fail(reason, "%s", why);
-        exporter_report_outcome(exporter, exporter->syncing_tags, exporter->syncing_count,
-                                EXPORT_LOST);
-        rc = -1;
-    } else {
-        exporter_report_outcome(exporter, exporter->syncing_tags, exporter->syncing_count,
-                                EXPORT_DELIVERED);
-    }
+    bool failed = exporter->ops->sync_wait(exporter->state, why) != 0;
+    int rc = report_synced(exporter, exporter->syncing_tags, exporter->syncing_count, failed,
+                           why, reason);
     exporter->syncing_count = 0;
     return rc;
 }
@@ -202,16 +210,9 @@ static int report_written(exporter_t *exporter, char *reason) {
     exporter->written_tags = 0;
     if (!exporter->tag_count) return rc;
     char why[REASON_MAX] = "";
-    if (exporter->ops->sync && exporter->ops->sync(exporter->state, why) != 0) {
-        /* Written but maybe not kept: not delivered as far as anyone may count. */
-        exporter->report.spans_exported -= exporter->tag_count;
-        note_failure(exporter, exporter->tag_count, why);
-        if (reason) fail(reason, "%s", why);
-        exporter_report_outcome(exporter, exporter->tags, exporter->tag_count, EXPORT_LOST);
+    bool failed = exporter->ops->sync && exporter->ops->sync(exporter->state, why) != 0;
+    if (report_synced(exporter, exporter->tags, exporter->tag_count, failed, why, reason) != 0)
         rc = -1;
-    } else {
-        exporter_report_outcome(exporter, exporter->tags, exporter->tag_count, EXPORT_DELIVERED);
-    }
     exporter->tag_count = 0;
     return rc;
 }
@@ -220,8 +221,8 @@ static int report_written(exporter_t *exporter, char *reason) {
  * transport without tally (the file) is synced, and what it took reported, once
  * EXPORT_SYNC_SPANS spans wait (and at exporter_finish): one fdatasync and one outcome
  * (for collect: one store transaction of marks) per group of requests rather than per
- * request; with sync_start, the group's sync runs while the next group is written. 0, or -1 with reason when the transport could not deliver it (its spans count
- * as failed). */
+ * request; with sync_start, the group's sync runs while the next group is written. 0, or
+ * -1 with reason when the transport could not deliver it (its spans count as failed). */
 static int flush_chunk(exporter_t *exporter, char *reason) {
     size_t span_count = chunk_span_count(exporter);
     if (span_count == 0) return 0;
