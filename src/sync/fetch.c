@@ -21,9 +21,6 @@
 
 /* Bytes of an error answer's body kept for the message. */
 #define ERROR_BODY_KEEP 4096
-/* A download hands collect what it has once this much is there (whole lines), or once the
- * file is whole. */
-#define HAND_OUT_BYTES (1024 * 1024)
 /* What libcurl receives at a time (its buffer; the default, 16 KiB, costs a write each). */
 #define RECEIVE_BYTES (256L * 1024)
 
