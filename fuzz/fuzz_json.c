@@ -1,13 +1,15 @@
 /* Fuzz target: the JSON reader (src/json/json.c). Parses the input as one document; when it
  * parses, walks every token through every lookup (type, raw text, unescaping, string
  * comparison, strict integers, doubles, booleans, member lookup, counting and sibling
- * iteration) and checks invariants the rest of the code relies on; compares the UTF-8
+ * iteration) and checks invariants the rest of the code relies on (a string's literal is
+ * what the JSON writer writes for its value); compares the UTF-8
  * checks (scalar, SSSE3, AVX2) on the input, alone and inside the reader. */
 #include <inttypes.h>
 #include <string.h>
 
 #include "fuzz_target.h"
 #include "json/json.h"
+#include "json/writer.h"
 #include "util/reason.h"
 #include "util/utf8.h"
 
@@ -54,6 +56,15 @@ static void check_scalar(const json_doc *doc, int tok, arena_t *arena) {
         FUZZ_CHECK(utf8_valid(value.ptr, value.len, &bad));
         if (memchr(value.ptr, '\0', value.len) == NULL)
             FUZZ_CHECK(json_string_eq(doc, tok, value.ptr));
+        bt_str literal;
+        if (json_string_literal(doc, tok, &literal)) { /* copied in place of the escaped value */
+            buf_t escaped = {0};
+            json_escape_string(&escaped, value.ptr, value.len);
+            FUZZ_CHECK(literal.ptr == raw.ptr && literal.len == raw.len);
+            FUZZ_CHECK(escaped.len == literal.len &&
+                       memcmp(escaped.data, literal.ptr, literal.len) == 0);
+            buf_free(&escaped);
+        }
         int64_t number;
         FUZZ_CHECK(json_int64(doc, tok, &number) == -1);
         break;

@@ -75,12 +75,21 @@ static void put_optional_string(buf_t *out, bt_str key_member, bt_str value) {
     put_string(out, value);
 }
 
+/* Append a part's content: its literal when the provider wrote it as the writer would (the
+ * same bytes, without escaping the text again), else as put_maybe_json. */
+static void put_content(buf_t *out, const msg_part *part) {
+    if (part->content_literal.len)
+        buf_append(out, part->content_literal.ptr, part->content_literal.len);
+    else
+        put_maybe_json(out, part->content, part->content_is_json);
+}
+
 /* Append one message part as its schema object. */
 static void put_part(buf_t *out, const msg_part *part) {
     switch (part->type) {
     case PART_TEXT:
         PUT_LITERAL(out, "{\"type\":\"text\",\"content\":");
-        put_maybe_json(out, part->content, part->content_is_json);
+        put_content(out, part);
         break;
     case PART_TOOL_CALL:
         PUT_LITERAL(out, "{\"type\":\"tool_call\"");
@@ -96,11 +105,11 @@ static void put_part(buf_t *out, const msg_part *part) {
         PUT_LITERAL(out, "{\"type\":\"tool_call_response\"");
         put_optional_string(out, STR_LIT(",\"id\":"), part->id);
         PUT_LITERAL(out, ",\"response\":");
-        put_maybe_json(out, part->content, part->content_is_json);
+        put_content(out, part);
         break;
     case PART_REASONING:
         PUT_LITERAL(out, "{\"type\":\"reasoning\",\"content\":");
-        put_maybe_json(out, part->content, part->content_is_json);
+        put_content(out, part);
         if (part->redacted) PUT_LITERAL(out, ",\"redacted\":true");
         break;
     case PART_URI:

@@ -39,8 +39,14 @@ struct json_token {
     int size;               /* containers: members or elements; unset for anything else */
     int next;               /* containers: the token after the subtree; unset otherwise */
     unsigned char kind;     /* a json_type, never JSON_NONE */
-    unsigned char escaped;  /* strings: the body holds a backslash */
+    unsigned char escaped;  /* strings: ESCAPED_ANY when the body holds a backslash, with
+                               ESCAPED_OTHER_FORM when one of its escapes is not the form
+                               the JSON writer writes (a \/ or a \uXXXX) */
 };
+
+/* The bits of json_token.escaped. */
+#define ESCAPED_ANY 1u
+#define ESCAPED_OTHER_FORM 2u
 
 /* ---- the worded check, for documents the tokenizer refused ---- */
 
@@ -368,7 +374,8 @@ static inline size_t find_string_stop(const char *p, size_t len, bool *high) {
 }
 
 /* Find the end of the string body starting at *pos (after the opening quote): on success
- * *pos is the closing quote's offset and *escaped says whether a backslash occurred. False
+ * *pos is the closing quote's offset and *escaped holds ESCAPED_ANY when a backslash occurred,
+ * with ESCAPED_OTHER_FORM when an escape was \/ or \uXXXX. False
  * on anything validate() would reject: a raw control character, a bad escape, ill-formed
  * UTF-8, no closing quote. Plain bytes are skipped by swar_find_special and the first
  * non-ASCII characters checked one by one; once DENSE_UTF8_AFTER of them came at least one
@@ -376,7 +383,7 @@ static inline size_t find_string_stop(const char *p, size_t len, bool *high) {
  * backslashes and control characters stop the scan (swar_find_string_stop), and the UTF-8
  * of the rest of the body is validated at once at its end (utf8_valid: a block at a time). */
 static inline __attribute__((always_inline)) bool tokenize_string(const unsigned char *bytes, size_t len, size_t *pos,
-                                   bool *escaped) {
+                                   unsigned char *escaped) {
     size_t i = *pos, dense_from = 0;
     unsigned non_ascii = 0;
     bool high = false; /* non-ASCII bytes after dense_from */
@@ -395,12 +402,17 @@ static inline __attribute__((always_inline)) bool tokenize_string(const unsigned
         }
         if (c == '\\') {
             if (len - i < 2) return false;
-            *escaped = true;
+            *escaped |= ESCAPED_ANY;
             switch (bytes[i + 1]) {
-            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            case '/':
+                *escaped |= ESCAPED_OTHER_FORM;
+                i += 2;
+                break;
+            case '"': case '\\': case 'b': case 'f': case 'n': case 'r': case 't':
                 i += 2;
                 break;
             case 'u':
+                *escaped |= ESCAPED_OTHER_FORM;
                 if (len - i < 6) return false;
                 for (size_t digit = 2; digit < 6; digit++)
                     if (!is_hex_digit((char)bytes[i + digit])) return false;
@@ -528,7 +540,7 @@ value: /* a value starts at i */
         goto value;
     }
     case '"': {
-        bool escaped = false;
+        unsigned char escaped = 0;
         i++;
         tok->start = (int)i;
         if (!tokenize_string(bytes, len, &i, &escaped)) return false;
@@ -597,7 +609,7 @@ key: /* an object member starts at i */
     }
     tok = &toks[count];
     {
-        bool escaped = false;
+        unsigned char escaped = 0;
         i++;
         tok->start = (int)i;
         if (!tokenize_string(bytes, len, &i, &escaped)) return false;
@@ -873,6 +885,15 @@ int json_string_borrowed(const json_doc *doc, int tok, arena_t *a, bt_str *out) 
     if (doc->toks[tok].escaped) return json_string(doc, tok, a, out);
     *out = token_text(doc, tok);
     return 0;
+}
+
+/* See json.h. The tokenizer took the body apart already: it holds no raw control character,
+ * is well-formed UTF-8 and ends at its closing quote, so what remains is its escapes. */
+bool json_string_literal(const json_doc *doc, int tok, bt_str *literal) {
+    if (json_type_of(doc, tok) != JSON_STRING || doc->toks[tok].escaped & ESCAPED_OTHER_FORM)
+        return false;
+    *literal = json_raw(doc, tok);
+    return true;
 }
 
 /* See json.h. */

@@ -92,6 +92,11 @@ void json_get_fields(const json_doc *doc, int obj, const json_key *keys, int key
  * the document's text (not NUL-terminated; valid while the text is), one with escapes is
  * unescaped into the arena. */
 int json_string_borrowed(const json_doc *doc, int tok, arena_t *a, bt_str *out);
+/* True when string token tok's own text, quotes included, is exactly what the JSON writer
+ * writes for its value (json_escape_string): every escape in it is one the writer uses
+ * (\" \\ \b \f \n \r \t), none is \/ or \uXXXX. Then *literal is that text, borrowed
+ * from the document, and a builder of JSON may copy it instead of escaping the value. */
+bool json_string_literal(const json_doc *doc, int tok, bt_str *literal);
 
 /* Convenience: json_get then json_string; -1 when absent or not a string. */
 int json_get_string(const json_doc *doc, int obj, const char *key, arena_t *a, bt_str *out);

@@ -13,6 +13,7 @@
 
 #include "providers/anthropic.h"
 #include "providers/provider.h"
+#include "providers/record.h"
 #include "util/timeutil.h"
 
 #define ANTHROPIC_PROVIDER "anthropic"
@@ -191,8 +192,7 @@ static msg_part *part_push(part_list *list, arena_t *a, part_type type) {
 static void append_text_content(const json_doc *doc, int content, arena_t *a, part_list *list) {
     json_type type = json_type_of(doc, content);
     if (type == JSON_STRING) {
-        msg_part *part = part_push(list, a, PART_TEXT);
-        json_string_borrowed(doc, content, a, &part->content);
+        msg_part_set_string(part_push(list, a, PART_TEXT), doc, content, a);
         return;
     }
     if (type != JSON_ARRAY) return;
@@ -204,9 +204,8 @@ static void append_text_content(const json_doc *doc, int content, arena_t *a, pa
         int field[KEY_COUNT];
         json_get_fields(doc, block, keys, KEY_COUNT, field);
         if (!json_string_eq(doc, field[TYPE], "text")) continue;
-        bt_str text;
-        if (json_string_borrowed(doc, field[TEXT], a, &text) != 0) continue;
-        part_push(list, a, PART_TEXT)->content = text;
+        if (json_type_of(doc, field[TEXT]) != JSON_STRING) continue;
+        msg_part_set_string(part_push(list, a, PART_TEXT), doc, field[TEXT], a);
     }
 }
 
@@ -251,9 +250,8 @@ static void append_block(const json_doc *doc, int block, arena_t *a, part_list *
     json_get_fields(doc, block, keys, KEY_COUNT, field);
     int type = field[TYPE];
     if (json_string_eq(doc, type, "text")) {
-        bt_str text;
-        if (json_string_borrowed(doc, field[TEXT], a, &text) == 0)
-            part_push(list, a, PART_TEXT)->content = text;
+        if (json_type_of(doc, field[TEXT]) == JSON_STRING)
+            msg_part_set_string(part_push(list, a, PART_TEXT), doc, field[TEXT], a);
     } else if (json_string_eq(doc, type, "image")) {
         append_media(doc, block, "image", a, list);
     } else if (json_string_eq(doc, type, "document")) {
@@ -275,13 +273,13 @@ static void append_block(const json_doc *doc, int block, arena_t *a, part_list *
         int content = field[CONTENT];
         json_type content_type = json_type_of(doc, content);
         if (content_type == JSON_STRING) {
-            json_string_borrowed(doc, content, a, &part->content);
+            msg_part_set_string(part, doc, content, a);
         } else if (content_type == JSON_ARRAY || content_type == JSON_OBJECT) {
             part->content = raw_text(doc, content);
             part->content_is_json = true;
         }
     } else if (json_string_eq(doc, type, "thinking")) {
-        part_push(list, a, PART_REASONING)->content = string_at(doc, field[THINKING], a);
+        msg_part_set_string(part_push(list, a, PART_REASONING), doc, field[THINKING], a);
     } else if (json_string_eq(doc, type, "redacted_thinking")) {
         part_push(list, a, PART_REASONING)->redacted = true; /* encrypted: no content */
     }
@@ -293,8 +291,7 @@ static msg_part *content_parts(const json_doc *doc, int content, arena_t *a, siz
     part_list list = {NULL, 0, 0};
     json_type type = json_type_of(doc, content);
     if (type == JSON_STRING) {
-        msg_part *part = part_push(&list, a, PART_TEXT);
-        json_string_borrowed(doc, content, a, &part->content);
+        msg_part_set_string(part_push(&list, a, PART_TEXT), doc, content, a);
     } else if (type == JSON_ARRAY) {
         int block_count = json_count(doc, content);
         list.cap = (size_t)block_count;

@@ -54,7 +54,7 @@ static void add_block(const record_ctx *c, msg_builder *b, int block) {
     static const char *const media[] = {"image", "document", "video"};
     int text = json_get(c->doc, block, "text");
     if (rec_is(c, text, JSON_STRING)) {
-        msg_builder_text(c, b, PART_TEXT, rec_str(c, text));
+        msg_builder_string(c, b, PART_TEXT, text);
         return;
     }
     for (size_t i = 0; i < sizeof media / sizeof media[0]; i++) {
@@ -234,7 +234,7 @@ static int read_prompt_output(const record_ctx *c, int output, bt_item *item) {
     int listed = rec_get_typed(c, output, "results", "outputs", JSON_ARRAY);
     int first = json_first(c->doc, listed);
     if (rec_is(c, generation, JSON_STRING)) {
-        msg_builder_text(c, &b, PART_TEXT, rec_str(c, generation));
+        msg_builder_string(c, &b, PART_TEXT, generation);
         b.m.finish_reason = rec_str_field(c, output, "stop_reason", NULL);
         if (rec_int(c, json_get(c->doc, output, "prompt_token_count"), "prompt_token_count",
                     &item->input_tokens) < 0 ||
@@ -242,7 +242,7 @@ static int read_prompt_output(const record_ctx *c, int output, bt_item *item) {
                     "generation_token_count", &item->output_tokens) < 0)
             return -1;
     } else if (first >= 0) {
-        msg_builder_text(c, &b, PART_TEXT, rec_str_field(c, first, "outputText", "text"));
+        msg_builder_string(c, &b, PART_TEXT, rec_get(c, first, "outputText", "text"));
         b.m.finish_reason = rec_str_field(c, first, "completionReason", "stop_reason");
         if (rec_int(c, json_get(c->doc, output, "inputTextTokenCount"), "inputTextTokenCount",
                     &item->input_tokens) < 0 ||

@@ -42,7 +42,7 @@ static void add_part(const record_ctx *c, msg_builder *b, int part) {
     int text = json_get(c->doc, part, "text");
     if (rec_is(c, text, JSON_STRING)) {
         bool thought = json_type_of(c->doc, json_get(c->doc, part, "thought")) == JSON_TRUE;
-        msg_builder_text(c, b, thought ? PART_REASONING : PART_TEXT, rec_str(c, text));
+        msg_builder_string(c, b, thought ? PART_REASONING : PART_TEXT, text);
         return;
     }
     int inline_data = rec_get_typed(c, part, "inlineData", "inline_data", JSON_OBJECT);
@@ -75,9 +75,9 @@ static void add_part(const record_ctx *c, msg_builder *b, int part) {
         out->content = rec_raw(c, json_get(c->doc, response, "response"));
         out->content_is_json = out->content.len > 0;
     } else if (code >= 0) {
-        msg_builder_text(c, b, PART_TEXT, rec_str_field(c, code, "code", NULL));
+        msg_builder_string(c, b, PART_TEXT, rec_get(c, code, "code", NULL));
     } else if (code_result >= 0) {
-        msg_builder_text(c, b, PART_TEXT, rec_str_field(c, code_result, "output", NULL));
+        msg_builder_string(c, b, PART_TEXT, rec_get(c, code_result, "output", NULL));
     }
 }
 

@@ -31,6 +31,10 @@ typedef struct msg_part {
     part_type type;
     bt_str content;          /* text, reasoning, tool result, or base64 data */
     bool content_is_json;    /* content is raw JSON (written as a value, not a string) */
+    bt_str content_literal;  /* content as a JSON string literal, quotes included, when the
+                              * provider's text is exactly what the JSON writer would write
+                              * for it (json_string_literal), else empty: copied as it is
+                              * into JSON documents instead of escaping content again */
     bt_str id;               /* tool call id */
     bt_str name;             /* tool (function) name */
     bt_str arguments;        /* tool call arguments */

@@ -220,10 +220,10 @@ static void add_content_part(const oa_ctx *c, oa_msg_builder *b, int part) {
     if (str_is(c, type, "text") || str_is(c, type, "input_text") ||
         str_is(c, type, "output_text")) {
         if (is_type(c, field[TEXT], JSON_STRING))
-            msg_builder_text(c, b, PART_TEXT, str_at(c, field[TEXT]));
+            msg_builder_string(c, b, PART_TEXT, field[TEXT]);
     } else if (str_is(c, type, "refusal")) {
         if (is_type(c, field[REFUSAL], JSON_STRING))
-            msg_builder_text(c, b, PART_TEXT, str_at(c, field[REFUSAL]));
+            msg_builder_string(c, b, PART_TEXT, field[REFUSAL]);
     } else if (str_is(c, type, "image_url") || str_is(c, type, "input_image")) {
         int image = field[IMAGE_URL];
         bt_str url = is_type(c, image, JSON_OBJECT) ? str_field(c, image, "url") : str_at(c, image);
@@ -237,7 +237,7 @@ static void add_content_part(const oa_ctx *c, oa_msg_builder *b, int part) {
  * parts, anything else (null) adds nothing. */
 static void add_content(const oa_ctx *c, oa_msg_builder *b, int content) {
     if (is_type(c, content, JSON_STRING)) {
-        msg_builder_text(c, b, PART_TEXT, str_at(c, content));
+        msg_builder_string(c, b, PART_TEXT, content);
     } else if (is_type(c, content, JSON_ARRAY)) {
         for (int part = json_first(c->doc, content), i = 0; i < json_count(c->doc, content);
              part = json_next(c->doc, part), i++)
@@ -325,10 +325,10 @@ static msg chat_message(const oa_ctx *c, int obj, bt_str default_role) {
     int reasoning = field[REASONING_CONTENT];
     if (!is_type(c, reasoning, JSON_STRING)) reasoning = field[REASONING];
     if (is_type(c, reasoning, JSON_STRING))
-        msg_builder_text(c, &b, PART_REASONING, str_at(c, reasoning));
+        msg_builder_string(c, &b, PART_REASONING, reasoning);
     add_content(c, &b, content);
     int refusal = field[REFUSAL];
-    if (is_type(c, refusal, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, refusal));
+    if (is_type(c, refusal, JSON_STRING)) msg_builder_string(c, &b, PART_TEXT, refusal);
     /* An audio answer {id, data, transcript, expires_at}: the transcript as text, the
      * data as an audio blob. */
     int audio = typed(c, field[AUDIO], JSON_OBJECT);
@@ -356,7 +356,7 @@ static void add_reasoning_item(const oa_ctx *c, oa_msg_builder *b, int item) {
              entry = json_next(c->doc, entry), i++) {
             int text = json_get(c->doc, entry, "text");
             if (is_type(c, text, JSON_STRING))
-                msg_builder_text(c, b, PART_REASONING, str_at(c, text));
+                msg_builder_string(c, b, PART_REASONING, text);
         }
     }
 }
@@ -575,7 +575,7 @@ static void read_responses_input(const oa_ctx *c, int instructions, int input, b
     oa_msg_builder b;
     if (is_type(c, input, JSON_STRING)) {
         msg_builder_init(c, &b, STR_LIT("user"), 1);
-        msg_builder_text(c, &b, PART_TEXT, str_at(c, input));
+        msg_builder_string(c, &b, PART_TEXT, input);
         item->input_messages = arena_calloc(c->arena, 1, sizeof(msg));
         item->input_messages[0] = b.m;
         item->input_message_count = 1;
@@ -607,7 +607,7 @@ static void read_prompt(const oa_ctx *c, int prompt, bt_item *item) {
         if (!is_type(c, entry, JSON_STRING)) continue;
         oa_msg_builder b;
         msg_builder_init(c, &b, STR_LIT("user"), 1);
-        msg_builder_text(c, &b, PART_TEXT, str_at(c, entry));
+        msg_builder_string(c, &b, PART_TEXT, entry);
         item->input_messages[item->input_message_count++] = b.m;
     }
 }
@@ -629,11 +629,11 @@ static void count_inputs(const oa_ctx *c, int input, bt_item *item) {
 static void read_moderation_input(const oa_ctx *c, int input, bt_item *item) {
     oa_msg_builder b;
     msg_builder_init(c, &b, STR_LIT("user"), 1 + (size_t)json_count(c->doc, input));
-    if (is_type(c, input, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, input));
+    if (is_type(c, input, JSON_STRING)) msg_builder_string(c, &b, PART_TEXT, input);
     for (int entry = json_first(c->doc, input), i = 0;
          is_type(c, input, JSON_ARRAY) && i < json_count(c->doc, input);
          entry = json_next(c->doc, entry), i++) {
-        if (is_type(c, entry, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, entry));
+        if (is_type(c, entry, JSON_STRING)) msg_builder_string(c, &b, PART_TEXT, entry);
         else add_content_part(c, &b, entry);
     }
     if (!b.m.part_count) return;
@@ -820,7 +820,7 @@ static void read_choices(const oa_ctx *c, int choices, bt_item *item) {
             oa_msg_builder b;
             msg_builder_init(c, &b, STR_LIT("assistant"), 1);
             int text = field[TEXT];
-            if (is_type(c, text, JSON_STRING)) msg_builder_text(c, &b, PART_TEXT, str_at(c, text));
+            if (is_type(c, text, JSON_STRING)) msg_builder_string(c, &b, PART_TEXT, text);
             out = b.m;
         }
         if (!item->output_filter.len && present(c, field[CONTENT_FILTER]))

@@ -135,6 +135,18 @@ void msg_builder_text(const record_ctx *c, msg_builder *b, part_type type, bt_st
     msg_builder_add(c, b, type)->content = text;
 }
 
+void msg_builder_string(const record_ctx *c, msg_builder *b, part_type type, int tok) {
+    msg_part_set_string(msg_builder_add(c, b, type), c->doc, tok, c->arena);
+}
+
+void msg_part_set_string(msg_part *part, const json_doc *doc, int tok, arena_t *a) {
+    if (json_string_borrowed(doc, tok, a, &part->content) < 0) {
+        part->content = STR_NULL;
+        return;
+    }
+    if (!json_string_literal(doc, tok, &part->content_literal)) part->content_literal = STR_NULL;
+}
+
 bt_str mime_modality(bt_str mime_type) {
     static const char *const kinds[] = {"image", "audio", "video"};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {

@@ -60,6 +60,12 @@ void msg_builder_init(const record_ctx *c, msg_builder *b, bt_str role, size_t p
 msg_part *msg_builder_add(const record_ctx *c, msg_builder *b, part_type type);
 /* Append a part of type whose content is text. */
 void msg_builder_text(const record_ctx *c, msg_builder *b, part_type type, bt_str text);
+/* Append a part of type whose content is the string at tok (as rec_str), with its literal
+ * (msg_part.content_literal) when the provider wrote it as the writer would. */
+void msg_builder_string(const record_ctx *c, msg_builder *b, part_type type, int tok);
+/* Set part's content to the string at tok of doc (borrowed, or unescaped into a; empty
+ * when tok is not a string) and its content_literal when json_string_literal allows. */
+void msg_part_set_string(msg_part *part, const json_doc *doc, int tok, arena_t *a);
 /* The modality of a MIME type: "image", "audio", "video", else "file". */
 bt_str mime_modality(bt_str mime_type);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json/json.h"
+#include "json/writer.h"
 #include "test.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -318,6 +319,77 @@ TEST(borrowed_strings_point_into_the_text_unless_escaped) {
     CHECK_INT(json_string_borrowed(&doc, 0, &arena, &s), -1);
     json_doc_free(&doc);
     arena_free(&arena);
+}
+
+/* Check the literal json_string_literal gives for the string body in `["body"]`: none when
+ * expect_literal is false; else the quoted body, byte for byte what json_escape_string writes
+ * for the unescaped value. */
+static void check_literal(const char *body, bool expect_literal, int line) {
+    json_doc doc = JSON_DOC_INIT;
+    arena_t arena = ARENA_INIT;
+    char reason[REASON_MAX];
+    buf_t text = BUF_INIT, escaped = BUF_INIT;
+    buf_append(&text, "[\"", 2);
+    buf_append(&text, body, strlen(body));
+    buf_append(&text, "\"]", 2);
+    if (json_parse(&doc, text.data, text.len, reason) != 0) {
+        fprintf(stderr, "%s:%d: [\"%s\"] does not parse: %s\n", __FILE__, line, body, reason);
+        test_failures_in_current++;
+    } else {
+        bt_str literal = STR_NULL, value = STR_NULL;
+        bool has_literal = json_string_literal(&doc, 1, &literal);
+        CHECK_INT(json_string(&doc, 1, &arena, &value), 0);
+        json_escape_string(&escaped, value.ptr, value.len);
+        if (has_literal != expect_literal) {
+            fprintf(stderr, "%s:%d: \"%s\" %s a literal\n", __FILE__, line, body,
+                    has_literal ? "has" : "has no");
+            test_failures_in_current++;
+        } else if (has_literal && (literal.ptr != text.data + 1 || literal.len != escaped.len ||
+                                   memcmp(literal.ptr, escaped.data, escaped.len) != 0)) {
+            fprintf(stderr, "%s:%d: literal %.*s, the writer writes %.*s\n", __FILE__, line,
+                    (int)literal.len, literal.ptr, (int)escaped.len, escaped.data);
+            test_failures_in_current++;
+        }
+    }
+    buf_free(&text);
+    buf_free(&escaped);
+    json_doc_free(&doc);
+    arena_free(&arena);
+}
+#define CHECK_LITERAL(body, expect) check_literal((body), (expect), __LINE__)
+
+TEST(string_literals_are_what_the_writer_writes) {
+    CHECK_LITERAL("", true);
+    CHECK_LITERAL("plain caf\xC3\xA9 \xE4\xB8\xAD \xF0\x9F\x98\x80 del\x7F", true);
+    CHECK_LITERAL("quote \\\" backslash \\\\ \\b\\f\\n\\r\\t", true);
+    CHECK_LITERAL("a\\/b", false);          /* the writer writes / */
+    CHECK_LITERAL("\\u00e9", false);        /* the writer writes the character */
+    CHECK_LITERAL("\\u0001", false);        /* the same text the writer writes, still refused */
+    CHECK_LITERAL("\\ud83d\\ude00", false); /* a pair: the writer writes the four bytes */
+    CHECK_LITERAL("\\n\\u000a", false);
+    /* Every mix of the pieces, three at a time: a literal exactly when no piece is \/ or \u. */
+    static const char *const pieces[] = {"a", " ", "\\\"", "\\\\", "\\n", "\\t", "\\b", "\\f",
+                                         "\\r", "\\/", "\\u001f", "\\u00E9", "\xC3\xA9",
+                                         "\xF0\x9F\x98\x80", "\x7F", "'"};
+    enum { PIECES = sizeof pieces / sizeof pieces[0] };
+    for (size_t a = 0; a < PIECES; a++)
+        for (size_t b = 0; b < PIECES; b++)
+            for (size_t c = 0; c < PIECES; c++) {
+                char body[64];
+                snprintf(body, sizeof body, "%s%s%s", pieces[a], pieces[b], pieces[c]);
+                bool other_form = strstr(body, "\\/") || strstr(body, "\\u");
+                check_literal(body, !other_form, __LINE__);
+            }
+    json_doc doc = JSON_DOC_INIT;
+    char reason[REASON_MAX];
+    CHECK_INT(parse(&doc, "[1,\"x\",{}]", reason), 0);
+    bt_str literal = STR_NULL;
+    CHECK(!json_string_literal(&doc, 1, &literal)); /* a number */
+    CHECK(!json_string_literal(&doc, 3, &literal)); /* an object */
+    CHECK(!json_string_literal(&doc, 9, &literal)); /* no such token */
+    CHECK(json_string_literal(&doc, 2, &literal));
+    CHECK_BTSTR(literal, "\"x\"");
+    json_doc_free(&doc);
 }
 
 TEST(next_and_first_walk_mixed_depth) {
@@ -807,6 +879,7 @@ int main(void) {
     RUN(lookup_keys_are_compared_unescaped_and_last_duplicate_wins);
     RUN(field_lookups_answer_as_json_get_in_one_scan);
     RUN(borrowed_strings_point_into_the_text_unless_escaped);
+    RUN(string_literals_are_what_the_writer_writes);
     RUN(next_and_first_walk_mixed_depth);
     RUN(scalar_roots_are_one_token);
     RUN(strings_unescape_exactly);
