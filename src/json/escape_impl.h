@@ -60,16 +60,23 @@ ESCAPE_CHUNKS(char *o, const unsigned char *src, size_t *pos, size_t stop, size_
             width = 32;
             __m256i bytes = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
             _mm256_storeu_si256((__m256i *)(void *)o, bytes);
-            __m256i special = _mm256_or_si256(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('"')),
-                                              _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('\\')));
-            if (state->rest == UTF8_REST_VALID) /* unsigned bytes <= 0x1F */
-                special = _mm256_or_si256(
-                    special,
-                    _mm256_cmpeq_epi8(_mm256_min_epu8(bytes, _mm256_set1_epi8(0x1F)), bytes));
-            else /* signed: bytes >= 0x80 are negative, so "below 0x20" catches them too */
-                special = _mm256_or_si256(special,
-                                          _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), bytes));
-            mask = (unsigned)_mm256_movemask_epi8(special);
+            unsigned quotes = (unsigned)_mm256_movemask_epi8(
+                _mm256_or_si256(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('"')),
+                                _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('\\'))));
+            unsigned others = (unsigned)_mm256_movemask_epi8(
+                state->rest == UTF8_REST_VALID
+                    /* unsigned bytes <= 0x1F */
+                    ? _mm256_cmpeq_epi8(_mm256_min_epu8(bytes, _mm256_set1_epi8(0x1F)), bytes)
+                    /* signed: bytes >= 0x80 are negative, so "below 0x20" catches them too */
+                    : _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), bytes));
+            if (quotes && !others) {
+                /* quotes and backslashes, nothing else to look at (JSON inside a string,
+                 * text with line breaks escaped): each gets its backslash, no branch */
+                o = escape_quotes_avx2(o, src + i, quotes);
+                i += 32;
+                continue;
+            }
+            mask = quotes | others;
         } else {
             mask = state->rest == UTF8_REST_VALID
                        ? swar_copy_escape_mask(o, (const char *)src + i)

@@ -567,6 +567,9 @@ TEST(escaping_vouched_utf8_matches_the_checked_escaper) {
         "a", " ", "plain text ", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f",
         "{\"k\":\"v\"}", "\xC3\xA9", "\xE2\x82\xAC", "\xE6\x97\xA5\xE6\x97\xA5\xE6\x97\xA5",
         "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF", "\xEF\xBF\xBF", "\xE2\x80\xA8", "\xD0\xBF\xD1\x80",
+        /* JSON inside the string: chunks of quotes and backslashes only */
+        "{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"", "\\\"", "\"\"\"\"\"\"\"\"",
+        "\\\\\\\\", "\\n\\n", "\"}]},",
     };
     uint64_t state = 0xD1B54A32D192ED03u;
     buf_t text = BUF_INIT;
