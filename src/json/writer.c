@@ -262,11 +262,22 @@ static void write_quoted_escaped(buf_t *out, const char *s, size_t len, char suf
     out->len = (size_t)(o - out->data) + 1 + (suffix != '\0');
 }
 
-/* Copy s[0..len), 1 <= len <= 2 * SWAR_CHUNK, to o and return true when none of its bytes
+/* The longest string copy_short_plain takes: attribute names such as
+ * gen_ai.usage.cache_read.input_tokens, ids and model names. */
+#define SHORT_PLAIN_MAX (4 * SWAR_CHUNK)
+
+/* Copy s[0..len), 1 <= len <= SHORT_PLAIN_MAX, to o and return true when none of its bytes
  * needs a look (the usual case for keys and short values); otherwise return false, having
- * written nothing that counts. The string is read as two overlapping pieces, never past its
- * end. */
+ * written nothing that counts. The string is read as two or four overlapping pieces, never
+ * past its end. */
 static inline bool copy_short_plain(char *o, const char *s, size_t len) {
+    if (len > 2 * SWAR_CHUNK) {
+        unsigned first = swar_copy_find_special(o, s);
+        unsigned second = swar_copy_find_special(o + SWAR_CHUNK, s + SWAR_CHUNK);
+        unsigned third = swar_copy_find_special(o + len - 2 * SWAR_CHUNK, s + len - 2 * SWAR_CHUNK);
+        unsigned last = swar_copy_find_special(o + len - SWAR_CHUNK, s + len - SWAR_CHUNK);
+        return (first & second & third & last) == SWAR_CHUNK;
+    }
     if (len > SWAR_CHUNK) {
         unsigned head = swar_copy_find_special(o, s);
         unsigned tail = swar_copy_find_special(o + len - SWAR_CHUNK, s + len - SWAR_CHUNK);
@@ -303,8 +314,8 @@ static inline bool copy_short_plain(char *o, const char *s, size_t len) {
  * keys and many values) are copied here; the rest go to write_quoted_escaped. */
 static inline void write_quoted(buf_t *out, const char *s, size_t len, char suffix,
                                 utf8_rest rest) {
-    if (len <= 2 * SWAR_CHUNK) {
-        char *o = reserve(out, out->len, 2 * SWAR_CHUNK + 4);
+    if (len <= SHORT_PLAIN_MAX) {
+        char *o = reserve(out, out->len, SHORT_PLAIN_MAX + 4);
         if (len == 0 || copy_short_plain(o + 1, s, len)) {
             o[0] = '"';
             o[len + 1] = '"';
