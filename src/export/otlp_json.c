@@ -16,17 +16,17 @@
  * resourceSpans[0], resourceSpans, the request object. */
 static const char request_suffix[] = "]}]}]}";
 
-/* Write v as a JSON string of decimal digits (the mapping of 64-bit integers). */
-static void write_int64_string(jw_t *w, int64_t v) {
-    char text[24];
-    char *end = text + sizeof text, *p = end;
+/* The decimal digits of v, after a '-' when negative, written at the end of text (the
+ * mapping of 64-bit integers: a JSON string of them); returns them. */
+static bt_str int64_digits(int64_t v, char text[24]) {
+    char *end = text + 24, *p = end;
     uint64_t magnitude = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
     do {
         *--p = (char)('0' + magnitude % 10);
         magnitude /= 10;
     } while (magnitude);
     if (v < 0) *--p = '-';
-    jw_string(w, (bt_str){p, (size_t)(end - p)});
+    return (bt_str){p, (size_t)(end - p)};
 }
 
 /* Write an unsigned 64-bit value as a JSON string of decimal digits. */
@@ -54,7 +54,8 @@ static void write_double(jw_t *w, double v) {
     else jw_double(w, v);
 }
 
-/* Write attr as a KeyValue object {"key":...,"value":{AnyValue}}. */
+/* Write attr as a KeyValue object {"key":...,"value":{AnyValue}}: the kinds write_attributes
+ * does not append from fixed pieces (strings and integers are). */
 static void write_key_value(jw_t *w, const span_attr *attr) {
     jw_object_open(w);
     jw_key(w, "key");
@@ -62,13 +63,8 @@ static void write_key_value(jw_t *w, const span_attr *attr) {
     jw_key(w, "value");
     jw_object_open(w);
     switch (attr->type) {
-    case ATTR_STRING:
-        jw_key(w, "stringValue");
-        jw_string(w, attr->s);
-        break;
-    case ATTR_INT:
-        jw_key(w, "intValue");
-        write_int64_string(w, attr->i);
+    case ATTR_STRING: /* append_string_key_value */
+    case ATTR_INT:    /* append_int_key_value */
         break;
     case ATTR_DOUBLE:
         jw_key(w, "doubleValue");
@@ -109,6 +105,19 @@ static void append_string_key_value(buf_t *out, const span_attr *attr) {
     buf_append(out, "}}", 2);
 }
 
+/* Append an integer attribute as {"key":...,"value":{"intValue":"digits"}}: the bytes
+ * write_key_value gives (digits need no escape), from fixed pieces. */
+static void append_int_key_value(buf_t *out, const span_attr *attr) {
+    static const char key_open[] = "{\"key\":", value_open[] = ",\"value\":{\"intValue\":\"";
+    char text[24];
+    bt_str digits = int64_digits(attr->i, text);
+    buf_append(out, key_open, sizeof key_open - 1);
+    json_escape_string(out, attr->key, strlen(attr->key));
+    buf_append(out, value_open, sizeof value_open - 1);
+    buf_append(out, digits.ptr, digits.len);
+    buf_append(out, "\"}}", 3);
+}
+
 /* Write "attributes":[KeyValue...] as the next member of the open object. The elements
  * are written here, commas included, each as a value of its own (the array's writer sees
  * none of them, so it adds no comma of its own). */
@@ -119,6 +128,8 @@ static void write_attributes(jw_t *w, const span_attr *attrs, size_t count) {
         if (i) buf_putc(w->out, ',');
         if (attrs[i].type == ATTR_STRING) {
             append_string_key_value(w->out, &attrs[i]);
+        } else if (attrs[i].type == ATTR_INT) {
+            append_int_key_value(w->out, &attrs[i]);
         } else {
             jw_t element;
             jw_init(&element, w->out);
