@@ -29,6 +29,7 @@ struct exporter {
     otlp_proto_request proto;        /* the request being filled (EXPORT_ENCODING_PROTOBUF) */
     otlp_json_request json;          /* the request being filled (EXPORT_ENCODING_JSON) */
     buf_t encoded;                   /* exporter_add's encoding of its span, reused */
+    size_t since_pump;               /* bytes of spans added since ops->pump last ran */
     size_t max_request_bytes;        /* what a request's encoding may reach */
     bool hard_limit;                 /* a span too large for a request alone is set aside */
     export_report report;            /* spans delivered and failed so far */
@@ -280,6 +281,10 @@ static int add_to_request(exporter_t *exporter, const uint8_t span_id[8], bt_str
         rc = flush_chunk(exporter, reason);
     chunk_add(exporter, encoded);
     keep_tag(exporter, tag);
+    if (exporter->ops->pump && (exporter->since_pump += encoded.len) >= EXPORT_PUMP_BYTES) {
+        exporter->since_pump = 0;
+        exporter->ops->pump(exporter->state);
+    }
     if (exporter->hard_limit && alone > exporter->max_request_bytes) {
         char span_hex[17];
         hex_encode(span_id, 8, span_hex);

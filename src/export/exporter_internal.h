@@ -12,6 +12,9 @@
 #define EXPORT_CHUNK_MAX_SPANS 4096
 /* Most bytes of encoded spans in one request (a larger single span goes alone). */
 #define EXPORT_CHUNK_MAX_BYTES (1024 * 1024)
+
+/* How many bytes of spans are added between two calls of exporter_ops.pump. */
+#define EXPORT_PUMP_BYTES (512 * 1024)
 /* With outcomes followed, a transport without tally (the file) is synced and its spans
  * reported delivered once this many wait, and at the end (exporter.c, flush_chunk). */
 #define EXPORT_SYNC_SPANS 4096
@@ -64,6 +67,9 @@ typedef struct exporter_ops {
     void (*sync_start)(void *state);
     /* Wait for what sync_start began: 0, or -1 with reason, as sync. */
     int (*sync_wait)(void *state, char *reason);
+    /* Move the requests under way along without waiting: called each EXPORT_PUMP_BYTES of
+     * spans added, so that sending overlaps filling the next request. NULL: nothing to do. */
+    void (*pump)(void *state);
     /* After the last delivery: flush and close. 0, or -1 with reason. May be NULL. */
     int (*close)(void *state, char *reason);
     /* Release state (also when close was never called). */

@@ -35,6 +35,12 @@
 enum {
     NOTICES_LISTED = 10,  /* failed requests described one by one; later ones are counted */
     POLL_MAX_MS = 100,    /* longest wait between looks at the interruption flag */
+    /* libcurl's upload buffer per transfer (its default: 64 KiB): what one turn of the
+     * sender (a pump, EXPORT_PUMP_BYTES apart) hands the socket. Measured on two cores against
+     * a loopback sink (bench/README.md): 512 KiB with a pump each 512 KiB of spans took a
+     * collect over OTLP 15% less time and 5 MB less peak memory than 64 KiB sent only when a
+     * request filled. */
+    HTTP_UPLOAD_BUFFER_BYTES = 512 * 1024,
 };
 
 /* The parts of a spooled request that was split after a 413: the row stays as it is until
@@ -523,6 +529,8 @@ static void start_attempt(otlp_sender *s, otlp_job *job, int64_t now) {
         rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, sent.ptr ? sent.ptr : "");
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sent.len);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE, (long)HTTP_UPLOAD_BUFFER_BYTES);
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout);
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     if (rc == CURLE_OK)
@@ -818,6 +826,11 @@ static otlp_job *new_job(otlp_sender *s, const otlp_request *request, char *why)
 }
 
 /* See http.h. */
+void otlp_sender_pump(otlp_sender *s) {
+    if (s->job_count) sender_step(s, false);
+}
+
+/* See http.h. */
 void otlp_sender_submit(otlp_sender *s, const otlp_request *request) {
     while (s->job_count >= s->max_in_flight) sender_step(s, true);
     char why[REASON_MAX] = "";
@@ -984,7 +997,14 @@ static void otlp_free(void *opaque) {
     free(t);
 }
 
+/* Move the sender's transfers along while the exporter fills the next request. */
+static void otlp_pump(void *opaque) {
+    otlp_transport *t = opaque;
+    otlp_sender_pump(t->sender);
+}
+
 static const exporter_ops otlp_ops = {
+    .pump = otlp_pump,
     .deliver = otlp_deliver,
     .set_aside = otlp_set_aside,
     .send_spooled = otlp_send_spooled,

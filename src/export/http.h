@@ -47,6 +47,9 @@ otlp_sender *otlp_sender_new(const otlp_config *config, char *reason);
 /* Send request, or, once the sender has stopped (see otlp_sender_stopped), spool it at
  * once. Blocks while max_in_flight requests are under way. */
 void otlp_sender_submit(otlp_sender *sender, const otlp_request *request);
+/* Move the requests under way along (send what their sockets take, judge the finished
+ * ones) without waiting; outcomes may be reported from here, as from submit. */
+void otlp_sender_pump(otlp_sender *sender);
 /* Spool a request that must not be sent, saying why (a span too large for any request). */
 void otlp_sender_set_aside(otlp_sender *sender, const otlp_request *request, const char *why);
 /* Tell fn (on the thread that calls the sender) the tags of each request once its outcome
