@@ -799,17 +799,43 @@ static bool unescaped_equals(const char *raw, size_t raw_len, const char *s, siz
     return matched == s_len;
 }
 
+/* True when a[0..len) equals b[0..len): inline, with at most two overlapping loads of each
+ * for keys of up to 16 bytes (the names providers look up); memcmp beyond. Reads nothing
+ * outside the two ranges. */
+static inline bool bytes_equal(const char *a, const char *b, size_t len) {
+    if (len > 16) return memcmp(a, b, len) == 0;
+    if (len >= 8) {
+        uint64_t a_head, b_head, a_tail, b_tail;
+        memcpy(&a_head, a, 8);
+        memcpy(&b_head, b, 8);
+        memcpy(&a_tail, a + len - 8, 8);
+        memcpy(&b_tail, b + len - 8, 8);
+        return ((a_head ^ b_head) | (a_tail ^ b_tail)) == 0;
+    }
+    if (len >= 4) {
+        uint32_t a_head, b_head, a_tail, b_tail;
+        memcpy(&a_head, a, 4);
+        memcpy(&b_head, b, 4);
+        memcpy(&a_tail, a + len - 4, 4);
+        memcpy(&b_tail, b + len - 4, 4);
+        return ((a_head ^ b_head) | (a_tail ^ b_tail)) == 0;
+    }
+    for (size_t i = 0; i < len; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 /* True when string token tok, unescaped, equals s[0..s_len). Fast path: a body with no
- * backslash is compared with memcmp. */
+ * backslash is compared as bytes. */
 static bool string_token_equals(const json_doc *doc, int tok, const char *s, size_t s_len) {
     bt_str body = token_text(doc, tok);
-    if (!doc->toks[tok].escaped) return body.len == s_len && memcmp(body.ptr, s, s_len) == 0;
+    if (!doc->toks[tok].escaped) return body.len == s_len && bytes_equal(body.ptr, s, s_len);
     if (body.len < s_len) return false; /* unescaping never lengthens */
     return unescaped_equals(body.ptr, body.len, s, s_len);
 }
 
-/* See json.h. Keys without escapes (nearly all) are told apart by length and first byte
- * before any comparison. */
+/* See json.h. Keys without escapes (nearly all) are told apart by length before any
+ * comparison. */
 int json_get(const json_doc *doc, int obj, const char *key) {
     if (json_type_of(doc, obj) != JSON_OBJECT) return -1;
     size_t key_len = strlen(key);
@@ -821,8 +847,7 @@ int json_get(const json_doc *doc, int obj, const char *key) {
         if (k->escaped) {
             if (string_token_equals(doc, member_key, key, key_len)) found = value;
         } else if ((size_t)(k->end - k->start) == key_len &&
-                   (key_len == 0 || (doc->text[k->start] == key[0] &&
-                                     memcmp(doc->text + k->start, key, key_len) == 0))) {
+                   bytes_equal(doc->text + k->start, key, key_len)) {
             found = value;
         }
         member_key = is_container(doc, value) ? toks[value].next : value + 1;
@@ -830,9 +855,9 @@ int json_get(const json_doc *doc, int obj, const char *key) {
     return found;
 }
 
-/* See json.h. Each member's key is compared with each key by length, then first byte, before
- * any memcmp, so a scan costs about members x keys small comparisons; an escaped member key
- * (rare) is compared unescaped. */
+/* See json.h. Each member's key is compared with each key by length, then bytes_equal, so a
+ * scan costs about members x keys small comparisons; an escaped member key (rare) is
+ * compared unescaped. */
 void json_get_fields(const json_doc *doc, int obj, const json_key *keys, int key_count,
                      int *values) {
     for (int i = 0; i < key_count; i++) values[i] = -1;
@@ -850,9 +875,7 @@ void json_get_fields(const json_doc *doc, int obj, const json_key *keys, int key
             const char *name = doc->text + k->start;
             size_t name_len = (size_t)(k->end - k->start);
             for (int i = 0; i < key_count; i++) {
-                if (keys[i].len == name_len &&
-                    (name_len == 0 ||
-                     (name[0] == keys[i].name[0] && memcmp(name, keys[i].name, name_len) == 0))) {
+                if (keys[i].len == name_len && bytes_equal(name, keys[i].name, name_len)) {
                     values[i] = value; /* a later duplicate overwrites it */
                     break;             /* the keys are distinct: no other can match */
                 }
