@@ -152,9 +152,9 @@ typedef struct escape_state {
 #include <immintrin.h>
 
 /* For each bit mask of eight bytes, the byte shuffle that writes them with a backslash before
- * each byte whose bit is set: per output byte, the index of its input byte, or 0x80 (a zero,
- * which becomes the backslash) where a backslash goes; and how many bytes that writes. Built
- * before main runs, read-only after. */
+ * each byte whose bit is set: per output byte, the index of its input byte (0 to 7), or 8
+ * where a backslash goes (the shuffle's input holds backslashes from index 8 on); and how
+ * many bytes that writes. Built before main runs, read-only after. */
 static unsigned char QUOTE_SHUFFLES[256][16] __attribute__((aligned(16)));
 static unsigned char QUOTE_SHUFFLE_LENGTHS[256];
 
@@ -162,9 +162,9 @@ static unsigned char QUOTE_SHUFFLE_LENGTHS[256];
 __attribute__((constructor)) static void quote_shuffles_build(void) {
     for (unsigned mask = 0; mask < 256; mask++) {
         unsigned out = 0;
-        memset(QUOTE_SHUFFLES[mask], 0x80, sizeof QUOTE_SHUFFLES[mask]);
+        memset(QUOTE_SHUFFLES[mask], 8, sizeof QUOTE_SHUFFLES[mask]);
         for (unsigned byte = 0; byte < 8; byte++) {
-            if (mask >> byte & 1) out++; /* the backslash: 0x80 already */
+            if (mask >> byte & 1) out++; /* the backslash: 8 already */
             QUOTE_SHUFFLES[mask][out++] = (unsigned char)byte;
         }
         QUOTE_SHUFFLE_LENGTHS[mask] = (unsigned char)out;
@@ -173,20 +173,18 @@ __attribute__((constructor)) static void quote_shuffles_build(void) {
 
 /* Write the 32 bytes at src to o with a backslash before each byte whose bit is set in
  * quotes (each a '"' or '\\'; no byte of the 32 needs any other escape), eight bytes a step
- * with one shuffle and no branch; return the output position after them. Writes up to 16
- * bytes past that position. */
+ * with one shuffle of those bytes followed by eight backslashes, and no branch; return the
+ * output position after them. Writes up to 16 bytes past that position. */
 __attribute__((target("avx2"))) static inline char *escape_quotes_avx2(char *o,
                                                                        const unsigned char *src,
                                                                        unsigned quotes) {
-    const __m128i backslash_slot = _mm_set1_epi8((char)0x80), backslash = _mm_set1_epi8('\\');
+    const __m128i backslashes = _mm_set1_epi8('\\');
     for (unsigned step = 0; step < 4; step++) {
         unsigned mask = quotes >> (8 * step) & 0xFF;
-        __m128i bytes = _mm_loadl_epi64((const __m128i *)(const void *)(src + 8 * step));
+        __m128i bytes = _mm_unpacklo_epi64(
+            _mm_loadl_epi64((const __m128i *)(const void *)(src + 8 * step)), backslashes);
         __m128i shuffle = _mm_load_si128((const __m128i *)(const void *)QUOTE_SHUFFLES[mask]);
-        __m128i spread = _mm_or_si128(
-            _mm_shuffle_epi8(bytes, shuffle),
-            _mm_and_si128(_mm_cmpeq_epi8(shuffle, backslash_slot), backslash));
-        _mm_storeu_si128((__m128i *)(void *)o, spread);
+        _mm_storeu_si128((__m128i *)(void *)o, _mm_shuffle_epi8(bytes, shuffle));
         o += QUOTE_SHUFFLE_LENGTHS[mask];
     }
     return o;
