@@ -41,7 +41,8 @@ struct json_token {
     unsigned char kind;     /* a json_type, never JSON_NONE */
     unsigned char escaped;  /* strings: ESCAPED_ANY when the body holds a backslash, with
                                ESCAPED_OTHER_FORM when one of its escapes is not the form
-                               the JSON writer writes (a \/ or a \uXXXX) */
+                               the JSON writer writes (a \/, or a \uXXXX but a control
+                               character's \u00xx in lowercase) */
 };
 
 /* The bits of json_token.escaped. */
@@ -371,9 +372,22 @@ static inline size_t find_string_stop(const char *p, size_t len, bool *high) {
     return swar_find_string_stop(p, len, high);
 }
 
+/* True when the four hex digits at u are how the JSON writer escapes a control character
+ * (\u00XX, lowercase, for the controls without a two-character escape). */
+static inline bool control_escape_in_writer_form(const unsigned char *u) {
+    if (u[0] != '0' || u[1] != '0' || (u[2] != '0' && u[2] != '1')) return false;
+    unsigned low;
+    if (u[3] >= '0' && u[3] <= '9') low = (unsigned)(u[3] - '0');
+    else if (u[3] >= 'a' && u[3] <= 'f') low = (unsigned)(u[3] - 'a' + 10);
+    else return false;
+    unsigned c = (unsigned)(u[2] - '0') * 16 + low;
+    return c != '\b' && c != '\t' && c != '\n' && c != '\f' && c != '\r';
+}
+
 /* Find the end of the string body starting at *pos (after the opening quote): on success
  * *pos is the closing quote's offset and *escaped holds ESCAPED_ANY when a backslash occurred,
- * with ESCAPED_OTHER_FORM when an escape was \/ or \uXXXX. False
+ * with ESCAPED_OTHER_FORM when an escape was not in the writer's form (\/, or a \uXXXX
+ * other than a control character's \u00xx). False
  * on anything validate() would reject: a raw control character, a bad escape, ill-formed
  * UTF-8, no closing quote. Plain bytes are skipped by swar_find_special and the first
  * non-ASCII characters checked one by one; after DENSE_UTF8_AFTER of them, only quotes,
@@ -410,10 +424,10 @@ static inline __attribute__((always_inline)) bool tokenize_string(const unsigned
                 i += 2;
                 break;
             case 'u':
-                *escaped |= ESCAPED_OTHER_FORM;
                 if (len - i < 6) return false;
                 for (size_t digit = 2; digit < 6; digit++)
                     if (!is_hex_digit((char)bytes[i + digit])) return false;
+                if (!control_escape_in_writer_form(bytes + i + 2)) *escaped |= ESCAPED_OTHER_FORM;
                 i += 6;
                 break;
             default:

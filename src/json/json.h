@@ -94,7 +94,8 @@ void json_get_fields(const json_doc *doc, int obj, const json_key *keys, int key
 int json_string_borrowed(const json_doc *doc, int tok, arena_t *a, bt_str *out);
 /* True when string token tok's own text, quotes included, is exactly what the JSON writer
  * writes for its value (json_escape_string): every escape in it is one the writer uses
- * (\" \\ \b \f \n \r \t), none is \/ or \uXXXX. Then *literal is that text, borrowed
+ * (\" \\ \b \f \n \r \t, and \u00xx in lowercase for the other control characters);
+ * none is \/ or another \uXXXX. Then *literal is that text, borrowed
  * from the document, and a builder of JSON may copy it instead of escaping the value. */
 bool json_string_literal(const json_doc *doc, int tok, bt_str *literal);
 

@@ -362,22 +362,31 @@ TEST(string_literals_are_what_the_writer_writes) {
     CHECK_LITERAL("", true);
     CHECK_LITERAL("plain caf\xC3\xA9 \xE4\xB8\xAD \xF0\x9F\x98\x80 del\x7F", true);
     CHECK_LITERAL("quote \\\" backslash \\\\ \\b\\f\\n\\r\\t", true);
+    CHECK_LITERAL("\\u0001 \\u001f \\u000b", true); /* controls as the writer writes them */
     CHECK_LITERAL("a\\/b", false);          /* the writer writes / */
     CHECK_LITERAL("\\u00e9", false);        /* the writer writes the character */
-    CHECK_LITERAL("\\u0001", false);        /* the same text the writer writes, still refused */
+    CHECK_LITERAL("\\u001F", false);        /* the writer's hex digits are lowercase */
+    CHECK_LITERAL("\\u000a", false);        /* the writer writes \n */
+    CHECK_LITERAL("\\u0008", false);        /* the writer writes \b */
+    CHECK_LITERAL("\\u0020", false);        /* the writer writes a space */
+    CHECK_LITERAL("\\u007f", false);        /* the writer writes DEL as it is */
     CHECK_LITERAL("\\ud83d\\ude00", false); /* a pair: the writer writes the four bytes */
     CHECK_LITERAL("\\n\\u000a", false);
-    /* Every mix of the pieces, three at a time: a literal exactly when no piece is \/ or \u. */
+    /* Every mix of the pieces, three at a time: a literal exactly when no piece is \/ or a
+     * \u escape other than a control character's in the writer's form. */
     static const char *const pieces[] = {"a", " ", "\\\"", "\\\\", "\\n", "\\t", "\\b", "\\f",
                                          "\\r", "\\/", "\\u001f", "\\u00E9", "\xC3\xA9",
-                                         "\xF0\x9F\x98\x80", "\x7F", "'"};
+                                         "\xF0\x9F\x98\x80", "\x7F", "'", "\\u0009", "\\u001B"};
+    static const char *const other_forms[] = {"\\/", "\\u00E9", "\\u0009", "\\u001B"};
     enum { PIECES = sizeof pieces / sizeof pieces[0] };
     for (size_t a = 0; a < PIECES; a++)
         for (size_t b = 0; b < PIECES; b++)
             for (size_t c = 0; c < PIECES; c++) {
-                char body[64];
+                char body[80];
                 snprintf(body, sizeof body, "%s%s%s", pieces[a], pieces[b], pieces[c]);
-                bool other_form = strstr(body, "\\/") || strstr(body, "\\u");
+                bool other_form = false;
+                for (size_t k = 0; k < sizeof other_forms / sizeof other_forms[0]; k++)
+                    other_form |= strstr(body, other_forms[k]) != NULL;
                 check_literal(body, !other_form, __LINE__);
             }
     json_doc doc = JSON_DOC_INIT;
