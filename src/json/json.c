@@ -838,27 +838,24 @@ static bool unescaped_equals(const char *raw, size_t raw_len, const char *s, siz
     return matched == s_len;
 }
 
-/* True when a[0..len) equals b[0..len): inline, with at most two overlapping loads of each
- * for keys of up to 16 bytes (the names providers look up); memcmp beyond. Reads nothing
- * outside the two ranges. */
+/* True when the first and the last width bytes of a[0..len) and b[0..len) are equal
+ * (width <= 8 and <= len; a constant at each call, so each copy is one load). */
+static inline bool ends_equal(const char *a, const char *b, size_t len, size_t width) {
+    uint64_t a_head = 0, b_head = 0, a_tail = 0, b_tail = 0;
+    memcpy(&a_head, a, width);
+    memcpy(&b_head, b, width);
+    memcpy(&a_tail, a + len - width, width);
+    memcpy(&b_tail, b + len - width, width);
+    return ((a_head ^ b_head) | (a_tail ^ b_tail)) == 0;
+}
+
+/* True when a[0..len) equals b[0..len): inline, with two overlapping loads of each for keys
+ * of 4 to 16 bytes (the names providers look up); memcmp beyond. Reads nothing outside the
+ * two ranges. */
 static inline bool bytes_equal(const char *a, const char *b, size_t len) {
     if (len > 16) return memcmp(a, b, len) == 0;
-    if (len >= 8) {
-        uint64_t a_head, b_head, a_tail, b_tail;
-        memcpy(&a_head, a, 8);
-        memcpy(&b_head, b, 8);
-        memcpy(&a_tail, a + len - 8, 8);
-        memcpy(&b_tail, b + len - 8, 8);
-        return ((a_head ^ b_head) | (a_tail ^ b_tail)) == 0;
-    }
-    if (len >= 4) {
-        uint32_t a_head, b_head, a_tail, b_tail;
-        memcpy(&a_head, a, 4);
-        memcpy(&b_head, b, 4);
-        memcpy(&a_tail, a + len - 4, 4);
-        memcpy(&b_tail, b + len - 4, 4);
-        return ((a_head ^ b_head) | (a_tail ^ b_tail)) == 0;
-    }
+    if (len >= 8) return ends_equal(a, b, len, 8);
+    if (len >= 4) return ends_equal(a, b, len, 4);
     for (size_t i = 0; i < len; i++)
         if (a[i] != b[i]) return false;
     return true;
