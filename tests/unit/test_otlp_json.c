@@ -6,6 +6,7 @@
 #include "export/otlp_json.h"
 #include "json/json.h"
 #include "test.h"
+#include "vouched_span.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/reason.h"
@@ -166,22 +167,11 @@ TEST(vouched_utf8_values_encode_as_unvouched_ones) {
         "\xE6\x96\x87 \xD0\xBF\xD1\x80\xD0\xB8 \xF0\x9F\x98\x80 line\\none \\\"q\\\" tab\\t "
         "\xE4\xB8\xAD\xE6\x96\x87\xE4\xB8\xAD\xE6\x96\x87\xE4\xB8\xAD\xE6\x96\x87\xE4\xB8\xAD"
         "\xE6\x96\x87 and more text after it to cross a chunk or two\"}]}]";
-    arena_t arena = ARENA_INIT;
     buf_t plain = BUF_INIT, vouched = BUF_INIT;
-    for (int mark = 0; mark < 2; mark++) {
-        span_t span;
-        span_init(&span, &arena);
-        memset(span.trace_id, 1, sizeof span.trace_id);
-        memset(span.span_id, 2, sizeof span.span_id);
-        span.name = STR_LIT("s");
-        if (mark) span_attr_str_valid_utf8(&span, "gen_ai.output.messages", STR_LIT(value));
-        else span_attr_str(&span, "gen_ai.output.messages", STR_LIT(value));
-        otlp_json_encode_span(mark ? &vouched : &plain, &span);
-    }
+    encode_plain_and_vouched(otlp_json_encode_span, STR_LIT(value), &plain, &vouched);
     CHECK_STRN(vouched.data, vouched.len, buf_cstr(&plain));
     buf_free(&plain);
     buf_free(&vouched);
-    arena_free(&arena);
 }
 
 int main(void) {

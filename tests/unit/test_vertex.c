@@ -51,20 +51,24 @@ TEST(claude_lines_read_messages_and_error_bodies) {
     CHECK_INT(item.max_tokens.value, 9);
     CHECK_BTSTR(item.endpoint, "batchPredictionJobs");
     CHECK_BTSTR(item.finish_reasons[0], "end_turn");
-    CHECK_INT(parse_result("{'custom_id':'c-2','request':{'anthropic_version':'v','messages':[]},"
-                           "'status':'','response':{'type':'error','error':{"
-                           "'type':'overloaded_error','message':'busy'}}}", &item), 0);
-    CHECK_INT(item.result, RESULT_ERRORED);
-    CHECK_BTSTR(item.error_type, "overloaded_error");
-    CHECK_BTSTR(item.error_message, "busy");
-    /* No status member at all (fuzz_vertex found memchr given its null text): the error body
-     * alone says the item failed. */
-    CHECK_INT(parse_result("{'custom_id':'c-3','request':{'anthropic_version':'v','messages':[]},"
-                           "'response':{'type':'error','error':{"
-                           "'type':'invalid_request_error','message':'empty'}}}", &item), 0);
-    CHECK_INT(item.result, RESULT_ERRORED);
-    CHECK_BTSTR(item.error_type, "invalid_request_error");
-    CHECK_BTSTR(item.error_message, "empty");
+    /* An error body says the item failed, with an empty status and with no status member
+     * at all (fuzz_vertex found memchr given the absent status's null text). */
+    static const struct {
+        const char *line, *type, *message;
+    } errors[] = {
+        {"{'custom_id':'c-2','request':{'anthropic_version':'v','messages':[]},'status':'',"
+         "'response':{'type':'error','error':{'type':'overloaded_error','message':'busy'}}}",
+         "overloaded_error", "busy"},
+        {"{'custom_id':'c-3','request':{'anthropic_version':'v','messages':[]},"
+         "'response':{'type':'error','error':{'type':'invalid_request_error','message':'empty'}}}",
+         "invalid_request_error", "empty"},
+    };
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
+        CHECK_INT(parse_result(errors[i].line, &item), 0);
+        CHECK_INT(item.result, RESULT_ERRORED);
+        CHECK_BTSTR(item.error_type, errors[i].type);
+        CHECK_BTSTR(item.error_message, errors[i].message);
+    }
 }
 
 TEST(input_lines_give_their_id_and_request) {
