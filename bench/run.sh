@@ -5,8 +5,11 @@
 # BENCH_RUNS times (best wall time kept, with that run's peak RSS) and prints a table and the
 # ratios measured in this run:
 #   parse-only floors   batchtrace's JSON reader, Node readline + JSON.parse, jq
-#   batchtrace          collect to the file exporter; to the sink over OTLP/HTTP protobuf
+#   batchtrace          collect to the file exporter; to the sink over OTLP/HTTP protobuf (per
+#                       text profile also to a sink answering after 150 ms: the peak RSS)
 #   peer                the same job on the OpenTelemetry JS SDK, to a file; to the sink
+#   the machine         per text profile: cat of the inputs and results to /dev/null, and dd
+#                       of as many bytes as collect wrote to a file (what any collect costs)
 # then, for OpenAI, peak RSS with a results file four times larger and the input index's
 # bytes per item; then the OpenAI batch in each text profile (bench/gen.c --profile: prose,
 # escapes, multibyte, long) against both peers (the OTel JS SDK peer to a file, and
@@ -104,26 +107,37 @@ bytes_of() { stat -c %s "$@" | awk '{ total += $1 } END { print total }'; }
 
 # --- the sink -------------------------------------------------------------------------------
 mkdir -p "$work_dir"
-rm -f "$work_dir/sink.port"
-node "$root/bench/sink.js" --port-file "$work_dir/sink.port" >/dev/null 2>"$work_dir/sink.err" &
-sink_pid=$!
-trap 'kill "$sink_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-    [ -f "$work_dir/sink.port" ] && break
-    sleep 0.1
-done
-[ -f "$work_dir/sink.port" ] || die "the sink did not start: $(cat "$work_dir/sink.err")"
-sink_url=http://127.0.0.1:$(cat "$work_dir/sink.port")
+background_pids=()
+trap 'kill "${background_pids[@]}" 2>/dev/null || true' EXIT
+# start_sink NAME [SINK ARGS...]: start bench/sink.js in the background; its URL goes to the
+# variable NAME_url.
+start_sink() {
+    local name=$1
+    shift
+    rm -f "$work_dir/$name.port"
+    node "$root/bench/sink.js" --port-file "$work_dir/$name.port" "$@" >/dev/null 2>"$work_dir/$name.err" &
+    background_pids+=($!)
+    for _ in $(seq 100); do
+        [ -f "$work_dir/$name.port" ] && break
+        sleep 0.1
+    done
+    [ -f "$work_dir/$name.port" ] || die "the $name did not start: $(cat "$work_dir/$name.err")"
+    printf -v "${name}_url" 'http://127.0.0.1:%s' "$(cat "$work_dir/$name.port")"
+}
+start_sink sink
+# A backend slow to answer (150 ms a request, as a collector far away): the exporter then holds
+# as many requests as it may at once, which is what its peak RSS must allow for.
+start_sink slow_sink --delay-ms 150
 
-# A field of the sink's counters.
-sink_stat() { curl -fsS "$sink_url/_bench/stats" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
+# A field of the counters of the sink at URL $2 (default: the sink).
+sink_stat() { curl -fsS "${2:-$sink_url}/_bench/stats" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 
 # --- measuring ------------------------------------------------------------------------------
-declare -A wall rss cpu sink_cpu helper_cpu input_size result_size
+declare -A wall rss rss_max cpu sink_cpu helper_cpu input_size result_size output_size
 
 # measure KEY CHECK COMMAND...: runs COMMAND $runs times and keeps the best wall time (seconds)
 # and that run's peak RSS (KiB) and CPU time (user + system seconds) under KEY. It must exit 0. CHECK says how the spans are
-# verified: "sink" (the sink received exactly $expected_spans spans, every run), "file:PATH"
+# verified: "sink" or "slow-sink" (that sink received exactly $expected_spans spans, every run), "file:PATH"
 # (PATH holds exactly that many, checked after the first run, untimed), "stdout" (the job
 # printed a JSON line whose "spans" is that many, every run) or "none".
 # CPU ticks (user + system) a running process has used so far, from /proc (the fields after
@@ -138,11 +152,13 @@ measure() {
     shift 2
     local run start end seconds
     for ((run = 1; run <= runs; run++)); do
-        [ "$check" = sink ] && curl -fsS -X POST "$sink_url/_bench/reset" >/dev/null
+        local url=$sink_url
+        [ "$check" = slow-sink ] && url=$slow_sink_url
+        [[ "$check" == sink || "$check" == slow-sink ]] && curl -fsS -X POST "$url/_bench/reset" >/dev/null
         # Every run starts from the same state, untimed: no output file left by the run
         # before (truncating 200 MB would be timed), and no dirty pages still being written
         # back (the kernel's flusher would compete with the run for the two cores).
-        [[ "$check" == file:* ]] && rm -f "${check#file:}"
+        [[ "$check" == file:* || "$check" == scratch:* ]] && rm -f "${check#*:}"
         sync
         local helper_before=0
         [ -n "${helper_pid:-}" ] && helper_before=$(process_ticks "$helper_pid")
@@ -154,9 +170,9 @@ measure() {
         end=$EPOCHREALTIME
         seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
         case $check in
-        sink)
+        sink | slow-sink)
             local spans
-            spans=$(sink_stat spans)
+            spans=$(sink_stat spans "$url")
             [ "$spans" = "$expected_spans" ] || die "$key: the sink received $spans spans, not $expected_spans"
             ;;
         stdout)
@@ -169,9 +185,13 @@ measure() {
                 local spans
                 spans=$(node "$root/bench/count-spans.js" "${check#file:}")
                 [ "$spans" = "$expected_spans" ] || die "$key: the file holds $spans spans, not $expected_spans"
+                output_size[$key]=$(bytes_of "${check#file:}")
             fi
             ;;
         esac
+        local run_rss
+        run_rss=$(tail -n 1 "$work_dir/usage" | cut -d' ' -f1)
+        [ "${rss_max[$key]:-0}" -ge "$run_rss" ] || rss_max[$key]=$run_rss
         if [ -z "${wall[$key]:-}" ] || awk -v a="$seconds" -v b="${wall[$key]}" 'BEGIN { exit !(a < b) }'; then
             wall[$key]=$seconds
             rss[$key]=$(tail -n 1 "$work_dir/usage" | cut -d' ' -f1)
@@ -287,7 +307,7 @@ if [[ " $providers " == *" openai "* ]]; then
     node "$root/tests/sync/fake_provider.js" --config "$work_dir/fake-config.json" \
         --port-file "$work_dir/fake.port" >/dev/null 2>"$work_dir/fake.err" &
     fake_pid=$!
-    trap 'kill "$sink_pid" "$fake_pid" 2>/dev/null || true' EXIT
+    background_pids+=("$fake_pid")
     for _ in $(seq 100); do [ -f "$work_dir/fake.port" ] && break; sleep 0.1; done
     [ -f "$work_dir/fake.port" ] || die "the fake provider did not start: $(cat "$work_dir/fake.err")"
     helper_pid=$fake_pid measure openai/sync-file "file:$work_dir/batchtrace.jsonl" \
@@ -353,12 +373,19 @@ for profile in $profiles; do
         "${collect[@]}" --exporter file --output "$work_dir/batchtrace.jsonl"
     measure_once "$prefix/bt-otlp" sink \
         "${collect[@]}" --exporter otlp --endpoint "$sink_url" --protocol http/protobuf
+    measure_once "$prefix/bt-otlp-slow" slow-sink \
+        "${collect[@]}" --exporter otlp --endpoint "$slow_sink_url" --protocol http/protobuf
     measure_once "$prefix/peer-file" "file:$work_dir/peer.jsonl" node "$root/bench/peer/peer.js" \
         --provider openai --input "$inputs" --results "${results[0]}" --results "${results[1]}" \
         --batch "$batch" --output "$work_dir/peer.jsonl"
     measure_once "$prefix/braintrust" stdout node "$root/bench/peer/braintrust.js" \
         --input "$inputs" --output "${results[0]}" --errors "${results[1]}"
-    rm -f "$work_dir/batchtrace.jsonl" "$work_dir/peer.jsonl"
+    # The machine's own floor: the same inputs read, and as many bytes written as collect wrote.
+    measure_once "$prefix/read" none cat "$inputs" "${results[@]}"
+    output_mib=$(((${output_size[$prefix/bt-file]} + 1048575) / 1048576))
+    measure_once "$prefix/write" "scratch:$work_dir/floor.out" dd if=/dev/zero \
+        of="$work_dir/floor.out" bs=1048576 count="$output_mib" status=none
+    rm -f "$work_dir/batchtrace.jsonl" "$work_dir/peer.jsonl" "$work_dir/floor.out"
 done
 
 # --- the report -----------------------------------------------------------------------------
@@ -481,18 +508,18 @@ if [ -n "$profiles" ]; then
     mb_per_s() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / s / 1e6 }'; }
     echo
     echo "text profiles (openai, $items items; MB/s = (inputs + results) / wall; x = the peer's wall time / batchtrace's to a file):"
-    printf '  %-10s %6s %9s %9s %9s %9s %9s %6s %9s %6s %13s %15s\n' profile MB "floor/s" "file/s" \
-        "OTLP/s" "OTLP/file" "OTel s" x "Brtrust s" x "RSS file/OTLP" "RSS OTel/Brtrst"
+    printf '  %-10s %6s %9s %9s %9s %9s %9s %6s %9s %6s %19s %15s\n' profile MB "floor/s" "file/s" \
+        "OTLP/s" "OTLP/file" "OTel s" x "Brtrust s" x "RSS file/OTLP/slow" "RSS OTel/Brtrst"
     for profile in $profiles; do
         prefix=$(profile_prefix "$profile")
         bytes=${profile_bytes[$profile]}
-        printf '  %-10s %6.1f %9s %9s %9s %9s %9.3f %6s %9.3f %6s %13s %15s\n' "$profile" \
+        printf '  %-10s %6.1f %9s %9s %9s %9s %9.3f %6s %9.3f %6s %19s %15s\n' "$profile" \
             "$(ratio "$bytes" 1e6)" "$(mb_per_s "$bytes" "${wall[$prefix/baseline]}")" \
             "$(mb_per_s "$bytes" "${wall[$prefix/bt-file]}")" "$(mb_per_s "$bytes" "${wall[$prefix/bt-otlp]}")" \
             "$(ratio "${wall[$prefix/bt-otlp]}" "${wall[$prefix/bt-file]}")x" \
             "${wall[$prefix/peer-file]}" "$(ratio "${wall[$prefix/peer-file]}" "${wall[$prefix/bt-file]}")" \
             "${wall[$prefix/braintrust]}" "$(ratio "${wall[$prefix/braintrust]}" "${wall[$prefix/bt-file]}")" \
-            "$(ratio "${rss[$prefix/bt-file]}" 1024)/$(ratio "${rss[$prefix/bt-otlp]}" 1024)" \
+            "$(ratio "${rss[$prefix/bt-file]}" 1024)/$(ratio "${rss[$prefix/bt-otlp]}" 1024)/$(ratio "${rss[$prefix/bt-otlp-slow]}" 1024)" \
             "$(ratio "${rss[$prefix/peer-file]}" 1024)/$(ratio "${rss[$prefix/braintrust]}" 1024)"
     done
     echo "  distance to the parse-only floor (collect to a file / the batchtrace JSON reader alone):"
@@ -500,6 +527,24 @@ if [ -n "$profiles" ]; then
         prefix=$(profile_prefix "$profile")
         echo "    $profile: $(ratio "${wall[$prefix/bt-file]}" "${wall[$prefix/baseline]}")x wall," \
             "$(ratio "${cpu[$prefix/bt-file]}" "${cpu[$prefix/baseline]}")x CPU"
+    done
+    echo "  the machine's floor (no batchtrace: cat of the inputs and results, dd of collect's output size," \
+        "and the JSON reader's one parse; CPU s) against what the target rate leaves on $(nproc) cores:"
+    for profile in $profiles; do
+        prefix=$(profile_prefix "$profile")
+        case $profile in
+        prose) rate_target=1000 ;;
+        escapes | multibyte) rate_target=600 ;;
+        *) continue ;;
+        esac
+        floor_cpu=$(awk -v a="${cpu[$prefix/read]}" -v b="${cpu[$prefix/write]}" -v c="${cpu[$prefix/baseline]}" \
+            'BEGIN { printf "%.2f", a + b + c }')
+        budget=$(awk -v b="${profile_bytes[$profile]}" -v r="$rate_target" -v n="$(nproc)" \
+            'BEGIN { printf "%.2f", b / (r * 1e6) * n }')
+        echo "    $profile: read ${cpu[$prefix/read]} + write $(ratio "${output_size[$prefix/bt-file]}" 1e6) MB" \
+            "${cpu[$prefix/write]} + parse once ${cpu[$prefix/baseline]} = $floor_cpu s;" \
+            "$rate_target MB/s allows $budget s in all, $(awk -v a="$budget" -v b="$floor_cpu" 'BEGIN { printf "%.2f", a - b }') s" \
+            "for matching, reading the inputs back, building and encoding spans (collect used ${cpu[$prefix/bt-file]} s)"
     done
     echo "  CPU time (user + system; steadier than wall time on a shared machine):"
     for profile in $profiles; do
@@ -519,7 +564,8 @@ if [ -n "$profiles" ]; then
         *) rate_target= ;;
         esac
         smaller_peer=$(awk -v a="${rss[$prefix/peer-file]}" -v b="${rss[$prefix/braintrust]}" 'BEGIN { print (a < b ? a : b) }')
-        largest_rss=$(awk -v a="${rss[$prefix/bt-file]}" -v b="${rss[$prefix/bt-otlp]}" 'BEGIN { print (a > b ? a : b) }')
+        largest_rss=$(printf '%s\n' "${rss_max[$prefix/bt-file]}" "${rss_max[$prefix/bt-otlp]}" \
+            "${rss_max[$prefix/bt-otlp-slow]}" | sort -n | tail -n 1)
         otlp_ratio=$(awk -v a="${wall[$prefix/bt-otlp]}" -v b="${wall[$prefix/bt-file]}" 'BEGIN { printf "%.2f", a / b }')
         otel_ratio=$(ratio "${wall[$prefix/peer-file]}" "${wall[$prefix/bt-file]}")
         bt_ratio=$(ratio "${wall[$prefix/braintrust]}" "${wall[$prefix/bt-file]}")
@@ -528,7 +574,8 @@ if [ -n "$profiles" ]; then
         line="$line OTLP ${otlp_ratio}x the file time <= 1.3 $(verdict "$otlp_ratio" le 1.3);"
         line="$line vs OTel ${otel_ratio}x >= 25 $(verdict "$otel_ratio" ge 25);"
         line="$line vs Braintrust ${bt_ratio}x >= 15 $(verdict "$bt_ratio" ge 15);"
-        line="$line peak RSS $(ratio "$largest_rss" 1024) MB <= 48 $(verdict "$largest_rss" le 49152)"
+        line="$line peak RSS $(ratio "$largest_rss" 1024) MB (the most of every run: file, OTLP, OTLP to a sink"
+        line="$line answering after 150 ms) <= 48 $(verdict "$largest_rss" le 49152)"
         line="$line and <= 1/10 of the smaller peer's $(ratio "$smaller_peer" 1024) MB"
         line="$line $(verdict "$largest_rss" le "$(awk -v p="$smaller_peer" 'BEGIN { print p / 10 }')")"
         echo "$line"

@@ -7,7 +7,10 @@
 // copy of the body is made: gathering 600 MB of bodies cost it a third of its CPU); JSON
 // bodies are parsed (the benchmark does not time JSON). Gzip bodies are inflated first.
 //
-//   node sink.js [--port-file FILE]
+//   node sink.js [--port-file FILE] [--delay-ms N]
+//
+// --delay-ms answers each trace request N ms after its body arrived: a backend slow to answer,
+// against which the exporter holds more requests at once (bench/run.sh measures the memory).
 //
 // Prints its port as the first line of stdout (and writes it to FILE, atomically).
 //   GET  /_bench/stats  -> {"requests", "bytes", "spans", "errors", "cpu_ms"}
@@ -17,6 +20,9 @@
 const fs = require('fs');
 const http = require('http');
 const zlib = require('zlib');
+
+// How long each trace request waits for its answer (--delay-ms).
+let delayMs = 0;
 
 // Counters since the last reset.
 const stats = { requests: 0, bytes: 0, spans: 0, errors: 0 };
@@ -212,15 +218,24 @@ function handle(req, res) {
       stats.errors++;
       process.stderr.write(`sink: undecodable request: ${error.message}\n`);
     }
-    res.writeHead(200, { 'Content-Type': json ? 'application/json' : 'application/x-protobuf' });
-    res.end(json ? '{}' : undefined);
+    const answer = () => {
+      res.writeHead(200, { 'Content-Type': json ? 'application/json' : 'application/x-protobuf' });
+      res.end(json ? '{}' : undefined);
+    };
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
   });
 }
 
 // Starts the server on an ephemeral loopback port and announces the port.
 function main() {
   const args = process.argv.slice(2);
-  const portFile = args[0] === '--port-file' ? args[1] : null;
+  let portFile = null;
+  for (let i = 0; i < args.length; i += 2) {
+    if (args[i] === '--port-file') portFile = args[i + 1];
+    else if (args[i] === '--delay-ms') delayMs = Number(args[i + 1]);
+    else throw new Error(`sink: unknown argument ${args[i]}`);
+  }
   const server = http.createServer(handle);
   server.keepAliveTimeout = 60000;
   server.listen(0, '127.0.0.1', () => {

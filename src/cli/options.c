@@ -121,7 +121,8 @@ static const cli_option options[] = {
     {"max-request-bytes", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START | CMD_PROXY, OPT_STRING, AT(max_request_bytes),
      "otlp: no request body sent is larger (default: 4194304)"},
     {"max-in-flight", "N", CMD_COLLECT | CMD_SYNC | CMD_FLUSH | CMD_START, OPT_STRING, AT(max_in_flight),
-     "otlp: requests sent or waiting to retry at once, 1-64 (default: 4)"},
+     "otlp: requests sent or waiting to retry at once, 1-64 (default: 2; each holds up to "
+     "--max-request-bytes)"},
     {"max-in-flight", "N", CMD_PROXY, OPT_STRING, AT(max_in_flight),
      "otlp: requests sent or waiting to retry at once, 1-64 (default: 1, to keep the proxy's "
      "memory flat beside the traffic it forwards)"},

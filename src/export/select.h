@@ -30,7 +30,7 @@ typedef struct export_request {
     const char *protocol;          /* "http/protobuf" | "http/json" */
     const char *store_url;         /* the spool's store; NULL: BATCHTRACE_STORE, default */
     uint64_t max_request_bytes;    /* 0: 4 MiB */
-    unsigned max_in_flight;        /* 0: 4 */
+    unsigned max_in_flight;        /* 0: 2 */
     double export_timeout_s;       /* 0: 30 */
     const char *braintrust_parent; /* NULL: BRAINTRUST_PARENT */
     export_notice_fn on_notice;    /* the otlp exporter's notices; may be NULL */

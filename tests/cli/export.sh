@@ -207,6 +207,23 @@ check server_decoded_every_span_once 'server_has "$W/received" "$LARGE"'
 check summary_exported_601 '[ "$(summary spans_exported)" = 601 ]'
 check nothing_spooled '[ "$(spool)" = "0|0" ]'
 
+# ---- requests in flight: each holds its body in memory, so by default two at most are on the
+# wire (a slow backend cannot take the memory past issue 20's bound); with a sink answering
+# 300 ms after each request arrived, never three are open at once, and --max-in-flight 4
+# opens four ----
+begin in-flight-default
+sink '{"dir": "'"$W/received"'", "then": {"status": 200, "delay_ms": 300}, "max_body_bytes": 4096}'
+collect "$BIG" --endpoint "$SINK" --max-request-bytes 4096
+check exit_0 '[ "$code" = 0 ]'
+check two_open_at_once '[ "$(node "$ASSERT" most-at-once "$W/received" 300)" = 2 ]'
+check server_decoded_every_span_once 'server_has "$W/received" "$BIG"'
+begin in-flight-four
+sink '{"dir": "'"$W/received"'", "then": {"status": 200, "delay_ms": 300}, "max_body_bytes": 4096}'
+collect "$BIG" --endpoint "$SINK" --max-request-bytes 4096 --max-in-flight 4
+check exit_0 '[ "$code" = 0 ]'
+check four_open_at_once '[ "$(node "$ASSERT" most-at-once "$W/received" 300)" = 4 ]'
+check server_decoded_every_span_once 'server_has "$W/received" "$BIG"'
+
 # ---- 413 always: split down to single spans (6 -> 3+3 -> 1+2 -> 1+1: 11 requests), each
 # refused span spooled on its own, reported with the server's message ----
 begin too-large-413

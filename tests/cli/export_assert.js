@@ -14,6 +14,9 @@
 //                                                    ("undefined" when absent)
 //   node export_assert.js stats PORT                 the sink's /_sink/stats object
 //   node export_assert.js count-attr INPUT KEY       how many canonical spans carry attribute KEY
+//   node export_assert.js most-at-once DIR DELAY_MS  the most requests open at one instant, when
+//                                                    the sink answered each DELAY_MS after it
+//                                                    arrived (open: [arrival, arrival + DELAY_MS))
 
 const fs = require('fs');
 const http = require('http');
@@ -68,6 +71,12 @@ async function query(args) {
     case 'count-attr': {
       const { spans } = normalize(rest[0], { missingOk: true });
       return String(spans.filter((span) => rest[1] in span.attributes).length);
+    }
+    case 'most-at-once': {
+      const delay = Number(rest[1]);
+      const arrivals = metas(rest[0]).map((m) => m.received_at_ms);
+      const openAt = (t) => arrivals.filter((a) => a <= t && t < a + delay).length;
+      return String(Math.max(0, ...arrivals.map(openAt)));
     }
     default:
       throw new OracleError(`unknown query ${command}`);
