@@ -381,7 +381,7 @@ for profile in $profiles; do
     measure_once "$prefix/braintrust" stdout node "$root/bench/peer/braintrust.js" \
         --input "$inputs" --output "${results[0]}" --errors "${results[1]}"
     # The machine's own floor: the same inputs read, and as many bytes written as collect wrote.
-    measure_once "$prefix/read" none cat "$inputs" "${results[@]}"
+    measure_once "$prefix/read" none sh -c 'exec cat "$@" >/dev/null' read-floor "$inputs" "${results[@]}"
     output_mib=$(((${output_size[$prefix/bt-file]} + 1048575) / 1048576))
     measure_once "$prefix/write" "scratch:$work_dir/floor.out" dd if=/dev/zero \
         of="$work_dir/floor.out" bs=1048576 count="$output_mib" status=none
