@@ -28,9 +28,9 @@ typedef void (*export_notice_fn)(void *ctx, batchtrace_severity severity, const 
 /* Defaults of the otlp exporter's limits (SPEC section 6). */
 #define OTLP_DEFAULT_MAX_REQUEST_BYTES (4u * 1024 * 1024)
 /* Two: each request in flight holds its body (up to max_request_bytes) and libcurl's upload
- * buffer, about 4.5 MB at the defaults; with four, a backend slow to answer (150 ms a
- * request) took a collect's peak RSS to 49.5 MB, over issue 20's 48 MB, where two stay
- * at 40 MB. Against a fast one, two and four measure the same (docs/design.md, Export). */
+ * buffer, about 4.4 MiB at the defaults; with four, a backend slow to answer (150 ms a
+ * request) took a collect's peak RSS to 48.5 MiB, over issue 20's 48, where two stay at
+ * 39.3 MiB. Against a fast one, two and four measure the same (docs/design.md, Export). */
 #define OTLP_DEFAULT_MAX_IN_FLIGHT 2u
 #define OTLP_DEFAULT_TIMEOUT_MS 10000L          /* one request (OTEL_EXPORTER_OTLP_TIMEOUT) */
 #define OTLP_DEFAULT_EXPORT_TIMEOUT_MS 30000L   /* one request's delivery, retries included */
