@@ -54,27 +54,21 @@ static void write_double(jw_t *w, double v) {
     else jw_double(w, v);
 }
 
-/* Write attr as a KeyValue object {"key":...,"value":{AnyValue}}: the kinds write_attributes
- * does not append from fixed pieces (strings and integers are). */
-static void write_key_value(jw_t *w, const span_attr *attr) {
+/* Write attr, a double, a bool or a string array, as a KeyValue object
+ * {"key":...,"value":{AnyValue}} through the JSON writer (append_key_value's other kinds). */
+static void write_other_key_value(jw_t *w, const span_attr *attr) {
     jw_object_open(w);
     jw_key(w, "key");
     jw_cstring(w, attr->key);
     jw_key(w, "value");
     jw_object_open(w);
-    switch (attr->type) {
-    case ATTR_STRING: /* append_string_key_value */
-    case ATTR_INT:    /* append_int_key_value */
-        break;
-    case ATTR_DOUBLE:
+    if (attr->type == ATTR_DOUBLE) {
         jw_key(w, "doubleValue");
         write_double(w, attr->d);
-        break;
-    case ATTR_BOOL:
+    } else if (attr->type == ATTR_BOOL) {
         jw_key(w, "boolValue");
         jw_bool(w, attr->b);
-        break;
-    case ATTR_STRING_ARRAY:
+    } else {
         jw_key(w, "arrayValue");
         jw_object_open(w);
         jw_key(w, "values");
@@ -87,14 +81,13 @@ static void write_key_value(jw_t *w, const span_attr *attr) {
         }
         jw_array_close(w);
         jw_object_close(w);
-        break;
     }
     jw_object_close(w);
     jw_object_close(w);
 }
 
-/* Append a string attribute as {"key":...,"value":{"stringValue":...}}: the same bytes
- * write_key_value gives, from fixed pieces (the most frequent attribute, kept cheap). */
+/* Append a string attribute as {"key":...,"value":{"stringValue":...}}, from fixed pieces
+ * (the most frequent attribute, kept cheap). */
 static void append_string_key_value(buf_t *out, const span_attr *attr) {
     static const char key_open[] = "{\"key\":", value_open[] = ",\"value\":{\"stringValue\":";
     buf_append(out, key_open, sizeof key_open - 1);
@@ -105,8 +98,8 @@ static void append_string_key_value(buf_t *out, const span_attr *attr) {
     buf_append(out, "}}", 2);
 }
 
-/* Append an integer attribute as {"key":...,"value":{"intValue":"digits"}}: the bytes
- * write_key_value gives (digits need no escape), from fixed pieces. */
+/* Append an integer attribute as {"key":...,"value":{"intValue":"digits"}}, from fixed
+ * pieces (digits need no escape). */
 static void append_int_key_value(buf_t *out, const span_attr *attr) {
     static const char key_open[] = "{\"key\":", value_open[] = ",\"value\":{\"intValue\":\"";
     char text[24];
@@ -118,23 +111,31 @@ static void append_int_key_value(buf_t *out, const span_attr *attr) {
     buf_append(out, "\"}}", 3);
 }
 
+/* Append attr as a KeyValue object {"key":...,"value":{AnyValue}}, whatever its kind. */
+static void append_key_value(buf_t *out, const span_attr *attr) {
+    switch (attr->type) {
+    case ATTR_STRING: append_string_key_value(out, attr); break;
+    case ATTR_INT: append_int_key_value(out, attr); break;
+    case ATTR_DOUBLE:
+    case ATTR_BOOL:
+    case ATTR_STRING_ARRAY: {
+        jw_t element;
+        jw_init(&element, out);
+        write_other_key_value(&element, attr);
+        break;
+    }
+    }
+}
+
 /* Write "attributes":[KeyValue...] as the next member of the open object. The elements
- * are written here, commas included, each as a value of its own (the array's writer sees
+ * are appended here, commas included, each as a value of its own (the array's writer sees
  * none of them, so it adds no comma of its own). */
 static void write_attributes(jw_t *w, const span_attr *attrs, size_t count) {
     jw_key(w, "attributes");
     jw_array_open(w);
     for (size_t i = 0; i < count; i++) {
         if (i) buf_putc(w->out, ',');
-        if (attrs[i].type == ATTR_STRING) {
-            append_string_key_value(w->out, &attrs[i]);
-        } else if (attrs[i].type == ATTR_INT) {
-            append_int_key_value(w->out, &attrs[i]);
-        } else {
-            jw_t element;
-            jw_init(&element, w->out);
-            write_key_value(&element, &attrs[i]);
-        }
+        append_key_value(w->out, &attrs[i]);
     }
     jw_array_close(w);
 }
